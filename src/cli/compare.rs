@@ -1,0 +1,100 @@
+//! `flameiq compare`: a run against the baseline; table or JSON, plus artefacts.
+
+use super::Ctx;
+use clap::Args;
+use flameiq::compare::{self, baseline, Settings};
+use flameiq::error::{Error, Result};
+use flameiq::render::{self, Render, View};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The current run's metrics file (or folder, for criterion).
+    #[arg(short, long)]
+    pub metrics: PathBuf,
+    /// Provider for the metrics (and --baseline) file (default: the config's, else json).
+    #[arg(short, long)]
+    pub provider: Option<String>,
+    /// Compare against this file instead of the store.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Override a threshold, e.g. `--threshold latency.p95=10%` (repeatable; globs allowed).
+    #[arg(short, long = "threshold", value_name = "KEY=VALUE")]
+    pub thresholds: Vec<String>,
+    /// Exit 1 when a metric regresses (default).
+    #[arg(long, overrides_with = "no_fail_on_regression")]
+    pub fail_on_regression: bool,
+    /// Always exit 0 on a completed comparison.
+    #[arg(long)]
+    pub no_fail_on_regression: bool,
+    /// Print the result document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the result document to this file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write the HTML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
+    let flags = super::threshold_flags(&args.thresholds)?;
+    let cfg = ctx.config()?;
+    let provider = ctx.provider(args.provider.as_deref(), &cfg);
+    flameiq::providers::check_name(&provider)?;
+    let store = ctx.store();
+
+    // Baseline first, as flameiq-core: with both broken, the exit code is 2.
+    let base = match &args.baseline {
+        Some(file) => baseline::Baseline::from_file(load_baseline_file(file, &provider)?),
+        None => baseline::select(&store, &cfg)?,
+    };
+    let current = super::load_metrics(&args.metrics, &provider)?;
+    let settings = Settings {
+        flag_thresholds: flags,
+        config: cfg,
+    };
+    let result = compare::compare(&base, &current, &settings);
+
+    if args.json {
+        println!("{}", result.to_json());
+    } else if !ctx.global.quiet {
+        print!(
+            "{}",
+            render::table::Table { color: ctx.color }.render_result(&result)
+        );
+    }
+    if let Some(out) = &args.output {
+        super::write_file(out, &(result.to_json() + "\n"))?;
+    }
+    if let Some(out) = &args.report {
+        let view = View {
+            result: Some(&result),
+            history: base.history.clone(),
+            environment: ctx.global.environment.clone(),
+            ..View::default()
+        };
+        super::write_file(out, &render::html::Html.render(&view)?)?;
+    }
+    // Keep the run for `baseline promote`, but never create a store just for that.
+    if args.baseline.is_none() && store.baselines_dir().exists() {
+        if let Err(e) = store.save_last_run(&current) {
+            tracing::warn!("could not keep the run for 'baseline promote': {e}");
+        }
+    }
+    let fail = !args.no_fail_on_regression;
+    Ok(if fail { result.exit_code } else { 0 })
+}
+
+/// `--baseline FILE` problems are baseline errors (exit 2), not metrics errors.
+fn load_baseline_file(file: &Path, provider: &str) -> Result<flameiq::schema::Snapshot> {
+    super::load_metrics(file, provider).map_err(|e| match e {
+        Error::MetricsNotFound { path } => Error::NoBaseline { path },
+        e if e.exit_code() == 3 => Error::BaselineCorrupted {
+            path: file.into(),
+            reason: e.to_string(),
+        },
+        other => other,
+    })
+}

@@ -1,0 +1,267 @@
+//! Command-line parsing (clap) and the shared plumbing of the subcommands. Binary only: the
+//! library has no clap types.
+
+mod baseline;
+mod compare;
+mod init;
+mod report;
+mod run;
+mod validate;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use flameiq::config::{self, Config, Rules, Threshold};
+use flameiq::error::{Error, Result};
+use flameiq::schema::Snapshot;
+use flameiq::store::Store;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// FlameIQ — deterministic, offline, CI-native performance-regression gate.
+///
+/// Exit codes: 0 pass, 1 regression, 2 configuration or baseline error, 3 metrics file
+/// invalid or unreadable.
+#[derive(Debug, Parser)]
+#[command(name = "flameiq", version, about, long_about = None, after_help = "Quick start:\n  flameiq init\n  flameiq baseline set --metrics benchmark.json\n  flameiq compare --metrics current.json\n\nExit codes: 0 pass · 1 regression · 2 config/baseline error · 3 metrics file error")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Configuration file (a missing file means defaults).
+    #[arg(
+        long,
+        global = true,
+        env = "FLAMEIQ_CONFIG",
+        default_value = "flameiq.yaml"
+    )]
+    pub config: PathBuf,
+    /// Store folder.
+    #[arg(long, global = true, env = "FLAMEIQ_DIR", default_value = ".flameiq")]
+    pub dir: PathBuf,
+    /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types.
+    #[arg(long = "env", global = true, env = "FLAMEIQ_ENV", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Debug logging on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Print only results and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write flameiq.yaml, create the store and ignore it in git.
+    Init(init::InitArgs),
+    /// Manage baseline snapshots.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCmd),
+    /// Compare a run against the baseline.
+    Compare(compare::CompareArgs),
+    /// Write the self-contained HTML report.
+    Report(report::ReportArgs),
+    /// Check a metrics file.
+    Validate(validate::ValidateArgs),
+    /// Load and normalise a metrics file (e.g. convert a tool's output to schema v1).
+    Run(run::RunArgs),
+}
+
+/// How a command reports an error on stdout when `--json` is on.
+#[derive(Debug, Clone, Copy)]
+pub enum JsonErrorShape {
+    /// `{"status": "error", "message": ...}`
+    Status,
+    /// `{"valid": false, "error": ...}` (validate)
+    Valid,
+}
+
+impl JsonErrorShape {
+    pub fn render(self, msg: &str) -> String {
+        let v = match self {
+            JsonErrorShape::Status => serde_json::json!({"status": "error", "message": msg}),
+            JsonErrorShape::Valid => serde_json::json!({"valid": false, "error": msg}),
+        };
+        flameiq::jsonfmt::to_line(&v)
+    }
+}
+
+impl Command {
+    /// Whether errors must also be printed as JSON on stdout.
+    pub fn json_errors(&self) -> Option<JsonErrorShape> {
+        match self {
+            Command::Compare(a) if a.json => Some(JsonErrorShape::Status),
+            Command::Run(a) if a.json => Some(JsonErrorShape::Status),
+            Command::Validate(a) if a.json => Some(JsonErrorShape::Valid),
+            Command::Baseline(b) if b.json() => Some(JsonErrorShape::Status),
+            _ => None,
+        }
+    }
+}
+
+/// Runs the parsed command; returns the exit code of a successful run.
+pub fn dispatch(cli: Cli) -> Result<i32> {
+    let ctx = Ctx::new(cli.global);
+    match cli.command {
+        Command::Init(a) => init::run(&ctx, a),
+        Command::Baseline(b) => baseline::run(&ctx, b),
+        Command::Compare(a) => compare::run(&ctx, a),
+        Command::Report(a) => report::run(&ctx, a),
+        Command::Validate(a) => validate::run(&ctx, a),
+        Command::Run(a) => run::run(&ctx, a),
+    }
+}
+
+/// What subcommands share: global options resolved.
+pub struct Ctx {
+    pub global: Global,
+    pub color: bool,
+}
+
+impl Ctx {
+    fn new(global: Global) -> Ctx {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        Ctx { global, color }
+    }
+
+    pub fn config(&self) -> Result<Config> {
+        Config::load(&self.global.config)
+    }
+
+    pub fn store(&self) -> Store {
+        Store::new(&self.global.dir, self.global.environment.as_deref())
+    }
+
+    /// Prints a human line unless `--quiet`.
+    pub fn say(&self, line: impl AsRef<str>) {
+        if !self.global.quiet {
+            println!("{}", line.as_ref());
+        }
+    }
+
+    /// `text` in green bold when colour is on.
+    pub fn good(&self, text: &str) -> String {
+        self.paint("\x1b[1;32m", text)
+    }
+
+    pub fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// The provider to use: the flag, else the config's, else `json` (flameiq-core's default).
+    pub fn provider(&self, flag: Option<&str>, cfg: &Config) -> String {
+        flag.map(str::to_string)
+            .or_else(|| cfg.provider.clone())
+            .unwrap_or_else(|| "json".into())
+    }
+}
+
+/// Parses all `--threshold K=V` flags (exit 2 on the first bad one).
+pub fn threshold_flags(flags: &[String]) -> Result<Rules<Threshold>> {
+    let mut rules = Rules::default();
+    for f in flags {
+        let (k, t) = config::parse_threshold_flag(f)?;
+        rules.insert(k, t);
+    }
+    Ok(rules)
+}
+
+/// Loads a metrics file (exit 3 on any problem with it; exit 2 for an unknown provider).
+pub fn load_metrics(path: &Path, provider: &str) -> Result<Snapshot> {
+    let (snap, kind) = flameiq::providers::load(path, provider)?;
+    tracing::debug!(
+        "loaded {} metric(s) from {} via {}",
+        snap.metrics.len(),
+        path.display(),
+        kind.name()
+    );
+    Ok(snap)
+}
+
+/// Writes an output artefact atomically, creating its folder.
+pub fn write_file(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Output {
+            path: path.into(),
+            source: e,
+        })?;
+    }
+    flameiq::store::atomic_write(path, text.as_bytes()).map_err(|e| match e {
+        Error::Storage { source, .. } => Error::Output {
+            path: path.into(),
+            source,
+        },
+        other => other,
+    })
+}
+
+/// Sets up tracing on stderr: warnings by default, debug with `-v`, errors only with `-q`.
+pub fn init_logging(g: &Global) {
+    use tracing_subscriber::fmt::format::Writer;
+    use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+    use tracing_subscriber::registry::LookupSpan;
+
+    struct Plain;
+    impl<S, N> FormatEvent<S, N> for Plain
+    where
+        S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+        N: for<'a> FormatFields<'a> + 'static,
+    {
+        fn format_event(
+            &self,
+            ctx: &FmtContext<'_, S, N>,
+            mut w: Writer<'_>,
+            ev: &tracing::Event<'_>,
+        ) -> std::fmt::Result {
+            let level = match *ev.metadata().level() {
+                tracing::Level::ERROR => "error",
+                tracing::Level::WARN => "warning",
+                tracing::Level::INFO => "info",
+                _ => "debug",
+            };
+            write!(w, "{level}: ")?;
+            ctx.field_format().format_fields(w.by_ref(), ev)?;
+            writeln!(w)
+        }
+    }
+
+    let level = if g.verbose {
+        tracing::Level::DEBUG
+    } else if g.quiet {
+        tracing::Level::ERROR
+    } else {
+        tracing::Level::WARN
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .event_format(Plain)
+        .try_init();
+}

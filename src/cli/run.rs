@@ -1,0 +1,66 @@
+//! `flameiq run`: load a metrics file with a provider, print or write it as schema v1.
+
+use super::Ctx;
+use clap::Args;
+use flameiq::error::Result;
+use flameiq::jsonfmt;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The metrics file (or folder, for criterion).
+    #[arg(short, long)]
+    metrics: PathBuf,
+    /// Provider (default: the config's `provider`, else json).
+    #[arg(short, long)]
+    provider: Option<String>,
+    /// Write the normalised schema v1 snapshot here.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
+    let cfg = ctx.config()?;
+    let provider = ctx.provider(args.provider.as_deref(), &cfg);
+    let (snap, kind) = flameiq::providers::load(&args.metrics, &provider)?;
+    if let Some(out) = &args.output {
+        super::write_file(out, &jsonfmt::to_pretty(&snap.to_value()))?;
+    }
+    if args.json {
+        let metrics: Map<String, Value> = snap
+            .flat()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        let doc = json!({
+            "status": "ok",
+            "schema_version": 1,
+            "commit": snap.metadata.commit,
+            "metrics_count": snap.metrics.len(),
+            "metrics": metrics,
+            "provider": kind.name(),
+        });
+        println!("{}", jsonfmt::to_pretty(&doc));
+    } else {
+        ctx.say(format!(
+            "{} via provider '{}'",
+            ctx.good("✓ Snapshot loaded"),
+            kind.name()
+        ));
+        ctx.say(format!(
+            "  Commit:  {}",
+            snap.metadata.commit.as_deref().unwrap_or("(none)")
+        ));
+        ctx.say(format!("  Metrics: {} value(s)", snap.metrics.len()));
+        for (k, v) in snap.flat() {
+            ctx.say(format!("    {k:<24} {v:.4}"));
+        }
+        if let Some(out) = &args.output {
+            ctx.say(format!("  Written: {}", out.display()));
+        }
+    }
+    Ok(0)
+}

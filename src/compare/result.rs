@@ -1,0 +1,194 @@
+//! The comparison result: flameiq-core's `--json` document, extended, never reshaped.
+//!
+//! Keys in flameiq-core's order come first (`status`, `exit_code`, `baseline_commit`,
+//! `current_commit`, `statistical_mode`, `summary`, `counts`, `diffs`); our additions follow
+//! (`strategy`, `baseline`, `current`, `missing`, `new`, `skipped`), and each diff gains
+//! `direction`, `unit` and `test` after flameiq-core's ten keys.
+
+use crate::schema::Direction;
+use serde::{Deserialize, Serialize};
+
+/// Overall outcome. flameiq-core only ever emits `pass` and `regression`; warnings are
+/// counted in `counts.warnings` and do not change `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Nothing regressed.
+    Pass,
+    /// At least one metric regressed.
+    Regression,
+    /// Nothing regressed, but statistics could not decide for at least one metric.
+    InsufficientData,
+}
+
+impl Status {
+    /// The lowercase name used in JSON and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Regression => "regression",
+            Status::InsufficientData => "insufficient_data",
+        }
+    }
+}
+
+/// Per-metric verdict, as flameiq-core's `status_label` (plus `INSUFFICIENT_DATA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DiffStatus {
+    /// Breached its threshold (and, with statistics, significantly).
+    Regression,
+    /// Within threshold but within the warning margin of it.
+    Warning,
+    /// Statistics enabled but the samples cannot reach significance.
+    InsufficientData,
+    /// Within threshold.
+    Pass,
+}
+
+impl DiffStatus {
+    /// `REGRESSION`, `WARNING`, `INSUFFICIENT_DATA` or `PASS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffStatus::Regression => "REGRESSION",
+            DiffStatus::Warning => "WARNING",
+            DiffStatus::InsufficientData => "INSUFFICIENT_DATA",
+            DiffStatus::Pass => "PASS",
+        }
+    }
+}
+
+/// One compared metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDiff {
+    /// Flat key, e.g. `latency.p95`.
+    pub metric_key: String,
+    /// Reference value.
+    pub baseline_value: f64,
+    /// Measured value.
+    pub current_value: f64,
+    /// `round((current - baseline) / baseline * 100, 4)`.
+    pub change_percent: f64,
+    /// The allowance applied, in percent (for `auto`, the band derived from history).
+    pub threshold_percent: f64,
+    /// Breached its threshold (and was significant when statistics ran).
+    pub is_regression: bool,
+    /// Approaching the threshold.
+    pub is_warning: bool,
+    /// `PASS`, `WARNING`, `REGRESSION` or `INSUFFICIENT_DATA`.
+    pub status: DiffStatus,
+    /// One-sided Mann-Whitney U p-value, rounded to 6 places (statistics mode).
+    pub p_value: Option<f64>,
+    /// Cohen's d, current minus baseline, rounded to 4 places (statistics mode).
+    pub effect_size: Option<f64>,
+    /// Which way the metric gets worse.
+    pub direction: Direction,
+    /// The tool's unit, when a provider recorded it.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The statistical test applied, when one ran (e.g. `mann-whitney-u (exact)`).
+    #[serde(default)]
+    pub test: Option<String>,
+    /// How the threshold was chosen: `percent` or `auto`.
+    #[serde(default = "default_threshold_kind")]
+    pub threshold_kind: String,
+}
+
+fn default_threshold_kind() -> String {
+    "percent".into()
+}
+
+/// Counts as in flameiq-core: warnings exclude regressions; passed excludes both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Counts {
+    /// Metrics that regressed.
+    pub regressions: usize,
+    /// Metrics with a warning.
+    pub warnings: usize,
+    /// Metrics that passed cleanly.
+    pub passed: usize,
+    /// All compared metrics.
+    pub total: usize,
+}
+
+/// A metric left out of the comparison, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// Flat key.
+    pub metric_key: String,
+    /// Why (e.g. `baseline value is zero`).
+    pub reason: String,
+}
+
+/// The metadata of one side, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SideInfo {
+    /// Commit SHA.
+    pub commit: Option<String>,
+    /// Branch.
+    pub branch: Option<String>,
+    /// ISO-8601 time.
+    pub timestamp: Option<String>,
+    /// Environment label.
+    pub environment: Option<String>,
+    /// Run id.
+    pub run_id: Option<String>,
+}
+
+/// The full result of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonResult {
+    /// `pass`, `regression` or `insufficient_data`.
+    pub status: Status,
+    /// 1 when a metric regressed, else 0 (regardless of `--no-fail-on-regression`).
+    pub exit_code: i32,
+    /// Baseline commit.
+    pub baseline_commit: Option<String>,
+    /// Current commit.
+    pub current_commit: Option<String>,
+    /// Whether the significance test gated the verdicts.
+    pub statistical_mode: bool,
+    /// flameiq-core's one-line summary.
+    pub summary: String,
+    /// Counts.
+    pub counts: Counts,
+    /// Per-metric diffs, sorted by key.
+    pub diffs: Vec<MetricDiff>,
+    /// The baseline strategy used (`last_successful`, `rolling_median`, `tagged`, `file`).
+    pub strategy: String,
+    /// Baseline metadata.
+    pub baseline: SideInfo,
+    /// Current metadata.
+    pub current: SideInfo,
+    /// Keys only in the baseline (not compared).
+    pub missing: Vec<String>,
+    /// Keys only in the current run (not compared, never regressions).
+    pub new: Vec<String>,
+    /// Keys present on both sides but not comparable (zero baseline).
+    pub skipped: Vec<Skipped>,
+}
+
+impl ComparisonResult {
+    /// Diffs that regressed.
+    pub fn regressions(&self) -> impl Iterator<Item = &MetricDiff> {
+        self.diffs.iter().filter(|d| d.is_regression)
+    }
+
+    /// Diffs with a warning (not regressions).
+    pub fn warnings(&self) -> impl Iterator<Item = &MetricDiff> {
+        self.diffs
+            .iter()
+            .filter(|d| d.is_warning && !d.is_regression)
+    }
+
+    /// Reads a result document written by `--output` (for `flameiq comment`).
+    pub fn from_json(text: &str) -> Result<ComparisonResult, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The result document as flameiq-core's `json.dumps(result.to_dict(), indent=2)`
+    /// would lay it out (plus our keys).
+    pub fn to_json(&self) -> String {
+        crate::jsonfmt::to_pretty(self)
+    }
+}

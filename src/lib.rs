@@ -1,0 +1,29 @@
+//! FlameIQ: a deterministic, offline, CI-native performance-regression gate.
+//!
+//! A faithful, fixed and extended port of the Python package `flameiq-core` 1.0.2: the same
+//! commands, exit codes, schema v1 metrics files, `flameiq.yaml` and `.flameiq/` store.
+//!
+//! The library holds all logic; the `flameiq` binary only parses arguments, dispatches and
+//! maps outcomes to exit codes ([`error`] has the table).
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`error`] | the one error enum and the exit codes |
+//! | [`schema`] | schema v1 snapshots, validation, flat keys, `metric_info` |
+//! | [`config`] | `flameiq.yaml` |
+//! | [`store`] | `.flameiq/` baselines and history |
+//! | [`compare`] | comparison, thresholds, baseline strategies |
+//! | [`providers`] | benchmark tool adapters and auto-detection |
+//! | [`render`] | table, HTML and other views of a result |
+//! | [`jsonfmt`] | JSON text byte-identical with Python's `json.dumps` |
+
+pub mod compare;
+pub mod config;
+pub mod error;
+pub mod jsonfmt;
+pub mod providers;
+pub mod render;
+pub mod schema;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,198 @@
+//! `pytest-benchmark`: the JSON written by `pytest --benchmark-json=FILE`.
+//! Format: <https://pytest-benchmark.readthedocs.io/en/latest/usage.html#commandline-options>
+//!
+//! Keys and values are exactly flameiq-core's provider's, so baselines stay comparable:
+//! `latency.mean` and `latency.p50` are the first benchmark's `stats.mean` and
+//! `stats.median` (s → ms), `throughput` is the sum of every benchmark's `stats.ops`, and
+//! each benchmark's mean is `custom.<name>` with `.` and spaces in the name replaced by `_`
+//! (a later benchmark of the same name replaces an earlier one, as in flameiq-core).
+//! Commit and branch come from `commit_info`. We add `metric_info`: units, directions and,
+//! when the file has them (`--benchmark-save-data`), each benchmark's raw `stats.data`.
+
+use super::util::put;
+use super::{Input, Provider};
+use crate::error::{Error, Result};
+use crate::schema::{Direction, Snapshot};
+use serde_json::Value;
+
+/// pytest-benchmark JSON.
+pub struct PytestBenchmark;
+
+const NAME: &str = "pytest-benchmark";
+
+impl Provider for PytestBenchmark {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        input.text.as_deref().is_some_and(|t| {
+            t.trim_start().starts_with('{')
+                && t.contains("\"benchmarks\"")
+                && t.contains("\"stats\"")
+                && (t.contains("\"machine_info\"") || t.contains("\"fullname\""))
+        })
+    }
+
+    fn parse(&self, input: &Input) -> Result<Snapshot> {
+        let doc = input.json(NAME)?;
+        let bad = |reason: String| Error::parse(NAME, &input.path, reason);
+        let benches = doc
+            .get("benchmarks")
+            .and_then(Value::as_array)
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| {
+                bad(
+                    "expected a non-empty 'benchmarks' list (pytest --benchmark-json output)"
+                        .into(),
+                )
+            })?;
+
+        let stat = |b: &Value, i: usize, field: &str| -> Result<Option<f64>> {
+            match b.get("stats").and_then(|s| s.get(field)) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "benchmarks[{i}].stats.{field} is not a number: {v}"
+                        ))
+                    }),
+            }
+        };
+        let samples = |b: &Value| -> Vec<f64> {
+            b.get("stats")
+                .and_then(|s| s.get("data"))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_f64)
+                        .map(|s| s * 1e3)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+
+        let mut snap = Snapshot::new();
+        let first = &benches[0];
+        let first_samples = samples(first);
+        let mean = stat(first, 0, "mean")?.map(|v| v * 1e3);
+        let median = stat(first, 0, "median")?.map(|v| v * 1e3);
+        // flameiq-core keeps the latency block only when mean or median is non-zero.
+        if mean.unwrap_or(0.0) != 0.0 || median.unwrap_or(0.0) != 0.0 {
+            if let Some(m) = mean {
+                put(
+                    &mut snap,
+                    "latency.mean".into(),
+                    m,
+                    "ms",
+                    Direction::LowerIsBetter,
+                    first_samples.clone(),
+                );
+            }
+            if let Some(m) = median {
+                put(
+                    &mut snap,
+                    "latency.p50".into(),
+                    m,
+                    "ms",
+                    Direction::LowerIsBetter,
+                    first_samples,
+                );
+            }
+        }
+        let mut total_ops = 0.0;
+        for (i, b) in benches.iter().enumerate() {
+            total_ops += stat(b, i, "ops")?.unwrap_or(0.0);
+        }
+        if total_ops > 0.0 {
+            put(
+                &mut snap,
+                "throughput".into(),
+                total_ops,
+                "ops/s",
+                Direction::HigherIsBetter,
+                vec![],
+            );
+        }
+        for (i, b) in benches.iter().enumerate() {
+            let name = match b.get("name") {
+                Some(Value::String(s)) => s.clone(),
+                _ => "unknown".into(),
+            };
+            if let Some(m) = stat(b, i, "mean")? {
+                let key = format!("custom.{}", name.replace(['.', ' '], "_"));
+                // Same key again: flameiq-core's dict keeps the last one, in the first's place.
+                put(
+                    &mut snap,
+                    key,
+                    m * 1e3,
+                    "ms",
+                    Direction::LowerIsBetter,
+                    samples(b),
+                );
+            }
+        }
+        if snap.metrics.is_empty() {
+            return Err(bad(
+                "no benchmark has a 'stats.mean' or 'stats.ops' value".into()
+            ));
+        }
+        let info = doc.get("commit_info");
+        let text = |f: &str| {
+            info.and_then(|c| c.get(f))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        snap.metadata.commit = text("id");
+        snap.metadata.branch = text("branch");
+        Ok(snap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn parse(text: &str) -> Result<Snapshot> {
+        PytestBenchmark.parse(&Input {
+            path: PathBuf::from("bench.json"),
+            text: Some(text.into()),
+        })
+    }
+
+    #[test]
+    fn keys_and_values_as_flameiq_core() {
+        let s = parse(r#"{"commit_info": {"id": "abc", "branch": "main"}, "benchmarks": [
+            {"name": "test_a.b c", "stats": {"mean": 0.002, "median": 0.001, "ops": 500.0, "data": [0.001, 0.003]}},
+            {"name": "test_z", "stats": {"mean": 0.004, "ops": 250.0}}]}"#).unwrap();
+        assert_eq!(s.get("latency.mean"), Some(2.0));
+        assert_eq!(s.get("latency.p50"), Some(1.0));
+        assert_eq!(s.get("throughput"), Some(750.0));
+        assert_eq!(s.get("custom.test_a_b_c"), Some(2.0));
+        assert_eq!(s.get("custom.test_z"), Some(4.0));
+        assert_eq!(s.metric_info["custom.test_a_b_c"].samples, vec![1.0, 3.0]);
+        assert_eq!(s.metadata.commit.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        for (text, needle) in [
+            ("{}", "'benchmarks'"),
+            (r#"{"benchmarks": []}"#, "'benchmarks'"),
+            (
+                r#"{"benchmarks": [{"name": "a", "stats": {"mean": "x"}}]}"#,
+                "not a number",
+            ),
+            (r#"{"benchmarks": [{"name": "a"}]}"#, "no benchmark"),
+            ("not json", "not valid JSON"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.exit_code(), 3);
+            assert!(e.to_string().contains(needle), "{text}: {e}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Renderers: the views of a [`ComparisonResult`] (terminal table, JSON, HTML report, ...).
+//!
+//! Each output format is one file implementing [`Render`]. Templates live in `templates/`
+//! and are compiled in with `include_str!`; the template engine is only built when a
+//! template renderer runs, so `compare --json` never pays for it.
+
+pub mod html;
+pub mod markdown;
+pub mod table;
+
+use crate::compare::result::ComparisonResult;
+use crate::error::Result;
+use indexmap::IndexMap;
+
+/// What a renderer gets: the result plus context that is not part of it.
+#[derive(Debug, Clone, Default)]
+pub struct View<'a> {
+    /// The comparison (None for a report with no baseline yet).
+    pub result: Option<&'a ComparisonResult>,
+    /// Current values when there is no result (first run: no baseline yet).
+    pub current_only: Vec<(String, f64)>,
+    /// Recent stored values per key, oldest first (for trends and sparklines).
+    pub history: IndexMap<String, Vec<f64>>,
+    /// Link to the CI run, when known.
+    pub run_url: Option<String>,
+    /// Link to the report artefact, when known.
+    pub report_url: Option<String>,
+    /// The store environment (`--env`), for titles and the comment marker.
+    pub environment: Option<String>,
+}
+
+/// One output format.
+pub trait Render {
+    /// Renders the view to text.
+    fn render(&self, view: &View) -> Result<String>;
+}

@@ -333,3 +333,35 @@ fn stores_are_interchangeable_and_byte_identical() {
         assert!(py(d.path(), &["baseline", "show"]).status.success());
     }
 }
+
+#[test]
+fn pytest_benchmark_provider_gives_flameiq_core_keys_and_values() {
+    if !reference_available() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytest-benchmark");
+    for name in ["params_and_groups.json", "several_units.json"] {
+        let d = TempDir::new().unwrap();
+        fs::copy(root.join(name), d.path().join("b.json")).unwrap();
+        let args = [
+            "run",
+            "--metrics",
+            "b.json",
+            "--provider",
+            "pytest-benchmark",
+            "--json",
+        ];
+        let (p, r) = (py(d.path(), &args), rs(d.path(), &args));
+        assert!(p.status.success() && r.status.success(), "{name}");
+        let (pv, rv): (Value, Value) = (
+            serde_json::from_slice(&p.stdout).unwrap(),
+            serde_json::from_slice(&r.stdout).unwrap(),
+        );
+        assert_eq!(pv["commit"], rv["commit"], "{name}");
+        assert_eq!(pv["metrics_count"], rv["metrics_count"], "{name}");
+        // Same keys, same order, same values.
+        let pk: Vec<_> = pv["metrics"].as_object().unwrap().iter().collect();
+        let rk: Vec<_> = rv["metrics"].as_object().unwrap().iter().collect();
+        assert_eq!(pk, rk, "{name}");
+    }
+}

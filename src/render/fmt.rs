@@ -6,7 +6,8 @@
 //! unit `ms` or `ns` reads `2.59 µs`. Bytes (`B`, `bytes`, `B/op`) use decimal prefixes
 //! (`1.2 GB` = 1.2 × 10⁹ B). Rates (`ops/s`, `.../s`) get `k`/`M`/`G`. Without a recorded
 //! unit, flameiq-core's well-known keys imply one (`latency.*` ms, `throughput` ops/s,
-//! `memory_mb` MB, `cpu_percent` %); any other unitless value is a plain number.
+//! `memory_mb` MB, `cpu_percent` %), and so do the suffixes `_ms`, `_mb`, `_bytes`,
+//! `_percent`/`_pct`; any other unitless value is a plain number.
 //! Everything shows four significant digits with trailing zeros dropped.
 
 use crate::compare::result::{ComparisonResult, DiffStatus, MetricDiff};
@@ -56,6 +57,11 @@ pub fn effective_unit<'a>(key: &str, unit: Option<&'a str>) -> Option<&'a str> {
         _ if key == "throughput" => Some("ops/s"),
         _ if key == "memory_mb" => Some("MB"),
         _ if key == "cpu_percent" => Some("%"),
+        // flameiq-core's docs name custom metrics by unit suffix (`custom.parse_ms`).
+        _ if key.ends_with("_ms") => Some("ms"),
+        _ if key.ends_with("_mb") => Some("MB"),
+        _ if key.ends_with("_bytes") => Some("B"),
+        _ if key.ends_with("_percent") || key.ends_with("_pct") => Some("%"),
         _ => None,
     }
 }
@@ -269,6 +275,7 @@ mod tests {
         assert_eq!(human(12_345.0, "k", Some("ops/s")), "12.35k ops/s");
         assert_eq!(human(12_345.0, "throughput", None), "12.35k ops/s");
         assert_eq!(human(42.0, "cpu_percent", None), "42%");
+        assert_eq!(human(8.9, "custom.parse_ms", None), "8.9 ms");
         assert_eq!(human(3.0, "k", Some("allocs/op")), "3 allocs/op");
         assert_eq!(human(0.1 + 0.2, "k", None), "0.3");
         assert_eq!(human(999.99, "k", Some("ms")), "1 s");

@@ -85,6 +85,8 @@ struct Trend {
 #[derive(Serialize)]
 struct Row {
     key: String,
+    /// The key split after `.`, `_`, `/`, `-` and `:`, so it can wrap there (`<wbr>`).
+    segs: Vec<String>,
     status: &'static str,
     cls: &'static str,
     baseline: String,
@@ -278,6 +280,7 @@ fn row(view: &View, d: &MetricDiff, dom: f64) -> Row {
     };
     Row {
         key: d.metric_key.clone(),
+        segs: segments(&d.metric_key),
         status,
         cls,
         baseline: fmt::human(d.baseline_value, &d.metric_key, unit),
@@ -296,6 +299,21 @@ fn row(view: &View, d: &MetricDiff, dom: f64) -> Row {
         bar: bar(d, dom),
         trend: trend(view, d),
     }
+}
+
+fn segments(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in key.chars() {
+        cur.push(c);
+        if matches!(c, '.' | '_' | '/' | '-' | ':') && cur.chars().count() > 3 {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 fn side(label: &'static str, s: &crate::compare::result::SideInfo) -> Side {

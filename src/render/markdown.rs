@@ -38,9 +38,19 @@ pub const SPARK_POINTS: usize = 12;
 /// begins a line; line breaks and other control characters become spaces.
 pub fn escape_md(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    // A leading list or heading marker; digits followed by `.`/`)` start an ordered list.
+    // A leading list item, thematic break or setext underline: `- x`, `+ x`, `1. x`,
+    // `1) x`, `---`, `===`. Only these shapes start a block, so `-4.41%` or `12.35k` stay as
+    // they are.
+    let first = s.chars().next();
+    let second = s.chars().nth(1);
+    let block = |c: char| {
+        second.is_none_or(char::is_whitespace) || s.chars().all(|x| x == c || x == ' ')
+    };
+    let lead = matches!(first, Some(c @ ('-' | '+' | '=')) if block(c));
     let digits = s.chars().take_while(char::is_ascii_digit).count();
-    let ordered = digits > 0 && matches!(s[digits..].chars().next(), Some('.' | ')'));
+    let ordered = digits > 0
+        && matches!(s[digits..].chars().next(), Some('.' | ')'))
+        && s[digits + 1..].chars().next().is_none_or(char::is_whitespace);
     for (i, c) in s.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -52,7 +62,7 @@ pub fn escape_md(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '-' | '+' | '=' if i == 0 => {
+            '-' | '+' | '=' if i == 0 && lead => {
                 out.push('\\');
                 out.push(c);
             }
@@ -68,12 +78,23 @@ pub fn escape_md(s: &str) -> String {
     out
 }
 
-/// The hidden marker that identifies FlameIQ's comment for one environment.
+/// The hidden marker that identifies FlameIQ's comment for one environment. Characters
+/// other than ASCII letters, digits and `._-/:+` become `_`, so an environment name cannot
+/// close the HTML comment (`-->`) and inject Markdown.
 pub fn marker(environment: Option<&str>) -> String {
-    format!(
-        "<!-- flameiq:{} -->",
-        environment.filter(|e| !e.is_empty()).unwrap_or("default")
-    )
+    let env: String = environment
+        .filter(|e| !e.is_empty())
+        .unwrap_or("default")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-/:+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("<!-- flameiq:{env} -->")
 }
 
 /// Which Markdown view.
@@ -194,6 +215,10 @@ struct Ctx<'a> {
     omitted_top: usize,
     omitted_all: usize,
     total: usize,
+    /// The three counts above with thousands separators, for text.
+    omitted_top_s: String,
+    omitted_all_s: String,
+    total_s: String,
     limit: String,
     extras: Vec<String>,
     run_url: Option<String>,
@@ -315,10 +340,10 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 v
             };
             let detail = format!(
-                "Baseline {} → current {} · strategy `{}`{}",
+                "Baseline {} → current {} · strategy {}{}",
                 side(r.baseline.commit.as_deref(), r.baseline.branch.as_deref()),
                 side(r.current.commit.as_deref(), r.current.branch.as_deref()),
-                escape_md(&r.strategy).replace('`', ""),
+                escape_md(&r.strategy),
                 if r.statistical_mode {
                     " · statistics on"
                 } else {
@@ -380,6 +405,9 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
         omitted_top: 0,
         omitted_all: 0,
         total: n_all,
+        omitted_top_s: String::new(),
+        omitted_all_s: String::new(),
+        total_s: thousands(n_all),
         limit: limit.describe(),
         extras,
         run_url: view.run_url.as_deref().and_then(fmt::safe_url),
@@ -392,6 +420,9 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
             current: &current[..k_all.min(current.len())],
             omitted_top: top.len() - k_top,
             omitted_all: n_all - k_all,
+            omitted_top_s: thousands(top.len() - k_top),
+            omitted_all_s: thousands(n_all - k_all),
+            total_s: base.total_s.clone(),
             marker: base.marker.clone(),
             verdict: base.verdict.clone(),
             detail: base.detail.clone(),
@@ -471,16 +502,21 @@ mod tests {
         assert_eq!(escape_md("@someone"), "@\u{200D}someone");
         assert_eq!(marker(None), "<!-- flameiq:default -->");
         assert_eq!(marker(Some("linux")), "<!-- flameiq:linux -->");
+        assert_eq!(marker(Some("a --> <b>")), "<!-- flameiq:a_--___b_ -->");
     }
 
     #[test]
     fn escapes_line_starts_math_and_controls() {
         assert_eq!(escape_md("- item"), "\\- item");
-        assert_eq!(escape_md("+x"), "\\+x");
+        assert_eq!(escape_md("+ x"), "\\+ x");
         assert_eq!(escape_md("==="), "\\===");
         assert_eq!(escape_md("12. x"), "12\\. x");
         assert_eq!(escape_md("1) x"), "1\\) x");
         assert_eq!(escape_md("a-b 1. c"), "a-b 1. c");
+        assert_eq!(escape_md("-4.41%"), "-4.41%");
+        assert_eq!(escape_md("12.35k"), "12.35k");
+        assert_eq!(escape_md("---"), "\\---");
+        assert_eq!(escape_md("1."), "1\\.");
         assert_eq!(escape_md("$x$"), "\\$x\\$");
         assert_eq!(escape_md("a\nb\u{7}c"), "a b c");
     }

@@ -103,11 +103,51 @@ fn small() -> ComparisonResult {
     use DiffStatus::*;
     use Direction::*;
     let mut diffs = vec![
-        diff("latency.p95", 120.0, 141.0, 10.0, LowerIsBetter, Regression, Some("ms")),
-        diff("latency.mean", 0.00259, 0.00261, 10.0, LowerIsBetter, Pass, Some("ms")),
-        diff("throughput", 12_345.0, 11_800.0, -5.0, HigherIsBetter, Warning, Some("ops/s")),
-        diff("memory.rss", 1.2e9, 1.19e9, 8.0, LowerIsBetter, Pass, Some("B")),
-        diff("custom.parse", 1200.0, 1500.0, 10.0, LowerIsBetter, Regression, Some("ms")),
+        diff(
+            "latency.p95",
+            120.0,
+            141.0,
+            10.0,
+            LowerIsBetter,
+            Regression,
+            Some("ms"),
+        ),
+        diff(
+            "latency.mean",
+            0.00259,
+            0.00261,
+            10.0,
+            LowerIsBetter,
+            Pass,
+            Some("ms"),
+        ),
+        diff(
+            "throughput",
+            12_345.0,
+            11_800.0,
+            -5.0,
+            HigherIsBetter,
+            Warning,
+            Some("ops/s"),
+        ),
+        diff(
+            "memory.rss",
+            1.2e9,
+            1.19e9,
+            8.0,
+            LowerIsBetter,
+            Pass,
+            Some("B"),
+        ),
+        diff(
+            "custom.parse",
+            1200.0,
+            1500.0,
+            10.0,
+            LowerIsBetter,
+            Regression,
+            Some("ms"),
+        ),
     ];
     diffs[0].p_value = Some(0.00042);
     diffs[0].effect_size = Some(1.8734);
@@ -153,7 +193,10 @@ fn assert_html_escaped(html: &str) {
     assert!(!html.contains("<img"), "raw <img> in the report");
     assert!(!html.contains("<b>9f8e"), "raw commit markup in the report");
     assert!(!html.contains("<i>new"), "raw new-key markup in the report");
-    assert!(!html.contains("onerror=alert(1)>"), "unescaped attribute breakout");
+    assert!(
+        !html.contains("onerror=alert(1)>"),
+        "unescaped attribute breakout"
+    );
     assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"));
 }
 
@@ -170,7 +213,21 @@ fn assert_self_contained(html: &str) {
         // value is always escaped as &quot;, so quotes pair up).
         let parts: Vec<&str> = tag.split('"').collect();
         let names: String = parts.iter().step_by(2).copied().collect();
-        for bad in [" src=", " srcset=", " style=", "xlink:href", " on", "<script", "<link", "<iframe", "<object", "<embed", "<img", "<image", "<use"] {
+        for bad in [
+            " src=",
+            " srcset=",
+            " style=",
+            "xlink:href",
+            " on",
+            "<script",
+            "<link",
+            "<iframe",
+            "<object",
+            "<embed",
+            "<img",
+            "<image",
+            "<use",
+        ] {
             assert!(!names.contains(bad), "tag with {bad}: {tag}");
         }
         for (k, value) in parts.iter().enumerate().skip(1).step_by(2) {
@@ -187,9 +244,9 @@ fn assert_self_contained(html: &str) {
     }
     let style = &html[html.find("<style>").unwrap()..html.find("</style>").unwrap()];
     assert!(!style.contains("url(") && !style.contains("@import"));
-    assert!(html.contains(
-        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""
-    ));
+    assert!(
+        html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"")
+    );
 }
 
 #[test]
@@ -331,7 +388,11 @@ fn big(n: usize) -> ComparisonResult {
                 _ => (DiffStatus::Pass, 100.0 + (i % 7) as f64),
             };
             diff(
-                &format!("suite_{:02}.group_{:03}.benchmark_with_a_longish_name_{i:05}", i % 13, i % 101),
+                &format!(
+                    "suite_{:02}.group_{:03}.benchmark_with_a_longish_name_{i:05}",
+                    i % 13,
+                    i % 101
+                ),
                 100.0,
                 c,
                 10.0,
@@ -353,7 +414,11 @@ fn size_limits_on_5000_metrics() {
     }
     .render(&v)
     .unwrap();
-    assert!(summary.len() < 1_048_576, "summary is {} bytes", summary.len());
+    assert!(
+        summary.len() < 1_048_576,
+        "summary is {} bytes",
+        summary.len()
+    );
     let comment = Markdown {
         kind: Kind::Comment,
     }
@@ -363,7 +428,9 @@ fn size_limits_on_5000_metrics() {
     assert!(chars < 65_536, "comment is {chars} characters");
     assert!(comment.starts_with("<!-- flameiq:"));
     // The truncation note says how many rows were left out, and the count is right.
-    let shown = comment.matches("\n| 🔴 |").count() + comment.matches("\n| 🟡 |").count() + comment.matches("\n| 🟢 |").count();
+    let shown = comment.matches("\n| 🔴 |").count()
+        + comment.matches("\n| 🟡 |").count()
+        + comment.matches("\n| 🟢 |").count();
     let left_out: usize = comment
         .lines()
         .filter(|l| l.contains("left out to stay under the 65,536-character limit"))
@@ -397,7 +464,10 @@ fn size_limits_on_5000_metrics() {
 fn html_for_1000_metrics_is_under_2_mb() {
     let r = big(1000);
     let html = Html.render(&view(&r, history(&r, 20))).unwrap();
-    eprintln!("1,000 metrics with 20-run history: HTML {} bytes", html.len());
+    eprintln!(
+        "1,000 metrics with 20-run history: HTML {} bytes",
+        html.len()
+    );
     assert!(html.len() < 2_000_000, "{} bytes", html.len());
     assert_eq!(html.matches("<tr class=").count(), 1000);
     assert_self_contained(&html);
@@ -430,4 +500,83 @@ fn same_input_same_bytes() {
         .render(&v)
         .unwrap()
     );
+}
+
+/// `compare --junit F --markdown F --report F` writes all three, from the real binary.
+#[test]
+fn compare_writes_junit_markdown_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = |f: &str| dir.path().join(f);
+    let assert = assert_cmd::Command::cargo_bin("flameiq")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--config", "none.yaml", "compare", "--baseline"])
+        .arg(format!("{root}/examples/baseline.json"))
+        .arg("--metrics")
+        .arg(format!("{root}/examples/current.json"))
+        .arg("--junit")
+        .arg(out("j.xml"))
+        .arg("--markdown")
+        .arg(out("s.md"))
+        .arg("--report")
+        .arg(out("r.html"))
+        .assert();
+    let code = assert.get_output().status.code();
+    assert_eq!(code, Some(1), "examples/current.json regresses latency.p95");
+    let xml = std::fs::read_to_string(out("j.xml")).unwrap();
+    assert!(xml.contains("<testcase name=\"latency.p95\" classname=\"flameiq\" time=\"0\">\n      <failure type=\"regression\" message=\"latency.p95 regressed +11.67%"));
+    let md = std::fs::read_to_string(out("s.md")).unwrap();
+    assert!(
+        md.starts_with("### ❌ FlameIQ: 2 of 9 metrics regressed"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(out("r.html")).unwrap();
+    assert!(html.contains("data-key=\"latency.p95\""));
+    assert_self_contained(&html);
+}
+
+/// The JUnit file validates against the Jenkins junit-10 shape (when xmllint is installed;
+/// `.ci/run` installs it, and `scripts/browser-test.sh` requires it).
+#[test]
+fn junit_validates_against_schema() {
+    let Ok(xmllint) = which("xmllint") else {
+        eprintln!("xmllint not installed; schema validation runs in scripts/browser-test.sh");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("junit.xml");
+    std::fs::write(&file, junit::render_result(&small())).unwrap();
+    let xsd = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/junit/junit-10.xsd"
+    );
+    let out = std::process::Command::new(xmllint)
+        .args(["--noout", "--schema", xsd])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A wrong document fails, so the check can fail.
+    std::fs::write(&file, "<testsuites><testsuite name=\"x\"/></testsuites>").unwrap();
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", xsd])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .find(|f| f.is_file())
+        })
+        .ok_or(())
 }

@@ -251,7 +251,12 @@ pub fn safe_url(url: &str) -> Option<String> {
 }
 
 /// The last `n` history values of `key` plus the current value (oldest first).
-pub fn series(history: &indexmap::IndexMap<String, Vec<f64>>, key: &str, n: usize, current: f64) -> Vec<f64> {
+pub fn series(
+    history: &indexmap::IndexMap<String, Vec<f64>>,
+    key: &str,
+    n: usize,
+    current: f64,
+) -> Vec<f64> {
     let h = history.get(key).map(Vec::as_slice).unwrap_or(&[]);
     let mut v: Vec<f64> = h[h.len().saturating_sub(n)..].to_vec();
     v.push(current);
@@ -291,7 +296,10 @@ mod tests {
 
     #[test]
     fn sparkline_scales() {
-        assert_eq!(sparkline(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]), "▁▂▃▄▅▆▇█");
+        assert_eq!(
+            sparkline(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
+            "▁▂▃▄▅▆▇█"
+        );
         assert_eq!(sparkline(&[5.0, 5.0]), "▄▄");
         assert_eq!(sparkline(&[]), "");
     }

@@ -203,7 +203,10 @@ fn bar(d: &MetricDiff, dom: f64) -> Bar {
     }
     if matches!(d.direction, Direction::HigherIsBetter | Direction::Both) {
         let a = x(-t);
-        zones.push(Span { x: "0".into(), w: n1(a) });
+        zones.push(Span {
+            x: "0".into(),
+            w: n1(a),
+        });
         lines.push(n1(a));
     }
     let c = x(d.change_percent);
@@ -246,7 +249,7 @@ fn trend(view: &View, d: &MetricDiff) -> Trend {
         .fold(f64::NEG_INFINITY, f64::max);
     let span = hi - lo;
     let y = |v: f64| {
-        if !(span > 0.0) || !v.is_finite() {
+        if span.is_nan() || span <= 0.0 || !v.is_finite() {
             TREND_H / 2.0
         } else {
             TREND_H - TREND_PAD - (v - lo) / span * (TREND_H - 2.0 * TREND_PAD)
@@ -409,10 +412,7 @@ fn context(view: &View) -> Ctx {
             "pass",
             "✓",
             "Pass",
-            format!(
-                "All {} within threshold.",
-                s(c.total, "metric", "metrics")
-            ),
+            format!("All {} within threshold.", s(c.total, "metric", "metrics")),
         ),
     };
     let dom = domain(r);
@@ -424,7 +424,11 @@ fn context(view: &View) -> Ctx {
             label: if *f == 0.0 {
                 "0".into()
             } else {
-                format!("{}{}%", if *f > 0.0 { "+" } else { "" }, fmt::sig(f * dom, 3))
+                format!(
+                    "{}{}%",
+                    if *f > 0.0 { "+" } else { "" },
+                    fmt::sig(f * dom, 3)
+                )
             },
             anchor: if *f < -0.9 {
                 "start"
@@ -476,7 +480,10 @@ fn context(view: &View) -> Ctx {
         },
     ];
     ctx.ticks = ticks;
-    ctx.rows = fmt::ordered(r).into_iter().map(|d| row(view, d, dom)).collect();
+    ctx.rows = fmt::ordered(r)
+        .into_iter()
+        .map(|d| row(view, d, dom))
+        .collect();
     ctx.new = r.new.clone();
     ctx.missing = r.missing.clone();
     ctx.skipped = r

@@ -36,9 +36,12 @@ pub fn escape_xml(s: &str) -> String {
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
             // Not allowed anywhere in XML 1.0, not even as a character reference.
-            '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => {
-                out.push('\u{FFFD}')
-            }
+            '\u{0}'..='\u{8}'
+            | '\u{B}'
+            | '\u{C}'
+            | '\u{E}'..='\u{1F}'
+            | '\u{FFFE}'
+            | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

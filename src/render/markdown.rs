@@ -43,14 +43,16 @@ pub fn escape_md(s: &str) -> String {
     // they are.
     let first = s.chars().next();
     let second = s.chars().nth(1);
-    let block = |c: char| {
-        second.is_none_or(char::is_whitespace) || s.chars().all(|x| x == c || x == ' ')
-    };
+    let block =
+        |c: char| second.is_none_or(char::is_whitespace) || s.chars().all(|x| x == c || x == ' ');
     let lead = matches!(first, Some(c @ ('-' | '+' | '=')) if block(c));
     let digits = s.chars().take_while(char::is_ascii_digit).count();
     let ordered = digits > 0
         && matches!(s[digits..].chars().next(), Some('.' | ')'))
-        && s[digits + 1..].chars().next().is_none_or(char::is_whitespace);
+        && s[digits + 1..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace);
     for (i, c) in s.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -166,7 +168,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -252,9 +254,9 @@ fn side(commit: Option<&str>, branch: Option<&str>) -> String {
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
 /// table rows (and saying how many) when the whole would not fit.
 pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
-    let (name, src) = match kind {
-        Kind::Summary => ("summary.md", SUMMARY),
-        Kind::Comment => ("comment.md", COMMENT),
+    let name = match kind {
+        Kind::Summary => "summary.md",
+        Kind::Comment => "comment.md",
     };
     let err = |e: tera::Error| {
         let mut reason = e.to_string();
@@ -273,7 +275,6 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     // The comment includes the summary, so both are always registered.
     tera.add_raw_templates(vec![("summary.md", SUMMARY), ("comment.md", COMMENT)])
         .map_err(err)?;
-    let _ = src;
 
     let mut top = Vec::new();
     let mut all = Vec::new();
@@ -302,7 +303,8 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                     trend,
                 };
                 if notable {
-                    let s = fmt::series(&view.history, &d.metric_key, SPARK_POINTS, d.current_value);
+                    let s =
+                        fmt::series(&view.history, &d.metric_key, SPARK_POINTS, d.current_value);
                     top.push(row(if s.len() > 1 {
                         fmt::sparkline(&s)
                     } else {
@@ -327,7 +329,10 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 ),
                 Status::Pass if c.warnings > 0 => (
                     "⚠️",
-                    format!("no regression, {} close to the threshold", plural(c.warnings, "warning", "warnings")),
+                    format!(
+                        "no regression, {} close to the threshold",
+                        plural(c.warnings, "warning", "warnings")
+                    ),
                 ),
                 Status::Pass => (
                     "✅",

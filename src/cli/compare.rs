@@ -74,9 +74,10 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     if let Some(out) = &args.output {
         super::write_file(out, &(result.to_json() + "\n"))?;
     }
+    // The history moves into the view (no copy); the renderers append the current values.
     let view = View {
         result: Some(&result),
-        history: base.history.clone(),
+        history: base.history,
         environment: ctx.global.environment.clone(),
         ..View::default()
     };

@@ -447,6 +447,12 @@ fn size_limits_on_5000_metrics() {
     assert!(left_out > 0, "no truncation note");
     // 1,500 regressions + warnings in the first table, 5,000 rows in the full one.
     assert_eq!(shown + left_out, 1500 + 5000);
+    // How the cut looks: the last rows, the notes, the closed <details>, the links.
+    let lines: Vec<&str> = comment.lines().collect();
+    insta::assert_snapshot!(
+        "comment_md_truncated_tail",
+        lines[lines.len() - 14..].join("\n")
+    );
     let gitlab = markdown::render_limited(&v, Kind::Comment, markdown::GITLAB_NOTE_LIMIT).unwrap();
     assert!(gitlab.chars().count() < 1_000_000);
     assert!(gitlab.chars().count() > chars);
@@ -579,4 +585,24 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
                 .find(|f| f.is_file())
         })
         .ok_or(())
+}
+
+/// Even a header bigger than the limit (a 100,000-character branch name) is cut to fit,
+/// with a note; the key column is capped at 200 characters.
+#[test]
+fn absurd_strings_still_fit() {
+    let mut r = small();
+    r.current.branch = Some("b".repeat(100_000));
+    r.diffs[0].metric_key = "k".repeat(10_000);
+    let v = view(&r, IndexMap::new());
+    let comment = Markdown {
+        kind: Kind::Comment,
+    }
+    .render(&v)
+    .unwrap();
+    assert!(comment.encode_utf16().count() < 65_536);
+    assert!(comment.ends_with("_Output cut to stay under the 65,536-character limit._\n"));
+    let gitlab = markdown::render_limited(&v, Kind::Comment, markdown::GITLAB_NOTE_LIMIT).unwrap();
+    assert!(gitlab.contains(&format!("{}…", "k".repeat(199))));
+    assert!(!gitlab.contains(&"k".repeat(201)));
 }

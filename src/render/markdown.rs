@@ -124,7 +124,8 @@ impl Kind {
 pub enum Limit {
     /// UTF-8 bytes.
     Bytes(usize),
-    /// Unicode scalar values (what GitHub and GitLab count as characters).
+    /// Characters (GitHub, GitLab). Counted as UTF-16 code units, never fewer than Unicode
+    /// scalar values, so the output fits however the host counts (an emoji is 2).
     Chars(usize),
 }
 
@@ -132,7 +133,7 @@ impl Limit {
     fn fits(self, s: &str) -> bool {
         match self {
             Limit::Bytes(n) => s.len() < n,
-            Limit::Chars(n) => s.chars().count() < n,
+            Limit::Chars(n) => s.encode_utf16().count() < n,
         }
     }
 
@@ -479,15 +480,16 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     );
     let budget = match limit {
         Limit::Bytes(n) => n.saturating_sub(note.len() + 1),
-        Limit::Chars(n) => n.saturating_sub(note.chars().count() + 1),
+        Limit::Chars(n) => n.saturating_sub(note.encode_utf16().count() + 1),
     };
     let mut cut = String::new();
+    let mut used = 0;
     for c in text.chars() {
-        let next = match limit {
-            Limit::Bytes(_) => cut.len() + c.len_utf8(),
-            Limit::Chars(_) => cut.chars().count() + 1,
+        used += match limit {
+            Limit::Bytes(_) => c.len_utf8(),
+            Limit::Chars(_) => c.len_utf16(),
         };
-        if next > budget {
+        if used > budget {
             break;
         }
         cut.push(c);

@@ -8,7 +8,7 @@
 //!
 //! tera autoescapes only `.html` templates, so every user string passes through
 //! [`escape_md`] (pipes, backticks, HTML, `@mentions`, ...) before it reaches a template,
-//! and links pass through [`fmt::safe_url`](super::fmt::safe_url) (http(s) only).
+//! and links pass through [`fmt::safe_url`] (http(s) only).
 //!
 //! Size limits: hosts reject oversized bodies, so [`render_limited`] keeps the output under
 //! a [`Limit`] by leaving out rows — the full table's first, then the regressions table's

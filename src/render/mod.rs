@@ -1,8 +1,11 @@
-//! Renderers: the views of a [`ComparisonResult`] (terminal table, JSON, HTML report, ...).
+//! Renderers: the views of a [`ComparisonResult`] — the terminal table ([`table`]), the
+//! self-contained HTML report ([`html`]), the job summary and PR/MR comment ([`markdown`],
+//! size-limited) and JUnit XML ([`junit`]); [`fmt`] holds what they share (human-scale
+//! units, display order, sparklines, safe links).
 //!
 //! Each output format is one file implementing [`Render`]. Templates live in `templates/`
 //! and are compiled in with `include_str!`; the template engine is only built when a
-//! template renderer runs, so `compare --json` never pays for it.
+//! template renderer runs, so `compare --json` (and `--junit`) never pays for it.
 
 pub mod fmt;
 pub mod html;

@@ -204,28 +204,36 @@ struct CurrentRow {
     value: String,
 }
 
+/// What stays the same while rows are left out.
 #[derive(Serialize)]
-struct Ctx<'a> {
+struct Fixed {
     marker: String,
     has_result: bool,
     icon: &'static str,
     verdict: String,
     detail: String,
     environment: Option<String>,
-    top: &'a [Row],
-    all: &'a [Row],
-    current: &'a [CurrentRow],
-    omitted_top: usize,
-    omitted_all: usize,
     total: usize,
-    /// The three counts above with thousands separators, for text.
-    omitted_top_s: String,
-    omitted_all_s: String,
+    /// `total` with thousands separators, for text.
     total_s: String,
     limit: String,
     extras: Vec<String>,
     run_url: Option<String>,
     report_url: Option<String>,
+}
+
+/// One attempt: the fixed part plus the rows kept and how many were left out.
+#[derive(Serialize)]
+struct Page<'a> {
+    #[serde(flatten)]
+    fixed: &'a Fixed,
+    top: &'a [Row],
+    all: &'a [Row],
+    current: &'a [CurrentRow],
+    omitted_top: usize,
+    omitted_all: usize,
+    omitted_top_s: String,
+    omitted_all_s: String,
 }
 
 fn icon(s: DiffStatus) -> &'static str {
@@ -398,21 +406,14 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     } else {
         current.len()
     };
-    let base = Ctx {
+    let fixed = Fixed {
         marker: marker(view.environment.as_deref()),
         has_result: view.result.is_some(),
         icon: icon_v,
         verdict,
         detail,
         environment: view.environment.as_deref().map(escape_md),
-        top: &[],
-        all: &[],
-        current: &[],
-        omitted_top: 0,
-        omitted_all: 0,
         total: n_all,
-        omitted_top_s: String::new(),
-        omitted_all_s: String::new(),
         total_s: thousands(n_all),
         limit: limit.describe(),
         extras,
@@ -420,7 +421,8 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
         report_url: view.report_url.as_deref().and_then(fmt::safe_url),
     };
     let render = |k_top: usize, k_all: usize| -> Result<String> {
-        let ctx = Ctx {
+        let page = Page {
+            fixed: &fixed,
             top: &top[..k_top],
             all: &all[..k_all.min(all.len())],
             current: &current[..k_all.min(current.len())],
@@ -428,18 +430,8 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
             omitted_all: n_all - k_all,
             omitted_top_s: thousands(top.len() - k_top),
             omitted_all_s: thousands(n_all - k_all),
-            total_s: base.total_s.clone(),
-            marker: base.marker.clone(),
-            verdict: base.verdict.clone(),
-            detail: base.detail.clone(),
-            environment: base.environment.clone(),
-            limit: base.limit.clone(),
-            extras: base.extras.clone(),
-            run_url: base.run_url.clone(),
-            report_url: base.report_url.clone(),
-            ..base
         };
-        let ctx = tera::Context::from_serialize(&ctx).map_err(err)?;
+        let ctx = tera::Context::from_serialize(&page).map_err(err)?;
         tera.render(name, &ctx).map_err(err)
     };
     // Largest k in 0..=hi with fits(k); None when even 0 does not fit.

@@ -36,6 +36,12 @@ pub struct CompareArgs {
     /// Write the HTML report to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write JUnit XML (one test case per compared metric) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the summary Markdown (as the job summary) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
@@ -68,14 +74,24 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     if let Some(out) = &args.output {
         super::write_file(out, &(result.to_json() + "\n"))?;
     }
+    // The history moves into the view (no copy); the renderers append the current values.
+    let view = View {
+        result: Some(&result),
+        history: base.history,
+        environment: ctx.global.environment.clone(),
+        ..View::default()
+    };
     if let Some(out) = &args.report {
-        let view = View {
-            result: Some(&result),
-            history: base.history.clone(),
-            environment: ctx.global.environment.clone(),
-            ..View::default()
-        };
         super::write_file(out, &render::html::Html.render(&view)?)?;
+    }
+    if let Some(out) = &args.junit {
+        super::write_file(out, &render::junit::render_result(&result))?;
+    }
+    if let Some(out) = &args.markdown {
+        let md = render::markdown::Markdown {
+            kind: render::markdown::Kind::Summary,
+        };
+        super::write_file(out, &md.render(&view)?)?;
     }
     // Keep the run for `baseline promote`, but never create a store just for that.
     if args.baseline.is_none() && store.baselines_dir().exists() {

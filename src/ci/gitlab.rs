@@ -438,11 +438,13 @@ impl<'a> Api<'a> {
             let url = format!("{}?per_page=100&page={page}", self.notes_url);
             let resp = match self.send_retrying(&url).await {
                 Ok(resp) => resp,
-                Err((last, attempts)) => return Err(Error::Ci(format!(
+                Err((last, attempts)) => {
+                    return Err(Error::Ci(format!(
                     "could not list the merge-request notes of {}: {} after {attempts} attempts",
                     self.target.describe(),
                     describe(&last)
-                ))),
+                )))
+                }
             };
             if !resp.status().is_success() {
                 return Ok(Err(self.skip("read the notes of", resp).await));

@@ -816,3 +816,30 @@ fn only_a_job_token_is_explained() {
     );
     assert!(!warning.contains("job-secret-123"));
 }
+
+#[test]
+fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
+    let gl = FakeGitLab::start();
+    let mut env = gitlab_env(&gl, &[("FLAMEIQ_HTTP_RETRY_BASE_MS", "1")]);
+    let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("a"));
+    assert!(matches!(out, NoteOutcome::Created { .. }), "{out:?}");
+
+    // GitLab down: a warning, not an error.
+    gl.state.lock().unwrap().always = Some(503);
+    let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("b"));
+    assert!(
+        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("503")),
+        "{out:?}"
+    );
+    assert_no_token(&out);
+
+    // Only the job token: the explanation, and no request at all.
+    env.remove("FLAMEIQ_GITLAB_TOKEN");
+    let before = gl.requests().len();
+    let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("c"));
+    assert!(
+        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("CI_JOB_TOKEN")),
+        "{out:?}"
+    );
+    assert_eq!(gl.requests().len(), before);
+}

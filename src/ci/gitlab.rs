@@ -157,6 +157,25 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The defaults, tuned by the same knobs as the GitHub side: `FLAMEIQ_HTTP_TIMEOUT_MS`
+    /// (per request) and `FLAMEIQ_HTTP_RETRY_BASE_MS` (first backoff). Unparsable values are
+    /// ignored.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        let ms = |name: &str| {
+            env(name)
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_millis)
+        };
+        let mut p = RetryPolicy::default();
+        if let Some(t) = ms("FLAMEIQ_HTTP_TIMEOUT_MS") {
+            p.timeout = t;
+        }
+        if let Some(b) = ms("FLAMEIQ_HTTP_RETRY_BASE_MS") {
+            p.base_delay = b;
+        }
+        p
+    }
+
     fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         let backoff = self
             .base_delay
@@ -239,6 +258,29 @@ pub fn upsert_note(
         .build()
         .map_err(|e| Error::Ci(format!("cannot start the HTTP runtime: {e}")))?;
     rt.block_on(upsert_note_async(target, token, marker, body, policy))
+}
+
+/// Everything `flameiq ci`/`flameiq comment` need in one call: the token from `env`
+/// ([`token_from_env`]), the retry policy from `env` ([`RetryPolicy::from_env`]), then
+/// [`upsert_note`]. Never fails: a missing token, a refusal and an unreachable GitLab all come
+/// back as [`NoteOutcome::Skipped`] with the warning to print; the exit code stays the
+/// comparison's.
+pub fn post_note_from_env(
+    target: &GitLabTarget,
+    env: &dyn Fn(&str) -> Option<String>,
+    marker: &str,
+    body: &str,
+) -> NoteOutcome {
+    let token = match token_from_env(env) {
+        Ok(t) => t,
+        Err(reason) => return NoteOutcome::Skipped { reason },
+    };
+    match upsert_note(target, &token, marker, body, &RetryPolicy::from_env(env)) {
+        Ok(outcome) => outcome,
+        Err(e) => NoteOutcome::Skipped {
+            reason: e.to_string(),
+        },
+    }
 }
 
 /// The async form of [`upsert_note`].

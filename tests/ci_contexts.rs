@@ -531,3 +531,18 @@ fn nothing_is_detected_outside_these_cis() {
     assert_eq!(context_other::detect(&map_env(&e)), None);
     assert!(context_other::read(&map_env(&e), None).is_none());
 }
+
+#[test]
+fn gitlab_fork_mr_pipeline_in_the_fork_notes_the_target_project() {
+    // A fork's MR pipeline running in the fork: CI_PROJECT_ID is the fork, the MR lives in
+    // CI_MERGE_REQUEST_PROJECT_ID.
+    let ctx = gitlab(&[
+        ("CI_PROJECT_ID", "991122"),
+        ("CI_PIPELINE_SOURCE", "merge_request_event"),
+        ("CI_MERGE_REQUEST_IID", "88"),
+        ("CI_MERGE_REQUEST_PROJECT_ID", "278964"),
+        ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "991122"),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+    ]);
+    assert_eq!(ctx.gitlab.map(|t| t.project_id), Some("278964".into()));
+}

@@ -39,6 +39,8 @@ struct State {
     always: Option<u16>,
     /// Statuses to answer the next POSTs with, one each.
     fail_posts: VecDeque<u16>,
+    /// Answer every request with a 301 to this URL (an http → https move, a renamed host).
+    redirect: Option<String>,
     requests: Vec<Req>,
 }
 
@@ -152,6 +154,7 @@ fn respond(
 ) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
+        301 => "Moved Permanently",
         201 => "Created",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -226,6 +229,10 @@ fn handle(mut stream: TcpStream, st: &Mutex<State>) -> std::io::Result<()> {
     });
     if !token_ok {
         return respond(&mut stream, 401, &json_headers(), &message(401));
+    }
+    if let Some(to) = s.redirect.clone() {
+        let h = vec![("Location".to_string(), format!("{to}{target}"))];
+        return respond(&mut stream, 301, &h, "");
     }
     if let Some(code) = s.always {
         return respond(&mut stream, code, &json_headers(), &message(code));
@@ -536,9 +543,12 @@ fn editing_someone_elses_note_is_a_warning() {
     );
 }
 
-/// Captures everything `tracing` logs (at debug level) while `f` runs.
-fn with_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
-    #[derive(Clone, Default)]
+/// Everything `tracing` logs (at trace level) in this test binary from the first call on. A
+/// global subscriber, not a scoped one: tracing caches per-callsite interest across threads,
+/// so a thread-local subscriber misses events while other tests run in parallel.
+fn logs() -> String {
+    static BUF: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    #[derive(Clone)]
     struct Buf(Arc<Mutex<Vec<u8>>>);
     impl Write for Buf {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
@@ -549,16 +559,19 @@ fn with_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
             Ok(())
         }
     }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let sub = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let out = tracing::subscriber::with_default(sub, f);
-    let logs = String::from_utf8_lossy(&buf.0.lock().unwrap()).to_string();
-    (out, logs)
+    let buf = BUF.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = Buf(buf.clone());
+        let sub = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(sub).unwrap();
+        buf
+    });
+    let text = String::from_utf8_lossy(&buf.lock().unwrap()).to_string();
+    text
 }
 
 #[test]
@@ -566,9 +579,9 @@ fn two_502s_then_success_posts_once() {
     let gl = FakeGitLab::start();
     // The look-up GET fails twice behind the proxy, then everything works.
     gl.fail_next(&[502, 502]);
-    let (out, logs) =
-        with_logs(|| gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast()));
-    let out = out.unwrap();
+    logs();
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast()).unwrap();
+    let logs = logs();
     assert!(matches!(out, NoteOutcome::Created { .. }), "{out:?}");
     assert_eq!(gl.notes().len(), 1);
     assert_eq!(gl.requests().len(), 4, "GET 502, GET 502, GET, POST");
@@ -842,4 +855,21 @@ fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
         "{out:?}"
     );
     assert_eq!(gl.requests().len(), before);
+}
+
+#[test]
+fn a_redirect_is_never_followed_with_the_token() {
+    // GitLab moved: the old address answers 301 to another host, which must see no token.
+    let old = FakeGitLab::start();
+    let new = FakeGitLab::start();
+    old.state.lock().unwrap().redirect = Some(new.addr.clone());
+    let out = gitlab::upsert_note(&old.target(), &token(), MARKER, &body("x"), &fast()).unwrap();
+    assert!(
+        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("301") && reason.contains("CI_API_V4_URL")),
+        "{out:?}"
+    );
+    assert!(
+        new.requests().is_empty(),
+        "the redirect target was contacted"
+    );
 }

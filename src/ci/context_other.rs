@@ -223,7 +223,9 @@ pub fn read_gitlab(
     let source = v("CI_PIPELINE_SOURCE").unwrap_or_default();
     let api_url = v("CI_API_V4_URL")
         .or_else(|| v("CI_SERVER_URL").map(|s| format!("{}/api/v4", s.trim_end_matches('/'))));
-    let project_id = v("CI_PROJECT_ID");
+    // A fork's MR pipeline can run in the fork's project: the MR (and so the note) lives in
+    // CI_MERGE_REQUEST_PROJECT_ID, the target project.
+    let project_id = v("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| v("CI_PROJECT_ID"));
     let web_url = v("CI_MERGE_REQUEST_PROJECT_URL").or_else(|| v("CI_PROJECT_URL"));
     let target = |iid: u64| -> Option<GitLabTarget> {
         Some(GitLabTarget {

@@ -19,7 +19,9 @@
 //!   fix it; they never change the exit code. An [`Err`] (retries exhausted, GitLab
 //!   unreachable) is also meant to be printed as a warning by the caller;
 //! - the token is sent only as the `PRIVATE-TOKEN` header (marked sensitive) and never appears
-//!   in any output, error message or `Debug` output ([`Token`]).
+//!   in any output, error message or `Debug` output ([`Token`]); redirects are not followed,
+//!   since reqwest would carry that custom header to the redirect's host (a 3xx is a warning
+//!   naming `CI_API_V4_URL`).
 //!
 //! Async (tokio, current-thread) lives only inside this module: [`upsert_note`] is blocking and
 //! builds its own runtime, so commands that post nothing build no runtime or HTTP client.
@@ -402,6 +404,9 @@ impl<'a> Api<'a> {
         headers.insert("PRIVATE-TOKEN", secret);
         let mut builder = reqwest::Client::builder()
             .default_headers(headers)
+            // reqwest drops only standard credential headers on a cross-host redirect, not
+            // PRIVATE-TOKEN: never follow one (a redirect is reported with the fix instead).
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("flameiq/", env!("CARGO_PKG_VERSION")))
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout);
@@ -550,6 +555,10 @@ impl<'a> Api<'a> {
                     CI_API_V4_URL, CI_PROJECT_ID and the MR iid, and that the token's user can \
                     see the project (private projects answer 404 to outsiders)"
             }
+            300..=399 => {
+                "the API URL redirects and the token is never sent to a redirect \
+                          target: set CI_API_V4_URL (or the URL given) to the final https API URL"
+            }
             _ => "GitLab refused the request",
         };
         NoteOutcome::Skipped {
@@ -577,6 +586,29 @@ mod tests {
     fn token_debug_hides_the_secret() {
         let t = Token::new("glpat-SECRET");
         assert_eq!(format!("{t:?}"), "Token(***)");
+    }
+
+    #[test]
+    fn a_token_that_is_no_header_value_is_not_echoed() {
+        let t = GitLabTarget {
+            api_url: "http://127.0.0.1:9/api/v4".into(),
+            project_id: "1".into(),
+            mr_iid: 1,
+            project_web_url: None,
+        };
+        let err = upsert_note(
+            &t,
+            &Token::new("glpat-a\nb"),
+            M,
+            "x",
+            &RetryPolicy::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("not allowed in an HTTP header") && !err.contains("glpat"),
+            "{err}"
+        );
     }
 
     #[test]

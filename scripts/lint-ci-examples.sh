@@ -6,7 +6,9 @@
 #   jobs named in `needs`/`requires`/`extends` exist, stages are declared;
 # - the same files against SchemaStore's schemas bundled in check-jsonschema (when installed);
 # - the Jenkinsfile: declarative structure (balanced blocks outside strings and comments,
-#   only real directives/sections/post conditions at each level).
+#   only real directives/sections/post conditions at each level);
+# - with FLAMEIQ_BIN=path/to/flameiq: every `flameiq <command> --flag` in the recipes exists.
+# Usage: [FLAMEIQ_BIN=target/debug/flameiq] scripts/lint-ci-examples.sh [folder]
 # Exit 0 when all pass; 1 with one line per problem otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -329,6 +331,60 @@ for p in problems:
 print(f"keyword check: {len(problems)} problem(s) in {root}/")
 sys.exit(1 if problems else 0)
 PY
+
+# With FLAMEIQ_BIN (a built flameiq), every `flameiq <command> --flag` the recipes run must be
+# a real command and flag of that binary: the recipes cannot drift from the CLI.
+if [ -n "${FLAMEIQ_BIN:-}" ]; then
+  python3 - "$dir" "$FLAMEIQ_BIN" <<'PY' || status=1
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+root, binary = Path(sys.argv[1]), sys.argv[2]
+commands = []  # (file, [words])
+for f in sorted(root.iterdir()):
+    text = f.read_text()
+    if f.name == "github-actions.yml":
+        doc = yaml.safe_load(text)
+        for job in doc["jobs"].values():
+            for step in job.get("steps", []):
+                if "flameiq" in step.get("uses", "") and step["uses"].startswith("docker://"):
+                    commands.append((f.name, step.get("with", {}).get("args", "").split()))
+        continue
+    # Comments mention commands without running them.
+    text = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith(("#", "//")))
+    text = re.sub(r"\\\n", " ", text)  # shell line continuations
+    text = re.sub(r"\n\s*(--)", r" \1", text)  # YAML folded scalars continue with flags
+    for m in re.finditer(r"\bflameiq[ \t]+([a-z][a-z-]*)((?:[ \t]+[^\s|;'\"]+)*)", text):
+        sub, rest = m.group(1), m.group(2).split()
+        if sub in ("ci", "compare", "baseline", "report", "validate", "run", "init", "comment"):
+            commands.append((f.name, [sub] + rest))
+bad = set()
+helps = {}
+for fname, words in commands:
+    if not words:
+        continue
+    sub = words[:2] if words[0] == "baseline" else words[:1]
+    key = " ".join(sub)
+    if key not in helps:
+        r = subprocess.run([binary, *sub, "--help"], capture_output=True, text=True)
+        helps[key] = r.stdout if r.returncode == 0 else None
+    if helps[key] is None:
+        bad.add(f"{fname}: 'flameiq {key}' is not a command of {binary}")
+        continue
+    for w in words:
+        flag = w.split("=", 1)[0]
+        if flag.startswith("--") and not re.search(re.escape(flag) + r"\b", helps[key]):
+            bad.add(f"{fname}: 'flameiq {key}' has no flag {flag}")
+for line in sorted(bad):
+    print(line)
+print(f"flag check: {len(commands)} command(s), {len(bad)} problem(s)")
+sys.exit(1 if bad else 0)
+PY
+fi
 
 if command -v check-jsonschema >/dev/null 2>&1; then
   check-jsonschema --builtin-schema vendor.gitlab-ci "$dir/gitlab-ci.yml" || status=1

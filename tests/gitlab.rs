@@ -39,6 +39,8 @@ struct State {
     always: Option<u16>,
     /// Statuses to answer the next POSTs with, one each.
     fail_posts: VecDeque<u16>,
+    /// Delete the note before answering the next PUT (someone deleted it meanwhile).
+    delete_before_put: bool,
     /// Answer every request with a 301 to this URL (an http → https move, a renamed host).
     redirect: Option<String>,
     requests: Vec<Req>,
@@ -333,6 +335,9 @@ fn handle(mut stream: TcpStream, st: &Mutex<State>) -> std::io::Result<()> {
         .and_then(|i| i.parse::<u64>().ok())
     {
         if method == "PUT" {
+            if std::mem::take(&mut s.delete_before_put) {
+                s.notes.retain(|n| n["id"] != id);
+            }
             let text = serde_json::from_str::<Value>(&body)
                 .ok()
                 .and_then(|v| v["body"].as_str().map(str::to_string));
@@ -872,4 +877,22 @@ fn a_redirect_is_never_followed_with_the_token() {
         new.requests().is_empty(),
         "the redirect target was contacted"
     );
+}
+
+#[test]
+fn a_note_deleted_meanwhile_is_posted_again() {
+    let gl = FakeGitLab::start();
+    gl.add(
+        &body("old"),
+        false,
+        author(BOT_ID, "project_278964_bot_3f2a", "flameiq"),
+    );
+    gl.state.lock().unwrap().delete_before_put = true;
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("new"), &fast()).unwrap();
+    assert!(matches!(out, NoteOutcome::Created { .. }), "{out:?}");
+    let notes = gl.notes();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["body"], body("new"));
+    let methods: Vec<String> = gl.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(methods, ["GET", "PUT", "GET", "POST"]);
 }

@@ -320,6 +320,14 @@ pub async fn upsert_note_async(
                     NoteOutcome::Created { url }
                 });
             }
+            // The note was deleted between the look-up and the update: look up again (and post).
+            Ok(resp)
+                if found.is_some()
+                    && resp.status() == reqwest::StatusCode::NOT_FOUND
+                    && retry < policy.max_retries =>
+            {
+                retry += 1;
+            }
             Ok(resp) if !retryable(resp.status()) => {
                 return Ok(api.skip(what, resp).await);
             }

@@ -546,3 +546,21 @@ fn gitlab_fork_mr_pipeline_in_the_fork_notes_the_target_project() {
     ]);
     assert_eq!(ctx.gitlab.map(|t| t.project_id), Some("278964".into()));
 }
+
+#[test]
+fn contexts_describe_themselves_in_one_line() {
+    let ctx = gitlab(&[
+        ("CI_PIPELINE_SOURCE", "merge_request_event"),
+        ("CI_MERGE_REQUEST_IID", "12"),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/x"),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+    ]);
+    assert_eq!(
+        ctx.describe(),
+        "GitLab CI: merge request !12 (feature/x → main)"
+    );
+    let ctx = circle(&[("CIRCLE_BRANCH", "main")], None);
+    assert_eq!(ctx.describe(), "CircleCI: default branch 'main'");
+    let ctx = jenkins(&[("BRANCH_NAME", "v1"), ("TAG_NAME", "v1")], None);
+    assert_eq!(ctx.describe(), "Jenkins: tag 'v1'");
+}

@@ -131,6 +131,35 @@ impl CiContext {
     pub fn github_repo(&self) -> Option<&str> {
         self.github.as_ref().map(|g| g.repo.as_str())
     }
+
+    /// One line for the log, e.g. `GitLab CI: merge request !12 (feature/x → main)`.
+    pub fn describe(&self) -> String {
+        let what = match &self.event {
+            Event::DefaultBranchPush => format!("default branch '{}'", self.default_branch),
+            Event::ChangeRequest {
+                number,
+                target_branch,
+            } => {
+                let (kind, sigil) = if self.gitlab.is_some() {
+                    ("merge request", "!")
+                } else {
+                    ("pull request", "#")
+                };
+                let arrow = match (&self.branch, target_branch) {
+                    (Some(b), Some(t)) => format!(" ({b} → {t})"),
+                    (Some(b), None) => format!(" ({b})"),
+                    _ => String::new(),
+                };
+                format!("{kind} {sigil}{number}{arrow}")
+            }
+            Event::Tag { name } => format!("tag '{name}'"),
+            Event::OtherBranch => match &self.branch {
+                Some(b) => format!("branch '{b}'"),
+                None => "an unknown ref".to_string(),
+            },
+        };
+        format!("{}: {what}", self.ci.name())
+    }
 }
 
 /// Where the comment of a comparison goes.

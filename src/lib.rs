@@ -17,6 +17,7 @@
 //! | [`render`] | table, HTML and other views of a result |
 //! | [`jsonfmt`] | JSON text byte-identical with Python's `json.dumps` |
 
+pub mod ci;
 pub mod compare;
 pub mod config;
 pub mod error;

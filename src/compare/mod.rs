@@ -19,6 +19,7 @@
 
 pub mod baseline;
 pub mod result;
+pub mod stats;
 
 use crate::config::{Config, Rules, Threshold, DEFAULT_THRESHOLD_PERCENT};
 use crate::schema::{Direction, Snapshot};

@@ -267,7 +267,11 @@ pub fn min_attainable_p(n_current: usize, n_baseline: usize, alt: Alternative) -
     }
     let (n1, n2) = (n_current, n_baseline);
     let extreme = (n1 * n2) as f64;
-    let f = if alt == Alternative::TwoSided { 2.0 } else { 1.0 };
+    let f = if alt == Alternative::TwoSided {
+        2.0
+    } else {
+        1.0
+    };
     let p = if n1 > 8 && n2 > 8 {
         let ties = vec![1; n1 + n2];
         normal_sf(extreme, n1, n2, &ties)
@@ -520,9 +524,23 @@ mod tests {
         // scipy.stats.mannwhitneyu([12.1, 13.4, 12.9, 14.0], [10.2, 11.0, 10.8, 11.5, 10.9],
         //     alternative=ALT, method="auto") -> statistic 20.0, pvalue:
         //   greater 0.007936507936507936, less 1.0, two-sided 0.015873015873015872
-        check(&SMALL_X, &SMALL_Y, Greater, 20.0, 0.007936507936507936, Method::Exact);
+        check(
+            &SMALL_X,
+            &SMALL_Y,
+            Greater,
+            20.0,
+            0.007936507936507936,
+            Method::Exact,
+        );
         check(&SMALL_X, &SMALL_Y, Less, 20.0, 1.0, Method::Exact);
-        check(&SMALL_X, &SMALL_Y, TwoSided, 20.0, 0.015873015873015872, Method::Exact);
+        check(
+            &SMALL_X,
+            &SMALL_Y,
+            TwoSided,
+            20.0,
+            0.015873015873015872,
+            Method::Exact,
+        );
     }
 
     #[test]
@@ -581,7 +599,9 @@ mod tests {
         let x: Vec<f64> = (0..30)
             .map(|i| 100.0 + ((i * 37 % 17) as f64) * 0.5 + 2.0)
             .collect();
-        let y: Vec<f64> = (0..25).map(|i| 100.0 + ((i * 53 % 19) as f64) * 0.5).collect();
+        let y: Vec<f64> = (0..25)
+            .map(|i| 100.0 + ((i * 53 % 19) as f64) * 0.5)
+            .collect();
         // x = [100 + (i*37 % 17) * 0.5 + 2 for i in range(30)]
         // y = [100 + (i*53 % 19) * 0.5 for i in range(25)]
         // scipy.stats.mannwhitneyu(x, y, alternative=ALT, method="auto") -> statistic 478.0,
@@ -629,9 +649,23 @@ mod tests {
         // y = [100.0 + (i*7 % 20) for i in range(20)]
         // scipy.stats.mannwhitneyu([130.0], y, alternative=ALT, method="auto") -> statistic 20.0,
         //   greater 0.047619047619047616, less 1.0, two-sided 0.09523809523809523
-        check(&[130.0], &y, Greater, 20.0, 0.047619047619047616, Method::Exact);
+        check(
+            &[130.0],
+            &y,
+            Greater,
+            20.0,
+            0.047619047619047616,
+            Method::Exact,
+        );
         check(&[130.0], &y, Less, 20.0, 1.0, Method::Exact);
-        check(&[130.0], &y, TwoSided, 20.0, 0.09523809523809523, Method::Exact);
+        check(
+            &[130.0],
+            &y,
+            TwoSided,
+            20.0,
+            0.09523809523809523,
+            Method::Exact,
+        );
         assert!(min_attainable_p(1, 20, Greater) < 0.05);
         assert!(min_attainable_p(1, 19, Greater) >= 0.05);
         assert!(min_attainable_p(1, 20, TwoSided) >= 0.05);

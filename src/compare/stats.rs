@@ -758,4 +758,40 @@ mod tests {
         // Too short: no band.
         assert_eq!(auto_band(3.0, &[1.0, 2.0, 3.0, 4.0]), None);
     }
+
+    fn snap_with_samples(key: &str, value: f64, samples: &[f64]) -> Snapshot {
+        let mut s = Snapshot::new();
+        s.insert(key, value);
+        if !samples.is_empty() {
+            s.metric_info.entry(key.to_string()).or_default().samples = samples.to_vec();
+        }
+        s
+    }
+
+    #[test]
+    fn samples_prefer_both_sides_raw_samples_and_drop_warmup() {
+        let b = snap_with_samples("latency.p95", 10.0, &[99.0, 10.0, 11.0]);
+        let c = snap_with_samples("latency.p95", 12.0, &[50.0, 12.0, 13.0]);
+        let s = samples_for("latency.p95", &b, Some(&[1.0, 2.0]), &c, 12.0, 1).unwrap();
+        assert_eq!(s.baseline, [10.0, 11.0]);
+        assert_eq!(s.current, [12.0, 13.0]);
+        assert_eq!(s.source, "samples");
+    }
+
+    #[test]
+    fn samples_fall_back_to_history_against_the_single_current_value() {
+        // Only the current side has samples: history aggregates vs the current value, like
+        // for like.
+        let b = snap_with_samples("custom.x", 10.0, &[]);
+        let c = snap_with_samples("custom.x", 12.0, &[12.0, 13.0]);
+        let s = samples_for("custom.x", &b, Some(&[9.0, 10.0, 11.0]), &c, 12.0, 0).unwrap();
+        assert_eq!(s.baseline, [9.0, 10.0, 11.0]);
+        assert_eq!(s.current, [12.0]);
+        assert_eq!(s.source, "history");
+        // Warmup that eats every sample leaves no raw samples either.
+        let b = snap_with_samples("custom.x", 10.0, &[1.0]);
+        let c = snap_with_samples("custom.x", 12.0, &[2.0]);
+        assert_eq!(samples_for("custom.x", &b, None, &c, 12.0, 1), None);
+        assert_eq!(samples_for("custom.x", &b, Some(&[]), &c, 12.0, 1), None);
+    }
 }

@@ -32,7 +32,7 @@
 //! against it. One value against a history is still a valid Mann-Whitney test (it asks
 //! whether the value ranks unusually high among the history); its attainable-p guard is
 //! `1 / (h + 1)` one-sided for `h` history values, so it needs at least 20 history values
-//! to reach p < 0.05 one-sided and 39 two-sided. With neither samples nor history no test
+//! to reach p < 0.05 one-sided and 40 two-sided. With neither samples nor history no test
 //! runs and the threshold alone decides (`test`, `p_value` and `effect_size` stay null).
 //!
 //! # The attainable-p guard

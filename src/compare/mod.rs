@@ -463,4 +463,56 @@ mod tests {
         assert!(!get("custom.loose").is_regression);
         assert_eq!(get("custom.loose").threshold_percent, 50.0);
     }
+
+    fn with_samples(pairs: &[(&str, f64, &[f64])]) -> Snapshot {
+        let mut s = Snapshot::new();
+        for (k, v, samples) in pairs {
+            s.insert(*k, *v);
+            s.metric_info.entry(k.to_string()).or_default().samples = samples.to_vec();
+        }
+        s.canonicalize();
+        s
+    }
+
+    #[test]
+    fn statistics_gate_breaches_and_fills_the_diff() {
+        let mut s = Settings::default();
+        s.config.statistics.enabled = true;
+        let base = Baseline::from_file(with_samples(&[
+            ("latency.p95", 100.0, &[99.0, 100.0, 101.0, 100.5]),
+            ("throughput", 100.0, &[99.0, 100.0, 101.0, 100.5]),
+        ]));
+        let cur = with_samples(&[
+            ("latency.p95", 120.0, &[119.0, 120.0, 121.0, 120.5]),
+            // A throughput *rise* of 20 %: an improvement in the other tail.
+            ("throughput", 120.0, &[119.0, 120.0, 121.0, 120.5]),
+        ]);
+        let r = compare(&base, &cur, &s);
+        assert!(r.statistical_mode);
+        let lat = &r.diffs[0];
+        // scipy.stats.mannwhitneyu([119, 120, 121, 120.5], [99, 100, 101, 100.5],
+        //     alternative="greater").pvalue == 0.014285714285714285 -> 0.014286
+        assert_eq!(lat.p_value, Some(0.014286));
+        assert_eq!(lat.test.as_deref(), Some("mann-whitney-u exact"));
+        assert_eq!(lat.status, DiffStatus::Regression);
+        let thr = &r.diffs[1];
+        // ... alternative="less" -> 1.0
+        assert_eq!(thr.p_value, Some(1.0));
+        assert!(!thr.is_regression);
+        assert!(thr.effect_size.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn statistics_without_samples_or_history_leave_the_threshold_in_charge() {
+        let mut s = Settings::default();
+        s.config.statistics.enabled = true;
+        let r = run(&[("latency.p95", 100.0)], &[("latency.p95", 120.0)], &s);
+        let d = &r.diffs[0];
+        assert!(d.is_regression);
+        assert_eq!(
+            (d.p_value, d.effect_size, d.test.as_deref()),
+            (None, None, None)
+        );
+        assert!(r.statistical_mode);
+    }
 }

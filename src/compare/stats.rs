@@ -759,6 +759,21 @@ mod tests {
         assert_eq!(auto_band(3.0, &[1.0, 2.0, 3.0, 4.0]), None);
     }
 
+    #[test]
+    fn docs_worked_example_holds() {
+        // docs/statistics.md: numpy.percentile([10.2, 10.8, 9.9, 10.4, 11.6, 10.1, 10.5],
+        //   [25, 50, 75]) == [10.15, 10.4, 10.65] -> 3 * 0.5 / 10.4 * 100 = 14.4231 %
+        let h = [10.2, 10.8, 9.9, 10.4, 11.6, 10.1, 10.5];
+        assert_eq!(
+            super::super::round_places(auto_band(3.0, &h).unwrap(), 4),
+            14.4231
+        );
+        // numpy.percentile([250.0, 251.2, 249.5, 250.4, 250.9, 249.8, 250.1], [25, 50, 75])
+        //   == [249.9, 250.1, 250.65] -> 0.8996 %, raised to the 1 % floor
+        let h = [250.0, 251.2, 249.5, 250.4, 250.9, 249.8, 250.1];
+        assert_eq!(auto_band(3.0, &h), Some(1.0));
+    }
+
     fn snap_with_samples(key: &str, value: f64, samples: &[f64]) -> Snapshot {
         let mut s = Snapshot::new();
         s.insert(key, value);

@@ -33,6 +33,10 @@ pub struct CompareArgs {
     /// Write the result document to this file.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Gate regressions on a Mann-Whitney U test as well as the threshold (as
+    /// `statistics.enabled: true` in flameiq.yaml).
+    #[arg(long)]
+    pub statistics: bool,
     /// Write the HTML report to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -46,7 +50,9 @@ pub struct CompareArgs {
 
 pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     let flags = super::threshold_flags(&args.thresholds)?;
-    let cfg = ctx.config()?;
+    let mut cfg = ctx.config()?;
+    // The flag can only switch statistics on; the config's confidence still applies.
+    cfg.statistics.enabled |= args.statistics;
     let provider = ctx.provider(args.provider.as_deref(), &cfg);
     flameiq::providers::check_name(&provider)?;
     let store = ctx.store();

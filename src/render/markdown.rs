@@ -196,6 +196,8 @@ struct Row {
     change: String,
     threshold: String,
     trend: String,
+    /// The p-value when statistics ran for this metric, else `—`.
+    p: String,
 }
 
 #[derive(Serialize)]
@@ -209,6 +211,8 @@ struct CurrentRow {
 struct Fixed {
     marker: String,
     has_result: bool,
+    /// Whether the p-value column is shown.
+    statistical_mode: bool,
     icon: &'static str,
     verdict: String,
     detail: String,
@@ -310,6 +314,8 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                     change: fmt::change(d),
                     threshold: fmt::threshold(d),
                     trend,
+                    p: d.p_value
+                        .map_or_else(|| "—".to_string(), |p| format!("{p:.4}")),
                 };
                 if notable {
                     let s =
@@ -409,6 +415,7 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     let fixed = Fixed {
         marker: marker(view.environment.as_deref()),
         has_result: view.result.is_some(),
+        statistical_mode: view.result.is_some_and(|r| r.statistical_mode),
         icon: icon_v,
         verdict,
         detail,

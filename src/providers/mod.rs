@@ -14,6 +14,17 @@
 //! `auto` asks each provider's cheap [`Provider::detect`] in [`ProviderKind::ALL`] order and
 //! uses the first that claims the input.
 
+mod benchmarkdotnet;
+mod benchmarkjs;
+mod bmf;
+mod cargo_bench;
+mod catch2;
+mod criterion;
+mod custom;
+mod go;
+mod google_benchmark;
+mod hyperfine;
+mod jmh;
 mod json;
 mod pytest_benchmark;
 
@@ -97,17 +108,72 @@ pub enum ProviderKind {
     Json,
     /// pytest-benchmark `--benchmark-json`.
     PytestBenchmark,
+    /// Criterion.rs: a `target/criterion` folder, or cargo-criterion `--message-format=json`.
+    Criterion,
+    /// Google Benchmark `--benchmark_format=json` / `--benchmark_out`.
+    GoogleBenchmark,
+    /// hyperfine `--export-json`.
+    Hyperfine,
+    /// BenchmarkDotNet's full JSON export.
+    BenchmarkDotNet,
+    /// JMH `-rf json`.
+    Jmh,
+    /// Bencher Metric Format (BMF) JSON.
+    Bmf,
+    /// github-action-benchmark's `customBiggerIsBetter` JSON.
+    CustomBiggerIsBetter,
+    /// github-action-benchmark's `customSmallerIsBetter` JSON.
+    CustomSmallerIsBetter,
+    /// Catch2 v2/v3 console output and the XML reporter (`-r xml`).
+    Catch2,
+    /// `cargo bench` libtest lines and criterion `--output-format bencher`.
+    CargoBench,
+    /// `go test -bench` output.
+    Go,
+    /// benchmark.js console lines.
+    BenchmarkJs,
 }
 
 impl ProviderKind {
     /// All providers, in `auto` detection order (most specific first).
-    pub const ALL: &'static [ProviderKind] = &[ProviderKind::Json, ProviderKind::PytestBenchmark];
+    ///
+    /// JSON formats come first, each sniffed by keys only its tool writes; the custom
+    /// `[{name, unit, value}]` arrays come after JMH's arrays; the line formats last, the
+    /// most distinctive (Catch2's table header) before the looser ones.
+    pub const ALL: &'static [ProviderKind] = &[
+        ProviderKind::Json,
+        ProviderKind::PytestBenchmark,
+        ProviderKind::Criterion,
+        ProviderKind::GoogleBenchmark,
+        ProviderKind::Hyperfine,
+        ProviderKind::BenchmarkDotNet,
+        ProviderKind::Jmh,
+        ProviderKind::Bmf,
+        ProviderKind::CustomBiggerIsBetter,
+        ProviderKind::CustomSmallerIsBetter,
+        ProviderKind::Catch2,
+        ProviderKind::CargoBench,
+        ProviderKind::Go,
+        ProviderKind::BenchmarkJs,
+    ];
 
     /// The implementation.
     pub fn provider(self) -> &'static dyn Provider {
         match self {
             ProviderKind::Json => &json::Json,
             ProviderKind::PytestBenchmark => &pytest_benchmark::PytestBenchmark,
+            ProviderKind::Criterion => &criterion::Criterion,
+            ProviderKind::GoogleBenchmark => &google_benchmark::GoogleBenchmark,
+            ProviderKind::Hyperfine => &hyperfine::Hyperfine,
+            ProviderKind::BenchmarkDotNet => &benchmarkdotnet::BenchmarkDotNet,
+            ProviderKind::Jmh => &jmh::Jmh,
+            ProviderKind::Bmf => &bmf::Bmf,
+            ProviderKind::CustomBiggerIsBetter => &custom::BIGGER,
+            ProviderKind::CustomSmallerIsBetter => &custom::SMALLER,
+            ProviderKind::Catch2 => &catch2::Catch2,
+            ProviderKind::CargoBench => &cargo_bench::CargoBench,
+            ProviderKind::Go => &go::Go,
+            ProviderKind::BenchmarkJs => &benchmarkjs::BenchmarkJs,
         }
     }
 
@@ -233,6 +299,88 @@ pub mod util {
         );
     }
 
+    /// Converts `value` in the time `unit` to milliseconds; `None` for a non-time unit.
+    pub fn to_ms(value: f64, unit: &str) -> Option<f64> {
+        ms_per(unit).map(|f| value * f)
+    }
+
+    /// A finite number as the tools print it: `1,234.5`, `1234`, `3.4e-2` (thousands
+    /// separators dropped). `None` for anything else.
+    pub fn num(s: &str) -> Option<f64> {
+        let s = s.trim();
+        let v: f64 = if s.contains(',') {
+            s.replace(',', "").parse().ok()?
+        } else {
+            s.parse().ok()?
+        };
+        v.is_finite().then_some(v)
+    }
+
+    /// The median of `values` (mean of the middle two for an even count); `None` if empty.
+    pub fn median(values: &[f64]) -> Option<f64> {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => v.get(n / 2).copied(),
+            _ => Some((v.get(n / 2 - 1)? + v.get(n / 2)?) / 2.0),
+        }
+    }
+
+    /// Direction for a non-time unit: rates (`.../s`, `.../sec`, `ops...`) are higher is
+    /// better, everything else (bytes, counts, cycles, percentages) lower is better.
+    pub fn direction_of_unit(unit: &str) -> Direction {
+        let u = unit.trim().to_ascii_lowercase();
+        if u.ends_with("/s")
+            || u.ends_with("/sec")
+            || u.ends_with("/second")
+            || u.starts_with("ops")
+            || u.ends_with("per_second")
+        {
+            Direction::HigherIsBetter
+        } else {
+            Direction::LowerIsBetter
+        }
+    }
+
+    /// Stores a value measured in `unit`: a time (`ns`, `us`, `ms`, `s`) is converted to
+    /// milliseconds and is lower is better; any other unit is kept as is, with `direction`
+    /// (or, when `None`, the unit's own direction, see [`direction_of_unit`]).
+    pub fn put_measure(
+        snap: &mut Snapshot,
+        key: String,
+        value: f64,
+        unit: &str,
+        direction: Option<Direction>,
+        samples: Vec<f64>,
+    ) {
+        match ms_per(unit) {
+            Some(f) => put(
+                snap,
+                key,
+                value * f,
+                "ms",
+                direction.unwrap_or(Direction::LowerIsBetter),
+                samples.into_iter().map(|s| s * f).collect(),
+            ),
+            None => put(
+                snap,
+                key,
+                value,
+                unit,
+                direction.unwrap_or_else(|| direction_of_unit(unit)),
+                samples,
+            ),
+        }
+    }
+
+    /// Is the first non-blank character of `text` `c`? (the cheap JSON sniff)
+    pub fn starts_with_char(text: &str, c: char) -> bool {
+        text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .starts_with(c)
+    }
+
     /// A key not yet used in `snap`: `base`, else `base#2`, `base#3`, ... (deterministic).
     pub fn unique_key(snap: &Snapshot, base: String) -> String {
         if !snap.metrics.contains_key(&base) {
@@ -241,7 +389,7 @@ pub mod util {
         (2..)
             .map(|i| format!("{base}#{i}"))
             .find(|k| !snap.metrics.contains_key(k))
-            .expect("an unused suffix exists")
+            .unwrap_or_default()
     }
 }
 

@@ -75,7 +75,7 @@ impl Provider for BenchmarkDotNet {
                 .map(|a| {
                     a.iter()
                         .filter_map(Value::as_f64)
-                        .map(|v| v * 1e-6)
+                        .map(|v| v / 1e6)
                         .collect()
                 })
                 .unwrap_or_default();
@@ -93,7 +93,7 @@ impl Provider for BenchmarkDotNet {
                             .filter_map(|m| {
                                 let ns = m.get("Nanoseconds")?.as_f64()?;
                                 let ops = m.get("Operations")?.as_f64().filter(|o| *o > 0.0)?;
-                                Some(ns / ops * 1e-6)
+                                Some(ns / ops / 1e6)
                             })
                             .collect()
                     })
@@ -103,7 +103,7 @@ impl Provider for BenchmarkDotNet {
             put(
                 &mut snap,
                 key.clone(),
-                mean * 1e-6,
+                mean / 1e6,
                 "ms",
                 Direction::LowerIsBetter,
                 samples,

@@ -127,6 +127,7 @@ fn parse_folder(root: &Path) -> Result<Snapshot> {
                     new.join("estimates.json").display()
                 ))
             })?;
+        // Samples stay in ns here: put_measure converts them with the mean.
         // benchmark.json is optional: older criterion versions did not write it.
         let meta = read_json(&new.join("benchmark.json")).ok();
         let id = meta
@@ -158,7 +159,7 @@ fn parse_folder(root: &Path) -> Result<Snapshot> {
                     .into_iter()
                     .zip(list("iters"))
                     .filter(|(_, n)| *n > 0.0)
-                    .map(|(t, n)| t / n * 1e-6)
+                    .map(|(t, n)| t / n)
                     .collect()
             })
             .unwrap_or_default();
@@ -253,10 +254,7 @@ mod tests {
         let text = r#"{"reason":"group-complete","group_name":"g","benchmarks":["g/a"]}
 {"reason":"benchmark-complete","id":"g/a","unit":"ns","iteration_count":[1,2],"measured_values":[1000.0,4000.0],"mean":{"estimate":1500.0,"lower_bound":1.0,"upper_bound":2.0,"unit":"ns"}}"#;
         let s = parse_lines(text, Path::new("c.json")).unwrap();
-        assert_eq!(s.get("custom.g/a"), Some(1500.0 * 1e-6));
-        assert_eq!(
-            s.metric_info["custom.g/a"].samples,
-            vec![1000.0 * 1e-6, 2000.0 * 1e-6]
-        );
+        assert_eq!(s.get("custom.g/a"), Some(0.0015));
+        assert_eq!(s.metric_info["custom.g/a"].samples, vec![0.001, 0.002]);
     }
 }

@@ -105,18 +105,18 @@ impl Provider for GoogleBenchmark {
                 continue;
             }
             let unit = b.get("time_unit").and_then(Value::as_str).unwrap_or("ns");
-            let factor = super::util::ms_per(unit).ok_or_else(|| {
-                bad(format!(
-                    "benchmarks[{i}] ('{name}'): unknown time_unit '{unit}'"
-                ))
-            })?;
             let real = b.get("real_time").and_then(Value::as_f64).ok_or_else(|| {
                 bad(format!(
                     "benchmarks[{i}] ('{name}') has no numeric 'real_time'"
                 ))
             })?;
+            let real = super::util::to_ms(real, unit).ok_or_else(|| {
+                bad(format!(
+                    "benchmarks[{i}] ('{name}'): unknown time_unit '{unit}'"
+                ))
+            })?;
             let run = runs.entry(name.to_string()).or_default();
-            run.times.push(real * factor);
+            run.times.push(real);
             if let Some(obj) = b.as_object() {
                 for (k, v) in obj {
                     if let (false, Some(v)) = (NOT_COUNTERS.contains(&k.as_str()), v.as_f64()) {

@@ -16,7 +16,7 @@
 //!   (e.g. `.gc.alloc.rate` in `MB/s`, `.gc.alloc.rate.norm` in `B/op`), lower is better
 //!   unless they are operations per time.
 
-use super::util::{put, unique_key};
+use super::util::{put, to_ms, unique_key};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -129,39 +129,48 @@ fn metric(
                 .collect()
         })
         .unwrap_or_default();
-    let (factor, unit, dir) = convert(unit, default_dir);
-    put(
-        snap,
-        key,
-        score * factor,
-        &unit,
-        dir,
-        raw.into_iter().map(|s| s * factor).collect(),
-    );
+    let (score, stored_unit, dir) = convert(score, unit, default_dir);
+    let samples = raw
+        .into_iter()
+        .map(|s| convert(s, unit, default_dir).0)
+        .collect();
+    put(snap, key, score, &stored_unit, dir, samples);
     Ok(())
 }
 
-/// (multiplier, stored unit, direction) for a JMH unit.
-fn convert(unit: &str, default_dir: Direction) -> (f64, String, Direction) {
-    let per = super::util::ms_per;
-    let unit_norm = unit.replace("/sec", "/s");
-    if let Some(time) = unit_norm.strip_suffix("/op") {
-        if let Some(f) = per(time).or(if time == "min" { Some(60_000.0) } else { None }) {
-            return (f, "ms".into(), Direction::LowerIsBetter);
-        }
+/// The time unit of a JMH unit such as `us/op` or `ops/us`.
+fn ops_per_s(value: f64, time: &str) -> Option<f64> {
+    match time {
+        "ns" => Some(value * 1e9),
+        "us" | "µs" => Some(value * 1e6),
+        "ms" => Some(value * 1e3),
+        "s" => Some(value),
+        "min" => Some(value / 60.0),
+        _ => None,
     }
-    if let Some(time) = unit_norm.strip_prefix("ops/") {
-        if let Some(f) = per(time).or(if time == "min" { Some(60_000.0) } else { None }) {
-            // ops per `time` → ops per second: divide by the time in seconds.
-            return (1e3 / f, "ops/s".into(), Direction::HigherIsBetter);
-        }
+}
+
+/// A JMH value and unit → (stored value, stored unit, direction).
+fn convert(value: f64, unit: &str, default_dir: Direction) -> (f64, String, Direction) {
+    let unit_norm = unit.replace("/sec", "/s");
+    if let Some(ms) = unit_norm
+        .strip_suffix("/op")
+        .and_then(|time| to_ms(value, time))
+    {
+        return (ms, "ms".into(), Direction::LowerIsBetter);
+    }
+    if let Some(v) = unit_norm
+        .strip_prefix("ops/")
+        .and_then(|time| ops_per_s(value, time))
+    {
+        return (v, "ops/s".into(), Direction::HigherIsBetter);
     }
     let dir = if unit_norm.starts_with("ops") {
         Direction::HigherIsBetter
     } else {
         default_dir
     };
-    (1.0, unit_norm, dir)
+    (value, unit_norm, dir)
 }
 
 #[cfg(test)]
@@ -171,13 +180,14 @@ mod tests {
     #[test]
     fn units() {
         let lower = Direction::LowerIsBetter;
-        assert_eq!(convert("us/op", lower), (1e-3, "ms".into(), lower));
+        assert_eq!(convert(5.0, "us/op", lower), (0.005, "ms".into(), lower));
         assert_eq!(
-            convert("ops/ms", lower),
-            (1e3, "ops/s".into(), Direction::HigherIsBetter)
+            convert(2.0, "ops/ms", lower),
+            (2000.0, "ops/s".into(), Direction::HigherIsBetter)
         );
-        assert_eq!(convert("MB/sec", lower), (1.0, "MB/s".into(), lower));
-        assert_eq!(convert("B/op", lower), (1.0, "B/op".into(), lower));
-        assert_eq!(convert("min/op", lower).0, 60_000.0);
+        assert_eq!(convert(3.0, "MB/sec", lower), (3.0, "MB/s".into(), lower));
+        assert_eq!(convert(4.0, "B/op", lower), (4.0, "B/op".into(), lower));
+        assert_eq!(convert(1.0, "min/op", lower).0, 60_000.0);
+        assert_eq!(convert(120.0, "ops/min", lower).0, 2.0);
     }
 }

@@ -299,9 +299,18 @@ pub mod util {
         );
     }
 
-    /// Converts `value` in the time `unit` to milliseconds; `None` for a non-time unit.
+    /// Converts `value` in the time `unit` (`ns`, `us`/`µs`, `ms`, `s`, `min`) to
+    /// milliseconds; `None` for a non-time unit. Divides by exact powers of ten (rather than
+    /// multiplying by `1e-6`) so `460 ns` is stored as `0.00046`, not `0.00045999999999999996`.
     pub fn to_ms(value: f64, unit: &str) -> Option<f64> {
-        ms_per(unit).map(|f| value * f)
+        match unit.trim() {
+            "ns" => Some(value / 1e6),
+            "us" | "µs" | "μs" => Some(value / 1e3),
+            "ms" => Some(value),
+            "s" | "sec" => Some(value * 1e3),
+            "min" => Some(value * 6e4),
+            _ => None,
+        }
     }
 
     /// A finite number as the tools print it: `1,234.5`, `1234`, `3.4e-2` (thousands
@@ -355,14 +364,14 @@ pub mod util {
         direction: Option<Direction>,
         samples: Vec<f64>,
     ) {
-        match ms_per(unit) {
-            Some(f) => put(
+        match to_ms(value, unit) {
+            Some(ms) => put(
                 snap,
                 key,
-                value * f,
+                ms,
                 "ms",
                 direction.unwrap_or(Direction::LowerIsBetter),
-                samples.into_iter().map(|s| s * f).collect(),
+                samples.into_iter().filter_map(|s| to_ms(s, unit)).collect(),
             ),
             None => put(
                 snap,

@@ -127,7 +127,6 @@ fn parse_folder(root: &Path) -> Result<Snapshot> {
                     new.join("estimates.json").display()
                 ))
             })?;
-        // Samples stay in ns here: put_measure converts them with the mean.
         // benchmark.json is optional: older criterion versions did not write it.
         let meta = read_json(&new.join("benchmark.json")).ok();
         let id = meta
@@ -146,6 +145,7 @@ fn parse_folder(root: &Path) -> Result<Snapshot> {
                     s
                 }
             });
+        // Samples stay in ns here: put_measure converts them with the mean.
         let samples: Vec<f64> = read_json(&new.join("sample.json"))
             .ok()
             .map(|s| {

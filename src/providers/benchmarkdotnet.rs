@@ -49,6 +49,7 @@ impl Provider for BenchmarkDotNet {
                 bad("expected a non-empty 'Benchmarks' list (BenchmarkDotNet JSON export)".into())
             })?;
         let mut snap = Snapshot::new();
+        super::util::reserve(&mut snap, benches.len() * 2);
         for (i, b) in benches.iter().enumerate() {
             let s = |f: &str| b.get(f).and_then(Value::as_str).filter(|s| !s.is_empty());
             let method = s("Method")

@@ -32,6 +32,7 @@ impl Provider for BenchmarkJs {
     fn parse(&self, input: &Input) -> Result<Snapshot> {
         let text = input.text(NAME)?;
         let mut snap = Snapshot::new();
+        super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
         for line in text.lines() {
             if let Some((name, ops)) = parse_line(line) {
                 let key = unique_key(&snap, format!("custom.{name}"));

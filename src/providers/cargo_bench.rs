@@ -36,6 +36,7 @@ impl Provider for CargoBench {
     fn parse(&self, input: &Input) -> Result<Snapshot> {
         let text = input.text(NAME)?;
         let mut snap = Snapshot::new();
+        super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
         for line in text.lines() {
             if let Some((name, value, unit)) = parse_line(line) {
                 let base = match unit {

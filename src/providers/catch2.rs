@@ -94,6 +94,8 @@ fn name_row(l: &str) -> Option<&str> {
 
 fn parse_console(text: &str, snap: &mut Snapshot) -> std::result::Result<(), String> {
     let lines: Vec<&str> = text.lines().collect();
+    // Four lines per benchmark.
+    super::util::reserve(snap, lines.len() / 4);
     let mut test_case = String::new();
     let mut in_table = false;
     let mut name_parts: Vec<&str> = Vec::new();

@@ -72,6 +72,7 @@ impl Provider for Custom {
             bad("expected a non-empty JSON list of {\"name\", \"unit\", \"value\"} objects".into())
         })?;
         let mut snap = Snapshot::new();
+        super::util::reserve(&mut snap, list.len());
         for (i, e) in list.iter().enumerate() {
             let name = e
                 .get("name")

@@ -30,8 +30,19 @@ pub struct Go;
 
 const NAME: &str = "go";
 
-/// One measure's repeated values, in the tool's unit.
-type Measures = IndexMap<String, Vec<f64>>;
+/// Each measure's unit and repeated values, in first-seen order.
+type Measures = Vec<(String, Vec<f64>)>;
+
+/// A borrowed `(package, name)` to look the map up without allocating per line; hashes
+/// exactly as the owned tuple does.
+#[derive(Hash)]
+struct Key<'a>(&'a str, &'a str);
+
+impl indexmap::Equivalent<(String, String)> for Key<'_> {
+    fn equivalent(&self, k: &(String, String)) -> bool {
+        self.0 == k.0 && self.1 == k.1
+    }
+}
 
 impl Provider for Go {
     fn name(&self) -> &'static str {
@@ -51,12 +62,12 @@ impl Provider for Go {
         let text = input.text(NAME)?;
         // (package, name) → measures, in first-seen order.
         let mut benches: IndexMap<(String, String), Measures> = IndexMap::new();
-        let mut pkg = String::new();
-        let mut pending: Option<String> = None;
+        let mut pkg = "";
+        let mut pending: Option<&str> = None;
         for line in text.lines() {
             let line = line.trim_end();
             if let Some(p) = line.strip_prefix("pkg:") {
-                pkg = p.trim().to_string();
+                pkg = p.trim();
                 continue;
             }
             if let Some(rest) = line.trim_start().strip_prefix("--- FAIL:") {
@@ -66,18 +77,17 @@ impl Provider for Go {
             }
             let (name, rest) = if line.starts_with("Benchmark") {
                 match line.split_once(char::is_whitespace) {
-                    Some((n, r)) => (n.to_string(), r),
+                    Some((n, r)) => (n, r),
                     None => {
                         // A benchmark that logs: its numbers come on a later line.
-                        pending = Some(line.to_string());
+                        pending = Some(line);
                         continue;
                     }
                 }
-            } else if let Some(n) = pending
-                .as_ref()
-                .filter(|_| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+            } else if let Some(n) =
+                pending.filter(|_| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
             {
-                (n.clone(), line)
+                (n, line)
             } else {
                 continue;
             };
@@ -88,11 +98,23 @@ impl Provider for Go {
                 continue;
             };
             pending = None;
-            let entry = benches
-                .entry((pkg.clone(), strip_procs(&name).to_string()))
-                .or_default();
+            let short = strip_procs(name);
+            let idx = match benches.get_index_of(&Key(pkg, short)) {
+                Some(i) => i,
+                None => {
+                    benches
+                        .insert_full((pkg.to_string(), short.to_string()), Vec::new())
+                        .0
+                }
+            };
+            let Some((_, entry)) = benches.get_index_mut(idx) else {
+                continue;
+            };
             for (v, unit) in values {
-                entry.entry(unit.to_string()).or_default().push(v);
+                match entry.iter_mut().find(|(u, _)| u == unit) {
+                    Some((_, vs)) => vs.push(v),
+                    None => entry.push((unit.to_string(), vec![v])),
+                }
             }
         }
         if benches.is_empty() {
@@ -111,6 +133,7 @@ impl Provider for Go {
             }
         }
         let mut snap = Snapshot::new();
+        super::util::reserve(&mut snap, benches.values().map(Vec::len).sum::<usize>());
         for ((p, n), measures) in &benches {
             let ambiguous = packages_of.get(n.as_str()).is_some_and(|v| v.len() > 1);
             let base = if ambiguous && !p.is_empty() {

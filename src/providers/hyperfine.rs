@@ -11,10 +11,27 @@ use super::util::{put, unique_key};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
-use serde_json::Value;
+use serde::Deserialize;
 
 /// hyperfine `--export-json`.
 pub struct Hyperfine;
+
+/// The parts of the export we read; other fields are skipped.
+#[derive(Deserialize)]
+struct Export {
+    results: Vec<Run>,
+}
+
+#[derive(Deserialize)]
+struct Run {
+    command: String,
+    mean: f64,
+    #[serde(default)]
+    times: Option<Vec<f64>>,
+    /// `null` for a run killed by a signal.
+    #[serde(default)]
+    exit_codes: Option<Vec<Option<i64>>>,
+}
 
 const NAME: &str = "hyperfine";
 
@@ -33,39 +50,29 @@ impl Provider for Hyperfine {
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
-        let doc = input.json(NAME)?;
         let bad = |reason: String| Error::parse(NAME, &input.path, reason);
-        let results = doc
-            .get("results")
-            .and_then(Value::as_array)
-            .filter(|r| !r.is_empty())
-            .ok_or_else(|| {
-                bad("expected a non-empty 'results' list (hyperfine --export-json output)".into())
-            })?;
+        // Typed, not a serde_json::Value tree: several times faster on large exports.
+        let doc: Export = serde_json::from_str(input.text(NAME)?)
+            .map_err(|e| bad(format!("not a hyperfine --export-json file: {e}")))?;
+        if doc.results.is_empty() {
+            return Err(bad(
+                "expected a non-empty 'results' list (hyperfine --export-json output)".into(),
+            ));
+        }
         let mut snap = Snapshot::new();
-        for (i, r) in results.iter().enumerate() {
-            let command = r
-                .get("command")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad(format!("results[{i}] has no 'command' string")))?;
-            let mean = r
-                .get("mean")
-                .and_then(Value::as_f64)
-                .ok_or_else(|| bad(format!("results[{i}] ('{command}') has no numeric 'mean'")))?;
+        super::util::reserve(&mut snap, doc.results.len());
+        for r in doc.results {
+            let command = r.command;
+            let mean = r.mean;
             let samples: Vec<f64> = r
-                .get("times")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_f64)
-                        .map(|s| s * 1e3)
-                        .collect()
-                })
-                .unwrap_or_default();
+                .times
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s * 1e3)
+                .collect();
             let failed = r
-                .get("exit_codes")
-                .and_then(Value::as_array)
-                .is_some_and(|c| c.iter().any(|c| c.as_i64() != Some(0)));
+                .exit_codes
+                .is_some_and(|c| c.iter().any(|c| *c != Some(0)));
             if failed {
                 tracing::warn!("hyperfine: command '{command}' exited non-zero in some runs");
             }

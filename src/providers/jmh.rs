@@ -74,6 +74,7 @@ impl Provider for Jmh {
             names.push(name);
         }
         let mut snap = Snapshot::new();
+        super::util::reserve(&mut snap, runs.len());
         for (i, (r, name)) in runs.iter().zip(names).enumerate() {
             let mode = r.get("mode").and_then(Value::as_str).unwrap_or("");
             let name = if modes.get(&name).copied().unwrap_or(0) > 1 && !mode.is_empty() {

@@ -7,7 +7,7 @@
 //! ` x <number> ops/sec`. A line such as `name: Error ...` that benchmark.js prints for a
 //! failed benchmark is not a result and is reported as a warning.
 
-use super::util::{num, put, unique_key};
+use super::util::{num, put_new};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -35,10 +35,9 @@ impl Provider for BenchmarkJs {
         super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
         for line in text.lines() {
             if let Some((name, ops)) = parse_line(line) {
-                let key = unique_key(&snap, format!("custom.{name}"));
-                put(
+                put_new(
                     &mut snap,
-                    key,
+                    format!("custom.{name}"),
                     ops,
                     "ops/s",
                     Direction::HigherIsBetter,

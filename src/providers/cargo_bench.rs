@@ -10,7 +10,7 @@
 //! (`.../s`). The `(+/- dev)` is not a sample and is not kept. `test name ... FAILED` is
 //! reported as a warning naming the benchmark.
 
-use super::util::{num, put_measure, unique_key};
+use super::util::{num, put_measure};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
@@ -43,8 +43,14 @@ impl Provider for CargoBench {
                     "ns/iter" => "ns",
                     u => u,
                 };
-                let key = unique_key(&snap, format!("custom.{name}"));
-                put_measure(&mut snap, key, value, base, None, Vec::new());
+                put_measure(
+                    &mut snap,
+                    format!("custom.{name}"),
+                    value,
+                    base,
+                    None,
+                    Vec::new(),
+                );
             } else if let Some(rest) = line.trim().strip_prefix("test ") {
                 if let Some(name) = rest.strip_suffix(" ... FAILED") {
                     tracing::warn!("cargo-bench: benchmark '{name}' failed");

@@ -14,7 +14,7 @@
 //! warnings naming them. A benchmark row whose numbers cannot be read is an error naming
 //! the line.
 
-use super::util::{num, put_measure, unique_key};
+use super::util::{num, put_measure};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
@@ -158,8 +158,7 @@ fn parse_console(text: &str, snap: &mut Snapshot) -> std::result::Result<(), Str
         }
         // The mean row, then the standard-deviation row.
         i += 2;
-        let key = unique_key(snap, format!("custom.{full}"));
-        put_measure(snap, key, v, u, None, Vec::new());
+        put_measure(snap, format!("custom.{full}"), v, u, None, Vec::new());
     }
     Ok(())
 }
@@ -234,8 +233,7 @@ fn parse_xml(text: &str, snap: &mut Snapshot) {
             }
             "/BenchmarkResults" => match bench.take() {
                 Some((name, Some(mean), None)) => {
-                    let key = unique_key(snap, format!("custom.{name}"));
-                    put_measure(snap, key, mean, "ns", None, Vec::new());
+                    put_measure(snap, format!("custom.{name}"), mean, "ns", None, Vec::new());
                 }
                 Some((name, _, msg)) => tracing::warn!(
                     "catch2: benchmark '{name}' failed{}",

@@ -10,7 +10,7 @@
 //! `custom-bigger-is-better` when an entry's unit is a rate (`.../s`, `ops...`), else
 //! `custom-smaller-is-better`; name the provider explicitly to be sure.
 
-use super::util::{direction_of_unit, put_measure, starts_with_char, unique_key};
+use super::util::{direction_of_unit, put_measure, starts_with_char};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -83,10 +83,9 @@ impl Provider for Custom {
                 .and_then(Value::as_f64)
                 .ok_or_else(|| bad(format!("entry [{i}] ('{name}') has no numeric 'value'")))?;
             let unit = e.get("unit").and_then(Value::as_str).unwrap_or("");
-            let key = unique_key(&snap, format!("custom.{name}"));
             put_measure(
                 &mut snap,
-                key,
+                format!("custom.{name}"),
                 value,
                 unit,
                 Some(self.direction),

@@ -25,6 +25,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 /// Google Benchmark JSON.
 pub struct GoogleBenchmark;
@@ -66,39 +67,41 @@ struct Run {
 
 /// The parts of the file we read (`context` is skipped).
 #[derive(Deserialize)]
-struct Doc {
-    benchmarks: Vec<Row>,
+struct Doc<'a> {
+    #[serde(borrow)]
+    benchmarks: Vec<Row<'a>>,
 }
 
-/// One entry of `benchmarks`, read field by field so unknown numeric fields become counters.
+/// One entry of `benchmarks`, read field by field so unknown numeric fields become
+/// counters. Strings are borrowed from the input when they have no escapes.
 #[derive(Default)]
-struct Row {
-    name: Option<String>,
-    run_name: Option<String>,
-    run_type: Option<String>,
+struct Row<'a> {
+    name: Option<Key<'a>>,
+    run_name: Option<Key<'a>>,
+    run_type: Option<Key<'a>>,
     real_time: Option<f64>,
-    time_unit: Option<String>,
+    time_unit: Option<Key<'a>>,
     /// `error_occurred` or `skipped`.
     failed: bool,
-    message: Option<String>,
-    counters: Vec<(String, f64)>,
+    message: Option<Key<'a>>,
+    counters: Vec<(Key<'a>, f64)>,
 }
 
-impl<'de> Deserialize<'de> for Row {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Row, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Row;
+impl<'de: 'a, 'a> Deserialize<'de> for Row<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Row<'a>, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Row<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a benchmark object")
             }
             fn visit_map<A: MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<Row, A::Error> {
+            ) -> std::result::Result<Row<'a>, A::Error> {
                 let mut row = Row::default();
-                while let Some(Key(key)) = map.next_key()? {
-                    match &*key {
+                while let Some(key) = map.next_key::<Key<'a>>()? {
+                    match &*key.0 {
                         "name" => row.name = map.next_value()?,
                         "run_name" => row.run_name = map.next_value()?,
                         "run_type" => row.run_type = map.next_value()?,
@@ -111,7 +114,7 @@ impl<'de> Deserialize<'de> for Row {
                                 v.as_bool().unwrap_or(false) || v.as_i64().is_some_and(|n| n != 0);
                         }
                         "error_message" | "skip_message" => {
-                            let m: Option<String> = map.next_value()?;
+                            let m: Option<Key<'a>> = map.next_value()?;
                             row.message = row.message.take().or(m);
                         }
                         k if NOT_COUNTERS.contains(&k) => {
@@ -119,7 +122,7 @@ impl<'de> Deserialize<'de> for Row {
                         }
                         _ => {
                             if let Some(v) = map.next_value::<Value>()?.as_f64() {
-                                row.counters.push((key.into_owned(), v));
+                                row.counters.push((key, v));
                             }
                         }
                     }
@@ -127,29 +130,30 @@ impl<'de> Deserialize<'de> for Row {
                 Ok(row)
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(V(PhantomData))
     }
 }
 
 /// A map key, borrowed from the input when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
+#[derive(Default)]
+struct Key<'a>(Cow<'a, str>);
 
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Key<'de>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Key<'a>, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Key<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a string key")
             }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Key<'a>, E> {
                 Ok(Key(Cow::Borrowed(v)))
             }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Key<'a>, E> {
                 Ok(Key(Cow::Owned(v.to_string())))
             }
         }
-        d.deserialize_str(V)
+        d.deserialize_str(V(PhantomData))
     }
 }
 
@@ -177,18 +181,18 @@ impl Provider for GoogleBenchmark {
         })?;
         let mut runs: IndexMap<String, Run> = IndexMap::new();
         for (i, b) in doc.benchmarks.into_iter().enumerate() {
-            let Some(name) = b.run_name.or(b.name) else {
+            let Some(Key(name)) = b.run_name.or(b.name) else {
                 return Err(bad(format!("benchmarks[{i}] has no 'name' string")));
             };
-            if b.run_type.as_deref() == Some("aggregate") {
+            if b.run_type.as_ref().map(|k| &*k.0) == Some("aggregate") {
                 continue;
             }
             if b.failed {
-                let msg = b.message.unwrap_or_default();
+                let msg = b.message.unwrap_or_default().0;
                 tracing::warn!("google-benchmark: benchmark '{name}' failed: {msg}");
                 continue;
             }
-            let unit = b.time_unit.as_deref().unwrap_or("ns");
+            let unit = b.time_unit.as_ref().map_or("ns", |k| &*k.0);
             let real = b.real_time.ok_or_else(|| {
                 bad(format!(
                     "benchmarks[{i}] ('{name}') has no numeric 'real_time'"
@@ -199,16 +203,17 @@ impl Provider for GoogleBenchmark {
                     "benchmarks[{i}] ('{name}'): unknown time_unit '{unit}'"
                 ))
             })?;
-            let run = match runs.get_mut(&name) {
-                Some(r) => r,
-                None => runs.entry(name).or_default(),
+            let run = match runs.get_index_of(&*name) {
+                Some(i) => runs.get_index_mut(i).map(|(_, r)| r),
+                None => Some(runs.entry(name.into_owned()).or_default()),
             };
+            let Some(run) = run else { continue };
             run.times.push(real);
-            for (k, v) in b.counters {
-                match run.counters.get_mut(&k) {
+            for (Key(k), v) in b.counters {
+                match run.counters.get_mut(&*k) {
                     Some(vs) => vs.push(v),
                     None => {
-                        run.counters.insert(k, vec![v]);
+                        run.counters.insert(k.into_owned(), vec![v]);
                     }
                 }
             }

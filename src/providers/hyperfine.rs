@@ -7,7 +7,7 @@
 //! `times` as samples. A command with a non-zero exit code (run with `--ignore-failure`) is
 //! kept and reported as a warning naming it. The same command twice gets `#2`.
 
-use super::util::{put, unique_key};
+use super::util::put_new;
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -76,10 +76,9 @@ impl Provider for Hyperfine {
             if failed {
                 tracing::warn!("hyperfine: command '{command}' exited non-zero in some runs");
             }
-            let key = unique_key(&snap, format!("custom.{command}"));
-            put(
+            put_new(
                 &mut snap,
-                key,
+                format!("custom.{command}"),
                 mean * 1e3,
                 "ms",
                 Direction::LowerIsBetter,

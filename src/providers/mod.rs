@@ -299,6 +299,44 @@ pub mod util {
         );
     }
 
+    /// Like [`put`], but never replaces: a key already present gets the next free `#n`
+    /// suffix (see [`unique_key`]), so duplicate names are kept, deterministically.
+    pub fn put_new(
+        snap: &mut Snapshot,
+        key: String,
+        value: f64,
+        unit: &str,
+        direction: Direction,
+        samples: Vec<f64>,
+    ) {
+        let Some(number) = serde_json::Number::from_f64(value) else {
+            tracing::warn!("dropping metric '{key}': value {value} is not a finite number");
+            return;
+        };
+        // One hash lookup in the common (new key) case.
+        let key = match snap.metrics.entry(key) {
+            indexmap::map::Entry::Vacant(v) => {
+                let k = v.key().clone();
+                v.insert(number);
+                k
+            }
+            indexmap::map::Entry::Occupied(o) => {
+                let base = o.key().clone();
+                let k = unique_key(snap, base);
+                snap.metrics.insert(k.clone(), number);
+                k
+            }
+        };
+        snap.metric_info.insert(
+            key,
+            MetricInfo {
+                unit: Some(unit.to_string()),
+                direction: Some(direction),
+                samples: samples.into_iter().filter(|s| s.is_finite()).collect(),
+            },
+        );
+    }
+
     /// Converts `value` in the time `unit` (`ns`, `us`/`µs`, `ms`, `s`, `min`) to
     /// milliseconds; `None` for a non-time unit. Divides by exact powers of ten (rather than
     /// multiplying by `1e-6`) so `460 ns` is stored as `0.00046`, not `0.00045999999999999996`.
@@ -353,9 +391,10 @@ pub mod util {
         }
     }
 
-    /// Stores a value measured in `unit`: a time (`ns`, `us`, `ms`, `s`) is converted to
-    /// milliseconds and is lower is better; any other unit is kept as is, with `direction`
-    /// (or, when `None`, the unit's own direction, see [`direction_of_unit`]).
+    /// Stores a value measured in `unit` under a new key (as [`put_new`]: a duplicate name
+    /// gets `#2`): a time (`ns`, `us`, `ms`, `s`) is converted to milliseconds and is lower
+    /// is better unless `direction` says otherwise; any other unit is kept as is, with
+    /// `direction` (or, when `None`, the unit's own direction, see [`direction_of_unit`]).
     pub fn put_measure(
         snap: &mut Snapshot,
         key: String,
@@ -365,7 +404,7 @@ pub mod util {
         samples: Vec<f64>,
     ) {
         match to_ms(value, unit) {
-            Some(ms) => put(
+            Some(ms) => put_new(
                 snap,
                 key,
                 ms,
@@ -373,7 +412,7 @@ pub mod util {
                 direction.unwrap_or(Direction::LowerIsBetter),
                 samples.into_iter().filter_map(|s| to_ms(s, unit)).collect(),
             ),
-            None => put(
+            None => put_new(
                 snap,
                 key,
                 value,

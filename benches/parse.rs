@@ -1,9 +1,9 @@
 //! Parse throughput of the providers on large generated inputs (issue 4).
 //!
-//! Goals: > 100 MB/s for the line formats (go, cargo-bench, catch2 console, benchmark.js),
-//! > 200 MB/s for JSON (Google Benchmark, hyperfine). Each input is ~8 MB, generated in
-//! the shape of the real fixtures in `tests/fixtures/`, and parsed through the public API
-//! (`ProviderKind::X.provider().parse(&Input)`), detection excluded.
+//! Goals: more than 100 MB/s for the line formats (go, cargo-bench, catch2 console,
+//! benchmark.js), more than 200 MB/s for JSON (Google Benchmark, hyperfine). Each input is
+//! about 8 MB, generated in the shape of the real fixtures in `tests/fixtures/`, and parsed
+//! through the public API (`ProviderKind::X.provider().parse(&Input)`), detection excluded.
 //!
 //! Run: `cargo bench --bench parse -- --warm-up-time 1 --measurement-time 2`.
 

@@ -227,13 +227,7 @@ fn exact_values_and_unit_conversions() {
         .keys()
         .all(|k| !k.contains("_mean") && !k.contains("_stddev")));
     let s = load("google-benchmark", "google-benchmark/range_and_units.json");
-    assert_metric(
-        &s,
-        "custom.BM_Concat",
-        7.804415140081984 / 1e6,
-        "ms",
-        Lower,
-    );
+    assert_metric(&s, "custom.BM_Concat", 7.804415140081984 / 1e6, "ms", Lower);
     assert_metric(
         &s,
         "custom.BM_Concat.bytes_per_second",
@@ -444,4 +438,125 @@ fn baseline_set_and_compare_accept_a_tool_format() {
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(doc.to_string().contains("custom."), "{rel}: {doc}");
     }
+}
+
+/// Captures what the providers log while `f` runs.
+fn warnings_of(f: impl FnOnce()) -> String {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let out = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || out.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = buf.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+fn parse_text(kind: ProviderKind, text: &str) -> flameiq::Result<Snapshot> {
+    kind.provider().parse(&Input {
+        path: "out.txt".into(),
+        text: Some(text.into()),
+    })
+}
+
+/// Issue 4: a benchmark the tool marks as failed is reported by name, not dropped silently,
+/// and the others are still read.
+#[test]
+fn failed_benchmarks_are_reported_by_name() {
+    let cases: &[(ProviderKind, &str, &str, &str)] = &[
+        (
+            ProviderKind::Go,
+            "--- FAIL: BenchmarkBroken-2\n    x_test.go:9: boom\nBenchmarkOk-2 \t 100\t 50 ns/op\nFAIL\n",
+            "BenchmarkBroken",
+            "custom.BenchmarkOk",
+        ),
+        (
+            ProviderKind::CargoBench,
+            "test broken ... FAILED\ntest ok ... bench:   10 ns/iter (+/- 1)\n",
+            "broken",
+            "custom.ok",
+        ),
+        (
+            ProviderKind::GoogleBenchmark,
+            r#"{"benchmarks": [
+                {"name": "BM_Bad", "run_type": "iteration", "error_occurred": true,
+                 "error_message": "no input", "real_time": 0, "time_unit": "ns"},
+                {"name": "BM_Good", "run_type": "iteration", "real_time": 5, "time_unit": "ns"}]}"#,
+            "BM_Bad",
+            "custom.BM_Good",
+        ),
+        (
+            ProviderKind::Hyperfine,
+            r#"{"results": [{"command": "false", "mean": 0.001, "times": [0.001], "exit_codes": [1]}]}"#,
+            "false",
+            "custom.false",
+        ),
+        (
+            ProviderKind::Catch2,
+            "<?xml version=\"1.0\"?>\n<Catch2TestRun name=\"t\">\n<TestCase name=\"T\">\n\
+             <BenchmarkResults name=\"throws\" samples=\"1\"><failed message=\"oops\"/></BenchmarkResults>\n\
+             <BenchmarkResults name=\"fine\" samples=\"1\"><mean value=\"2000\"/></BenchmarkResults>\n\
+             <OverallResult success=\"false\"/>\n</TestCase>\n</Catch2TestRun>\n",
+            "throws",
+            "custom.fine",
+        ),
+        (
+            ProviderKind::BenchmarkDotNet,
+            r#"{"Benchmarks": [{"Namespace": "N", "Type": "T", "Method": "Crashed"},
+                {"Namespace": "N", "Type": "T", "Method": "Ran", "Statistics": {"Mean": 1000000}}]}"#,
+            "N.T.Crashed",
+            "custom.N.T.Ran",
+        ),
+    ];
+    for (kind, text, failed, kept) in cases {
+        let mut result = None;
+        let log = warnings_of(|| result = Some(parse_text(*kind, text)));
+        let snap = result
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{}: {e}", kind.name()));
+        assert!(
+            log.contains("WARN") && log.contains(failed),
+            "{}: {log}",
+            kind.name()
+        );
+        assert!(
+            snap.get(kept).is_some(),
+            "{}: {:?}",
+            kind.name(),
+            snap.metrics
+        );
+    }
+    // Only failed benchmarks: an error, not an empty snapshot.
+    let e = parse_text(
+        ProviderKind::GoogleBenchmark,
+        r#"{"benchmarks": [{"name": "BM_Bad", "error_occurred": true, "real_time": 0}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 3);
+}
+
+/// Duplicate names are kept, deterministically: `#2`, `#3`.
+#[test]
+fn duplicate_names_get_numbered_keys() {
+    let s = parse_text(
+        ProviderKind::CargoBench,
+        "test a ... bench: 1 ns/iter (+/- 0)\ntest a ... bench: 2 ns/iter (+/- 0)\ntest a ... bench: 3 ns/iter (+/- 0)\n",
+    )
+    .unwrap();
+    let keys: Vec<&str> = s.metrics.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["custom.a", "custom.a#2", "custom.a#3"]);
+    assert_eq!(s.get("custom.a#3"), Some(0.000003));
 }

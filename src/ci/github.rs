@@ -4,7 +4,9 @@
 //!   ([`crate::render::markdown::marker`]) across *all* pages of the PR's comments
 //!   (`per_page=100`, following the `Link: <…>; rel="next"` header), then updated in place
 //!   (`PATCH`); one is created (`POST`) only when none exists and the policy allows it.
-//!   Among several matches a bot's comment wins (a human quoting the marker is not ours).
+//!   A match is a bot's comment containing the marker, or (for comments posted with a
+//!   personal token) one that *starts* with it; a person quoting the marker in a comment
+//!   is never edited. Bodies are sent starting with the marker ([`with_marker_first`]).
 //! - **Bounded.** Every request (including reading its body) has a timeout; 5xx
 //!   responses, transport errors and rate limits (429, or 403 with `retry-after` or
 //!   `x-ratelimit-remaining: 0`) are retried at most [`Retry::max_retries`] times, waiting
@@ -239,14 +241,19 @@ impl Client {
                 CommentError::Failed("unexpected answer listing comments: not a list".into())
             })?;
             for c in items {
-                if !c["body"].as_str().is_some_and(|b| b.contains(marker)) {
+                let body = c["body"].as_str().unwrap_or("");
+                let Some(id) = c["id"].as_u64() else { continue };
+                if !body.contains(marker) {
                     continue;
                 }
-                let Some(id) = c["id"].as_u64() else { continue };
                 if c["user"]["type"].as_str() == Some("Bot") {
                     return Ok(Some(id));
                 }
-                fallback.get_or_insert(id);
+                // Posted with a personal token: ours start with the marker; a person
+                // quoting it further down is not ours and is never edited.
+                if body.trim_start().starts_with(marker) {
+                    fallback.get_or_insert(id);
+                }
             }
             match next_link(&r.headers) {
                 Some(next) if same_origin(&next, &self.api) => url = next,
@@ -443,6 +450,15 @@ fn same_origin(url: &str, api: &str) -> bool {
         ))
     }
     matches!((origin(url), origin(api)), (Some(a), Some(b)) if a == b)
+}
+
+/// The body with the marker as its first line (the renderer usually puts it there).
+pub fn with_marker_first(body: &str, marker: &str) -> String {
+    if body.trim_start().starts_with(marker) {
+        body.to_string()
+    } else {
+        format!("{marker}\n{body}")
+    }
 }
 
 /// Cuts a comment body to fit GitHub's limit, keeping the marker and linking the run.

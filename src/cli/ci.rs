@@ -416,7 +416,11 @@ fn comment(
     }
     .render(view);
     let body = match rendered {
-        Ok(b) => github::fit_body(&b, &marker, ci.run_url.as_deref()),
+        Ok(b) => github::fit_body(
+            &github::with_marker_first(&b, &marker),
+            &marker,
+            ci.run_url.as_deref(),
+        ),
         Err(e) => {
             warn(&format!("could not render the comment: {e}"));
             return None;

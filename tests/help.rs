@@ -1,0 +1,32 @@
+//! `--help` output is part of the interface: snapshot it so a change is a reviewed change.
+
+use assert_cmd::Command;
+
+fn help(args: &[&str]) -> String {
+    let out = Command::cargo_bin("flameiq")
+        .unwrap()
+        .args(args)
+        .env("COLUMNS", "100")
+        .env_remove("FLAMEIQ_CONFIG")
+        .env_remove("FLAMEIQ_DIR")
+        .env_remove("FLAMEIQ_ENV")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn top_level_help() {
+    insta::assert_snapshot!(help(&["--help"]));
+}
+
+#[test]
+fn compare_help() {
+    insta::assert_snapshot!(help(&["compare", "--help"]));
+}
+
+#[test]
+fn baseline_help() {
+    insta::assert_snapshot!(help(&["baseline", "--help"]));
+}

@@ -84,8 +84,7 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Load and normalise a metrics file (e.g. convert a tool's output to schema v1).
     Run(run::RunArgs),
-    /// The CI pattern in one step: baseline on the default branch, compare + report +
-    /// summary + PR comment on a pull request (the GitHub Action's entry point).
+    /// CI in one step: baseline on the default branch, compare and comment on a PR.
     Ci(ci::CiArgs),
 }
 

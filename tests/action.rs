@@ -36,6 +36,9 @@ struct State {
     script: VecDeque<Answer>,
     /// Answer writes (POST/PATCH) with 403, as for a fork PR's read-only token.
     forbid_writes: bool,
+    /// Create the comment on the next POSTs but answer 502 (the write landed; the answer
+    /// was lost).
+    lost_post_answers: usize,
     next_id: u64,
 }
 
@@ -288,6 +291,14 @@ fn route(
             let who = user("github-actions[bot]", 41898282, "Bot");
             let c = comment_object(&mut s.next_id, port, b["body"].as_str().unwrap(), who);
             s.comments.push(c.clone());
+            if s.lost_post_answers > 0 {
+                s.lost_post_answers -= 1;
+                return (
+                    502,
+                    vec![],
+                    "<html><body>502 Bad Gateway</body></html>".into(),
+                );
+            }
             (
                 201,
                 vec![("location".into(), c["url"].as_str().unwrap().into())],
@@ -832,6 +843,26 @@ fn server_errors_and_rate_limits_are_retried() {
         r.stdout.contains("gave up after 4 attempts"),
         "{}",
         r.stdout
+    );
+}
+
+#[test]
+fn a_post_that_landed_but_answered_502_is_not_posted_twice() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    gh.state.lock().unwrap().lost_post_answers = 1;
+    let r = ws.pr(false, &gh.url(), &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    // POST (landed, 502) -> look again -> found -> PATCH; one comment, its URL an output.
+    let reqs = gh.requests();
+    assert_eq!(posts(&reqs).len(), 1, "{reqs:?}");
+    assert_eq!(patches(&reqs).len(), 1, "{}\n{}", r.stdout, r.stderr);
+    let mine = ours(&gh.comments(), "default");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        r.output("comment-url"),
+        mine[0]["html_url"].as_str().map(str::to_string)
     );
 }
 

@@ -71,6 +71,9 @@ pub enum CommentError {
     },
     /// Anything else (network, timeouts, 5xx after retries, a malformed answer).
     Failed(String),
+    /// A write that may or may not have been applied (a 5xx, timeout or broken connection
+    /// on `POST`): the caller looks for the comment again before posting a second time.
+    Uncertain(String),
 }
 
 impl fmt::Display for CommentError {
@@ -79,7 +82,7 @@ impl fmt::Display for CommentError {
             CommentError::Forbidden { status, during } => {
                 write!(f, "HTTP {status} while {during}")
             }
-            CommentError::Failed(m) => f.write_str(m),
+            CommentError::Failed(m) | CommentError::Uncertain(m) => f.write_str(m),
         }
     }
 }
@@ -203,18 +206,65 @@ impl Client {
             Some(id) => {
                 let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api);
                 let r = self
-                    .send(Method::Patch, &url, Some(&payload), "updating the comment")
+                    .send(
+                        Method::Patch,
+                        &url,
+                        Some(&payload),
+                        "updating the comment",
+                        true,
+                    )
                     .await?;
                 Ok(Outcome::Updated { url: html_url(&r)? })
             }
-            None if create => {
-                let url = format!("{}/repos/{repo}/issues/{pr}/comments", self.api);
-                let r = self
-                    .send(Method::Post, &url, Some(&payload), "creating the comment")
-                    .await?;
-                Ok(Outcome::Created { url: html_url(&r)? })
-            }
+            None if create => self.create(repo, pr, marker, &payload).await,
             None => Ok(Outcome::NotCreated),
+        }
+    }
+
+    /// `POST`s the comment. A POST is not idempotent: after an answer that leaves it unknown
+    /// whether the comment was created (5xx, timeout), look for it again and update it
+    /// rather than post a duplicate.
+    async fn create(
+        &self,
+        repo: &str,
+        pr: u64,
+        marker: &str,
+        payload: &Value,
+    ) -> Result<Outcome, CommentError> {
+        let url = format!("{}/repos/{repo}/issues/{pr}/comments", self.api);
+        let mut attempt = 0u32;
+        loop {
+            match self
+                .send(
+                    Method::Post,
+                    &url,
+                    Some(payload),
+                    "creating the comment",
+                    false,
+                )
+                .await
+            {
+                Ok(r) => return Ok(Outcome::Created { url: html_url(&r)? }),
+                Err(CommentError::Uncertain(why)) => {
+                    let wait = self.retry_or(attempt, None, why)?;
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    if let Some(id) = self.find(repo, pr, marker).await? {
+                        let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api);
+                        let r = self
+                            .send(
+                                Method::Patch,
+                                &url,
+                                Some(payload),
+                                "updating the comment",
+                                true,
+                            )
+                            .await?;
+                        return Ok(Outcome::Created { url: html_url(&r)? });
+                    }
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -232,7 +282,7 @@ impl Client {
         let mut fallback = None;
         for _ in 0..MAX_PAGES {
             let r = self
-                .send(Method::Get, &url, None, "listing comments")
+                .send(Method::Get, &url, None, "listing comments", true)
                 .await?;
             let page: Value = serde_json::from_slice(&r.body).map_err(|e| {
                 CommentError::Failed(format!("unexpected answer listing comments: {e}"))
@@ -275,8 +325,17 @@ impl Client {
         url: &str,
         body: Option<&Value>,
         during: &'static str,
+        repeatable: bool,
     ) -> Result<Resp, CommentError> {
         let mut attempt = 0u32;
+        // A non-repeatable request is handed back on an uncertain failure (see `create`).
+        let uncertain = |attempt: u32, why: String| -> Result<Duration, CommentError> {
+            if repeatable {
+                self.retry_or(attempt, None, why)
+            } else {
+                Err(CommentError::Uncertain(why))
+            }
+        };
         loop {
             let outcome = tokio::time::timeout(self.timeout, self.once(method, url, body)).await;
             let wait = match outcome {
@@ -285,13 +344,13 @@ impl Client {
                         "timed out after {}s while {during}",
                         self.timeout.as_secs_f64()
                     );
-                    self.retry_or(attempt, None, why)?
+                    uncertain(attempt, why)?
                 }
                 Ok(Err(e)) => {
                     let why = self
                         .token
                         .redact(&format!("request failed while {during}: {e}"));
-                    self.retry_or(attempt, None, why)?
+                    uncertain(attempt, why)?
                 }
                 Ok(Ok(r)) if (200..300).contains(&r.status) => return Ok(r),
                 Ok(Ok(r)) => {
@@ -304,7 +363,7 @@ impl Client {
                         self.retry_or(attempt, rate_limit_wait(&r.headers), why)?
                     } else if r.status >= 500 {
                         let why = format!("HTTP {} while {during}", r.status);
-                        self.retry_or(attempt, None, why)?
+                        uncertain(attempt, why)?
                     } else if matches!(r.status, 401 | 403 | 404) {
                         return Err(CommentError::Forbidden {
                             status: r.status,
@@ -506,7 +565,7 @@ pub fn warning_text(e: &CommentError, pr: u64, fork: bool) -> String {
              Add `permissions: pull-requests: write` to the job (or pass a token with that scope as `github-token`). \
              The result of the comparison stands."
         ),
-        CommentError::Failed(m) => format!(
+        CommentError::Failed(m) | CommentError::Uncertain(m) => format!(
             "could not comment on PR #{pr}: {m}. The result of the comparison stands."
         ),
     }

@@ -137,6 +137,17 @@ impl Context {
     pub fn auto_plan(&self) -> Plan {
         match self.event_name.as_str() {
             "push" | "schedule" | "workflow_dispatch" if self.on_default_branch() => Plan::Baseline,
+            // A `schedule` payload has no repository: scheduled runs are always on the
+            // default branch's latest commit.
+            "schedule"
+                if self.default_branch.is_none()
+                    && self
+                        .git_ref
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("refs/heads/")) =>
+            {
+                Plan::Baseline
+            }
             "pull_request" | "pull_request_target" => Plan::Compare {
                 comment: self.pr_number.is_some(),
             },
@@ -356,6 +367,12 @@ mod tests {
         assert_eq!(Platform::detect(&|_| None), Platform::Unknown);
         let c = Context::default();
         assert_eq!(c.plan(inputs::Mode::Baseline), Plan::Baseline);
+        let cron = Context {
+            event_name: "schedule".into(),
+            git_ref: Some("refs/heads/main".into()),
+            ..Context::default()
+        };
+        assert_eq!(cron.auto_plan(), Plan::Baseline);
         assert_eq!(c.plan(inputs::Mode::Auto), Plan::Compare { comment: false });
     }
 }

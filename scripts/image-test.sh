@@ -39,15 +39,19 @@ rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGE
 step "static binary"
 cargo build --release --locked --target "$TARGET"
 bin="target/$TARGET/release/flameiq"
-if ldd "$bin" >/dev/null 2>&1; then
-  ldd "$bin"
-  fail "$bin is dynamically linked"
-fi
+# glibc's ldd says "not a dynamic executable" (exit 1) or "statically linked" (exit 0).
+linkage="$(ldd "$bin" 2>&1 || true)"
+echo "$linkage"
+grep -qE 'statically linked|not a dynamic executable' <<<"$linkage" || fail "$bin is dynamically linked"
 ls -l "$bin"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 podman=(podman --storage-driver vfs --runtime runc --cgroup-manager cgroupfs)
+# runc may not raise limits here (no CAP_SYS_RESOURCE over the sandbox's hard limits):
+# podman's default nofile/nproc fail with "error setting rlimit type 7/6: operation not
+# permitted", so the containers get explicit, lower ones.
+limits=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 step "assemble the runtime file system (as the 'files' stage of ./Dockerfile)"
 root="$work/context/rootfs"
@@ -104,7 +108,7 @@ run_action() {
   : >"$fc/step_summary_$name"
   : >"$fc/set_output_$name"
   set +e
-  "${podman[@]}" run --rm --network none --ulimit nofile=1024:1024 \
+  "${podman[@]}" run --rm --network none "${limits[@]}" \
     --workdir /github/workspace \
     -v "$home:/github/home" -v "$wf:/github/workflow" \
     -v "$fc:/github/file_commands" -v "$ws:/github/workspace" \
@@ -159,7 +163,7 @@ run_action pr-nofail pull_request refs/pull/7/merge -e INPUT_METRICS=current.jso
 
 step "GitLab / Jenkins / CircleCI: a shell script in the image"
 set +e
-"${podman[@]}" run --rm --network none --ulimit nofile=1024:1024 -v "$ws:/builds/acme/widgets" \
+"${podman[@]}" run --rm --network none "${limits[@]}" -v "$ws:/builds/acme/widgets" \
   -w /builds/acme/widgets --entrypoint /bin/sh "$IMAGE" \
   -c 'flameiq --version && flameiq compare --baseline baseline.json --metrics current.json --output gitlab-result.json'
 code=$?
@@ -169,7 +173,7 @@ echo "-- gitlab: exit $code"
 [ -s "$ws/gitlab-result.json" ] || fail "gitlab: no result file"
 
 step "docker run <image> <args>: the entrypoint passes arguments to flameiq"
-"${podman[@]}" run --rm --network none --ulimit nofile=1024:1024 "$IMAGE" --version
+"${podman[@]}" run --rm --network none "${limits[@]}" "$IMAGE" --version
 
 echo
 echo "image-test: OK (image $size bytes)"

@@ -347,9 +347,10 @@ impl Client {
                     uncertain(attempt, why)?
                 }
                 Ok(Err(e)) => {
-                    let why = self
-                        .token
-                        .redact(&format!("request failed while {during}: {e}"));
+                    let why = self.token.redact(&format!(
+                        "request failed while {during}: {}",
+                        error_chain(&e)
+                    ));
                     uncertain(attempt, why)?
                 }
                 Ok(Ok(r)) if (200..300).contains(&r.status) => return Ok(r),

@@ -946,3 +946,57 @@ fn outputs_heredoc_parser_matches_the_runner_format() {
         vec![("a".into(), "1".into()), ("b".into(), "x\ny".into())]
     );
 }
+
+#[test]
+fn huge_results_stay_under_githubs_limits() {
+    // 20,000 metrics, all regressed: the summary is cut under 1 MiB, the comment under
+    // 65,536 characters (each with a note), and at most 10 error annotations are printed.
+    let metrics = |v: f64| {
+        let custom: serde_json::Map<String, Value> = (0..20_000)
+            .map(|i| (format!("bench_{i:05}_ms"), json!(v)))
+            .collect();
+        json!({"schema_version": 1,
+               "metadata": {"commit": "abc", "branch": "main", "environment": "ci",
+                            "timestamp": "2026-11-28T10:00:00", "run_id": "x", "tags": {}},
+               "metrics": {"custom": custom}})
+        .to_string()
+    };
+    let gh = Fake::start();
+    let ws = Ws::new();
+    std::fs::write(ws.file("base.json"), metrics(10.0)).unwrap();
+    std::fs::write(ws.file("pr.json"), metrics(20.0)).unwrap();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    let r = ws.pr(false, &gh.url(), &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.summary.len() <= 1024 * 1024, "{}", r.summary.len());
+    assert!(r.summary.contains("Summary truncated"), "the cut is said");
+    let mine = ours(&gh.comments(), "default");
+    let body = mine[0]["body"].as_str().unwrap();
+    assert!(body.chars().count() <= 65_536, "{}", body.chars().count());
+    assert!(body.contains("Comment truncated"));
+    assert!(body.contains("https://github.com/acme/widgets/actions/runs/4242"));
+    assert_eq!(r.stdout.matches("::error ").count(), 10);
+    assert!(r.stdout.contains("19990 more regression(s) not annotated"));
+    assert_eq!(r.output("regressions").as_deref(), Some("20000"));
+}
+
+#[test]
+fn on_regression_still_updates_an_existing_comment_when_fixed() {
+    // A regression comment must not stay up after the PR is fixed.
+    let gh = Fake::start();
+    let ws = Ws::new();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    let inputs = [("comment", "on-regression")];
+    assert_eq!(ws.pr(false, &gh.url(), &inputs).code, 1);
+    std::fs::write(ws.file("pr.json"), BASE_METRICS).unwrap();
+    let r = ws.pr(false, &gh.url(), &inputs);
+    assert_eq!(r.code, 0);
+    assert_eq!(posts(&gh.requests()).len(), 1);
+    assert_eq!(patches(&gh.requests()).len(), 1);
+    let mine = ours(&gh.comments(), "default");
+    assert!(
+        mine[0]["body"].as_str().unwrap().contains("no regression"),
+        "{}",
+        mine[0]["body"]
+    );
+}

@@ -7,6 +7,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let args = cli::Cli::parse();
     cli::init_logging(&args.global);
     let json_errors = args.command.json_errors();
@@ -22,3 +23,18 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Rust ignores SIGPIPE, so `flameiq compare --json | head` would make `println!` panic on
+/// a closed pipe. Like `cat` or `grep`, a command whose reader went away should just stop:
+/// restore the default disposition so the kernel ends the process quietly.
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}

@@ -608,7 +608,7 @@ fn report_writes_html_and_exits_2_without_baseline() {
         .assert()
         .code(2);
     let html = fs::read_to_string(d.path().join("r.html")).unwrap();
-    assert!(html.contains("NO BASELINE"), "report of current values");
+    assert!(html.contains("No baseline yet"), "report of current values");
     assert!(html.contains("custom.parse_ms"));
 
     let d = with_baseline();

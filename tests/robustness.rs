@@ -221,3 +221,30 @@ fn no_config_or_store_content_makes_the_binary_panic() {
         }
     }
 }
+
+/// `flameiq ... | head` must not panic when the reader goes away (found while testing #5).
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    let d = TempDir::new().unwrap();
+    let big: serde_json::Map<String, Value> = (0..20_000)
+        .map(|i| (format!("m{i:05}"), json!(i as f64 + 1.0)))
+        .collect();
+    fs::write(
+        d.path().join("m.json"),
+        json!({"schema_version": 1, "metrics": {"custom": big}}).to_string(),
+    )
+    .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("flameiq");
+    let out = Command::new("sh")
+        .current_dir(d.path())
+        .arg("-c")
+        .arg(format!(
+            "'{}' run --metrics m.json --json | head -c 10 >/dev/null",
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success());
+}

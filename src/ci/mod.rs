@@ -9,6 +9,8 @@
 //! | [`inputs`] | the Action's `INPUT_<NAME>` variables (the only reader of them) |
 //! | [`github`] | the PR comment: marker look-up over all pages, upsert, retries, timeouts |
 //! | [`outputs`] | `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, workflow-command annotations |
+//! | [`context_other`] | GitLab CI, CircleCI and Jenkins: detection, context, baseline-or-compare |
+//! | [`gitlab`] | the GitLab MR note |
 //!
 //! Decisions where the design is silent:
 //!
@@ -26,7 +28,9 @@
 //! - **The commit of a baseline** is the metrics file's own `metadata.commit` when it has
 //!   one, else `GITHUB_SHA` (and the branch likewise from the ref), so reports can link it.
 
+pub mod context_other;
 pub mod github;
+pub mod gitlab;
 pub mod inputs;
 pub mod outputs;
 

@@ -6,7 +6,8 @@
 //!   `name<<DELIM` … `DELIM`, with a deterministic delimiter (`FLAMEIQ_EOF`, extended with
 //!   `_` until no line of the value equals it), so the same inputs give the same bytes.
 //! - Summary: appended (other steps' summaries stay), at most [`SUMMARY_LIMIT`] bytes of
-//!   ours; a longer one is cut at a line and ends with a note saying so.
+//!   ours; a longer one is cut at a line and ends with a note saying so (a backstop: the
+//!   renderer already fits its output by leaving out rows).
 //! - Annotations: `::error` per regression and `::warning` per warning, at most
 //!   [`MAX_ANNOTATIONS`] of each (GitHub shows only 10 per step anyway); data escapes `%`,
 //!   `\r`, `\n`; properties also escape `:` and `,`.
@@ -16,8 +17,10 @@ use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
-/// GitHub's step summary limit is 1 MiB; ours stays under it with room for the note.
-pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1024;
+/// GitHub's step summary limit is 1 MiB; ours stays strictly under it. The renderer
+/// already leaves out rows to fit ([`crate::render::markdown::render_limited`]); this is
+/// the backstop for text appended to it.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1;
 /// At most this many annotations of each kind.
 pub const MAX_ANNOTATIONS: usize = 10;
 

@@ -238,13 +238,7 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {
-        write_summary(
-            &Markdown {
-                kind: Kind::Summary,
-            }
-            .render(&view)?,
-            ci,
-        )?;
+        write_summary(&baseline_summary(ctx, &snap, ci), ci)?;
     }
     write_outputs(&[
         ("status", "baseline".into()),
@@ -342,7 +336,6 @@ fn no_baseline(
     current: &Snapshot,
     why: &Error,
 ) -> Result<i32> {
-    let env_name = ctx.global.environment.as_deref();
     let msg = format!(
         "no baseline to compare against yet ({why}); nothing was compared. It is recorded by the next run on the default branch{}.",
         ci.default_branch
@@ -359,19 +352,17 @@ fn no_baseline(
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {
-        let mut md = format!(
-            "### ℹ️ FlameIQ: no baseline yet{}\n\n{}\n\n| Metric | Current |\n|---|---:|\n",
-            env_name
-                .map(|e| format!(" ({})", escape_md(e)))
-                .unwrap_or_default(),
-            escape_md(&msg)
-        );
-        for (k, v) in current.flat() {
-            md.push_str(&format!("| {} | {v} |\n", escape_md(k)));
-        }
-        if let Some(u) = &ci.run_url {
-            md.push_str(&format!("\n[CI run]({u})\n"));
-        }
+        // The renderer's "no baseline yet" view (current values), plus when one will exist.
+        // Room for the line appended below.
+        let room = markdown::Limit::Bytes(outputs::SUMMARY_LIMIT - 512);
+        let mut md = markdown::render_limited(&view, Kind::Summary, room)?;
+        md.push_str(&format!(
+            "\n> The baseline is recorded by the next run on the default branch{}; until then nothing is compared and this step passes.\n",
+            ci.default_branch
+                .as_deref()
+                .map(|b| format!(" (`{}`)", b.replace('`', "")))
+                .unwrap_or_default()
+        ));
         write_summary(&md, ci)?;
     }
     write_outputs(&[
@@ -384,6 +375,28 @@ fn no_baseline(
         ("comment-url", String::new()),
     ])?;
     Ok(0)
+}
+
+/// The job summary of a baseline run (the templates have no such view): what was stored.
+fn baseline_summary(ctx: &Ctx, snap: &Snapshot, ci: &Context) -> String {
+    let env = ctx.global.environment.as_deref();
+    let mut md = format!(
+        "### ✅ FlameIQ: baseline recorded{}\n\n{} metric(s) stored",
+        env.map(|e| format!(" ({})", escape_md(e)))
+            .unwrap_or_default(),
+        snap.metrics.len()
+    );
+    if let Some(c) = snap.metadata.commit.as_deref() {
+        md.push_str(&format!(" from commit `{}`", c.replace('`', "")));
+    }
+    if let Some(b) = snap.metadata.branch.as_deref() {
+        md.push_str(&format!(" on {}", escape_md(b)));
+    }
+    md.push_str("; pull requests are compared against it.\n");
+    if let Some(u) = ci.run_url.as_deref().and_then(render::fmt::safe_url) {
+        md.push_str(&format!("\n[CI run]({u})\n"));
+    }
+    md
 }
 
 /// Writes or updates the PR comment; every failure is a warning and returns None.

@@ -33,14 +33,26 @@ pub struct CompareArgs {
     /// Write the result document to this file.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Gate regressions on a Mann-Whitney U test as well as the threshold (as
+    /// `statistics.enabled: true` in flameiq.yaml).
+    #[arg(long)]
+    pub statistics: bool,
     /// Write the HTML report to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write JUnit XML (one test case per compared metric) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the summary Markdown (as the job summary) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     let flags = super::threshold_flags(&args.thresholds)?;
-    let cfg = ctx.config()?;
+    let mut cfg = ctx.config()?;
+    // The flag can only switch statistics on; the config's confidence still applies.
+    cfg.statistics.enabled |= args.statistics;
     let provider = ctx.provider(args.provider.as_deref(), &cfg);
     flameiq::providers::check_name(&provider)?;
     let store = ctx.store();
@@ -68,14 +80,24 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     if let Some(out) = &args.output {
         super::write_file(out, &(result.to_json() + "\n"))?;
     }
+    // The history moves into the view (no copy); the renderers append the current values.
+    let view = View {
+        result: Some(&result),
+        history: base.history,
+        environment: ctx.global.environment.clone(),
+        ..View::default()
+    };
     if let Some(out) = &args.report {
-        let view = View {
-            result: Some(&result),
-            history: base.history.clone(),
-            environment: ctx.global.environment.clone(),
-            ..View::default()
-        };
         super::write_file(out, &render::html::Html.render(&view)?)?;
+    }
+    if let Some(out) = &args.junit {
+        super::write_file(out, &render::junit::render_result(&result))?;
+    }
+    if let Some(out) = &args.markdown {
+        let md = render::markdown::Markdown {
+            kind: render::markdown::Kind::Summary,
+        };
+        super::write_file(out, &md.render(&view)?)?;
     }
     // Keep the run for `baseline promote`, but never create a store just for that.
     if args.baseline.is_none() && store.baselines_dir().exists() {

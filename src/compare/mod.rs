@@ -15,10 +15,22 @@
 //!   (flameiq-core's rule, which also flags large improvements as worth a look).
 //! - Diffs sorted by key.
 //!
-//! The threshold of a key is `--threshold` > `flameiq.yaml` > 10 %.
+//! The threshold of a key is `--threshold` > `flameiq.yaml` > 10 %. An `auto` threshold
+//! is the key's history-derived noise band ([`stats::auto_band`]; `threshold_kind` `auto`),
+//! or 10 % when the history has fewer than [`stats::AUTO_MIN_HISTORY`] values
+//! (`threshold_kind` `auto-fallback`).
+//!
+//! With statistics on (`statistics.enabled` or `--statistics`), each key with samples (or
+//! history) is tested with Mann-Whitney U in its worse tail ([`stats`]), and a breach is a
+//! regression only when `p < alpha`. A key whose sample sizes cannot reach alpha at all is
+//! `INSUFFICIENT_DATA` (whether or not it breached: the test could never have confirmed a
+//! breach, and saying so beats a silent `PASS`); `is_warning` still follows the warning
+//! rule for it. A key with neither samples nor history is decided by its threshold alone
+//! and its `p_value`, `effect_size` and `test` stay null.
 
 pub mod baseline;
 pub mod result;
+pub mod stats;
 
 use crate::config::{Config, Rules, Threshold, DEFAULT_THRESHOLD_PERCENT};
 use crate::schema::{Direction, Snapshot};
@@ -94,6 +106,8 @@ fn side(s: &Snapshot) -> SideInfo {
 pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> ComparisonResult {
     let baseline = &base.snapshot;
     let margin = settings.config.noise.warning_margin;
+    let statistical_mode = settings.config.statistics.enabled;
+    let depth = baseline::HISTORY_DEPTH.max(settings.config.baseline.rolling_window);
 
     let mut keys: Vec<&str> = baseline.metrics.keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -117,17 +131,38 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
             continue;
         };
         let direction = settings.direction_for(key, baseline, current);
+        let history = base
+            .history
+            .get(key)
+            .map(|h| &h[h.len().saturating_sub(depth)..]);
         let (threshold, kind) = match settings.threshold_for(key) {
             Threshold::Percent(p) => (p, "percent"),
-            // History-aware bands need the statistics module; until a key has history the
-            // default applies.
-            Threshold::Auto(_) => (DEFAULT_THRESHOLD_PERCENT, "auto"),
+            Threshold::Auto(k) => match history.and_then(|h| stats::auto_band(k, h)) {
+                Some(band) => (round_places(band, 4), "auto"),
+                None => {
+                    tracing::debug!(
+                        "'{key}': auto threshold needs {} history values, has {}; using {}%",
+                        stats::AUTO_MIN_HISTORY,
+                        history.map_or(0, <[f64]>::len),
+                        stats::AUTO_FALLBACK_PERCENT
+                    );
+                    (stats::AUTO_FALLBACK_PERCENT, "auto-fallback")
+                }
+            },
         };
-        let is_regression = is_breach(direction, change, threshold);
+        let breach = is_breach(direction, change, threshold);
+        let verdict = if statistical_mode {
+            test_key(key, base, history, current, c, direction, settings)
+        } else {
+            Verdict::threshold_only()
+        };
+        let is_regression = breach && verdict.significant;
         let is_warning =
             !is_regression && change.abs() >= threshold.abs() - margin && change.abs() > 0.0;
         let status = if is_regression {
             DiffStatus::Regression
+        } else if verdict.insufficient {
+            DiffStatus::InsufficientData
         } else if is_warning {
             DiffStatus::Warning
         } else {
@@ -147,11 +182,11 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
             is_regression,
             is_warning,
             status,
-            p_value: None,
-            effect_size: None,
+            p_value: verdict.p_value,
+            effect_size: verdict.effect_size,
             direction,
             unit,
-            test: None,
+            test: verdict.test.map(String::from),
             threshold_kind: kind.into(),
         });
     }
@@ -163,7 +198,75 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
         .collect();
     new.sort_unstable();
 
-    finish(diffs, base, current, missing, new, skipped, false)
+    finish(
+        diffs,
+        base,
+        current,
+        missing,
+        new,
+        skipped,
+        statistical_mode,
+    )
+}
+
+/// What the significance test said about one key.
+#[derive(Debug, Clone, Default)]
+struct Verdict {
+    /// Significant at alpha, or no test ran (the threshold alone decides).
+    significant: bool,
+    /// The sample sizes cannot reach alpha.
+    insufficient: bool,
+    p_value: Option<f64>,
+    effect_size: Option<f64>,
+    test: Option<&'static str>,
+}
+
+impl Verdict {
+    /// No test: a breach alone is a regression.
+    fn threshold_only() -> Verdict {
+        Verdict {
+            significant: true,
+            ..Verdict::default()
+        }
+    }
+}
+
+/// Runs the Mann-Whitney test for one key in the tail that is worse for it.
+fn test_key(
+    key: &str,
+    base: &Baseline,
+    history: Option<&[f64]>,
+    current: &Snapshot,
+    current_value: f64,
+    direction: Direction,
+    settings: &Settings,
+) -> Verdict {
+    let warmup = settings.config.noise.warmup_runs;
+    let Some(s) = stats::samples_for(key, &base.snapshot, history, current, current_value, warmup)
+    else {
+        tracing::debug!("'{key}': no samples and no history; the threshold alone decides");
+        return Verdict::threshold_only();
+    };
+    let alt = stats::alternative_for(direction);
+    let alpha = stats::alpha(settings.config.statistics.confidence);
+    let r = stats::mann_whitney_u(&s.current, &s.baseline, alt);
+    let floor = stats::min_attainable_p(s.current.len(), s.baseline.len(), alt);
+    let insufficient = floor >= alpha;
+    tracing::debug!(
+        "'{key}': {} on {} ({} current vs {} baseline), p={} (smallest attainable {floor}), alpha={alpha}",
+        r.method.test_name(),
+        s.source,
+        s.current.len(),
+        s.baseline.len(),
+        r.p_value
+    );
+    Verdict {
+        significant: !insufficient && r.p_value < alpha,
+        insufficient,
+        p_value: Some(round_places(r.p_value, 6)),
+        effect_size: Some(round_places(stats::cohens_d(&s.baseline, &s.current), 4)),
+        test: Some(r.method.test_name()),
+    }
 }
 
 /// Builds the result from finished diffs: counts, status, summary.
@@ -359,5 +462,57 @@ mod tests {
         assert!(get("custom.tight").is_regression);
         assert!(!get("custom.loose").is_regression);
         assert_eq!(get("custom.loose").threshold_percent, 50.0);
+    }
+
+    fn with_samples(pairs: &[(&str, f64, &[f64])]) -> Snapshot {
+        let mut s = Snapshot::new();
+        for (k, v, samples) in pairs {
+            s.insert(*k, *v);
+            s.metric_info.entry(k.to_string()).or_default().samples = samples.to_vec();
+        }
+        s.canonicalize();
+        s
+    }
+
+    #[test]
+    fn statistics_gate_breaches_and_fills_the_diff() {
+        let mut s = Settings::default();
+        s.config.statistics.enabled = true;
+        let base = Baseline::from_file(with_samples(&[
+            ("latency.p95", 100.0, &[99.0, 100.0, 101.0, 100.5]),
+            ("throughput", 100.0, &[99.0, 100.0, 101.0, 100.5]),
+        ]));
+        let cur = with_samples(&[
+            ("latency.p95", 120.0, &[119.0, 120.0, 121.0, 120.5]),
+            // A throughput *rise* of 20 %: an improvement in the other tail.
+            ("throughput", 120.0, &[119.0, 120.0, 121.0, 120.5]),
+        ]);
+        let r = compare(&base, &cur, &s);
+        assert!(r.statistical_mode);
+        let lat = &r.diffs[0];
+        // scipy.stats.mannwhitneyu([119, 120, 121, 120.5], [99, 100, 101, 100.5],
+        //     alternative="greater").pvalue == 0.014285714285714285 -> 0.014286
+        assert_eq!(lat.p_value, Some(0.014286));
+        assert_eq!(lat.test.as_deref(), Some("mann-whitney-u exact"));
+        assert_eq!(lat.status, DiffStatus::Regression);
+        let thr = &r.diffs[1];
+        // ... alternative="less" -> 1.0
+        assert_eq!(thr.p_value, Some(1.0));
+        assert!(!thr.is_regression);
+        assert!(thr.effect_size.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn statistics_without_samples_or_history_leave_the_threshold_in_charge() {
+        let mut s = Settings::default();
+        s.config.statistics.enabled = true;
+        let r = run(&[("latency.p95", 100.0)], &[("latency.p95", 120.0)], &s);
+        let d = &r.diffs[0];
+        assert!(d.is_regression);
+        assert_eq!(
+            (d.p_value, d.effect_size, d.test.as_deref()),
+            (None, None, None)
+        );
+        assert!(r.statistical_mode);
     }
 }

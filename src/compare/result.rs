@@ -77,7 +77,8 @@ pub struct MetricDiff {
     pub is_warning: bool,
     /// `PASS`, `WARNING`, `REGRESSION` or `INSUFFICIENT_DATA`.
     pub status: DiffStatus,
-    /// One-sided Mann-Whitney U p-value, rounded to 6 places (statistics mode).
+    /// Mann-Whitney U p-value in the metric's worse tail (two-sided for `both`), rounded to
+    /// 6 places (statistics mode).
     pub p_value: Option<f64>,
     /// Cohen's d, current minus baseline, rounded to 4 places (statistics mode).
     pub effect_size: Option<f64>,
@@ -86,10 +87,10 @@ pub struct MetricDiff {
     /// The tool's unit, when a provider recorded it.
     #[serde(default)]
     pub unit: Option<String>,
-    /// The statistical test applied, when one ran (e.g. `mann-whitney-u (exact)`).
+    /// The statistical test applied, when one ran (`mann-whitney-u exact` or `mann-whitney-u normal`).
     #[serde(default)]
     pub test: Option<String>,
-    /// How the threshold was chosen: `percent` or `auto`.
+    /// How the threshold was chosen: `percent`, `auto` or `auto-fallback` (too little history).
     #[serde(default = "default_threshold_kind")]
     pub threshold_kind: String,
 }

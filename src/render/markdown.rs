@@ -1,46 +1,102 @@
-//! GitHub-flavoured Markdown views: the job summary (`templates/summary.md.tera`) and the
-//! PR/MR comment (`templates/comment.md.tera`).
+//! GitHub-flavoured Markdown views: the job summary (`templates/summary.md.tera`, also
+//! `compare --markdown F`) and the PR/MR comment (`templates/comment.md.tera`, the summary
+//! plus the hidden marker that lets the CI code find and edit its own comment).
+//!
+//! Both open with a one-line verdict, then a table of regressions and warnings (worst
+//! first, with a Unicode sparkline of each one's recent history and current value), then
+//! every compared metric in a collapsed `<details>`, then links to the run and the report.
 //!
 //! tera autoescapes only `.html` templates, so every user string passes through
-//! [`escape_md`] (pipes, backticks, HTML, `@mentions`) before it reaches a template.
+//! [`escape_md`] (pipes, backticks, HTML, `@mentions`, ...) before it reaches a template,
+//! and links pass through [`fmt::safe_url`] (http(s) only).
+//!
+//! Size limits: hosts reject oversized bodies, so [`render_limited`] keeps the output under
+//! a [`Limit`] by leaving out rows — the full table's first, then the regressions table's
+//! last (least bad) rows — and says how many were left out. A metric key longer than
+//! [`MAX_KEY_CHARS`] is shortened with `…` (the HTML report shows it whole).
 
+use super::fmt;
 use super::{Render, View};
+use crate::compare::result::{DiffStatus, Status};
 use crate::error::{Error, Result};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 const SUMMARY: &str = include_str!("../../templates/summary.md.tera");
 const COMMENT: &str = include_str!("../../templates/comment.md.tera");
 
+/// Longest metric key shown in Markdown, in characters.
+pub const MAX_KEY_CHARS: usize = 200;
+/// How many stored values (plus the current one) a sparkline shows.
+pub const SPARK_POINTS: usize = 12;
+
 /// Escapes a user string for a GFM table cell or paragraph: HTML-significant characters
 /// become entities, Markdown punctuation is backslash-escaped, and `@` is followed by a
 /// zero-width joiner so an `@mention` pings nobody (`&#64;` and `\@` still ping).
+///
+/// Also: `$` is escaped (GitHub renders `$…$` as math); a leading `-`, `+`, `=` or
+/// `1.`/`1)` is escaped so the string cannot start a list or a setext heading when it
+/// begins a line; line breaks and other control characters become spaces.
 pub fn escape_md(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    // A leading list item, thematic break or setext underline: `- x`, `+ x`, `1. x`,
+    // `1) x`, `---`, `===`. Only these shapes start a block, so `-4.41%` or `12.35k` stay as
+    // they are.
+    let first = s.chars().next();
+    let second = s.chars().nth(1);
+    let block =
+        |c: char| second.is_none_or(char::is_whitespace) || s.chars().all(|x| x == c || x == ' ');
+    let lead = matches!(first, Some(c @ ('-' | '+' | '=')) if block(c));
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    let ordered = digits > 0
+        && matches!(s[digits..].chars().next(), Some('.' | ')'))
+        && s[digits + 1..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace);
+    for (i, c) in s.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '|' => out.push_str("\\|"),
-            '`' | '*' | '_' | '[' | ']' | '\\' | '~' | '#' | '!' => {
+            '`' | '*' | '_' | '[' | ']' | '\\' | '~' | '#' | '!' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' | '=' if i == 0 && lead => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if ordered && i == digits => {
                 out.push('\\');
                 out.push(c);
             }
             '@' => out.push_str("@\u{200D}"),
-            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push(' '),
             _ => out.push(c),
         }
     }
     out
 }
 
-/// The hidden marker that identifies FlameIQ's comment for one environment.
+/// The hidden marker that identifies FlameIQ's comment for one environment. Characters
+/// other than ASCII letters, digits and `._-/:+` become `_`, so an environment name cannot
+/// close the HTML comment (`-->`) and inject Markdown.
 pub fn marker(environment: Option<&str>) -> String {
-    format!(
-        "<!-- flameiq:{} -->",
-        environment.filter(|e| !e.is_empty()).unwrap_or("default")
-    )
+    let env: String = environment
+        .filter(|e| !e.is_empty())
+        .unwrap_or("default")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-/:+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("<!-- flameiq:{env} -->")
 }
 
 /// Which Markdown view.
@@ -52,84 +108,392 @@ pub enum Kind {
     Comment,
 }
 
+impl Kind {
+    /// The limit [`Markdown::render`] applies: the job summary's for a summary, a GitHub
+    /// comment's for a comment (ask [`render_limited`] with [`GITLAB_NOTE_LIMIT`] for GitLab).
+    pub fn default_limit(self) -> Limit {
+        match self {
+            Kind::Summary => SUMMARY_LIMIT,
+            Kind::Comment => COMMENT_LIMIT,
+        }
+    }
+}
+
+/// A size the output must stay strictly below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// UTF-8 bytes.
+    Bytes(usize),
+    /// Characters (GitHub, GitLab). Counted as UTF-16 code units, never fewer than Unicode
+    /// scalar values, so the output fits however the host counts (an emoji is 2).
+    Chars(usize),
+}
+
+impl Limit {
+    fn fits(self, s: &str) -> bool {
+        match self {
+            Limit::Bytes(n) => s.len() < n,
+            Limit::Chars(n) => s.encode_utf16().count() < n,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Limit::Bytes(n) => format!("{}-byte", thousands(n)),
+            Limit::Chars(n) => format!("{}-character", thousands(n)),
+        }
+    }
+}
+
+/// GitHub's job summary: under 1 MiB.
+pub const SUMMARY_LIMIT: Limit = Limit::Bytes(1_048_576);
+/// A GitHub issue/PR comment body: under 65,536 characters.
+pub const COMMENT_LIMIT: Limit = Limit::Chars(65_536);
+/// A GitLab note: under 1,000,000 characters.
+pub const GITLAB_NOTE_LIMIT: Limit = Limit::Chars(1_000_000);
+
 /// A Markdown renderer.
 pub struct Markdown {
     /// Summary or comment.
     pub kind: Kind,
 }
 
-fn fmt_num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
-fn context(view: &View) -> Value {
-    let diffs: Vec<Value> = view
-        .result
-        .map(|r| {
-            let mut ds: Vec<_> = r.diffs.iter().collect();
-            // Regressions first, then warnings, then the rest; by key within each.
-            ds.sort_by(|a, b| {
-                a.status
-                    .cmp(&b.status)
-                    .then(a.metric_key.cmp(&b.metric_key))
-            });
-            ds.into_iter()
-                .map(|d| {
-                    json!({
-                        "key": escape_md(&d.metric_key),
-                        "baseline": fmt_num(d.baseline_value),
-                        "current": fmt_num(d.current_value),
-                        "change": format!("{:+.2}%", d.change_percent),
-                        "threshold": format!("{:.1}%", d.threshold_percent.abs()),
-                        "status": d.status.as_str(),
-                        "unit": d.unit.as_deref().map(escape_md),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({
-        "result": view.result.map(|r| json!({
-            "status": r.status.as_str(),
-            "summary": escape_md(&r.summary),
-            "counts": r.counts,
-            "baseline_commit": r.baseline_commit.as_deref().map(escape_md),
-            "current_commit": r.current_commit.as_deref().map(escape_md),
-        })),
-        "diffs": diffs,
-        "marker": marker(view.environment.as_deref()),
-        "environment": view.environment.as_deref().map(escape_md),
-        "run_url": view.run_url,
-        "report_url": view.report_url,
-    })
-}
-
 impl Render for Markdown {
+    /// Renders under [`Kind::default_limit`].
     fn render(&self, view: &View) -> Result<String> {
-        let (name, src) = match self.kind {
-            Kind::Summary => ("summary.md", SUMMARY),
-            Kind::Comment => ("comment.md", COMMENT),
-        };
-        let mut tera = tera::Tera::default();
-        tera.add_raw_template(name, src)
-            .map_err(|e| Error::Render {
-                name: name.into(),
-                reason: e.to_string(),
-            })?;
-        let ctx = tera::Context::from_value(context(view)).map_err(|e| Error::Render {
-            name: name.into(),
-            reason: e.to_string(),
-        })?;
-        tera.render(name, &ctx).map_err(|e| Error::Render {
-            name: name.into(),
-            reason: e.to_string(),
-        })
+        render_limited(view, self.kind, self.kind.default_limit())
     }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn short_key(key: &str) -> String {
+    if key.chars().count() > MAX_KEY_CHARS {
+        let cut: String = key.chars().take(MAX_KEY_CHARS - 1).collect();
+        escape_md(&cut) + "…"
+    } else {
+        escape_md(key)
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    icon: &'static str,
+    status: &'static str,
+    key: String,
+    baseline: String,
+    current: String,
+    change: String,
+    threshold: String,
+    trend: String,
+    /// The p-value when statistics ran for this metric, else `—`.
+    p: String,
+}
+
+#[derive(Serialize)]
+struct CurrentRow {
+    key: String,
+    value: String,
+}
+
+/// What stays the same while rows are left out.
+#[derive(Serialize)]
+struct Fixed {
+    marker: String,
+    has_result: bool,
+    /// Whether the p-value column is shown.
+    statistical_mode: bool,
+    icon: &'static str,
+    verdict: String,
+    detail: String,
+    environment: Option<String>,
+    total: usize,
+    /// `total` with thousands separators, for text.
+    total_s: String,
+    limit: String,
+    extras: Vec<String>,
+    run_url: Option<String>,
+    report_url: Option<String>,
+}
+
+/// One attempt: the fixed part plus the rows kept and how many were left out.
+#[derive(Serialize)]
+struct Page<'a> {
+    #[serde(flatten)]
+    fixed: &'a Fixed,
+    top: &'a [Row],
+    all: &'a [Row],
+    current: &'a [CurrentRow],
+    omitted_top: usize,
+    omitted_all: usize,
+    omitted_top_s: String,
+    omitted_all_s: String,
+}
+
+fn icon(s: DiffStatus) -> &'static str {
+    match s {
+        DiffStatus::Regression => "🔴",
+        DiffStatus::Warning => "🟡",
+        DiffStatus::InsufficientData => "⚪",
+        DiffStatus::Pass => "🟢",
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+fn side(commit: Option<&str>, branch: Option<&str>) -> String {
+    let mut s = match commit.filter(|c| !c.is_empty()) {
+        Some(c) => format!("**{}**", escape_md(c)),
+        None => "(no commit)".into(),
+    };
+    if let Some(b) = branch.filter(|b| !b.is_empty()) {
+        s.push_str(&format!(" on {}", escape_md(b)));
+    }
+    s
+}
+
+/// Renders the summary or comment so that it stays strictly under `limit`, leaving out
+/// table rows (and saying how many) when the whole would not fit.
+pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
+    let name = match kind {
+        Kind::Summary => "summary.md",
+        Kind::Comment => "comment.md",
+    };
+    let err = |e: tera::Error| {
+        let mut reason = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            reason.push_str(": ");
+            reason.push_str(&s.to_string());
+            src = s.source();
+        }
+        Error::Render {
+            name: name.into(),
+            reason,
+        }
+    };
+    let mut tera = tera::Tera::default();
+    // The comment includes the summary, so both are always registered.
+    tera.add_raw_templates(vec![("summary.md", SUMMARY), ("comment.md", COMMENT)])
+        .map_err(err)?;
+
+    let mut top = Vec::new();
+    let mut all = Vec::new();
+    let mut current = Vec::new();
+    let mut extras = Vec::new();
+    let (icon_v, verdict, detail) = match view.result {
+        Some(r) => {
+            for d in fmt::ordered(r) {
+                let notable = matches!(d.status, DiffStatus::Regression | DiffStatus::Warning);
+                let row = |trend: String| Row {
+                    icon: icon(d.status),
+                    status: d.status.as_str(),
+                    key: short_key(&d.metric_key),
+                    baseline: escape_md(&fmt::human(
+                        d.baseline_value,
+                        &d.metric_key,
+                        d.unit.as_deref(),
+                    )),
+                    current: escape_md(&fmt::human(
+                        d.current_value,
+                        &d.metric_key,
+                        d.unit.as_deref(),
+                    )),
+                    change: fmt::change(d),
+                    threshold: fmt::threshold(d),
+                    trend,
+                    p: d.p_value
+                        .map_or_else(|| "—".to_string(), |p| format!("{p:.4}")),
+                };
+                if notable {
+                    let s =
+                        fmt::series(&view.history, &d.metric_key, SPARK_POINTS, d.current_value);
+                    top.push(row(if s.len() > 1 {
+                        fmt::sparkline(&s)
+                    } else {
+                        String::new()
+                    }));
+                }
+                all.push(row(String::new()));
+            }
+            let c = r.counts;
+            let (i, v) = match r.status {
+                Status::Regression => (
+                    "❌",
+                    format!(
+                        "{} of {} regressed",
+                        thousands(c.regressions),
+                        plural(c.total, "metric", "metrics")
+                    ),
+                ),
+                Status::InsufficientData => (
+                    "❔",
+                    "no regression, but too few samples to decide for some metrics".into(),
+                ),
+                Status::Pass if c.warnings > 0 => (
+                    "⚠️",
+                    format!(
+                        "no regression, {} close to the threshold",
+                        plural(c.warnings, "warning", "warnings")
+                    ),
+                ),
+                Status::Pass => (
+                    "✅",
+                    format!("no regression in {}", plural(c.total, "metric", "metrics")),
+                ),
+            };
+            let v = if r.status == Status::Regression && c.warnings > 0 {
+                format!("{v}, {}", plural(c.warnings, "warning", "warnings"))
+            } else {
+                v
+            };
+            let detail = format!(
+                "Baseline {} → current {} · strategy {}{}",
+                side(r.baseline.commit.as_deref(), r.baseline.branch.as_deref()),
+                side(r.current.commit.as_deref(), r.current.branch.as_deref()),
+                escape_md(&r.strategy),
+                if r.statistical_mode {
+                    " · statistics on"
+                } else {
+                    ""
+                }
+            );
+            if !r.new.is_empty() {
+                extras.push(format!(
+                    "{} only in the current run (not compared)",
+                    plural(r.new.len(), "metric", "metrics")
+                ));
+            }
+            if !r.missing.is_empty() {
+                extras.push(format!(
+                    "{} missing from the current run",
+                    plural(r.missing.len(), "metric", "metrics")
+                ));
+            }
+            if !r.skipped.is_empty() {
+                extras.push(format!(
+                    "{} skipped (zero baseline)",
+                    plural(r.skipped.len(), "metric", "metrics")
+                ));
+            }
+            (i, v, detail)
+        }
+        None => {
+            for (k, v) in &view.current_only {
+                current.push(CurrentRow {
+                    key: short_key(k),
+                    value: escape_md(&fmt::human(*v, k, view.units.get(k).map(String::as_str))),
+                });
+            }
+            (
+                "ℹ️",
+                "no baseline yet".to_string(),
+                format!(
+                    "{} recorded; set a baseline (`flameiq baseline set`) to compare future runs.",
+                    plural(view.current_only.len(), "metric", "metrics")
+                ),
+            )
+        }
+    };
+    let n_all = if view.result.is_some() {
+        all.len()
+    } else {
+        current.len()
+    };
+    let fixed = Fixed {
+        marker: marker(view.environment.as_deref()),
+        has_result: view.result.is_some(),
+        statistical_mode: view.result.is_some_and(|r| r.statistical_mode),
+        icon: icon_v,
+        verdict,
+        detail,
+        environment: view.environment.as_deref().map(escape_md),
+        total: n_all,
+        total_s: thousands(n_all),
+        limit: limit.describe(),
+        extras,
+        run_url: view.run_url.as_deref().and_then(fmt::safe_url),
+        report_url: view.report_url.as_deref().and_then(fmt::safe_url),
+    };
+    let render = |k_top: usize, k_all: usize| -> Result<String> {
+        let page = Page {
+            fixed: &fixed,
+            top: &top[..k_top],
+            all: &all[..k_all.min(all.len())],
+            current: &current[..k_all.min(current.len())],
+            omitted_top: top.len() - k_top,
+            omitted_all: n_all - k_all,
+            omitted_top_s: thousands(top.len() - k_top),
+            omitted_all_s: thousands(n_all - k_all),
+        };
+        let ctx = tera::Context::from_serialize(&page).map_err(err)?;
+        tera.render(name, &ctx).map_err(err)
+    };
+    // Largest k in 0..=hi with fits(k); None when even 0 does not fit.
+    let largest = |hi: usize, f: &dyn Fn(usize) -> Result<bool>| -> Result<Option<usize>> {
+        if f(hi)? {
+            return Ok(Some(hi));
+        }
+        if !f(0)? {
+            return Ok(None);
+        }
+        let (mut lo, mut hi) = (0, hi); // f(lo) true, f(hi) false
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if f(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(Some(lo))
+    };
+    let full = render(top.len(), n_all)?;
+    if limit.fits(&full) {
+        return Ok(full);
+    }
+    let k_all = largest(n_all, &|k| Ok(limit.fits(&render(top.len(), k)?)))?;
+    if let Some(k) = k_all {
+        return render(top.len(), k);
+    }
+    if let Some(k) = largest(top.len(), &|k| Ok(limit.fits(&render(k, 0)?)))? {
+        return render(k, 0);
+    }
+    // Even the header alone is too big (only with absurd inputs): cut the text itself.
+    let text = render(0, 0)?;
+    let note = format!(
+        "\n\n_Output cut to stay under the {} limit._\n",
+        limit.describe()
+    );
+    let budget = match limit {
+        Limit::Bytes(n) => n.saturating_sub(note.len() + 1),
+        Limit::Chars(n) => n.saturating_sub(note.encode_utf16().count() + 1),
+    };
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        used += match limit {
+            Limit::Bytes(_) => c.len_utf8(),
+            Limit::Chars(_) => c.len_utf16(),
+        };
+        if used > budget {
+            break;
+        }
+        cut.push(c);
+    }
+    Ok(cut + &note)
 }
 
 #[cfg(test)]
@@ -144,5 +508,29 @@ mod tests {
         assert_eq!(escape_md("@someone"), "@\u{200D}someone");
         assert_eq!(marker(None), "<!-- flameiq:default -->");
         assert_eq!(marker(Some("linux")), "<!-- flameiq:linux -->");
+        assert_eq!(marker(Some("a --> <b>")), "<!-- flameiq:a_--___b_ -->");
+    }
+
+    #[test]
+    fn escapes_line_starts_math_and_controls() {
+        assert_eq!(escape_md("- item"), "\\- item");
+        assert_eq!(escape_md("+ x"), "\\+ x");
+        assert_eq!(escape_md("==="), "\\===");
+        assert_eq!(escape_md("12. x"), "12\\. x");
+        assert_eq!(escape_md("1) x"), "1\\) x");
+        assert_eq!(escape_md("a-b 1. c"), "a-b 1. c");
+        assert_eq!(escape_md("-4.41%"), "-4.41%");
+        assert_eq!(escape_md("12.35k"), "12.35k");
+        assert_eq!(escape_md("---"), "\\---");
+        assert_eq!(escape_md("1."), "1\\.");
+        assert_eq!(escape_md("$x$"), "\\$x\\$");
+        assert_eq!(escape_md("a\nb\u{7}c"), "a b c");
+    }
+
+    #[test]
+    fn thousands_groups() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(65_536), "65,536");
+        assert_eq!(thousands(1_048_576), "1,048,576");
     }
 }

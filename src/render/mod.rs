@@ -1,10 +1,15 @@
-//! Renderers: the views of a [`ComparisonResult`] (terminal table, JSON, HTML report, ...).
+//! Renderers: the views of a [`ComparisonResult`] — the terminal table ([`table`]), the
+//! self-contained HTML report ([`html`]), the job summary and PR/MR comment ([`markdown`],
+//! size-limited) and JUnit XML ([`junit`]); [`fmt`] holds what they share (human-scale
+//! units, display order, sparklines, safe links).
 //!
 //! Each output format is one file implementing [`Render`]. Templates live in `templates/`
 //! and are compiled in with `include_str!`; the template engine is only built when a
-//! template renderer runs, so `compare --json` never pays for it.
+//! template renderer runs, so `compare --json` (and `--junit`) never pays for it.
 
+pub mod fmt;
 pub mod html;
+pub mod junit;
 pub mod markdown;
 pub mod table;
 
@@ -19,8 +24,11 @@ pub struct View<'a> {
     pub result: Option<&'a ComparisonResult>,
     /// Current values when there is no result (first run: no baseline yet).
     pub current_only: Vec<(String, f64)>,
-    /// Recent stored values per key, oldest first (for trends and sparklines).
+    /// Recent stored values per key, oldest first (for trends and sparklines). The current
+    /// run is not among them: the renderers append each metric's current value themselves.
     pub history: IndexMap<String, Vec<f64>>,
+    /// Units of the `current_only` values (`metric_info`), for human-scale display.
+    pub units: IndexMap<String, String>,
     /// Link to the CI run, when known.
     pub run_url: Option<String>,
     /// Link to the report artefact, when known.

@@ -1,0 +1,315 @@
+//! Presentation helpers shared by the HTML, Markdown and JUnit views: values in human scale,
+//! signed thresholds, the order rows are shown in, sparklines and safe links.
+//!
+//! Units: a time unit (`ns`, `us`, `µs`, `ms`, `s`) in `metric_info` means the stored value
+//! is in milliseconds (schema v1 stores times in ms; providers convert), so `0.00259` with
+//! unit `ms` or `ns` reads `2.59 µs`. Bytes (`B`, `bytes`, `B/op`) use decimal prefixes
+//! (`1.2 GB` = 1.2 × 10⁹ B). Rates (`ops/s`, `.../s`) get `k`/`M`/`G`. Without a recorded
+//! unit, flameiq-core's well-known keys imply one (`latency.*` ms, `throughput` ops/s,
+//! `memory_mb` MB, `cpu_percent` %), and so do the suffixes `_ms`, `_mb`, `_bytes`,
+//! `_percent`/`_pct`; any other unitless value is a plain number.
+//! Everything shows four significant digits with trailing zeros dropped.
+
+use crate::compare::result::{ComparisonResult, DiffStatus, MetricDiff};
+use crate::schema::Direction;
+
+/// `v` with `sig` significant digits, trailing zeros (and a bare point) removed.
+pub fn sig(v: f64, sig: i32) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let mag = v.abs().log10().floor() as i32;
+    let decimals = (sig - 1 - mag).clamp(0, 12) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+fn scaled(v: f64, steps: &[(f64, &str)], suffix: &str) -> String {
+    let a = v.abs();
+    // Pick the largest prefix not above the value, so 999.96 rounds within its own prefix.
+    let (div, prefix) = steps
+        .iter()
+        .rev()
+        .find(|(d, _)| a >= *d * 0.99995)
+        .copied()
+        .unwrap_or(steps[0]);
+    format!("{} {prefix}{suffix}", sig(v / div, 4))
+}
+
+/// The unit that applies to `key`: the recorded one, else the one flameiq-core's
+/// well-known keys imply.
+pub fn effective_unit<'a>(key: &str, unit: Option<&'a str>) -> Option<&'a str> {
+    match unit {
+        Some(u) if !u.trim().is_empty() => Some(u),
+        _ if key.starts_with("latency.") => Some("ms"),
+        _ if key == "throughput" => Some("ops/s"),
+        _ if key == "memory_mb" => Some("MB"),
+        _ if key == "cpu_percent" => Some("%"),
+        // flameiq-core's docs name custom metrics by unit suffix (`custom.parse_ms`).
+        _ if key.ends_with("_ms") => Some("ms"),
+        _ if key.ends_with("_mb") => Some("MB"),
+        _ if key.ends_with("_bytes") => Some("B"),
+        _ if key.ends_with("_percent") || key.ends_with("_pct") => Some("%"),
+        _ => None,
+    }
+}
+
+/// `value` (as stored) in human scale for `unit`: `2.59 µs`, `1.2 s`, `1.2 GB`, `12.5k ops/s`.
+pub fn human(value: f64, key: &str, unit: Option<&str>) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let Some(unit) = effective_unit(key, unit) else {
+        return sig(value, 4);
+    };
+    let u = unit.trim();
+    const TIME: [(f64, &str); 4] = [(1e-6, "ns"), (1e-3, "µs"), (1.0, "ms"), (1e3, "s")];
+    if crate::providers::util::ms_per(u).is_some() {
+        let a = value.abs();
+        if a == 0.0 {
+            return "0 ms".into();
+        }
+        let (div, name) = TIME
+            .iter()
+            .rev()
+            .find(|(d, _)| a >= *d * 0.99995)
+            .copied()
+            .unwrap_or(TIME[0]);
+        return format!("{} {name}", sig(value / div, 4));
+    }
+    const SI: [(f64, &str); 6] = [
+        (1.0, ""),
+        (1e3, "k"),
+        (1e6, "M"),
+        (1e9, "G"),
+        (1e12, "T"),
+        (1e15, "P"),
+    ];
+    let (head, tail) = match u.find('/') {
+        Some(i) => (&u[..i], &u[i..]),
+        None => (u, ""),
+    };
+    let bytes_mul = match head {
+        "B" | "byte" | "bytes" => Some(1.0),
+        "kB" | "KB" => Some(1e3),
+        "MB" => Some(1e6),
+        "GB" => Some(1e9),
+        _ => None,
+    };
+    if let Some(m) = bytes_mul {
+        let steps: Vec<(f64, &str)> = SI.iter().map(|&(d, p)| (d, p)).collect();
+        let s = scaled(value * m, &steps, "B");
+        // `kB` per SI; the prefix table's bare `k` suits rates.
+        return format!("{s}{tail}");
+    }
+    if u == "%" {
+        return format!("{}%", sig(value, 4));
+    }
+    if tail == "/s" || u.ends_with("/s") {
+        // A rate: `12.35k ops/s`.
+        let a = value.abs();
+        let (div, p) = SI
+            .iter()
+            .rev()
+            .find(|(d, _)| a >= *d * 0.99995)
+            .copied()
+            .unwrap_or(SI[0]);
+        return format!("{}{p} {u}", sig(value / div, 4));
+    }
+    format!("{} {u}", sig(value, 4))
+}
+
+/// The change with its sign and two decimals: `+12.34%`.
+pub fn change(d: &MetricDiff) -> String {
+    format!("{:+.2}%", d.change_percent)
+}
+
+/// The threshold signed by the side it guards: `+10.0%` (lower is better), `-5.0%`
+/// (higher is better), `±10.0%` (either way), with ` auto` for history-derived bands.
+pub fn threshold(d: &MetricDiff) -> String {
+    let t = d.threshold_percent.abs();
+    let s = match d.direction {
+        Direction::LowerIsBetter => format!("+{t:.1}%"),
+        Direction::HigherIsBetter => format!("-{t:.1}%"),
+        Direction::Both => format!("±{t:.1}%"),
+    };
+    if d.threshold_kind == "auto" {
+        s + " auto"
+    } else {
+        s
+    }
+}
+
+/// A short word for the direction.
+pub fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::LowerIsBetter => "lower is better",
+        Direction::HigherIsBetter => "higher is better",
+        Direction::Both => "either way",
+    }
+}
+
+/// How far the change went towards the bad side, in units of the threshold (> 1 breaches).
+pub fn badness(d: &MetricDiff) -> f64 {
+    let bad = match d.direction {
+        Direction::LowerIsBetter => d.change_percent,
+        Direction::HigherIsBetter => -d.change_percent,
+        Direction::Both => d.change_percent.abs(),
+    };
+    bad / d.threshold_percent.abs().max(1e-9)
+}
+
+fn rank(s: DiffStatus) -> u8 {
+    match s {
+        DiffStatus::Regression => 0,
+        DiffStatus::Warning => 1,
+        DiffStatus::InsufficientData => 2,
+        DiffStatus::Pass => 3,
+    }
+}
+
+/// The diffs in display order: regressions, warnings, insufficient data, passes; the worst
+/// first within each group, then by key (so the order is total and deterministic).
+pub fn ordered(r: &ComparisonResult) -> Vec<&MetricDiff> {
+    let mut ds: Vec<&MetricDiff> = r.diffs.iter().collect();
+    ds.sort_by(|a, b| {
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then(badness(b).total_cmp(&badness(a)))
+            .then(a.metric_key.cmp(&b.metric_key))
+    });
+    ds
+}
+
+/// `p` as `0.0123`, or `<0.0001`.
+pub fn p_value(p: f64) -> String {
+    if p < 0.0001 {
+        "<0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// A Unicode sparkline (`▁▂▃▄▅▆▇█`) of the values, scaled from their minimum to maximum;
+/// a flat series sits in the middle.
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    finite
+        .iter()
+        .map(|v| {
+            if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
+                BARS[3]
+            } else {
+                let i = ((v - lo) / (hi - lo) * 7.0).round() as usize;
+                BARS[i.min(7)]
+            }
+        })
+        .collect()
+}
+
+/// `url` when it is an absolute `http(s)` URL, with the characters that could end a Markdown
+/// link or an attribute percent-encoded; `None` for anything else (`javascript:` etc.).
+pub fn safe_url(url: &str) -> Option<String> {
+    let u = url.trim();
+    let lower = u.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return None;
+    }
+    let mut out = String::with_capacity(u.len());
+    for c in u.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '"' => out.push_str("%22"),
+            '\'' => out.push_str("%27"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '`' => out.push_str("%60"),
+            '|' => out.push_str("%7C"),
+            '\\' => out.push_str("%5C"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// The last `n` history values of `key` plus the current value (oldest first).
+pub fn series(
+    history: &indexmap::IndexMap<String, Vec<f64>>,
+    key: &str,
+    n: usize,
+    current: f64,
+) -> Vec<f64> {
+    let h = history.get(key).map(Vec::as_slice).unwrap_or(&[]);
+    let mut v: Vec<f64> = h[h.len().saturating_sub(n)..].to_vec();
+    v.push(current);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_scale() {
+        assert_eq!(human(0.00259, "k", Some("ms")), "2.59 µs");
+        assert_eq!(human(0.00259, "k", Some("ns")), "2.59 µs");
+        assert_eq!(human(1200.0, "k", Some("ms")), "1.2 s");
+        assert_eq!(human(12.5, "k", Some("ms")), "12.5 ms");
+        assert_eq!(human(0.0000005, "k", Some("ms")), "0.5 ns");
+        assert_eq!(human(1.2e9, "k", Some("B")), "1.2 GB");
+        assert_eq!(human(512.0, "k", Some("B/op")), "512 B/op");
+        assert_eq!(human(2048.0, "memory_mb", None), "2.048 GB");
+        assert_eq!(human(12_345.0, "k", Some("ops/s")), "12.35k ops/s");
+        assert_eq!(human(12_345.0, "throughput", None), "12.35k ops/s");
+        assert_eq!(human(42.0, "cpu_percent", None), "42%");
+        assert_eq!(human(8.9, "custom.parse_ms", None), "8.9 ms");
+        assert_eq!(human(3.0, "k", Some("allocs/op")), "3 allocs/op");
+        assert_eq!(human(0.1 + 0.2, "k", None), "0.3");
+        assert_eq!(human(999.99, "k", Some("ms")), "1 s");
+        assert_eq!(human(-3.5, "k", Some("ms")), "-3.5 ms");
+    }
+
+    #[test]
+    fn sig_digits() {
+        assert_eq!(sig(123456.7, 4), "123457");
+        assert_eq!(sig(0.012345, 4), "0.01235");
+        assert_eq!(sig(-0.0, 4), "0");
+    }
+
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(
+            sparkline(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
+            "▁▂▃▄▅▆▇█"
+        );
+        assert_eq!(sparkline(&[5.0, 5.0]), "▄▄");
+        assert_eq!(sparkline(&[]), "");
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        assert_eq!(safe_url("javascript:alert(1)"), None);
+        assert_eq!(
+            safe_url("https://x/a b)(\"").as_deref(),
+            Some("https://x/a%20b%29%28%22")
+        );
+    }
+}

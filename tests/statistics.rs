@@ -1,0 +1,418 @@
+//! Statistics mode and `auto` thresholds end to end, through the real binary (issue 5).
+//!
+//! Every file carries full metadata so outputs are reproducible byte for byte.
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::path::Path;
+use tempfile::TempDir;
+
+/// Writes a schema v1 snapshot with fixed metadata; `info` is the `metric_info` object.
+fn write_snapshot(dir: &Path, name: &str, run: &str, metrics: Value, info: Value) {
+    let doc = json!({
+        "schema_version": 1,
+        "metadata": {
+            "commit": format!("c-{run}"),
+            "branch": "main",
+            "environment": "ci",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "run_id": format!("run-{run}"),
+            "tags": {}
+        },
+        "metrics": metrics,
+        "metric_info": info,
+    });
+    std::fs::write(dir.join(name), serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
+
+fn flameiq(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("flameiq").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("FLAMEIQ_CONFIG")
+        .env_remove("FLAMEIQ_DIR")
+        .env_remove("FLAMEIQ_ENV")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `compare --baseline b.json -m c.json --json` plus `extra`; returns (exit, document).
+fn compare(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = flameiq(dir)
+        .args(["compare", "--baseline", "b.json", "-m", "c.json", "--json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), doc)
+}
+
+fn diff<'a>(doc: &'a Value, key: &str) -> &'a Value {
+    doc["diffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["metric_key"] == key)
+        .unwrap_or_else(|| panic!("no diff for {key}"))
+}
+
+fn stats_config(dir: &Path) {
+    std::fs::write(
+        dir.join("flameiq.yaml"),
+        "statistics:\n  enabled: true\n  confidence: 0.95\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn noisy_breach_that_is_not_significant_passes() {
+    let d = TempDir::new().unwrap();
+    stats_config(d.path());
+    // Medians 100 -> 112 (+12 %, over the 10 % threshold) but the runs overlap heavily.
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"latency": {"p95": 100.0}}),
+        json!({"latency.p95": {"samples": [80.0, 120.0, 95.0, 131.0, 70.0, 110.0, 100.0, 91.0]}}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"latency": {"p95": 112.0}}),
+        json!({"latency.p95": {"samples": [76.0, 125.0, 101.0, 136.0, 85.0, 116.0, 106.0, 97.0]}}),
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["statistical_mode"], true);
+    let p95 = diff(&doc, "latency.p95");
+    assert_eq!(p95["is_regression"], false);
+    assert_eq!(p95["status"], "WARNING");
+    assert_eq!(p95["test"], "mann-whitney-u exact");
+    // scipy.stats.mannwhitneyu([76, 125, 101, 136, 85, 116, 106, 97],
+    //     [80, 120, 95, 131, 70, 110, 100, 91], alternative="greater").pvalue
+    //   == 0.28686868686868683 -> round(p, 6) == 0.286869
+    assert_eq!(p95["p_value"], 0.286869);
+
+    // Without statistics the same breach fails the gate: the test is what quiets it.
+    std::fs::remove_file(d.path().join("flameiq.yaml")).unwrap();
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["statistical_mode"], false);
+    assert_eq!(diff(&doc, "latency.p95")["p_value"], Value::Null);
+}
+
+#[test]
+fn clear_shift_regresses_with_the_flag() {
+    let d = TempDir::new().unwrap();
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"latency": {"p95": 100.0}}),
+        json!({"latency.p95": {"samples": [99.0, 101.0, 100.0, 98.5, 100.5, 99.5, 101.5, 100.2]}}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"latency": {"p95": 120.0}}),
+        json!({"latency.p95": {"samples": [119.0, 121.0, 120.0, 118.5, 120.5, 119.5, 121.5, 120.2]}}),
+    );
+    let (code, doc) = compare(d.path(), &["--statistics"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["status"], "regression");
+    assert_eq!(doc["statistical_mode"], true);
+    let p95 = diff(&doc, "latency.p95");
+    assert_eq!(p95["status"], "REGRESSION");
+    // scipy.stats.mannwhitneyu(current, baseline, alternative="greater").pvalue
+    //   == 7.77000777000777e-05 (1 / binom(16, 8)) -> round(p, 6) == 7.8e-05
+    assert_eq!(p95["p_value"], 7.8e-05);
+    assert!(p95["effect_size"].as_f64().unwrap() > 10.0);
+
+    // The terminal table shows the p-value.
+    let out = flameiq(d.path())
+        .args([
+            "compare",
+            "--baseline",
+            "b.json",
+            "-m",
+            "c.json",
+            "--statistics",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("REGRESSION  p=0.0001"), "{text}");
+}
+
+#[test]
+fn throughput_drop_is_tested_in_the_lower_tail() {
+    // flameiq-core tests "current greater" for every metric, so a throughput drop is never
+    // significant there (its p is ~1). We test "current less" for higher-is-better metrics.
+    let d = TempDir::new().unwrap();
+    stats_config(d.path());
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"throughput": 1000.0}),
+        json!({"throughput": {"samples": [1001.0, 998.0, 1003.0, 995.0, 1000.0, 1002.0, 999.0, 1004.0]}}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"throughput": 850.0}),
+        json!({"throughput": {"samples": [851.0, 848.0, 853.0, 845.0, 850.0, 852.0, 849.0, 854.0]}}),
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    let t = diff(&doc, "throughput");
+    assert_eq!(t["status"], "REGRESSION");
+    assert_eq!(t["direction"], "higher_is_better");
+    // scipy.stats.mannwhitneyu(current, baseline, alternative="less").pvalue
+    //   == 7.77000777000777e-05; with alternative="greater" it is 1.0.
+    assert_eq!(t["p_value"], 7.8e-05);
+    assert!(
+        t["effect_size"].as_f64().unwrap() < 0.0,
+        "a drop has negative d"
+    );
+
+    // A throughput rise is an improvement, never a regression.
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"throughput": 1150.0}),
+        json!({"throughput": {"samples": [1151.0, 1148.0, 1153.0, 1145.0, 1150.0, 1152.0, 1149.0, 1154.0]}}),
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 0);
+    // scipy.stats.mannwhitneyu(current, baseline, alternative="less").pvalue == 1.0
+    assert_eq!(diff(&doc, "throughput")["p_value"], 1.0);
+}
+
+#[test]
+fn three_vs_three_is_insufficient_data_not_a_silent_pass() {
+    let d = TempDir::new().unwrap();
+    stats_config(d.path());
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"latency": {"p95": 100.0}}),
+        json!({"latency.p95": {"samples": [99.0, 100.0, 101.0]}}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"latency": {"p95": 150.0}}),
+        json!({"latency.p95": {"samples": [149.0, 150.0, 151.0]}}),
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["status"], "insufficient_data");
+    assert_eq!(doc["exit_code"], 0);
+    let p95 = diff(&doc, "latency.p95");
+    assert_eq!(p95["status"], "INSUFFICIENT_DATA");
+    assert_eq!(p95["is_regression"], false);
+    // scipy.stats.mannwhitneyu([149, 150, 151], [99, 100, 101], alternative="greater").pvalue
+    //   == 0.05, the best 3 vs 3 can do; not < alpha = 0.05.
+    assert_eq!(p95["p_value"], 0.05);
+
+    let out = flameiq(d.path())
+        .args(["compare", "--baseline", "b.json", "-m", "c.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("INSUFFICIENT_DATA"), "{text}");
+}
+
+/// Sets a baseline from `values` (one snapshot each, oldest first) through the CLI, so the
+/// history is built the way users build it.
+fn build_history(dir: &Path, values: &[(f64, f64)]) {
+    for (i, (noisy, stable)) in values.iter().enumerate() {
+        let name = format!("h{i}.json");
+        write_snapshot(
+            dir,
+            &name,
+            &format!("h{i}"),
+            json!({"custom": {"noisy": noisy, "stable": stable}}),
+            json!({}),
+        );
+        flameiq(dir)
+            .args(["baseline", "set", "--metrics", &name])
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn auto_threshold_widens_for_noisy_history_and_stays_tight_for_stable() {
+    let d = TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n",
+    )
+    .unwrap();
+    build_history(
+        d.path(),
+        &[
+            (100.0, 50.0),
+            (120.0, 50.2),
+            (85.0, 49.9),
+            (110.0, 50.1),
+            (95.0, 50.0),
+            (130.0, 49.8),
+            (100.0, 50.0),
+        ],
+    );
+    // Baseline is the last set: noisy 100, stable 50. Both +15 %.
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"noisy": 115.0, "stable": 57.5}}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    let noisy = diff(&doc, "custom.noisy");
+    let stable = diff(&doc, "custom.stable");
+    assert_eq!(noisy["threshold_kind"], "auto");
+    assert_eq!(stable["threshold_kind"], "auto");
+    // numpy.percentile([100, 120, 85, 110, 95, 130, 100], [25, 50, 75]) == [97.5, 100, 115]
+    //   -> 3 * 17.5 / 100 * 100 == 52.5 %
+    assert_eq!(noisy["threshold_percent"], 52.5);
+    assert_eq!(noisy["status"], "PASS");
+    // numpy.percentile([50, 50.2, 49.9, 50.1, 50, 49.8, 50], [25, 50, 75])
+    //   == [49.95, 50, 50.05] -> 3 * 0.1 / 50 * 100 == 0.6 %, raised to the 1 % floor
+    assert_eq!(stable["threshold_percent"], 1.0);
+    assert_eq!(stable["status"], "REGRESSION");
+}
+
+#[test]
+fn auto_threshold_without_enough_history_falls_back_to_ten_percent() {
+    let d = TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "thresholds:\n  custom.*: auto(2)\n",
+    )
+    .unwrap();
+    build_history(d.path(), &[(100.0, 50.0), (120.0, 50.0), (85.0, 50.0)]);
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"noisy": 100.0, "stable": 56.0}}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stable = diff(&doc, "custom.stable");
+    assert_eq!(stable["threshold_kind"], "auto-fallback");
+    assert_eq!(stable["threshold_percent"], 10.0);
+    assert_eq!(
+        stable["status"], "REGRESSION",
+        "+12 % over the 10 % fallback"
+    );
+}
+
+#[test]
+fn single_value_is_tested_against_the_history() {
+    let d = TempDir::new().unwrap();
+    stats_config(d.path());
+    // 20 runs of history around 100; the current run is above all of them.
+    let hist: Vec<(f64, f64)> = (0..20)
+        .map(|i| (100.0 + f64::from(i * 7 % 20) * 0.1, 50.0 + f64::from(i % 3)))
+        .collect();
+    build_history(d.path(), &hist);
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"noisy": 130.0, "stable": 51.0}}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // custom.* is two-sided by default: 1 vs 20 two-sided can reach at best 2/21 > 0.05.
+    let noisy = diff(&doc, "custom.noisy");
+    assert_eq!(noisy["status"], "INSUFFICIENT_DATA", "{doc}");
+    assert_eq!(noisy["test"], "mann-whitney-u exact");
+    // scipy.stats.mannwhitneyu([130.0], history, alternative="two-sided").pvalue
+    //   == 0.09523809523809523 -> 0.095238
+    assert_eq!(noisy["p_value"], 0.095238);
+    assert_eq!(out.status.code(), Some(0));
+
+    // One-sided (lower is better) it is decidable: p = 1/21 < 0.05.
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "statistics:\n  enabled: true\ndirections:\n  custom.*: lower_is_better\n",
+    )
+    .unwrap();
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let noisy = diff(&doc, "custom.noisy");
+    // scipy.stats.mannwhitneyu([130.0], history, alternative="greater").pvalue
+    //   == 0.047619047619047616 -> 0.047619
+    assert_eq!(noisy["p_value"], 0.047619);
+    assert_eq!(noisy["status"], "REGRESSION");
+    // The stable key has ties (history of 50, 51, 52): normal approximation.
+    assert_eq!(diff(&doc, "custom.stable")["test"], "mann-whitney-u normal");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn same_inputs_give_identical_bytes() {
+    let d = TempDir::new().unwrap();
+    stats_config(d.path());
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"latency": {"p95": 100.0}, "throughput": 1000.0}),
+        json!({"latency.p95": {"samples": [80.0, 120.0, 95.0, 131.0, 70.0, 110.0, 100.0, 91.0, 99.0, 101.0]},
+               "throughput": {"samples": [1001.0, 998.0, 1003.0, 995.0, 1000.0, 1000.0, 999.0, 1004.0, 990.0, 1010.0]}}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"latency": {"p95": 112.0}, "throughput": 850.0}),
+        json!({"latency.p95": {"samples": [76.0, 125.0, 101.0, 136.0, 85.0, 116.0, 106.0, 97.0, 100.0, 112.0]},
+               "throughput": {"samples": [851.0, 848.0, 853.0, 845.0, 850.0, 850.0, 849.0, 854.0, 860.0, 840.0]}}),
+    );
+    let run = || {
+        flameiq(d.path())
+            .args(["compare", "--baseline", "b.json", "-m", "c.json", "--json"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let (a, b) = (run(), run());
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}

@@ -1008,3 +1008,75 @@ fn on_regression_still_updates_an_existing_comment_when_fixed() {
         mine[0]["body"]
     );
 }
+
+/// `flameiq ci` in GitLab CI (the same image, `sh -c 'flameiq ci'`): the other CIs' context
+/// decides; flags instead of inputs.
+fn gitlab_run(ws: &Ws, vars: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::cargo_bin("flameiq").unwrap();
+    cmd.current_dir(ws.path()).env_clear();
+    cmd.envs([
+        ("GITLAB_CI", "true"),
+        ("CI", "true"),
+        ("CI_DEFAULT_BRANCH", "main"),
+        ("CI_PROJECT_ID", "42"),
+        ("CI_PROJECT_PATH", "acme/widgets"),
+        ("CI_API_V4_URL", "http://127.0.0.1:9/api/v4"),
+        (
+            "CI_PIPELINE_URL",
+            "https://gitlab.example.com/acme/widgets/-/pipelines/7",
+        ),
+        ("CI_COMMIT_SHA", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"),
+        ("FLAMEIQ_HTTP_RETRY_BASE_MS", "5"),
+        ("FLAMEIQ_HTTP_TIMEOUT_MS", "2000"),
+    ]);
+    cmd.envs(vars.iter().copied());
+    cmd.arg("ci").args(args);
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn gitlab_default_branch_sets_the_baseline_and_an_mr_compares() {
+    let ws = Ws::new();
+    // An MR pipeline before any baseline: a notice, exit 0 (as on GitHub).
+    let mr = [
+        ("CI_PIPELINE_SOURCE", "merge_request_event"),
+        ("CI_MERGE_REQUEST_IID", "5"),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "changes"),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+    ];
+    let (code, _, err) = gitlab_run(&ws, &mr, &["--metrics", "pr.json", "--comment", "never"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no baseline"), "{err}");
+    assert!(!ws.file(".flameiq/baselines/current.json").exists());
+    // The default branch pipeline sets it.
+    let (code, out, err) = gitlab_run(
+        &ws,
+        &[("CI_PIPELINE_SOURCE", "push"), ("CI_COMMIT_BRANCH", "main")],
+        &["--metrics", "base.json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Baseline set"), "{out}");
+    assert!(ws.file(".flameiq/baselines/current.json").exists());
+    // The MR compares: exit 1, no annotations (GitHub-only), result JSON written.
+    let (code, out, err) = gitlab_run(&ws, &mr, &["--metrics", "pr.json", "--comment", "never"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains("::error"), "{out}");
+    assert!(ws.file(".flameiq/result.json").exists());
+    // The note is attempted when allowed; GitLab unreachable is a warning, same exit code.
+    let (code, _, err) = gitlab_run(
+        &ws,
+        &[
+            mr.as_slice(),
+            &[("FLAMEIQ_GITLAB_TOKEN", "glpat-SECRETTOKEN123")],
+        ]
+        .concat(),
+        &["--metrics", "pr.json"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("glpat-SECRETTOKEN123"));
+}

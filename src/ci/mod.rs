@@ -17,14 +17,14 @@
 //! - **What `mode: auto` does.** `push`, `schedule` and `workflow_dispatch` on the default
 //!   branch (the payload's `repository.default_branch`) set the baseline; `pull_request`
 //!   and `pull_request_target` compare and comment; anything else (a push to another
-//!   branch, `merge_group`, a tag push, ...) compares without a comment. Outside GitHub
-//!   Actions, GitLab merge-request pipelines (`CI_MERGE_REQUEST_IID`) compare and default
-//!   branch pipelines (`CI_COMMIT_BRANCH == CI_DEFAULT_BRANCH`) set the baseline; any other
-//!   CI compares, because a gate must never overwrite a baseline it is not sure about.
+//!   branch, `merge_group`, a tag push, ...) compares without a comment. On GitLab CI,
+//!   CircleCI and Jenkins, [`context_other::mode`] decides (and names the comment target:
+//!   a GitLab MR note or a GitHub PR comment); an unknown CI compares, because a gate must
+//!   never overwrite a baseline it is not sure about.
 //! - **No baseline yet on a pull request** (the first PR before any default-branch run is
 //!   common): not a failure. The summary says so, the report shows the current values,
-//!   `status` is `no-baseline`, no comment is written, and the exit code is 0. `flameiq
-//!   compare` keeps flameiq-core's exit 2 for this case.
+//!   `status` is `no-baseline`, no comment is written, and the exit code is 0 — on every CI.
+//!   `flameiq compare` keeps flameiq-core's exit 2 for this case.
 //! - **The commit of a baseline** is the metrics file's own `metadata.commit` when it has
 //!   one, else `GITHUB_SHA` (and the branch likewise from the ref), so reports can link it.
 
@@ -56,17 +56,14 @@ pub enum Platform {
 impl Platform {
     /// Detects the platform from the environment.
     pub fn detect(get: &dyn Fn(&str) -> Option<String>) -> Platform {
-        let set = |k: &str| get(k).is_some_and(|v| !v.is_empty());
         if get("GITHUB_ACTIONS").as_deref() == Some("true") {
-            Platform::GitHub
-        } else if set("GITLAB_CI") {
-            Platform::GitLab
-        } else if set("CIRCLECI") {
-            Platform::CircleCi
-        } else if set("JENKINS_URL") {
-            Platform::Jenkins
-        } else {
-            Platform::Unknown
+            return Platform::GitHub;
+        }
+        match context_other::detect(get) {
+            Some(context_other::CiKind::GitLab) => Platform::GitLab,
+            Some(context_other::CiKind::CircleCi) => Platform::CircleCi,
+            Some(context_other::CiKind::Jenkins) => Platform::Jenkins,
+            None => Platform::Unknown,
         }
     }
 }
@@ -96,6 +93,9 @@ pub struct Context {
     pub run_url: Option<String>,
     /// The REST API base (`GITHUB_API_URL`, default `https://api.github.com`).
     pub api_url: String,
+    /// The context of GitLab CI, CircleCI or Jenkins ([`context_other`]), which then decides
+    /// the plan and the comment target.
+    pub other: Option<context_other::CiContext>,
 }
 
 /// What `flameiq ci` will do.
@@ -137,8 +137,38 @@ impl Context {
                 .is_none_or(|r| r.starts_with("refs/heads/"))
     }
 
+    /// Where a comparison's comment goes: the GitHub PR of a `pull_request` event, or what
+    /// [`context_other::mode`] says for the other CIs (a GitLab MR note, a GitHub PR built by
+    /// CircleCI or Jenkins). None when there is no review to comment on.
+    pub fn comment_target(&self) -> Option<context_other::CommentTarget> {
+        if let Some(o) = &self.other {
+            return match context_other::mode(o) {
+                context_other::Mode::Compare { comment_target } => comment_target,
+                context_other::Mode::Baseline => None,
+            };
+        }
+        match (&self.repository, self.pr_number) {
+            (Some(repo), Some(number)) if self.is_pull_request() => Some(
+                context_other::CommentTarget::GitHub(context_other::GitHubPr {
+                    api_url: self.api_url.clone(),
+                    repo: repo.clone(),
+                    number,
+                }),
+            ),
+            _ => None,
+        }
+    }
+
     /// Decides what to do for `mode: auto` (see the module doc).
     pub fn auto_plan(&self) -> Plan {
+        if let Some(o) = &self.other {
+            return match context_other::mode(o) {
+                context_other::Mode::Baseline => Plan::Baseline,
+                context_other::Mode::Compare { comment_target } => Plan::Compare {
+                    comment: comment_target.is_some(),
+                },
+            };
+        }
         match self.event_name.as_str() {
             "push" | "schedule" | "workflow_dispatch" if self.on_default_branch() => Plan::Baseline,
             // A `schedule` payload has no repository: scheduled runs are always on the
@@ -164,7 +194,7 @@ impl Context {
         match mode {
             inputs::Mode::Baseline => Plan::Baseline,
             inputs::Mode::Compare => Plan::Compare {
-                comment: self.is_pull_request() && self.pr_number.is_some(),
+                comment: self.comment_target().is_some(),
             },
             inputs::Mode::Auto => self.auto_plan(),
         }
@@ -226,29 +256,36 @@ impl Context {
                 .unwrap_or_else(|| "https://api.github.com".into())
                 .trim_end_matches('/')
                 .to_string(),
+            other: None,
         })
     }
 
-    /// A minimal context for GitLab CI (no comment support yet: compare or baseline only).
-    pub fn gitlab(get: &dyn Fn(&str) -> Option<String>) -> Context {
-        let var = |k: &str| get(k).filter(|v| !v.is_empty());
-        let mr = var("CI_MERGE_REQUEST_IID");
+    /// The context of GitLab CI, CircleCI or Jenkins, from [`context_other`].
+    pub fn from_other(o: &context_other::CiContext) -> Context {
+        use context_other::Event;
+        let (event_name, pr_number) = match &o.event {
+            Event::DefaultBranchPush => ("push", None),
+            Event::ChangeRequest { number, .. } => ("change_request", Some(*number)),
+            Event::Tag { .. } => ("tag", None),
+            Event::OtherBranch => ("push", None),
+        };
         Context {
-            event_name: if mr.is_some() {
-                "merge_request".into()
-            } else {
-                "push".into()
-            },
+            event_name: event_name.into(),
             git_ref: None,
-            branch: var("CI_COMMIT_BRANCH").or_else(|| var("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")),
-            default_branch: var("CI_DEFAULT_BRANCH"),
-            repository: var("CI_PROJECT_PATH"),
-            pr_number: None,
+            branch: o.branch.clone(),
+            default_branch: Some(o.default_branch.clone()),
+            repository: o.github_repo().map(str::to_string),
+            pr_number,
             head_repo: None,
             base_repo: None,
-            sha: var("CI_COMMIT_SHA"),
-            run_url: var("CI_PIPELINE_URL"),
-            api_url: String::new(),
+            sha: o.head_commit.clone().or_else(|| o.commit.clone()),
+            run_url: o.run_url.clone(),
+            api_url: o
+                .github
+                .as_ref()
+                .map(|g| g.api_url.clone())
+                .unwrap_or_default(),
+            other: Some(o.clone()),
         }
     }
 
@@ -256,8 +293,9 @@ impl Context {
     pub fn detect(platform: Platform, get: &dyn Fn(&str) -> Option<String>) -> Result<Context> {
         match platform {
             Platform::GitHub => Context::github(get),
-            Platform::GitLab => Ok(Context::gitlab(get)),
-            _ => Ok(Context::default()),
+            _ => Ok(context_other::read(get, None)
+                .map(|o| Context::from_other(&o))
+                .unwrap_or_default()),
         }
     }
 }

@@ -20,13 +20,14 @@
 
 use super::{Ctx, Global};
 use clap::Args;
+use flameiq::ci::context_other::{CommentTarget, GitHubPr};
 use flameiq::ci::github::{self, Client, CommentError, Outcome, Retry};
 use flameiq::ci::inputs::{self, CommentPolicy, Inputs, Mode, Secret};
-use flameiq::ci::{outputs, Context, Plan, Platform};
+use flameiq::ci::{gitlab, outputs, Context, Plan, Platform};
 use flameiq::compare::result::{ComparisonResult, Status};
 use flameiq::compare::{self, baseline, Settings};
 use flameiq::error::{Error, Result};
-use flameiq::render::markdown::{self, escape_md, Kind, Markdown};
+use flameiq::render::markdown::{self, escape_md, Kind, Markdown, GITLAB_NOTE_LIMIT};
 use flameiq::render::{self, html::Html, Render, View};
 use flameiq::schema::Snapshot;
 use std::path::{Path, PathBuf};
@@ -305,8 +306,8 @@ fn compare_run(
     if r.annotations && platform == Platform::GitHub {
         print!("{}", outputs::annotations(&result));
     }
-    let comment_url = if may_comment && platform == Platform::GitHub {
-        comment(ctx, r, ci, &result, &view)
+    let comment_url = if may_comment {
+        comment(ctx, r, ci, platform, &result, &view)
     } else {
         None
     };
@@ -404,34 +405,78 @@ fn comment(
     ctx: &Ctx,
     r: &Resolved,
     ci: &Context,
+    platform: Platform,
     result: &ComparisonResult,
     view: &View,
 ) -> Option<String> {
     if r.comment == CommentPolicy::Never {
         return None;
     }
-    let (Some(repo), Some(pr)) = (ci.repository.as_deref(), ci.pr_number) else {
-        return None;
-    };
+    let regressed = result.status == Status::Regression;
+    let marker = markdown::marker(ctx.global.environment.as_deref());
+    match ci.comment_target()? {
+        CommentTarget::GitHub(pr) => {
+            let create = r.comment == CommentPolicy::Always || regressed;
+            github_comment(ctx, r, ci, platform, &pr, &marker, create, view)
+        }
+        CommentTarget::GitLab(target) => {
+            // The note API upserts: with `on-regression` and nothing regressed, leave it.
+            if r.comment == CommentPolicy::OnRegression && !regressed {
+                return None;
+            }
+            let body = match markdown::render_limited(view, Kind::Comment, GITLAB_NOTE_LIMIT) {
+                Ok(b) => b,
+                Err(e) => {
+                    warn(&format!("could not render the merge-request note: {e}"));
+                    return None;
+                }
+            };
+            match gitlab::post_note_from_env(&target, &env, &marker, &body) {
+                gitlab::NoteOutcome::Created { url } => {
+                    ctx.say(format!("Note created: {url}"));
+                    Some(url)
+                }
+                gitlab::NoteOutcome::Updated { url } => {
+                    ctx.say(format!("Note updated: {url}"));
+                    Some(url)
+                }
+                gitlab::NoteOutcome::Skipped { reason } => {
+                    notice(platform, "FlameIQ note", &reason);
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Writes or updates the GitHub PR comment; every failure is a warning and returns None.
+#[allow(clippy::too_many_arguments)]
+fn github_comment(
+    ctx: &Ctx,
+    r: &Resolved,
+    ci: &Context,
+    platform: Platform,
+    pr: &GitHubPr,
+    marker: &str,
+    create: bool,
+    view: &View,
+) -> Option<String> {
     let Some(token) = r.token.clone() else {
         notice(
-            Platform::GitHub,
+            platform,
             "FlameIQ comment",
             "no token for the PR comment: set the `github-token` input (default `${{ github.token }}`) or GITHUB_TOKEN",
         );
         return None;
     };
-    let regressed = result.status == Status::Regression;
-    let create = r.comment == CommentPolicy::Always || regressed;
-    let marker = markdown::marker(ctx.global.environment.as_deref());
     let rendered = Markdown {
         kind: Kind::Comment,
     }
     .render(view);
     let body = match rendered {
         Ok(b) => github::fit_body(
-            &github::with_marker_first(&b, &marker),
-            &marker,
+            &github::with_marker_first(&b, marker),
+            marker,
             ci.run_url.as_deref(),
         ),
         Err(e) => {
@@ -455,8 +500,10 @@ fn comment(
         }
     };
     let outcome: std::result::Result<Outcome, CommentError> = rt.block_on(async {
-        let client = Client::new(&ci.api_url, token, retry, timeout)?;
-        client.upsert(repo, pr, &marker, &body, create).await
+        let client = Client::new(&pr.api_url, token, retry, timeout)?;
+        client
+            .upsert(&pr.repo, pr.number, marker, &body, create)
+            .await
     });
     match outcome {
         Ok(o) => {
@@ -471,9 +518,9 @@ fn comment(
         }
         Err(e) => {
             notice(
-                Platform::GitHub,
+                platform,
                 "FlameIQ comment",
-                &github::warning_text(&e, pr, ci.is_fork()),
+                &github::warning_text(&e, pr.number, ci.is_fork()),
             );
             None
         }

@@ -1080,3 +1080,32 @@ fn gitlab_default_branch_sets_the_baseline_and_an_mr_compares() {
     assert_eq!(code, 1, "{err}");
     assert!(!err.contains("glpat-SECRETTOKEN123"));
 }
+
+#[test]
+fn circleci_needs_the_default_branch_flag() {
+    let ws = Ws::new();
+    let run = |vars: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::cargo_bin("flameiq").unwrap();
+        cmd.current_dir(ws.path()).env_clear();
+        cmd.envs([("CIRCLECI", "true"), ("CI", "true")]);
+        cmd.envs(vars.iter().copied());
+        cmd.arg("ci").args(args);
+        cmd.output().unwrap()
+    };
+    // On `trunk` without the flag: not the default branch (main) -> compare, no baseline yet.
+    let out = run(&[("CIRCLE_BRANCH", "trunk")], &["--metrics", "base.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!ws.file(".flameiq/baselines/current.json").exists());
+    // With --default-branch trunk it is the default branch: baseline.
+    let out = run(
+        &[("CIRCLE_BRANCH", "trunk")],
+        &["--metrics", "base.json", "--default-branch", "trunk"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ws.file(".flameiq/baselines/current.json").exists());
+}

@@ -290,10 +290,15 @@ impl Context {
     }
 
     /// The context for `platform` (unknown platforms get an empty one: compare, no comment).
-    pub fn detect(platform: Platform, get: &dyn Fn(&str) -> Option<String>) -> Result<Context> {
+    /// `default_branch` is the user's, for CIs that do not say it (see [`context_other`]).
+    pub fn detect(
+        platform: Platform,
+        get: &dyn Fn(&str) -> Option<String>,
+        default_branch: Option<&str>,
+    ) -> Result<Context> {
         match platform {
             Platform::GitHub => Context::github(get),
-            _ => Ok(context_other::read(get, None)
+            _ => Ok(context_other::read(get, default_branch)
                 .map(|o| Context::from_other(&o))
                 .unwrap_or_default()),
         }

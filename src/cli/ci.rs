@@ -70,6 +70,10 @@ pub struct CiArgs {
     /// Where to write the result JSON (default <dir>/result.json).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The default branch, for CIs that do not tell it (CircleCI, Jenkins; default main).
+    /// GitHub Actions reads it from the event payload, GitLab from CI_DEFAULT_BRANCH.
+    #[arg(long, value_name = "BRANCH")]
+    default_branch: Option<String>,
 }
 
 fn parse_secret(s: &str) -> std::result::Result<Secret, String> {
@@ -98,9 +102,10 @@ fn env(k: &str) -> Option<String> {
 pub fn run(ctx: &Ctx, args: CiArgs) -> Result<i32> {
     let inp = Inputs::from_env(&env);
     let ctx = &store_ctx(ctx, &inp);
+    let default_branch = args.default_branch.clone();
     let r = resolve(ctx, args, inp)?;
     let platform = Platform::detect(&env);
-    let ci = Context::detect(platform, &env)?;
+    let ci = Context::detect(platform, &env, default_branch.as_deref())?;
     let plan = ci.plan(r.mode);
     tracing::debug!(
         "platform {platform:?}, event '{}', plan {plan:?}",

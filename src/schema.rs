@@ -85,8 +85,9 @@ impl Direction {
 /// Per-metric extra information (the `metric_info` extension).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricInfo {
-    /// The tool's unit for the raw measure (e.g. `ns`, `ops/s`, `B`); the stored value is
-    /// converted to milliseconds for times.
+    /// The unit of the stored value and its samples (`ms` for times, which providers
+    /// convert from the tool's unit; `ops/s`, `B`, `allocs`, `MB/s`, ...), so renderers can
+    /// scale it for people (`2.59 µs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Which way the metric gets worse.

@@ -14,6 +14,17 @@
 //! `auto` asks each provider's cheap [`Provider::detect`] in [`ProviderKind::ALL`] order and
 //! uses the first that claims the input.
 
+mod benchmarkdotnet;
+mod benchmarkjs;
+mod bmf;
+mod cargo_bench;
+mod catch2;
+mod criterion;
+mod custom;
+mod go;
+mod google_benchmark;
+mod hyperfine;
+mod jmh;
 mod json;
 mod pytest_benchmark;
 
@@ -97,17 +108,72 @@ pub enum ProviderKind {
     Json,
     /// pytest-benchmark `--benchmark-json`.
     PytestBenchmark,
+    /// Criterion.rs: a `target/criterion` folder, or cargo-criterion `--message-format=json`.
+    Criterion,
+    /// Google Benchmark `--benchmark_format=json` / `--benchmark_out`.
+    GoogleBenchmark,
+    /// hyperfine `--export-json`.
+    Hyperfine,
+    /// BenchmarkDotNet's full JSON export.
+    BenchmarkDotNet,
+    /// JMH `-rf json`.
+    Jmh,
+    /// Bencher Metric Format (BMF) JSON.
+    Bmf,
+    /// github-action-benchmark's `customBiggerIsBetter` JSON.
+    CustomBiggerIsBetter,
+    /// github-action-benchmark's `customSmallerIsBetter` JSON.
+    CustomSmallerIsBetter,
+    /// Catch2 v2/v3 console output and the XML reporter (`-r xml`).
+    Catch2,
+    /// `cargo bench` libtest lines and criterion `--output-format bencher`.
+    CargoBench,
+    /// `go test -bench` output.
+    Go,
+    /// benchmark.js console lines.
+    BenchmarkJs,
 }
 
 impl ProviderKind {
     /// All providers, in `auto` detection order (most specific first).
-    pub const ALL: &'static [ProviderKind] = &[ProviderKind::Json, ProviderKind::PytestBenchmark];
+    ///
+    /// JSON formats come first, each sniffed by keys only its tool writes; the custom
+    /// `[{name, unit, value}]` arrays come after JMH's arrays; the line formats last, the
+    /// most distinctive (Catch2's table header) before the looser ones.
+    pub const ALL: &'static [ProviderKind] = &[
+        ProviderKind::Json,
+        ProviderKind::PytestBenchmark,
+        ProviderKind::Criterion,
+        ProviderKind::GoogleBenchmark,
+        ProviderKind::Hyperfine,
+        ProviderKind::BenchmarkDotNet,
+        ProviderKind::Jmh,
+        ProviderKind::Bmf,
+        ProviderKind::CustomBiggerIsBetter,
+        ProviderKind::CustomSmallerIsBetter,
+        ProviderKind::Catch2,
+        ProviderKind::CargoBench,
+        ProviderKind::Go,
+        ProviderKind::BenchmarkJs,
+    ];
 
     /// The implementation.
     pub fn provider(self) -> &'static dyn Provider {
         match self {
             ProviderKind::Json => &json::Json,
             ProviderKind::PytestBenchmark => &pytest_benchmark::PytestBenchmark,
+            ProviderKind::Criterion => &criterion::Criterion,
+            ProviderKind::GoogleBenchmark => &google_benchmark::GoogleBenchmark,
+            ProviderKind::Hyperfine => &hyperfine::Hyperfine,
+            ProviderKind::BenchmarkDotNet => &benchmarkdotnet::BenchmarkDotNet,
+            ProviderKind::Jmh => &jmh::Jmh,
+            ProviderKind::Bmf => &bmf::Bmf,
+            ProviderKind::CustomBiggerIsBetter => &custom::BIGGER,
+            ProviderKind::CustomSmallerIsBetter => &custom::SMALLER,
+            ProviderKind::Catch2 => &catch2::Catch2,
+            ProviderKind::CargoBench => &cargo_bench::CargoBench,
+            ProviderKind::Go => &go::Go,
+            ProviderKind::BenchmarkJs => &benchmarkjs::BenchmarkJs,
         }
     }
 
@@ -233,6 +299,145 @@ pub mod util {
         );
     }
 
+    /// Like [`put`], but never replaces: a key already present gets the next free `#n`
+    /// suffix (see [`unique_key`]), so duplicate names are kept, deterministically.
+    pub fn put_new(
+        snap: &mut Snapshot,
+        key: String,
+        value: f64,
+        unit: &str,
+        direction: Direction,
+        samples: Vec<f64>,
+    ) {
+        let Some(number) = serde_json::Number::from_f64(value) else {
+            tracing::warn!("dropping metric '{key}': value {value} is not a finite number");
+            return;
+        };
+        // One hash lookup in the common (new key) case.
+        let key = match snap.metrics.entry(key) {
+            indexmap::map::Entry::Vacant(v) => {
+                let k = v.key().clone();
+                v.insert(number);
+                k
+            }
+            indexmap::map::Entry::Occupied(o) => {
+                let base = o.key().clone();
+                let k = unique_key(snap, base);
+                snap.metrics.insert(k.clone(), number);
+                k
+            }
+        };
+        snap.metric_info.insert(
+            key,
+            MetricInfo {
+                unit: Some(unit.to_string()),
+                direction: Some(direction),
+                samples: samples.into_iter().filter(|s| s.is_finite()).collect(),
+            },
+        );
+    }
+
+    /// Converts `value` in the time `unit` (`ns`, `us`/`µs`, `ms`, `s`, `min`) to
+    /// milliseconds; `None` for a non-time unit. Divides by exact powers of ten (rather than
+    /// multiplying by `1e-6`) so `460 ns` is stored as `0.00046`, not `0.00045999999999999996`.
+    pub fn to_ms(value: f64, unit: &str) -> Option<f64> {
+        match unit.trim() {
+            "ns" => Some(value / 1e6),
+            "us" | "µs" | "μs" => Some(value / 1e3),
+            "ms" => Some(value),
+            "s" | "sec" => Some(value * 1e3),
+            "min" => Some(value * 6e4),
+            _ => None,
+        }
+    }
+
+    /// A finite number as the tools print it: `1,234.5`, `1234`, `3.4e-2` (thousands
+    /// separators dropped). `None` for anything else.
+    pub fn num(s: &str) -> Option<f64> {
+        let s = s.trim();
+        let v: f64 = if s.contains(',') {
+            s.replace(',', "").parse().ok()?
+        } else {
+            s.parse().ok()?
+        };
+        v.is_finite().then_some(v)
+    }
+
+    /// The median of `values` (mean of the middle two for an even count); `None` if empty.
+    pub fn median(values: &[f64]) -> Option<f64> {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => v.get(n / 2).copied(),
+            _ => Some((v.get(n / 2 - 1)? + v.get(n / 2)?) / 2.0),
+        }
+    }
+
+    /// Direction for a non-time unit: rates (`.../s`, `.../sec`, `ops...`) are higher is
+    /// better, everything else (bytes, counts, cycles, percentages) lower is better.
+    pub fn direction_of_unit(unit: &str) -> Direction {
+        let u = unit.trim().to_ascii_lowercase();
+        if u.ends_with("/s")
+            || u.ends_with("/sec")
+            || u.ends_with("/second")
+            || u.starts_with("ops")
+            || u.ends_with("per_second")
+        {
+            Direction::HigherIsBetter
+        } else {
+            Direction::LowerIsBetter
+        }
+    }
+
+    /// Stores a value measured in `unit` under a new key (as [`put_new`]: a duplicate name
+    /// gets `#2`): a time (`ns`, `us`, `ms`, `s`) is converted to milliseconds and is lower
+    /// is better unless `direction` says otherwise; any other unit is kept as is, with
+    /// `direction` (or, when `None`, the unit's own direction, see [`direction_of_unit`]).
+    pub fn put_measure(
+        snap: &mut Snapshot,
+        key: String,
+        value: f64,
+        unit: &str,
+        direction: Option<Direction>,
+        samples: Vec<f64>,
+    ) {
+        match to_ms(value, unit) {
+            Some(ms) => put_new(
+                snap,
+                key,
+                ms,
+                "ms",
+                direction.unwrap_or(Direction::LowerIsBetter),
+                samples.into_iter().filter_map(|s| to_ms(s, unit)).collect(),
+            ),
+            None => put_new(
+                snap,
+                key,
+                value,
+                unit,
+                direction.unwrap_or_else(|| direction_of_unit(unit)),
+                samples,
+            ),
+        }
+    }
+
+    /// Is the first non-blank character of `text` `c`? (the cheap JSON sniff)
+    pub fn starts_with_char(text: &str, c: char) -> bool {
+        text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .starts_with(c)
+    }
+
+    /// Makes room for about `n` more metrics at once: for files with 10^5 benchmarks,
+    /// growing the maps one doubling at a time dominated the parse time.
+    pub fn reserve(snap: &mut Snapshot, n: usize) {
+        // Bounded so a huge, mostly irrelevant file does not reserve gigabytes.
+        let n = n.min(1 << 18);
+        snap.metrics.reserve(n);
+        snap.metric_info.reserve(n);
+    }
+
     /// A key not yet used in `snap`: `base`, else `base#2`, `base#3`, ... (deterministic).
     pub fn unique_key(snap: &Snapshot, base: String) -> String {
         if !snap.metrics.contains_key(&base) {
@@ -241,7 +446,7 @@ pub mod util {
         (2..)
             .map(|i| format!("{base}#{i}"))
             .find(|k| !snap.metrics.contains_key(k))
-            .expect("an unused suffix exists")
+            .unwrap_or_default()
     }
 }
 

@@ -1,0 +1,182 @@
+//! Parse throughput of the providers on large generated inputs (issue 4).
+//!
+//! Goals: more than 100 MB/s for the line formats (go, cargo-bench, catch2 console,
+//! benchmark.js), more than 200 MB/s for JSON (Google Benchmark, hyperfine). Each input is
+//! about 8 MB, generated in the shape of the real fixtures in `tests/fixtures/`, and parsed
+//! through the public API (`ProviderKind::X.provider().parse(&Input)`), detection excluded.
+//!
+//! Run: `cargo bench --bench parse -- --warm-up-time 1 --measurement-time 2`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use flameiq::providers::{Input, ProviderKind};
+use std::fmt::Write;
+use std::hint::black_box;
+
+/// Roughly this many bytes per generated input.
+const TARGET: usize = 8 << 20;
+
+fn go() -> String {
+    let mut s = String::from("goos: linux\ngoarch: amd64\npkg: example.com/dev\ncpu: AMD EPYC\n");
+    let mut i = 0;
+    while s.len() < TARGET {
+        let _ = writeln!(
+            s,
+            "BenchmarkParse/case_{}-2         \t   50000\t        {}.{} ns/op\t 344.39 MB/s\t      {} B/op\t       1 allocs/op",
+            i % 5000,
+            14 + i % 97,
+            i % 100,
+            i % 64
+        );
+        i += 1;
+    }
+    s.push_str("PASS\nok  \texample.com/dev\t0.086s\n");
+    s
+}
+
+fn cargo_bench() -> String {
+    let mut s = String::from("\nrunning 2 tests\n");
+    let mut i = 0;
+    while s.len() < TARGET {
+        let _ = writeln!(
+            s,
+            "test bench_group::case_{i} ... bench:      {},{:03} ns/iter (+/- {})",
+            1 + i % 90,
+            i % 1000,
+            i % 755
+        );
+        i += 1;
+    }
+    s
+}
+
+fn catch2() -> String {
+    let mut s = String::from(
+        "\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n\
+         t is a Catch v2.13.10 host application.\nRun with -? for options\n\n\
+         -------------------------------------------------------------------------------\n\
+         Strings\n\
+         -------------------------------------------------------------------------------\n\
+         t.cpp:5\n\
+         ...............................................................................\n\n\
+         benchmark name                       samples       iterations    estimated\n\
+         \x20                                    mean          low mean      high mean\n\
+         \x20                                    std dev       low std dev   high std dev\n\
+         -------------------------------------------------------------------------------\n",
+    );
+    let mut i = 0;
+    while s.len() < TARGET {
+        let _ = write!(
+            s,
+            "to_string {i:<30}                  15          3759    620.235 us \n\
+             \x20                                       6.55433 ns    6.53193 ns    6.64226 ns \n\
+             \x20                                     0.0817728 ns  0.0016447 ns    0.15438 ns \n\
+             \x20                                                                              \n"
+        );
+        i += 1;
+    }
+    s.push_str("\n===============================================================================\ntest cases: 1 | 1 passed\n");
+    s
+}
+
+fn benchmarkjs() -> String {
+    let mut s = String::new();
+    let mut i = 0;
+    while s.len() < TARGET {
+        let _ = writeln!(
+            s,
+            "JSON.parse case {i} x {},{:03} ops/sec ±4.17% (51 runs sampled)",
+            1 + i % 991,
+            i % 1000
+        );
+        i += 1;
+    }
+    s
+}
+
+fn google_benchmark() -> String {
+    let mut s = String::from(
+        "{\n  \"context\": {\n    \"date\": \"2026-11-28T11:41:17+00:00\",\n    \"host_name\": \"vm\",\n    \"executable\": \"./b\",\n    \"num_cpus\": 2,\n    \"library_build_type\": \"release\"\n  },\n  \"benchmarks\": [\n",
+    );
+    let mut i = 0;
+    while s.len() < TARGET {
+        for rep in 0..3 {
+            let _ = write!(
+                s,
+                "    {{\n      \"name\": \"BM_MapInsert/{i}\",\n      \"family_index\": 0,\n      \"per_family_instance_index\": {i},\n      \"run_name\": \"BM_MapInsert/{i}\",\n      \"run_type\": \"iteration\",\n      \"repetitions\": 3,\n      \"repetition_index\": {rep},\n      \"threads\": 1,\n      \"iterations\": 63812,\n      \"real_time\": {}.{}e-01,\n      \"cpu_time\": 4.3823680498965717e-01,\n      \"time_unit\": \"us\",\n      \"bytes_per_second\": 2.5623937830744055e+08\n    }},\n",
+                5 + rep,
+                1556856077315183u64 + i as u64
+            );
+        }
+        let _ = write!(
+            s,
+            "    {{\n      \"name\": \"BM_MapInsert/{i}_mean\",\n      \"run_name\": \"BM_MapInsert/{i}\",\n      \"run_type\": \"aggregate\",\n      \"aggregate_name\": \"mean\",\n      \"iterations\": 3,\n      \"real_time\": 2.2465384219157916e-01,\n      \"cpu_time\": 2.2318253593835577e-01,\n      \"time_unit\": \"us\"\n    }},\n"
+        );
+        i += 1;
+    }
+    s.truncate(s.len() - 2);
+    s.push_str("\n  ]\n}\n");
+    s
+}
+
+fn hyperfine() -> String {
+    let mut s = String::from("{\n  \"results\": [\n");
+    let mut i = 0;
+    while s.len() < TARGET {
+        let _ = write!(
+            s,
+            "    {{\n      \"command\": \"cmd {i}\",\n      \"mean\": 0.003545454375,\n      \"stddev\": 0.0010491198758469525,\n      \"median\": 0.0038541115,\n      \"user\": 0.00076975,\n      \"system\": 0.00024412499999999998,\n      \"min\": 0.0010570710000000001,\n      \"max\": 0.004288496,\n      \"times\": [\n"
+        );
+        for r in 0..40 {
+            let _ = writeln!(
+                s,
+                "        0.00{}{:06},",
+                1 + r % 8,
+                (i * 7 + r) % 1_000_000
+            );
+        }
+        s.push_str("        0.003300583\n      ],\n      \"exit_codes\": [0, 0, 0, 0, 0, 0, 0, 0]\n    },\n");
+        i += 1;
+    }
+    s.truncate(s.len() - 2);
+    s.push_str("\n  ]\n}\n");
+    s
+}
+
+fn parse(c: &mut Criterion) {
+    let inputs: [(&str, ProviderKind, String); 6] = [
+        ("go", ProviderKind::Go, go()),
+        ("cargo-bench", ProviderKind::CargoBench, cargo_bench()),
+        ("catch2-console", ProviderKind::Catch2, catch2()),
+        ("benchmarkjs", ProviderKind::BenchmarkJs, benchmarkjs()),
+        (
+            "google-benchmark",
+            ProviderKind::GoogleBenchmark,
+            google_benchmark(),
+        ),
+        ("hyperfine", ProviderKind::Hyperfine, hyperfine()),
+    ];
+    let mut group = c.benchmark_group("parse");
+    group.sample_size(10);
+    for (name, kind, text) in inputs {
+        let input = Input {
+            path: format!("generated.{name}").into(),
+            text: Some(text),
+        };
+        // A generator bug must not be measured as a fast failure.
+        let snap = kind
+            .provider()
+            .parse(&input)
+            .expect("generated input parses");
+        assert!(snap.metrics.len() > 1000, "{name}: {}", snap.metrics.len());
+        group.throughput(Throughput::Bytes(
+            input.text.as_ref().map_or(0, |t| t.len()) as u64,
+        ));
+        group.bench_function(name, |b| {
+            b.iter(|| kind.provider().parse(black_box(&input)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse);
+criterion_main!(benches);

@@ -1,0 +1,227 @@
+//! `go`: the text printed by `go test -bench . [-benchmem] [-count N] ./...`.
+//! Format: <https://go.googlesource.com/proposal/+/master/design/14313-benchmark-format.md>
+//! (the Go benchmark data format) and <https://pkg.go.dev/testing#hdr-Benchmarks>.
+//!
+//! A result line is `BenchmarkName-P <iterations> <value> <unit> [<value> <unit>]...`.
+//! Decisions:
+//! - The `-P` GOMAXPROCS suffix is stripped, so keys survive a runner with another core count.
+//! - `ns/op` is the primary measure `custom.<name>` (in ms, lower is better); `B/op` →
+//!   `.bytes_per_op` (B), `allocs/op` → `.allocs_per_op` (allocs), `MB/s` → `.mb_per_s`
+//!   (higher is better); any other unit from `b.ReportMetric` becomes `.<unit>` with `/`
+//!   replaced by `_per_`, higher is better only for rates (`.../s`).
+//! - `-count N` repeats a line: the value is the median of the repeats and the repeats are
+//!   the samples, per measure.
+//! - When the output covers several packages (`pkg:` lines) and one benchmark name occurs
+//!   in more than one of them, those benchmarks are keyed by Go's qualified name
+//!   `custom.<import path>.<name>`; names unique across packages keep the plain key.
+//! - `--- FAIL: BenchmarkX` is reported as a warning naming the benchmark; a result line
+//!   for it, if any, is still read.
+//! - A benchmark that logs prints its name on one line and its numbers on a later line; the
+//!   numbers are attached to the last name seen.
+
+use super::util::{median, num, put_measure};
+use super::{Input, Provider};
+use crate::error::{Error, Result};
+use crate::schema::{Direction, Snapshot};
+use indexmap::IndexMap;
+
+/// `go test -bench` output.
+pub struct Go;
+
+const NAME: &str = "go";
+
+/// Each measure's unit and repeated values, in first-seen order.
+type Measures = Vec<(String, Vec<f64>)>;
+
+/// A borrowed `(package, name)` to look the map up without allocating per line; hashes
+/// exactly as the owned tuple does.
+#[derive(Hash)]
+struct Key<'a>(&'a str, &'a str);
+
+impl indexmap::Equivalent<(String, String)> for Key<'_> {
+    fn equivalent(&self, k: &(String, String)) -> bool {
+        self.0 == k.0 && self.1 == k.1
+    }
+}
+
+impl Provider for Go {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        input.text.as_deref().is_some_and(|t| {
+            t.lines().any(|l| {
+                l.starts_with("Benchmark")
+                    && parse_result(l.split_once(char::is_whitespace).map_or("", |p| p.1)).is_some()
+            })
+        })
+    }
+
+    fn parse(&self, input: &Input) -> Result<Snapshot> {
+        let text = input.text(NAME)?;
+        // (package, name) → measures, in first-seen order.
+        let mut benches: IndexMap<(String, String), Measures> = IndexMap::new();
+        let mut pkg = "";
+        let mut pending: Option<&str> = None;
+        for line in text.lines() {
+            let line = line.trim_end();
+            if let Some(p) = line.strip_prefix("pkg:") {
+                pkg = p.trim();
+                continue;
+            }
+            if let Some(rest) = line.trim_start().strip_prefix("--- FAIL:") {
+                let name = rest.split_whitespace().next().unwrap_or("?");
+                tracing::warn!("go: benchmark '{}' failed", strip_procs(name));
+                continue;
+            }
+            let (name, rest) = if line.starts_with("Benchmark") {
+                match line.split_once(char::is_whitespace) {
+                    Some((n, r)) => (n, r),
+                    None => {
+                        // A benchmark that logs: its numbers come on a later line.
+                        pending = Some(line);
+                        continue;
+                    }
+                }
+            } else if let Some(n) =
+                pending.filter(|_| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+            {
+                (n, line)
+            } else {
+                continue;
+            };
+            let Some(values) = parse_result(rest) else {
+                if line.starts_with("Benchmark") {
+                    pending = Some(name);
+                }
+                continue;
+            };
+            pending = None;
+            let short = strip_procs(name);
+            let idx = match benches.get_index_of(&Key(pkg, short)) {
+                Some(i) => i,
+                None => {
+                    benches
+                        .insert_full((pkg.to_string(), short.to_string()), Vec::new())
+                        .0
+                }
+            };
+            let Some((_, entry)) = benches.get_index_mut(idx) else {
+                continue;
+            };
+            for (v, unit) in values {
+                match entry.iter_mut().find(|(u, _)| u == unit) {
+                    Some((_, vs)) => vs.push(v),
+                    None => entry.push((unit.to_string(), vec![v])),
+                }
+            }
+        }
+        if benches.is_empty() {
+            return Err(Error::parse(
+                NAME,
+                &input.path,
+                "expected 'BenchmarkName-N  <iterations>  <value> ns/op' lines (go test -bench output)",
+            ));
+        }
+        // Which names occur in more than one package.
+        let mut packages_of: IndexMap<&str, Vec<&str>> = IndexMap::new();
+        for (p, n) in benches.keys() {
+            let v = packages_of.entry(n.as_str()).or_default();
+            if !v.contains(&p.as_str()) {
+                v.push(p.as_str());
+            }
+        }
+        let mut snap = Snapshot::new();
+        super::util::reserve(&mut snap, benches.values().map(Vec::len).sum::<usize>());
+        for ((p, n), measures) in &benches {
+            let ambiguous = packages_of.get(n.as_str()).is_some_and(|v| v.len() > 1);
+            let base = if ambiguous && !p.is_empty() {
+                format!("custom.{p}.{n}")
+            } else {
+                format!("custom.{n}")
+            };
+            for (unit, values) in measures {
+                let Some(value) = median(values) else {
+                    continue;
+                };
+                let samples = if values.len() > 1 {
+                    values.clone()
+                } else {
+                    Vec::new()
+                };
+                let (key, unit, dir) = match unit.as_str() {
+                    "ns/op" => (base.clone(), "ns", None),
+                    "B/op" => (format!("{base}.bytes_per_op"), "B", None),
+                    "allocs/op" => (format!("{base}.allocs_per_op"), "allocs", None),
+                    "MB/s" => (
+                        format!("{base}.mb_per_s"),
+                        "MB/s",
+                        Some(Direction::HigherIsBetter),
+                    ),
+                    other => (
+                        format!("{base}.{}", other.replace('/', "_per_")),
+                        other,
+                        None,
+                    ),
+                };
+                put_measure(&mut snap, key, value, unit, dir, samples);
+            }
+        }
+        Ok(snap)
+    }
+}
+
+/// `Name-8` → `Name` (the GOMAXPROCS suffix); other names unchanged.
+fn strip_procs(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((base, procs))
+            if !base.is_empty()
+                && !procs.is_empty()
+                && procs.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => name,
+    }
+}
+
+/// `<iterations> <value> <unit> [<value> <unit>]...` → the (value, unit) pairs; `None` if
+/// the text is not a result.
+fn parse_result(rest: &str) -> Option<Vec<(f64, &str)>> {
+    let mut it = rest.split_whitespace();
+    let iterations = it.next()?;
+    if !iterations.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = Vec::new();
+    while let Some(v) = it.next() {
+        let unit = it.next()?;
+        out.push((num(v)?, unit));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_gomaxprocs_only() {
+        assert_eq!(strip_procs("BenchmarkA-8"), "BenchmarkA");
+        assert_eq!(strip_procs("BenchmarkA/size-x"), "BenchmarkA/size-x");
+        assert_eq!(strip_procs("BenchmarkA"), "BenchmarkA");
+        assert_eq!(strip_procs("-8"), "-8");
+    }
+
+    #[test]
+    fn logged_benchmark_numbers_on_a_later_line() {
+        let s = Go
+            .parse(&Input {
+                path: "go.txt".into(),
+                text: Some("BenchmarkLog-2\n    log line\n  100\t 2000 ns/op\n".into()),
+            })
+            .unwrap();
+        assert_eq!(s.get("custom.BenchmarkLog"), Some(0.002));
+    }
+}

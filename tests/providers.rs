@@ -1,0 +1,567 @@
+//! Providers over real tool outputs (issue 4): every fixture under `tests/fixtures/` is read
+//! by its provider and by `auto`, its normalised keys, values, units, directions and samples
+//! are snapshotted, a few values and unit conversions are checked by hand, and the CLI
+//! round trip (`run --output`, `validate`, `baseline set`, `compare`) accepts every kind.
+
+use assert_cmd::Command;
+use flameiq::providers::{Input, ProviderKind};
+use flameiq::schema::{Direction, Snapshot};
+use std::path::{Path, PathBuf};
+
+/// (provider, fixture path under `tests/fixtures/`) for every fixture a provider reads.
+const FIXTURES: &[(&str, &str)] = &[
+    (
+        "benchmarkdotnet",
+        "benchmarkdotnet/gab_benchmarkdotnet.json",
+    ),
+    ("benchmarkdotnet", "benchmarkdotnet/memory.json"),
+    ("benchmarkdotnet", "benchmarkdotnet/null_namespace.json"),
+    ("benchmarkdotnet", "benchmarkdotnet/two.json"),
+    ("benchmarkjs", "benchmarkjs/two_suites.txt"),
+    ("bmf", "bmf/report_bmf_mixed.json"),
+    ("bmf", "bmf/report_latency.json"),
+    ("cargo-bench", "cargo-bench/criterion_bencher_format.txt"),
+    ("cargo-bench", "cargo-bench/libtest_output.txt"),
+    ("cargo-bench", "cargo-bench/libtest_units.txt"),
+    ("catch2", "catch2/catch2_v3_console.txt"),
+    ("catch2", "catch2/console.txt"),
+    ("catch2", "catch2/xml_reporter.xml"),
+    ("criterion", "criterion/target_criterion"),
+    (
+        "custom-bigger-is-better",
+        "custom-bigger-is-better/bigger_is_better.json",
+    ),
+    (
+        "custom-smaller-is-better",
+        "custom-smaller-is-better/smaller_is_better.json",
+    ),
+    (
+        "custom-smaller-is-better",
+        "custom-smaller-is-better/smaller_is_better_2.json",
+    ),
+    ("go", "go/benchmem_count2_subbenchmarks.txt"),
+    ("go", "go/duplicate_names_multi_package.txt"),
+    ("google-benchmark", "google-benchmark/googlecpp_output.json"),
+    ("google-benchmark", "google-benchmark/range_and_units.json"),
+    (
+        "google-benchmark",
+        "google-benchmark/repetitions_with_aggregates.json",
+    ),
+    ("hyperfine", "hyperfine/two_commands.json"),
+    ("jmh", "jmh/gab_jmh_output.json"),
+    ("jmh", "jmh/gab_jmh_output_2.json"),
+    ("jmh", "jmh/latency.json"),
+    ("jmh", "jmh/six.json"),
+    ("jmh", "jmh/throughput.json"),
+    (
+        "pytest-benchmark",
+        "pytest-benchmark/params_and_groups.json",
+    ),
+    ("pytest-benchmark", "pytest-benchmark/several_units.json"),
+];
+
+/// Fixtures no provider reads: criterion's human console output (design §6).
+const UNREADABLE: &[&str] = &["criterion/console.txt"];
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+fn load(provider: &str, rel: &str) -> Snapshot {
+    let (snap, kind) = flameiq::providers::load(&fixture(rel), provider)
+        .unwrap_or_else(|e| panic!("{provider} on {rel}: {e}"));
+    assert_eq!(kind.name(), provider);
+    snap
+}
+
+/// The normalised content: one line per key with value, unit, direction and samples.
+fn render(snap: &Snapshot) -> String {
+    let mut out = String::new();
+    for (key, value) in snap.flat() {
+        let info = snap.metric_info.get(key).cloned().unwrap_or_default();
+        let dir = info.direction.map_or("-", Direction::as_str);
+        let unit = info.unit.as_deref().unwrap_or("-");
+        let s = &info.samples;
+        let shown: Vec<String> = s.iter().take(4).map(|x| x.to_string()).collect();
+        let more = if s.len() > 4 { ", ..." } else { "" };
+        out.push_str(&format!(
+            "{key} = {value} {unit} {dir} samples={} [{}{more}]\n",
+            s.len(),
+            shown.join(", ")
+        ));
+    }
+    out
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+}
+
+#[track_caller]
+fn assert_metric(snap: &Snapshot, key: &str, value: f64, unit: &str, dir: Direction) {
+    let got = snap
+        .get(key)
+        .unwrap_or_else(|| panic!("no key '{key}' in {:?}", snap.metrics.keys()));
+    assert!(close(got, value), "{key}: {got} != {value}");
+    let info = &snap.metric_info[key];
+    assert_eq!(info.unit.as_deref(), Some(unit), "{key} unit");
+    assert_eq!(info.direction, Some(dir), "{key} direction");
+}
+
+/// Every file of tests/fixtures (but the SOURCES notes) is listed above, once.
+#[test]
+fn fixture_list_is_complete() {
+    let mut listed: Vec<String> = FIXTURES.iter().map(|f| f.1.to_string()).collect();
+    listed.extend(UNREADABLE.iter().map(|s| s.to_string()));
+    let root = fixture("");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        // Other suites keep fixtures here too (junit/, github-events/): only provider folders count.
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if !flameiq::providers::names().contains(&name.as_str()) {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if rel.ends_with("SOURCES.txt") {
+                continue;
+            }
+            assert!(listed.contains(&rel), "fixture {rel} is not tested");
+        }
+    }
+}
+
+#[test]
+fn snapshots_of_every_fixture() {
+    for (provider, rel) in FIXTURES {
+        let snap = load(provider, rel);
+        assert!(!snap.metrics.is_empty(), "{rel}");
+        let name = rel.replace(['/', '.'], "__");
+        insta::assert_snapshot!(name, render(&snap));
+    }
+}
+
+#[test]
+fn same_input_same_output() {
+    for (provider, rel) in FIXTURES {
+        assert_eq!(
+            render(&load(provider, rel)),
+            render(&load(provider, rel)),
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn exact_values_and_unit_conversions() {
+    use Direction::{HigherIsBetter as Higher, LowerIsBetter as Lower};
+    // ns → ms, thousands separators.
+    let s = load("cargo-bench", "cargo-bench/libtest_output.txt");
+    assert_metric(&s, "custom.bench_fib_20", 0.018149, "ms", Lower);
+    let s = load("cargo-bench", "cargo-bench/criterion_bencher_format.txt");
+    assert_metric(&s, "custom.vec push 100", 0.00046, "ms", Lower);
+    // Units other than time are kept, with a rate's direction.
+    let s = load("cargo-bench", "cargo-bench/libtest_units.txt");
+    assert_metric(&s, "custom.cmov", 2835.0, "cycles/iter", Lower);
+    assert_metric(&s, "custom.download", 9001.0, "MS/s", Higher);
+
+    // go: -count 2 → median, repeats kept as samples; -2 stripped; benchmem measures.
+    let s = load("go", "go/benchmem_count2_subbenchmarks.txt");
+    assert_metric(
+        &s,
+        "custom.BenchmarkSprintf",
+        (171.9 + 91.24) / 2.0 / 1e6,
+        "ms",
+        Lower,
+    );
+    assert_eq!(
+        s.metric_info["custom.BenchmarkSprintf"].samples,
+        vec![171.9 / 1e6, 91.24 / 1e6]
+    );
+    assert_metric(&s, "custom.BenchmarkSprintf.bytes_per_op", 15.0, "B", Lower);
+    assert_metric(
+        &s,
+        "custom.BenchmarkItoa.allocs_per_op",
+        0.0,
+        "allocs",
+        Lower,
+    );
+    assert_metric(
+        &s,
+        "custom.BenchmarkParse/small.mb_per_s",
+        344.47,
+        "MB/s",
+        Higher,
+    );
+    // Same benchmark name in two packages: Go's qualified names.
+    let s = load("go", "go/duplicate_names_multi_package.txt");
+    assert_metric(
+        &s,
+        "custom.github.com/gofiber/fiber/v3/middleware/csrf.BenchmarkAppendMsgitem",
+        0.3733 / 1e6,
+        "ms",
+        Lower,
+    );
+    assert!(s
+        .get("custom.github.com/gofiber/fiber/v3/middleware/cache.BenchmarkAppendMsgitem")
+        .is_some());
+
+    // Google Benchmark: us → ms; repetitions → median of the iteration rows (which is
+    // the file's own `_median` aggregate), aggregates are not keys.
+    let s = load(
+        "google-benchmark",
+        "google-benchmark/repetitions_with_aggregates.json",
+    );
+    assert_metric(
+        &s,
+        "custom.BM_MapInsert/8",
+        0.22374182947982327 / 1e3,
+        "ms",
+        Lower,
+    );
+    assert_eq!(s.metric_info["custom.BM_MapInsert/8"].samples.len(), 3);
+    assert!(s
+        .metrics
+        .keys()
+        .all(|k| !k.contains("_mean") && !k.contains("_stddev")));
+    let s = load("google-benchmark", "google-benchmark/range_and_units.json");
+    assert_metric(&s, "custom.BM_Concat", 7.804415140081984 / 1e6, "ms", Lower);
+    assert_metric(
+        &s,
+        "custom.BM_Concat.bytes_per_second",
+        2.5623937830744055e8,
+        "B/s",
+        Higher,
+    );
+
+    // hyperfine: s → ms, `times` as samples.
+    let s = load("hyperfine", "hyperfine/two_commands.json");
+    assert_metric(&s, "custom.noop", 3.545454375, "ms", Lower);
+    let samples = &s.metric_info["custom.noop"].samples;
+    assert_eq!(samples.len(), 8);
+    assert!(close(samples[0], 1.057071));
+
+    // Catch2: ns and us → ms, console and XML.
+    let s = load("catch2", "catch2/catch2_v3_console.txt");
+    assert_metric(&s, "custom.Fibonacci 10", 0.000344, "ms", Lower);
+    assert_metric(&s, "custom.Fibonacci 20", 0.041731, "ms", Lower);
+    let s = load("catch2", "catch2/xml_reporter.xml");
+    assert_metric(&s, "custom.to_string 12345", 9.51676 / 1e6, "ms", Lower);
+
+    // benchmark.js: ops/sec, higher is better.
+    let s = load("benchmarkjs", "benchmarkjs/two_suites.txt");
+    assert_metric(&s, "custom.JSON.parse small", 991461.0, "ops/s", Higher);
+
+    // JMH: thrpt in ops/s is higher is better; a time per op is ms, lower is better.
+    let s = load("jmh", "jmh/throughput.json");
+    let key = "custom.org.openjdk.jmh.samples.JMHSample_01_HelloWorld.wellHelloThere";
+    assert_metric(&s, key, 3.3762388731228185e9, "ops/s", Higher);
+    assert_eq!(s.metric_info[key].samples.len(), 3);
+    let s = load("jmh", "jmh/latency.json");
+    assert_metric(&s, key, 3.3762388731228185e12, "ms", Lower);
+    let s = load("jmh", "jmh/gab_jmh_output_2.json");
+    assert!(s.get(&format!("{key}(paramA=17,paramB=33)")).is_some());
+
+    // BenchmarkDotNet: ns → ms, namespace and class in the key, allocated bytes.
+    let s = load("benchmarkdotnet", "benchmarkdotnet/memory.json");
+    let key = "custom.BenchmarkDotNet.Samples.Memory.AllocEmptyList";
+    assert_metric(&s, key, 77.49449412027995 / 1e6, "ms", Lower);
+    assert_metric(&s, &format!("{key}.allocated_bytes"), 368.0, "B", Lower);
+    assert_eq!(s.metric_info[key].samples.len(), 3);
+
+    // criterion folder: mean estimate, samples = times / iters, throughput.
+    let s = load("criterion", "criterion/target_criterion");
+    assert_metric(
+        &s,
+        "custom.checksum/adler/256",
+        996.3143442932729 / 1e6,
+        "ms",
+        Lower,
+    );
+    let samples = &s.metric_info["custom.checksum/adler/256"].samples;
+    assert_eq!(samples.len(), 10);
+    assert!(close(samples[0], 3547625.0 / 4473.0 / 1e6));
+    assert!(s.get("custom.vec push 100").is_some());
+    assert_eq!(
+        s.metric_info["custom.checksum/adler/256.mb_per_s"].direction,
+        Some(Higher)
+    );
+
+    // custom: time units → ms, the provider's direction, other units kept.
+    let s = load(
+        "custom-smaller-is-better",
+        "custom-smaller-is-better/smaller_is_better_2.json",
+    );
+    assert_metric(&s, "custom.No instrumentation", 90.9439 / 1e6, "ms", Lower);
+    let s = load(
+        "custom-bigger-is-better",
+        "custom-bigger-is-better/bigger_is_better.json",
+    );
+    assert_metric(
+        &s,
+        "custom.My Custom Bigger Is Better Benchmark - Free Memory",
+        150.0,
+        "Megabytes",
+        Higher,
+    );
+
+    // BMF: latency in ns → ms.
+    let s = load("bmf", "bmf/report_latency.json");
+    assert_metric(&s, "custom.tests::benchmark_a", 0.003247, "ms", Lower);
+}
+
+fn flameiq(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("flameiq").unwrap();
+    c.current_dir(dir)
+        .env_remove("FLAMEIQ_CONFIG")
+        .env_remove("FLAMEIQ_DIR")
+        .env_remove("FLAMEIQ_ENV");
+    c
+}
+
+#[test]
+fn auto_picks_the_right_provider_for_every_fixture() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (provider, rel) in FIXTURES {
+        // Library: detection order.
+        let input = Input::read(&fixture(rel)).unwrap();
+        let kind = flameiq::providers::detect(&input).unwrap();
+        assert_eq!(kind.name(), *provider, "auto on {rel}");
+        // CLI: says which provider it chose.
+        let out = flameiq(tmp.path())
+            .args(["run", "--provider", "auto", "--json", "--metrics"])
+            .arg(fixture(rel))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{rel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["provider"], *provider, "{rel}");
+    }
+}
+
+#[test]
+fn auto_refuses_what_no_provider_reads_with_exit_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let junk = tmp.path().join("junk.txt");
+    std::fs::write(&junk, "hello\nthis is not a benchmark\n").unwrap();
+    let empty_dir = tmp.path().join("empty");
+    std::fs::create_dir(&empty_dir).unwrap();
+    let mut paths = vec![junk, empty_dir];
+    paths.extend(UNREADABLE.iter().map(|r| fixture(r)));
+    for p in paths {
+        flameiq(tmp.path())
+            .args(["run", "--provider", "auto", "--json", "--metrics"])
+            .arg(&p)
+            .assert()
+            .code(3)
+            .stderr(predicates::str::contains("no provider recognises"));
+    }
+}
+
+#[test]
+fn every_provider_refuses_a_file_it_cannot_read_with_exit_3_naming_itself() {
+    let junk = Input {
+        path: "junk.txt".into(),
+        text: Some("hello\n".into()),
+    };
+    let folder = Input {
+        path: "/nonexistent-folder".into(),
+        text: None,
+    };
+    for kind in ProviderKind::ALL {
+        for input in [&junk, &folder] {
+            let e = kind.provider().parse(input).unwrap_err();
+            assert_eq!(e.exit_code(), 3, "{}: {e}", kind.name());
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!("'{}'", kind.name())) || kind.name() == "json",
+                "{}: {msg}",
+                kind.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn run_output_is_schema_v1_that_validate_accepts() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (provider, rel) in FIXTURES {
+        let out = tmp.path().join("snap.json");
+        flameiq(tmp.path())
+            .args(["run", "--provider", provider, "--output"])
+            .arg(&out)
+            .arg("--metrics")
+            .arg(fixture(rel))
+            .assert()
+            .success();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(doc["schema_version"], 1, "{rel}");
+        flameiq(tmp.path())
+            .args(["validate"])
+            .arg(&out)
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn baseline_set_and_compare_accept_a_tool_format() {
+    for (provider, rel) in [
+        ("go", "go/benchmem_count2_subbenchmarks.txt"),
+        ("criterion", "criterion/target_criterion"),
+        ("hyperfine", "hyperfine/two_commands.json"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        flameiq(tmp.path())
+            .args(["baseline", "set", "--provider", provider, "--metrics"])
+            .arg(fixture(rel))
+            .assert()
+            .success();
+        let out = flameiq(tmp.path())
+            .args(["compare", "--json", "--provider", provider, "--metrics"])
+            .arg(fixture(rel))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{rel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(doc.to_string().contains("custom."), "{rel}: {doc}");
+    }
+}
+
+/// Captures what the providers log while `f` runs.
+fn warnings_of(f: impl FnOnce()) -> String {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let out = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || out.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = buf.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+fn parse_text(kind: ProviderKind, text: &str) -> flameiq::Result<Snapshot> {
+    kind.provider().parse(&Input {
+        path: "out.txt".into(),
+        text: Some(text.into()),
+    })
+}
+
+/// Issue 4: a benchmark the tool marks as failed is reported by name, not dropped silently,
+/// and the others are still read.
+#[test]
+fn failed_benchmarks_are_reported_by_name() {
+    let cases: &[(ProviderKind, &str, &str, &str)] = &[
+        (
+            ProviderKind::Go,
+            "--- FAIL: BenchmarkBroken-2\n    x_test.go:9: boom\nBenchmarkOk-2 \t 100\t 50 ns/op\nFAIL\n",
+            "BenchmarkBroken",
+            "custom.BenchmarkOk",
+        ),
+        (
+            ProviderKind::CargoBench,
+            "test broken ... FAILED\ntest ok ... bench:   10 ns/iter (+/- 1)\n",
+            "broken",
+            "custom.ok",
+        ),
+        (
+            ProviderKind::GoogleBenchmark,
+            r#"{"benchmarks": [
+                {"name": "BM_Bad", "run_type": "iteration", "error_occurred": true,
+                 "error_message": "no input", "real_time": 0, "time_unit": "ns"},
+                {"name": "BM_Good", "run_type": "iteration", "real_time": 5, "time_unit": "ns"}]}"#,
+            "BM_Bad",
+            "custom.BM_Good",
+        ),
+        (
+            ProviderKind::Hyperfine,
+            r#"{"results": [{"command": "false", "mean": 0.001, "times": [0.001], "exit_codes": [1]}]}"#,
+            "false",
+            "custom.false",
+        ),
+        (
+            ProviderKind::Catch2,
+            "<?xml version=\"1.0\"?>\n<Catch2TestRun name=\"t\">\n<TestCase name=\"T\">\n\
+             <BenchmarkResults name=\"throws\" samples=\"1\"><failed message=\"oops\"/></BenchmarkResults>\n\
+             <BenchmarkResults name=\"fine\" samples=\"1\"><mean value=\"2000\"/></BenchmarkResults>\n\
+             <OverallResult success=\"false\"/>\n</TestCase>\n</Catch2TestRun>\n",
+            "throws",
+            "custom.fine",
+        ),
+        (
+            ProviderKind::BenchmarkDotNet,
+            r#"{"Benchmarks": [{"Namespace": "N", "Type": "T", "Method": "Crashed"},
+                {"Namespace": "N", "Type": "T", "Method": "Ran", "Statistics": {"Mean": 1000000}}]}"#,
+            "N.T.Crashed",
+            "custom.N.T.Ran",
+        ),
+    ];
+    for (kind, text, failed, kept) in cases {
+        let mut result = None;
+        let log = warnings_of(|| result = Some(parse_text(*kind, text)));
+        let snap = result
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{}: {e}", kind.name()));
+        assert!(
+            log.contains("WARN") && log.contains(failed),
+            "{}: {log}",
+            kind.name()
+        );
+        assert!(
+            snap.get(kept).is_some(),
+            "{}: {:?}",
+            kind.name(),
+            snap.metrics
+        );
+    }
+    // Only failed benchmarks: an error, not an empty snapshot.
+    let e = parse_text(
+        ProviderKind::GoogleBenchmark,
+        r#"{"benchmarks": [{"name": "BM_Bad", "error_occurred": true, "real_time": 0}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 3);
+}
+
+/// Duplicate names are kept, deterministically: `#2`, `#3`.
+#[test]
+fn duplicate_names_get_numbered_keys() {
+    let s = parse_text(
+        ProviderKind::CargoBench,
+        "test a ... bench: 1 ns/iter (+/- 0)\ntest a ... bench: 2 ns/iter (+/- 0)\ntest a ... bench: 3 ns/iter (+/- 0)\n",
+    )
+    .unwrap();
+    let keys: Vec<&str> = s.metrics.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["custom.a", "custom.a#2", "custom.a#3"]);
+    assert_eq!(s.get("custom.a#3"), Some(0.000003));
+}

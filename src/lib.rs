@@ -12,6 +12,7 @@
 //! | [`schema`] | schema v1 snapshots, validation, flat keys, `metric_info` |
 //! | [`config`] | `flameiq.yaml` |
 //! | [`store`] | `.flameiq/` baselines and history |
+//! | [`ci`] | `flameiq ci`: CI detection, Action inputs/outputs, the PR comment |
 //! | [`compare`] | comparison, thresholds, baseline strategies |
 //! | [`providers`] | benchmark tool adapters and auto-detection |
 //! | [`render`] | table, HTML and other views of a result |

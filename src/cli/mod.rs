@@ -2,6 +2,7 @@
 //! library has no clap types.
 
 mod baseline;
+mod ci;
 mod compare;
 mod init;
 mod report;
@@ -83,6 +84,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Load and normalise a metrics file (e.g. convert a tool's output to schema v1).
     Run(run::RunArgs),
+    /// CI in one step: baseline on the default branch, compare and comment on a PR.
+    Ci(ci::CiArgs),
 }
 
 /// How a command reports an error on stdout when `--json` is on.
@@ -127,6 +130,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Report(a) => report::run(&ctx, a),
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
+        Command::Ci(a) => ci::run(&ctx, a),
     }
 }
 

@@ -1,0 +1,180 @@
+//! What a GitHub Actions step hands back besides its exit code: step outputs
+//! (`$GITHUB_OUTPUT`), the job summary (`$GITHUB_STEP_SUMMARY`) and annotations
+//! (workflow commands on stdout).
+//!
+//! - Outputs: `name=value` lines; a value with a line break uses the heredoc form
+//!   `name<<DELIM` … `DELIM`, with a deterministic delimiter (`FLAMEIQ_EOF`, extended with
+//!   `_` until no line of the value equals it), so the same inputs give the same bytes.
+//! - Summary: appended (other steps' summaries stay), at most [`SUMMARY_LIMIT`] bytes of
+//!   ours; a longer one is cut at a line and ends with a note saying so (a backstop: the
+//!   renderer already fits its output by leaving out rows).
+//! - Annotations: `::error` per regression and `::warning` per warning, at most
+//!   [`MAX_ANNOTATIONS`] of each (GitHub shows only 10 per step anyway); data escapes `%`,
+//!   `\r`, `\n`; properties also escape `:` and `,`.
+
+use crate::compare::result::{ComparisonResult, MetricDiff};
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::Path;
+
+/// GitHub's step summary limit is 1 MiB; ours stays strictly under it. The renderer
+/// already leaves out rows to fit ([`crate::render::markdown::render_limited`]); this is
+/// the backstop for text appended to it.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1;
+/// At most this many annotations of each kind.
+pub const MAX_ANNOTATIONS: usize = 10;
+
+/// Formats one output for `$GITHUB_OUTPUT`.
+pub fn output_line(name: &str, value: &str) -> String {
+    if !value.contains('\n') && !value.contains('\r') {
+        return format!("{name}={value}\n");
+    }
+    let mut delim = String::from("FLAMEIQ_EOF");
+    while value.lines().any(|l| l.trim_end_matches('\r') == delim) {
+        delim.push('_');
+    }
+    format!("{name}<<{delim}\n{value}\n{delim}\n")
+}
+
+/// Appends text to a file named by an environment variable (`$GITHUB_OUTPUT`,
+/// `$GITHUB_STEP_SUMMARY`), creating it if needed.
+pub fn append(path: &Path, text: &str) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::Output {
+            path: path.into(),
+            source: e,
+        })?;
+    f.write_all(text.as_bytes()).map_err(|e| Error::Output {
+        path: path.into(),
+        source: e,
+    })
+}
+
+/// Writes all outputs, in the given order.
+pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> Result<()> {
+    let text: String = outputs.iter().map(|(k, v)| output_line(k, v)).collect();
+    append(path, &text)
+}
+
+/// Cuts `text` to at most `limit` bytes at a line boundary and appends `note` when it was
+/// cut. The note is included in the limit.
+pub fn truncate_with_note(text: &str, limit: usize, note: &str) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let room = limit.saturating_sub(note.len() + 2);
+    let mut cut = room.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
+    let head = match head.rfind('\n') {
+        Some(i) => &head[..=i],
+        None => head,
+    };
+    format!("{head}\n{note}\n")
+}
+
+/// The job summary, kept under [`SUMMARY_LIMIT`].
+pub fn summary_text(markdown: &str, run_url: Option<&str>) -> String {
+    let note = match run_url {
+        Some(u) => format!("> ✂️ Summary truncated to stay under GitHub's 1 MiB limit; the full result is in the result JSON and the HTML report of [this run]({u})."),
+        None => "> ✂️ Summary truncated to stay under GitHub's 1 MiB limit; the full result is in the result JSON and the HTML report.".to_string(),
+    };
+    truncate_with_note(markdown, SUMMARY_LIMIT, &note)
+}
+
+/// Escapes a workflow command's message.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value (`title=...`).
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn describe(d: &MetricDiff) -> String {
+    let unit = d
+        .unit
+        .as_deref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default();
+    format!(
+        "{} changed {:+.2}% (baseline {}{unit}, current {}{unit}, threshold {:.1}%, {})",
+        d.metric_key,
+        d.change_percent,
+        d.baseline_value,
+        d.current_value,
+        d.threshold_percent.abs(),
+        d.direction.as_str()
+    )
+}
+
+/// The annotation lines for a result (each ends with a newline), plus a plain line when
+/// more were left out.
+pub fn annotations(result: &ComparisonResult) -> String {
+    let mut out = String::new();
+    let mut emit = |cmd: &str, what: &str, diffs: Vec<&MetricDiff>| {
+        for d in diffs.iter().take(MAX_ANNOTATIONS) {
+            out.push_str(&format!(
+                "::{cmd} title={}::{}\n",
+                escape_property(&format!("FlameIQ {what}: {}", d.metric_key)),
+                escape_data(&describe(d))
+            ));
+        }
+        if diffs.len() > MAX_ANNOTATIONS {
+            out.push_str(&format!(
+                "FlameIQ: {} more {what}(s) not annotated; see the job summary\n",
+                diffs.len() - MAX_ANNOTATIONS
+            ));
+        }
+    };
+    emit("error", "regression", result.regressions().collect());
+    emit("warning", "warning", result.warnings().collect());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_and_multi_line_outputs() {
+        assert_eq!(output_line("status", "pass"), "status=pass\n");
+        assert_eq!(
+            output_line("x", "a\nb"),
+            "x<<FLAMEIQ_EOF\na\nb\nFLAMEIQ_EOF\n"
+        );
+        // A value containing the delimiter gets a longer one, deterministically.
+        let v = "a\nFLAMEIQ_EOF\nFLAMEIQ_EOF_";
+        assert_eq!(
+            output_line("x", v),
+            format!("x<<FLAMEIQ_EOF__\n{v}\nFLAMEIQ_EOF__\n")
+        );
+    }
+
+    #[test]
+    fn workflow_command_escaping() {
+        assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+
+    #[test]
+    fn truncation_keeps_the_limit_and_says_so() {
+        let text = "line\n".repeat(1000);
+        let t = truncate_with_note(&text, 100, "NOTE");
+        assert!(t.len() <= 100, "{}", t.len());
+        assert!(t.ends_with("NOTE\n"));
+        assert_eq!(truncate_with_note("short", 100, "NOTE"), "short");
+        let big = "é".repeat(SUMMARY_LIMIT);
+        let s = summary_text(&big, Some("https://x/run"));
+        assert!(s.len() <= SUMMARY_LIMIT);
+        assert!(s.contains("https://x/run"));
+    }
+}

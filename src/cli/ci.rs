@@ -1,0 +1,573 @@
+//! `flameiq ci`: flameiq-core's documented CI pattern in one step (design §5).
+//!
+//! On the default branch it sets the baseline; on a pull request it compares, writes the
+//! result JSON, the HTML report, the job summary, the step outputs, the annotations and
+//! the sticky comment, then exits with the comparison's code. See [`flameiq::ci`] for the
+//! decisions (what `mode: auto` does, the first PR before any baseline exits 0).
+//!
+//! Every Action input is also a flag. Precedence: a flag given on the command line, then
+//! the `INPUT_*` variable, then the default. The store options are the global `--config`,
+//! `--dir` and `--env`; the `config`, `dir` and `environment` inputs apply when those are
+//! still at their defaults.
+//!
+//! Outputs (`$GITHUB_OUTPUT`): `status` (`pass`, `regression`, `insufficient_data`,
+//! `baseline` when a baseline was set, `no-baseline` when there was none to compare
+//! against), `regressions`, `warnings`, `total`, `report`, `result`, `comment-url`.
+//!
+//! Two undocumented knobs tune the HTTP client for tests and slow GitHub Enterprise
+//! servers: `FLAMEIQ_HTTP_TIMEOUT_MS` (per request, default 30 s) and
+//! `FLAMEIQ_HTTP_RETRY_BASE_MS` (first backoff, default 1 s).
+
+use super::{Ctx, Global};
+use clap::Args;
+use flameiq::ci::context_other::{CommentTarget, GitHubPr};
+use flameiq::ci::github::{self, Client, CommentError, Outcome, Retry};
+use flameiq::ci::inputs::{self, CommentPolicy, Inputs, Mode, Secret};
+use flameiq::ci::{gitlab, outputs, Context, Plan, Platform};
+use flameiq::compare::result::{ComparisonResult, Status};
+use flameiq::compare::{self, baseline, Settings};
+use flameiq::error::{Error, Result};
+use flameiq::render::markdown::{self, escape_md, Kind, Markdown, GITLAB_NOTE_LIMIT};
+use flameiq::render::{self, html::Html, Render, View};
+use flameiq::schema::Snapshot;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// The metrics file (input `metrics`).
+    #[arg(short, long)]
+    metrics: Option<PathBuf>,
+    /// Provider (input `provider`; default: the config's, else auto).
+    #[arg(short, long)]
+    provider: Option<String>,
+    /// auto, compare or baseline (input `mode`; default auto).
+    #[arg(long)]
+    mode: Option<String>,
+    /// true or false (input `fail-on-regression`; default true).
+    #[arg(long, value_name = "BOOL")]
+    fail_on_regression: Option<String>,
+    /// Override a threshold, e.g. `--threshold latency.p95=5%` (repeatable; input
+    /// `thresholds`, one KEY=VALUE per line).
+    #[arg(short, long = "threshold", value_name = "KEY=VALUE")]
+    thresholds: Vec<String>,
+    /// Token for the PR comment (input `github-token`, else `GITHUB_TOKEN`). Prefer the
+    /// variables: a flag is visible to other processes.
+    #[arg(long, value_name = "TOKEN", value_parser = parse_secret)]
+    github_token: Option<Secret>,
+    /// always, on-regression or never (input `comment`; default always).
+    #[arg(long)]
+    comment: Option<String>,
+    /// true or false: write the job summary (input `summary`; default true).
+    #[arg(long, value_name = "BOOL")]
+    summary: Option<String>,
+    /// Where to write the HTML report (input `report`; default <dir>/report.html).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// true or false: print annotations (input `annotations`; default true).
+    #[arg(long, value_name = "BOOL")]
+    annotations: Option<String>,
+    /// Where to write the result JSON (default <dir>/result.json).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The default branch, for CIs that do not tell it (CircleCI, Jenkins; default main).
+    /// GitHub Actions reads it from the event payload, GitLab from CI_DEFAULT_BRANCH.
+    #[arg(long, value_name = "BRANCH")]
+    default_branch: Option<String>,
+}
+
+fn parse_secret(s: &str) -> std::result::Result<Secret, String> {
+    Ok(Secret::new(s))
+}
+
+/// Everything resolved from flags, inputs and defaults.
+struct Resolved {
+    metrics: PathBuf,
+    provider: Option<String>,
+    mode: Mode,
+    fail: bool,
+    thresholds: flameiq::config::Rules<flameiq::config::Threshold>,
+    token: Option<Secret>,
+    comment: CommentPolicy,
+    summary: bool,
+    annotations: bool,
+    report: PathBuf,
+    result: PathBuf,
+}
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok()
+}
+
+pub fn run(ctx: &Ctx, args: CiArgs) -> Result<i32> {
+    let inp = Inputs::from_env(&env);
+    let ctx = &store_ctx(ctx, &inp);
+    let default_branch = args.default_branch.clone();
+    let r = resolve(ctx, args, inp)?;
+    let platform = Platform::detect(&env);
+    let ci = Context::detect(platform, &env, default_branch.as_deref())?;
+    let plan = ci.plan(r.mode);
+    tracing::debug!(
+        "platform {platform:?}, event '{}', plan {plan:?}",
+        ci.event_name
+    );
+    match plan {
+        Plan::Baseline => set_baseline(ctx, &r, &ci),
+        Plan::Compare { comment } => compare_run(ctx, &r, &ci, platform, comment),
+    }
+}
+
+/// The store options: a global flag away from its default wins, else the input.
+fn store_ctx(ctx: &Ctx, inp: &Inputs) -> Ctx {
+    let g = &ctx.global;
+    let pick = |flag: &Path, default: &str, input: &Option<String>| -> PathBuf {
+        match input {
+            Some(i) if flag == Path::new(default) => PathBuf::from(i),
+            _ => flag.to_path_buf(),
+        }
+    };
+    Ctx {
+        global: Global {
+            config: pick(&g.config, "flameiq.yaml", &inp.config),
+            dir: pick(&g.dir, ".flameiq", &inp.dir),
+            environment: g.environment.clone().or_else(|| inp.environment.clone()),
+            verbose: g.verbose,
+            quiet: g.quiet,
+            color: g.color,
+        },
+        color: ctx.color,
+    }
+}
+
+fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
+    let metrics = a
+        .metrics
+        .or_else(|| inp.metrics.map(PathBuf::from))
+        .ok_or_else(|| {
+            Error::Usage(
+                "no metrics file: set the action's `metrics` input or pass --metrics <file>".into(),
+            )
+        })?;
+    let flag_or_input = |f: Option<String>, i: Option<String>| f.or(i);
+    let mode = flag_or_input(a.mode, inp.mode)
+        .map(|m| Mode::parse(&m))
+        .transpose()?
+        .unwrap_or(Mode::Auto);
+    let boolean = |name: &str, f: Option<String>, i: Option<String>| -> Result<bool> {
+        flag_or_input(f, i)
+            .map(|v| inputs::parse_bool(name, &v))
+            .transpose()
+            .map(|b| b.unwrap_or(true))
+    };
+    let fail = boolean(
+        "fail-on-regression",
+        a.fail_on_regression,
+        inp.fail_on_regression,
+    )?;
+    let summary = boolean("summary", a.summary, inp.summary)?;
+    let annotations = boolean("annotations", a.annotations, inp.annotations)?;
+    let comment = flag_or_input(a.comment, inp.comment)
+        .map(|c| CommentPolicy::parse(&c))
+        .transpose()?
+        .unwrap_or(CommentPolicy::Always);
+    // Input lines first, flags after: a flag for the same key replaces the input's.
+    let mut thresholds = match &inp.thresholds {
+        Some(t) => inputs::parse_thresholds(t)?,
+        None => Default::default(),
+    };
+    for f in &a.thresholds {
+        let (k, t) = flameiq::config::parse_threshold_flag(f)?;
+        thresholds.insert(k, t);
+    }
+    let token = a.github_token.or(inp.github_token).or_else(|| {
+        env("GITHUB_TOKEN")
+            .filter(|t| !t.is_empty())
+            .map(Secret::new)
+    });
+    let dir = &ctx.global.dir;
+    Ok(Resolved {
+        metrics,
+        provider: flag_or_input(a.provider, inp.provider),
+        mode,
+        fail,
+        thresholds,
+        token,
+        comment,
+        summary,
+        annotations,
+        report: a
+            .report
+            .or_else(|| inp.report.map(PathBuf::from))
+            .unwrap_or_else(|| dir.join("report.html")),
+        result: a.output.unwrap_or_else(|| dir.join("result.json")),
+    })
+}
+
+/// Loads the metrics with the resolved provider (flag/input, config, else auto) and fills
+/// commit and branch from the CI context when the file has none.
+fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Config, Snapshot)> {
+    let cfg = ctx.config()?;
+    let provider = r
+        .provider
+        .clone()
+        .or_else(|| cfg.provider.clone())
+        .unwrap_or_else(|| "auto".into());
+    if provider != "auto" {
+        flameiq::providers::check_name(&provider)?;
+    }
+    let mut snap = super::load_metrics(&r.metrics, &provider)?;
+    if snap.metadata.commit.is_none() {
+        snap.metadata.commit = ci.sha.clone();
+    }
+    if snap.metadata.branch.is_none() {
+        snap.metadata.branch = ci.branch.clone();
+    }
+    Ok((cfg, snap))
+}
+
+fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
+    let (cfg, snap) = load(ctx, r, ci)?;
+    ctx.store().save_baseline(&snap, cfg.baseline.max_history)?;
+    ctx.say(format!(
+        "{} from {} ({} metric(s), commit {}, branch {})",
+        ctx.good("✓ Baseline set"),
+        r.metrics.display(),
+        snap.metrics.len(),
+        snap.metadata.commit.as_deref().unwrap_or("(none)"),
+        snap.metadata.branch.as_deref().unwrap_or("(none)")
+    ));
+    let view = View {
+        current_only: snap.flat().map(|(k, v)| (k.to_string(), v)).collect(),
+        run_url: ci.run_url.clone(),
+        environment: ctx.global.environment.clone(),
+        ..View::default()
+    };
+    super::write_file(&r.report, &Html.render(&view)?)?;
+    if r.summary {
+        write_summary(&baseline_summary(ctx, &snap, ci), ci)?;
+    }
+    write_outputs(&[
+        ("status", "baseline".into()),
+        ("regressions", "0".into()),
+        ("warnings", "0".into()),
+        ("total", snap.metrics.len().to_string()),
+        ("report", r.report.display().to_string()),
+        ("result", String::new()),
+        ("comment-url", String::new()),
+    ])?;
+    Ok(0)
+}
+
+fn compare_run(
+    ctx: &Ctx,
+    r: &Resolved,
+    ci: &Context,
+    platform: Platform,
+    may_comment: bool,
+) -> Result<i32> {
+    let (cfg, current) = load(ctx, r, ci)?;
+    let store = ctx.store();
+    let base = match baseline::select(&store, &cfg) {
+        Ok(b) => b,
+        Err(e @ (Error::NoBaseline { .. } | Error::Baseline(_))) => {
+            return no_baseline(ctx, r, ci, platform, &current, &e)
+        }
+        Err(e) => return Err(e),
+    };
+    let settings = Settings {
+        flag_thresholds: r.thresholds.clone(),
+        config: cfg,
+    };
+    let result = compare::compare(&base, &current, &settings);
+    if !ctx.global.quiet {
+        print!(
+            "{}",
+            render::table::Table { color: ctx.color }.render_result(&result)
+        );
+    }
+    super::write_file(&r.result, &(result.to_json() + "\n"))?;
+    let view = View {
+        result: Some(&result),
+        history: base.history.clone(),
+        run_url: ci.run_url.clone(),
+        environment: ctx.global.environment.clone(),
+        ..View::default()
+    };
+    super::write_file(&r.report, &Html.render(&view)?)?;
+    if store.baselines_dir().exists() {
+        if let Err(e) = store.save_last_run(&current) {
+            tracing::warn!("could not keep the run for 'baseline promote': {e}");
+        }
+    }
+    if r.summary {
+        write_summary(
+            &Markdown {
+                kind: Kind::Summary,
+            }
+            .render(&view)?,
+            ci,
+        )?;
+    }
+    if r.annotations && platform == Platform::GitHub {
+        print!("{}", outputs::annotations(&result));
+    }
+    let comment_url = if may_comment {
+        comment(ctx, r, ci, platform, &result, &view)
+    } else {
+        None
+    };
+    write_outputs(&[
+        ("status", result.status.as_str().into()),
+        ("regressions", result.counts.regressions.to_string()),
+        ("warnings", result.counts.warnings.to_string()),
+        ("total", result.counts.total.to_string()),
+        ("report", r.report.display().to_string()),
+        ("result", r.result.display().to_string()),
+        ("comment-url", comment_url.unwrap_or_default()),
+    ])?;
+    let code = if r.fail { result.exit_code } else { 0 };
+    if result.status == Status::Regression && !r.fail {
+        ctx.say("fail-on-regression is false: exiting 0 despite the regression");
+    }
+    Ok(code)
+}
+
+/// The first PR before any default-branch run: a notice, a report of the current values,
+/// exit 0 (see the module doc of `flameiq::ci`).
+fn no_baseline(
+    ctx: &Ctx,
+    r: &Resolved,
+    ci: &Context,
+    platform: Platform,
+    current: &Snapshot,
+    why: &Error,
+) -> Result<i32> {
+    let msg = format!(
+        "no baseline to compare against yet ({why}); nothing was compared. It is recorded by the next run on the default branch{}.",
+        ci.default_branch
+            .as_deref()
+            .map(|b| format!(" ('{b}')"))
+            .unwrap_or_default()
+    );
+    notice(platform, "FlameIQ: no baseline yet", &msg);
+    let view = View {
+        current_only: current.flat().map(|(k, v)| (k.to_string(), v)).collect(),
+        run_url: ci.run_url.clone(),
+        environment: ctx.global.environment.clone(),
+        ..View::default()
+    };
+    super::write_file(&r.report, &Html.render(&view)?)?;
+    if r.summary {
+        // The renderer's "no baseline yet" view (current values), plus when one will exist.
+        // Room for the line appended below.
+        let room = markdown::Limit::Bytes(outputs::SUMMARY_LIMIT - 512);
+        let mut md = markdown::render_limited(&view, Kind::Summary, room)?;
+        md.push_str(&format!(
+            "\n> The baseline is recorded by the next run on the default branch{}; until then nothing is compared and this step passes.\n",
+            ci.default_branch
+                .as_deref()
+                .map(|b| format!(" (`{}`)", b.replace('`', "")))
+                .unwrap_or_default()
+        ));
+        write_summary(&md, ci)?;
+    }
+    write_outputs(&[
+        ("status", "no-baseline".into()),
+        ("regressions", "0".into()),
+        ("warnings", "0".into()),
+        ("total", "0".into()),
+        ("report", r.report.display().to_string()),
+        ("result", String::new()),
+        ("comment-url", String::new()),
+    ])?;
+    Ok(0)
+}
+
+/// The job summary of a baseline run (the templates have no such view): what was stored.
+fn baseline_summary(ctx: &Ctx, snap: &Snapshot, ci: &Context) -> String {
+    let env = ctx.global.environment.as_deref();
+    let mut md = format!(
+        "### ✅ FlameIQ: baseline recorded{}\n\n{} metric(s) stored",
+        env.map(|e| format!(" ({})", escape_md(e)))
+            .unwrap_or_default(),
+        snap.metrics.len()
+    );
+    if let Some(c) = snap.metadata.commit.as_deref() {
+        md.push_str(&format!(" from commit `{}`", c.replace('`', "")));
+    }
+    if let Some(b) = snap.metadata.branch.as_deref() {
+        md.push_str(&format!(" on {}", escape_md(b)));
+    }
+    md.push_str("; pull requests are compared against it.\n");
+    if let Some(u) = ci.run_url.as_deref().and_then(render::fmt::safe_url) {
+        md.push_str(&format!("\n[CI run]({u})\n"));
+    }
+    md
+}
+
+/// Writes or updates the PR comment; every failure is a warning and returns None.
+fn comment(
+    ctx: &Ctx,
+    r: &Resolved,
+    ci: &Context,
+    platform: Platform,
+    result: &ComparisonResult,
+    view: &View,
+) -> Option<String> {
+    if r.comment == CommentPolicy::Never {
+        return None;
+    }
+    let regressed = result.status == Status::Regression;
+    let marker = markdown::marker(ctx.global.environment.as_deref());
+    match ci.comment_target()? {
+        CommentTarget::GitHub(pr) => {
+            let create = r.comment == CommentPolicy::Always || regressed;
+            github_comment(ctx, r, ci, platform, &pr, &marker, create, view)
+        }
+        CommentTarget::GitLab(target) => {
+            // The note API upserts: with `on-regression` and nothing regressed, leave it.
+            if r.comment == CommentPolicy::OnRegression && !regressed {
+                return None;
+            }
+            let body = match markdown::render_limited(view, Kind::Comment, GITLAB_NOTE_LIMIT) {
+                Ok(b) => b,
+                Err(e) => {
+                    warn(&format!("could not render the merge-request note: {e}"));
+                    return None;
+                }
+            };
+            match gitlab::post_note_from_env(&target, &env, &marker, &body) {
+                gitlab::NoteOutcome::Created { url } => {
+                    ctx.say(format!("Note created: {url}"));
+                    Some(url)
+                }
+                gitlab::NoteOutcome::Updated { url } => {
+                    ctx.say(format!("Note updated: {url}"));
+                    Some(url)
+                }
+                gitlab::NoteOutcome::Skipped { reason } => {
+                    notice(platform, "FlameIQ note", &reason);
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Writes or updates the GitHub PR comment; every failure is a warning and returns None.
+#[allow(clippy::too_many_arguments)]
+fn github_comment(
+    ctx: &Ctx,
+    r: &Resolved,
+    ci: &Context,
+    platform: Platform,
+    pr: &GitHubPr,
+    marker: &str,
+    create: bool,
+    view: &View,
+) -> Option<String> {
+    let Some(token) = r.token.clone() else {
+        notice(
+            platform,
+            "FlameIQ comment",
+            "no token for the PR comment: set the `github-token` input (default `${{ github.token }}`) or GITHUB_TOKEN",
+        );
+        return None;
+    };
+    let rendered = Markdown {
+        kind: Kind::Comment,
+    }
+    .render(view);
+    let body = match rendered {
+        Ok(b) => github::fit_body(
+            &github::with_marker_first(&b, marker),
+            marker,
+            ci.run_url.as_deref(),
+        ),
+        Err(e) => {
+            warn(&format!("could not render the comment: {e}"));
+            return None;
+        }
+    };
+    let retry = Retry {
+        base_delay: Duration::from_millis(knob("FLAMEIQ_HTTP_RETRY_BASE_MS", 1000)),
+        ..Retry::default()
+    };
+    let timeout = Duration::from_millis(knob("FLAMEIQ_HTTP_TIMEOUT_MS", 30_000));
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            warn(&format!("could not start the HTTP runtime: {e}"));
+            return None;
+        }
+    };
+    let outcome: std::result::Result<Outcome, CommentError> = rt.block_on(async {
+        let client = Client::new(&pr.api_url, token, retry, timeout)?;
+        client
+            .upsert(&pr.repo, pr.number, marker, &body, create)
+            .await
+    });
+    match outcome {
+        Ok(o) => {
+            match &o {
+                Outcome::Created { url } => ctx.say(format!("Comment created: {url}")),
+                Outcome::Updated { url } => ctx.say(format!("Comment updated: {url}")),
+                Outcome::NotCreated => {
+                    ctx.say("No regression: no comment created (comment: on-regression)")
+                }
+            }
+            o.url().map(str::to_string)
+        }
+        Err(e) => {
+            notice(
+                platform,
+                "FlameIQ comment",
+                &github::warning_text(&e, pr.number, ci.is_fork()),
+            );
+            None
+        }
+    }
+}
+
+fn knob(name: &str, default: u64) -> u64 {
+    env(name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn warn(msg: &str) {
+    tracing::warn!("{msg}");
+}
+
+/// A warning that shows in the GitHub UI (a `::warning` command) and on stderr elsewhere.
+fn notice(platform: Platform, title: &str, msg: &str) {
+    if platform == Platform::GitHub {
+        println!(
+            "::warning title={}::{}",
+            outputs::escape_property(title),
+            outputs::escape_data(msg)
+        );
+    } else {
+        warn(msg);
+    }
+}
+
+fn write_summary(markdown: &str, ci: &Context) -> Result<()> {
+    if let Some(p) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        outputs::append(
+            Path::new(&p),
+            &outputs::summary_text(markdown, ci.run_url.as_deref()),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_outputs(values: &[(&str, String)]) -> Result<()> {
+    if let Some(p) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+        outputs::write_outputs(Path::new(&p), values)?;
+    }
+    Ok(())
+}

@@ -30,10 +30,14 @@ fn snapshot(n: usize, seed: u64) -> Snapshot {
     s.metadata.commit = Some(format!("{seed:040x}"));
     for i in 0..n {
         // A cheap deterministic jitter in [-2 %, +2 %].
-        let h = (i as u64 ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let h = (i as u64 ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .wrapping_mul(0xBF58_476D_1CE4_E5B9);
         let jitter = ((h >> 40) % 401) as f64 / 10_000.0 - 0.02;
         let base = 100.0 + (i % 97) as f64;
-        s.insert(format!("custom.bench_{i:06}"), (base * (1.0 + jitter) * 1e4).round() / 1e4);
+        s.insert(
+            format!("custom.bench_{i:06}"),
+            (base * (1.0 + jitter) * 1e4).round() / 1e4,
+        );
     }
     s
 }
@@ -82,7 +86,12 @@ fn store_with(dir: &Path, stored: usize, n: usize) -> Store {
     std::fs::create_dir_all(store.baselines_dir()).unwrap();
     let mut f = std::io::BufWriter::new(std::fs::File::create(store.history_path()).unwrap());
     for k in 0..stored - 1 {
-        writeln!(f, "{}", jsonfmt::to_line(&snapshot(n, 100 + k as u64).to_value())).unwrap();
+        writeln!(
+            f,
+            "{}",
+            jsonfmt::to_line(&snapshot(n, 100 + k as u64).to_value())
+        )
+        .unwrap();
     }
     f.into_inner().unwrap().sync_all().unwrap();
     store
@@ -137,7 +146,9 @@ fn bench_render(c: &mut Criterion) {
         let r = markdown::Markdown { kind };
         g.bench_function(name, |b| b.iter(|| r.render(black_box(&view)).unwrap()));
     }
-    g.bench_function("html", |b| b.iter(|| Html.render(black_box(&view)).unwrap()));
+    g.bench_function("html", |b| {
+        b.iter(|| Html.render(black_box(&view)).unwrap())
+    });
     g.finish();
 }
 

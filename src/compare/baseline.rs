@@ -271,8 +271,10 @@ mod tests {
         let mut stats = Config::default();
         stats.statistics.enabled = true;
         assert_eq!(history_depth_for(&stats, &none, false), HISTORY_DEPTH);
-        let mut cfg_auto = Config::default();
-        cfg_auto.thresholds = auto;
+        let cfg_auto = Config {
+            thresholds: auto,
+            ..Config::default()
+        };
         assert_eq!(history_depth_for(&cfg_auto, &none, false), HISTORY_DEPTH);
     }
 

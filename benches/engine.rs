@@ -1,9 +1,12 @@
 //! Criterion benchmarks of the engine through the public library API (issue 8).
 //!
 //! - `load/N`: parsing and validating a schema v1 metrics file (`Snapshot::from_json_str`).
-//! - `compare/N`: the comparison itself (`compare::compare`) for N metrics.
-//! - `baseline/<strategy>/<stored>`: `baseline::select` on a store holding 5 or 1,000
-//!   snapshots; the two must cost the same (history is read from the end of the file).
+//! - `compare/N`: the comparison itself (`compare::compare`) for N metrics (10 to 100,000).
+//! - `baseline/{select,lean}/<strategy>/<stored>`: `baseline::select` (which also reads
+//!   `HISTORY_DEPTH` = 20 snapshots for statistics and trends) and `baseline::select_with(..,
+//!   0)` (what a plain `compare` reads) on a store holding 5 or 1,000 snapshots of 1,000
+//!   metrics. `lean` must cost the same for 5 and 1,000; `select` grows from 5 to 20
+//!   snapshots read, then stays flat (history is read from the end of the file).
 //! - `render/<view>`: the Markdown summary and comment and the HTML report of a
 //!   1,000-metric result.
 //!
@@ -64,7 +67,7 @@ fn bench_load(c: &mut Criterion) {
 fn bench_compare(c: &mut Criterion) {
     let mut g = c.benchmark_group("compare");
     let settings = Settings::default();
-    for n in [10usize, 1_000, 100_000] {
+    for n in [10usize, 1_000, 10_000, 100_000] {
         let base = Baseline::from_file(snapshot(n, 1));
         let current = snapshot(n, 2);
         if n >= 100_000 {
@@ -116,10 +119,18 @@ fn bench_baseline(c: &mut Criterion) {
         cfg.baseline.strategy = strategy;
         cfg.baseline.rolling_window = 5;
         for (stored, store) in &stores {
+            // `select`: the strategy plus HISTORY_DEPTH snapshots of history (statistics,
+            // auto thresholds, the report's trends).
             g.bench_with_input(
-                BenchmarkId::new(strategy.as_str(), stored),
+                BenchmarkId::new(format!("select/{}", strategy.as_str()), stored),
                 store,
                 |b, store| b.iter(|| baseline::select(black_box(store), &cfg).unwrap()),
+            );
+            // `select_with(.., 0)`: what a plain `compare` reads (history_depth_for == 0).
+            g.bench_with_input(
+                BenchmarkId::new(format!("lean/{}", strategy.as_str()), stored),
+                store,
+                |b, store| b.iter(|| baseline::select_with(black_box(store), &cfg, 0).unwrap()),
             );
         }
     }

@@ -78,21 +78,29 @@ rss() { # dir command... -> peak RSS in MiB
   (cd "$1" && shift && /usr/bin/time -f '%M' "$@" >/dev/null 2>"$OUT/time.txt" || true)
   awk 'END { printf "%.1f", $1 / 1024 }' "$OUT/time.txt"
 }
-mean() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .mean * 1000' "$OUT/$1.json"; }
+stat_ms() { jq -r --arg n "$3" ".results[] | select(.command == \$n) | .$1 * 1000" "$OUT/$2.json"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 echo
-echo "== results (mean wall time of whole processes, $RUNS runs; load average $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-14s %12s %14s %8s\n' case ours_ms flameiq-core_ms ratio
-for c in startup-20 compare-10k; do
-  o=$(mean $c ours) r=$(mean $c flameiq-core)
-  printf '%-14s %12.2f %14.2f %7sx\n' $c "$o" "$r" "$(ratio "$r" "$o")"
-done
-o=$(mean startup-20 ours-file) r=$(mean startup-20 flameiq-core)
-printf '%-14s %12.2f %14.2f %7sx  (--baseline FILE: no store read, no last.json write)\n' startup-file "$o" "$r" "$(ratio "$r" "$o")"
-printf '%-14s %12.2f  (compare --json --report: builds the template engine)\n' startup-report "$(mean startup-20 ours-report)"
-r5=$(mean rolling-5 ours) r1000=$(mean rolling-1000 ours)
-printf '%-14s %12.2f\n' rolling-5 "$r5" rolling-1000 "$r1000"
+echo "== results (wall time of whole processes, $RUNS runs; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "   mean and median in ms; the ratios are flameiq-core / ours (the median is the steadier"
+echo "   figure on a busy machine)"
+printf '%-14s %9s %9s %10s %10s %8s %8s\n' case ours_mean ours_med core_mean core_med x_mean x_med
+row() { # label case ours-name
+  local om od cm cd
+  om=$(stat_ms mean "$2" "$3") od=$(stat_ms median "$2" "$3")
+  cm=$(stat_ms mean "$2" flameiq-core) cd=$(stat_ms median "$2" flameiq-core)
+  printf '%-14s %9.2f %9.2f %10.2f %10.2f %7sx %7sx\n' "$1" "$om" "$od" "$cm" "$cd" "$(ratio "$cm" "$om")" "$(ratio "$cd" "$od")"
+}
+row startup-20 startup-20 ours
+row startup-file startup-20 ours-file
+row compare-10k compare-10k ours
+echo "startup-file: --baseline FILE (no store read, no runs/last.json write)"
+printf 'startup-report %9.2f %9.2f  (compare --json --report: builds the template engine)\n' \
+  "$(stat_ms mean startup-20 ours-report)" "$(stat_ms median startup-20 ours-report)"
+r5=$(stat_ms mean rolling-5 ours) r1000=$(stat_ms mean rolling-1000 ours)
+printf '%-14s %9.2f %9.2f\n' rolling-5 "$r5" "$(stat_ms median rolling-5 ours)" \
+  rolling-1000 "$r1000" "$(stat_ms median rolling-1000 ours)"
 echo "rolling median, 1,000 vs 5 stored snapshots: $(ratio "$r1000" "$r5")x (goal: <= 1.5x, each < 500 ms)"
 echo
 echo "== peak RSS (GNU time, MiB)"

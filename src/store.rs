@@ -11,9 +11,9 @@
 //!
 //! Writes are atomic (a temp file in the same folder, fsync, rename), so a killed process
 //! leaves either the old or the new file, never half of one (`runs/last.json`, a convenience
-//! copy rewritten by every `compare`, skips the fsync: see [`Store::save_last_run`]). Writers take an exclusive
-//! `flock` on `.lock`; the kernel drops it when a process dies, so a stale lock never blocks
-//! the next run. An append first adds a newline if the file does not end with one, so a line
+//! copy rewritten by every `compare`, skips the fsync: see [`Store::save_last_run`]).
+//! Writers take an exclusive `flock` on `.lock`; the kernel drops it when a process dies, so
+//! a stale lock never blocks the next run. An append first adds a newline if the file does not end with one, so a line
 //! torn by a killed writer never merges with the next record; malformed history lines are
 //! skipped with a warning.
 //!

@@ -10,9 +10,10 @@
 //! ```
 //!
 //! Writes are atomic (a temp file in the same folder, fsync, rename), so a killed process
-//! leaves either the old or the new file, never half of one. Writers take an exclusive
-//! `flock` on `.lock`; the kernel drops it when a process dies, so a stale lock never blocks
-//! the next run. An append first adds a newline if the file does not end with one, so a line
+//! leaves either the old or the new file, never half of one (`runs/last.json`, a convenience
+//! copy rewritten by every `compare`, skips the fsync: see [`Store::save_last_run`]).
+//! Writers take an exclusive `flock` on `.lock`; the kernel drops it when a process dies, so
+//! a stale lock never blocks the next run. An append first adds a newline if the file does not end with one, so a line
 //! torn by a killed writer never merges with the next record; malformed history lines are
 //! skipped with a warning.
 //!
@@ -122,10 +123,16 @@ impl Store {
     }
 
     /// Keeps the run `compare` just saw, for `baseline promote`.
+    ///
+    /// Atomic (temp file + rename) but not fsynced: a killed process still leaves the old or
+    /// the new file, and only a power cut right after the run can lose this convenience copy
+    /// (promote then says there is no run, or reports it corrupt: exit 2). The fsync cost
+    /// several milliseconds on every `compare` — most of a 20-metric run — for nothing a CI
+    /// job can observe; the baseline and the history, which matter, keep theirs.
     pub fn save_last_run(&self, snap: &Snapshot) -> Result<()> {
         let p = self.last_run_path();
         mkdirs(p.parent().expect("runs/ has a parent"))?;
-        atomic_write(&p, jsonfmt::to_pretty(&snap.to_value()).as_bytes())
+        write_atomically(&p, jsonfmt::to_pretty(&snap.to_value()).as_bytes(), false)
     }
 
     /// The last compared run, if any.
@@ -258,6 +265,11 @@ fn mkdirs(dir: &Path) -> Result<()> {
 
 /// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, bytes, true)
+}
+
+/// [`atomic_write`], with the fsync only when `durable` (see [`Store::save_last_run`]).
+fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -274,7 +286,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -60,7 +60,13 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     // Baseline first, as flameiq-core: with both broken, the exit code is 2.
     let base = match &args.baseline {
         Some(file) => baseline::Baseline::from_file(load_baseline_file(file, &provider)?),
-        None => baseline::select(&store, &cfg)?,
+        None => {
+            // Read only the history something uses (issue 8): statistics, `auto` thresholds,
+            // the trend columns of --report and --markdown.
+            let trends = args.report.is_some() || args.markdown.is_some();
+            let depth = baseline::history_depth_for(&cfg, &flags, trends);
+            baseline::select_with(&store, &cfg, depth)?
+        }
     };
     let current = super::load_metrics(&args.metrics, &provider)?;
     let settings = Settings {

@@ -8,8 +8,16 @@
 //!   empty history it falls back to `current.json`.
 //! - `tagged`: the newest history snapshot with the tag among its tag values
 //!   (`baseline set --tag T` stores `release: T`).
+//!
+//! Besides what the strategy reads, [`Baseline::history`] carries the recent values of each
+//! key for statistics, `auto` thresholds and trend views. [`select`] always reads
+//! [`HISTORY_DEPTH`] snapshots for it; [`select_with`] takes the depth the caller needs
+//! ([`history_depth_for`]), so a plain `compare` reads no history beyond the strategy's own:
+//! `last_successful` reads `current.json` only, `rolling_median` its window only. Either way
+//! the history is read from the end of `history.jsonl`, so the cost is bounded by the depth,
+//! never by the length of the history.
 
-use crate::config::{Config, Strategy};
+use crate::config::{Config, Rules, Strategy, Threshold};
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
 use crate::store::Store;
@@ -42,12 +50,40 @@ impl Baseline {
 /// needs fewer.
 pub const HISTORY_DEPTH: usize = 20;
 
-/// Selects the baseline from the store according to the config's strategy.
+/// How many history snapshots a comparison needs in [`Baseline::history`]:
+/// [`HISTORY_DEPTH`] when statistics are on, when any threshold (config or `--threshold`
+/// flags) is `auto`, or when the caller renders trends (`trends`, e.g. the HTML report);
+/// otherwise 0.
+pub fn history_depth_for(cfg: &Config, flag_thresholds: &Rules<Threshold>, trends: bool) -> usize {
+    let auto =
+        |rules: &Rules<Threshold>| rules.iter().any(|(_, t)| matches!(t, Threshold::Auto(_)));
+    if trends || cfg.statistics.enabled || auto(&cfg.thresholds) || auto(flag_thresholds) {
+        HISTORY_DEPTH
+    } else {
+        0
+    }
+}
+
+/// Selects the baseline from the store according to the config's strategy, with
+/// [`HISTORY_DEPTH`] snapshots of history (see [`select_with`] to read less).
 pub fn select(store: &Store, cfg: &Config) -> Result<Baseline> {
-    let depth = HISTORY_DEPTH.max(cfg.baseline.rolling_window);
+    select_with(store, cfg, HISTORY_DEPTH)
+}
+
+/// Selects the baseline, reading `history_depth` recent snapshots (at least the rolling
+/// window) into [`Baseline::history`]; with 0 it reads only what the strategy needs and
+/// `history` holds at most the rolling window's values. `select_with(s, c, HISTORY_DEPTH)`
+/// is exactly [`select`].
+pub fn select_with(store: &Store, cfg: &Config, history_depth: usize) -> Result<Baseline> {
+    let depth = if history_depth == 0 {
+        0
+    } else {
+        history_depth.max(cfg.baseline.rolling_window)
+    };
     match cfg.baseline.strategy {
         Strategy::LastSuccessful => {
             let snapshot = store.load_baseline()?;
+            // history_tail(0) returns at once without opening the file.
             let tail = store.history_tail(depth)?;
             Ok(Baseline {
                 snapshot,
@@ -56,7 +92,7 @@ pub fn select(store: &Store, cfg: &Config) -> Result<Baseline> {
             })
         }
         Strategy::RollingMedian => {
-            let tail = store.history_tail(depth)?;
+            let tail = store.history_tail(depth.max(cfg.baseline.rolling_window))?;
             if tail.is_empty() {
                 let snapshot = store.load_baseline()?;
                 return Ok(Baseline {
@@ -170,6 +206,76 @@ mod tests {
             s.insert(*k, *v);
         }
         s
+    }
+
+    /// A store with `n` baselines set, `throughput` = 1, 2, .., n.
+    fn store_of(dir: &std::path::Path, n: usize) -> Store {
+        let store = Store::new(dir, None);
+        for i in 1..=n {
+            store
+                .save_baseline(&snap(&[("throughput", i as f64)]), None)
+                .unwrap();
+        }
+        store
+    }
+
+    fn cfg(strategy: Strategy) -> Config {
+        let mut c = Config::default();
+        c.baseline.strategy = strategy;
+        c.baseline.rolling_window = 5;
+        c
+    }
+
+    // Issue 8: a plain compare reads no history beyond the strategy's own.
+    #[test]
+    fn select_with_depth_zero_reads_only_what_the_strategy_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_of(dir.path(), 30);
+
+        let last = select_with(&store, &cfg(Strategy::LastSuccessful), 0).unwrap();
+        assert_eq!(last.snapshot.get("throughput"), Some(30.0));
+        assert!(last.history.is_empty());
+
+        let rolling = select_with(&store, &cfg(Strategy::RollingMedian), 0).unwrap();
+        assert_eq!(rolling.snapshot.get("throughput"), Some(28.0));
+        assert_eq!(
+            rolling.history["throughput"],
+            [26.0, 27.0, 28.0, 29.0, 30.0]
+        );
+    }
+
+    // Issue 8: `select` keeps reading HISTORY_DEPTH snapshots, and so does select_with at it.
+    #[test]
+    fn select_reads_history_depth_and_equals_select_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_of(dir.path(), 30);
+        for strategy in [Strategy::LastSuccessful, Strategy::RollingMedian] {
+            let a = select(&store, &cfg(strategy)).unwrap();
+            let b = select_with(&store, &cfg(strategy), HISTORY_DEPTH).unwrap();
+            let want: Vec<f64> = (11..=30).map(f64::from).collect();
+            assert_eq!(a.history["throughput"], want, "{strategy:?}");
+            assert_eq!(a.history, b.history);
+            assert_eq!(a.snapshot, b.snapshot);
+        }
+    }
+
+    #[test]
+    fn history_depth_for_asks_for_history_only_when_something_uses_it() {
+        let none = Rules::default();
+        let mut auto = Rules::default();
+        auto.insert("custom.*", Threshold::Auto(3.0));
+        let plain = Config::default();
+        assert_eq!(history_depth_for(&plain, &none, false), 0);
+        assert_eq!(history_depth_for(&plain, &none, true), HISTORY_DEPTH);
+        assert_eq!(history_depth_for(&plain, &auto, false), HISTORY_DEPTH);
+        let mut stats = Config::default();
+        stats.statistics.enabled = true;
+        assert_eq!(history_depth_for(&stats, &none, false), HISTORY_DEPTH);
+        let cfg_auto = Config {
+            thresholds: auto,
+            ..Config::default()
+        };
+        assert_eq!(history_depth_for(&cfg_auto, &none, false), HISTORY_DEPTH);
     }
 
     #[test]

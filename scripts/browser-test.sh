@@ -23,7 +23,7 @@ CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || tru
 command -v xmllint >/dev/null || { echo "browser-test: xmllint not found (apt-get install libxml2-utils)" >&2; exit 1; }
 
 cargo build --locked --quiet --bin flameiq
-BIN=$ROOT/target/debug/flameiq
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/flameiq
 ART=$ROOT/target/artifacts
 mkdir -p "$ART"
 WORK=$(mktemp -d)

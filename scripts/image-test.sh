@@ -38,7 +38,7 @@ rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGE
 
 step "static binary"
 cargo build --release --locked --target "$TARGET"
-bin="target/$TARGET/release/flameiq"
+bin="${CARGO_TARGET_DIR:-target}/$TARGET/release/flameiq"
 # glibc's ldd says "not a dynamic executable" (exit 1) or "statically linked" (exit 0).
 linkage="$(ldd "$bin" 2>&1 || true)"
 echo "$linkage"

@@ -24,8 +24,10 @@
 //!
 //! Why compare (and never set the baseline) off the default branch: a baseline must only ever
 //! come from code that is merged; a feature branch or a tag still benefits from the check, but
-//! posts nothing (there is no review to post to). Compare needs a baseline: the first build
-//! before the default branch ever ran fails with flameiq's usual "no baseline" (exit 2).
+//! posts nothing (there is no review to post to). Compare needs a baseline: `flameiq ci` on
+//! the first build before the default branch ever ran is not a failure (exit 0, the summary
+//! says no baseline exists yet, nothing is posted), while a plain `flameiq compare` keeps
+//! flameiq-core's "no baseline" exit 2.
 //!
 //! Why the merged-result commit: in GitLab merged-result and merge-train pipelines the code
 //! that ran (and was benchmarked) is `CI_COMMIT_SHA`, the temporary merge of the source into

@@ -11,7 +11,7 @@
 # No USER and no WORKDIR: the GitHub runner sets the workdir and mounts the workspace.
 
 # ---- build: pinned toolchain, lockfile enforced, static binary
-FROM rust:1.89.0-slim-bookworm AS build
+FROM rust:1.95.0-slim-bookworm AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends musl-tools \

@@ -288,6 +288,16 @@ fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
         f.write_all(bytes)?;
         if durable {
             f.sync_all()?;
+        } else {
+            // ext4 (auto_da_alloc) forces the new data out when a rename *replaces* a file,
+            // which blocked `compare` for milliseconds on a busy disk. For a file that need
+            // not be durable, unlink the old one first so the rename replaces nothing; a
+            // reader in between sees no file, which `baseline promote` reports as "no run".
+            match fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
         fs::rename(&tmp, path)
     })();

@@ -64,6 +64,8 @@ hf() { # name dir hyperfine-args...
   (cd "$dir" && hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/$name.json" "$@")
 }
 ARGS="compare --metrics current.json --json"
+# The same command as words, for the calls that take an argument list.
+read -ra CMD <<<"$ARGS"
 # ours-file: the same comparison with --baseline FILE, which reads no store and writes no
 # runs/last.json (flameiq-core keeps no last run, so this is its exact work); ours-report
 # adds --report, the only path that builds the template engine.
@@ -104,8 +106,8 @@ printf '%-14s %9.2f %9.2f\n' rolling-5 "$r5" "$(stat_ms median rolling-5 ours)" 
 echo "rolling median, 1,000 vs 5 stored snapshots: $(ratio "$r1000" "$r5")x (goal: <= 1.5x, each < 500 ms)"
 echo
 echo "== peak RSS (GNU time, MiB)"
-echo "compare-10k   ours $(rss "$BENCH_DIR/compare-10k" $OURS $ARGS)  flameiq-core $(rss "$BENCH_DIR/compare-10k" $CORE $ARGS)"
-echo "rolling-5     ours $(rss "$BENCH_DIR/rolling-5" $OURS $ARGS)"
-echo "rolling-1000  ours $(rss "$BENCH_DIR/rolling-1000" $OURS $ARGS)"
+echo "compare-10k   ours $(rss "$BENCH_DIR/compare-10k" "$OURS" "${CMD[@]}")  flameiq-core $(rss "$BENCH_DIR/compare-10k" "$CORE" "${CMD[@]}")"
+echo "rolling-5     ours $(rss "$BENCH_DIR/rolling-5" "$OURS" "${CMD[@]}")"
+echo "rolling-1000  ours $(rss "$BENCH_DIR/rolling-1000" "$OURS" "${CMD[@]}")"
 echo
 echo "binary: $(stat -c %s "$OURS") bytes ($OURS)"

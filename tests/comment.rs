@@ -413,8 +413,8 @@ impl Run {
     fn comment_url(&self) -> Option<String> {
         self.outputs
             .lines()
-            .filter_map(|l| l.strip_prefix("comment-url="))
-            .last()
+            .rev()
+            .find_map(|l| l.strip_prefix("comment-url="))
             .map(str::to_string)
     }
 

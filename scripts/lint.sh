@@ -45,5 +45,20 @@ PY
 check-jsonschema --builtin-schema vendor.github-workflows "$tmp/.github/workflows/performance.yml"
 actionlint -shellcheck "$(command -v shellcheck)" "$tmp/.github/workflows/performance.yml"
 
+step "the documented two-workflow pattern (docs/action.md) is two valid workflows"
+rm -f "$tmp"/.github/workflows/*.yml
+python3 - "$tmp/.github/workflows" <<'PY'
+import re, sys
+text = open("docs/action.md").read()
+section = re.search(r"### Comments on fork pull requests.*?(?=\n### )", text, re.S).group(0)
+blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+assert len(blocks) == 2, f"expected 2 workflows, found {len(blocks)}"
+for b in blocks:
+    name = re.match(r"# \.github/workflows/(\S+\.yml)\n", b).group(1)
+    open(f"{sys.argv[1]}/{name}", "w").write(b)
+PY
+check-jsonschema --builtin-schema vendor.github-workflows "$tmp"/.github/workflows/*.yml
+actionlint -shellcheck "$(command -v shellcheck)" "$tmp"/.github/workflows/*.yml
+
 echo
 echo "lint: OK"

@@ -9,7 +9,7 @@
 //! | 0 | pass: no regression, or a non-comparison command succeeded |
 //! | 1 | regression (only with fail-on-regression, the default) |
 //! | 2 | configuration or baseline error (bad `flameiq.yaml`, bad `--threshold`, no baseline, corrupt store, unknown provider) |
-//! | 3 | metrics file invalid or unreadable (missing, not JSON, wrong schema, no metrics, provider cannot parse) |
+//! | 3 | metrics file invalid or unreadable (missing, not JSON, wrong schema, no metrics, provider cannot parse); likewise a result file given to `flameiq comment` |
 
 use std::path::PathBuf;
 
@@ -55,6 +55,15 @@ pub enum Error {
         /// The path given.
         path: PathBuf,
         /// What the provider expected and did not find.
+        reason: String,
+    },
+    /// A saved result document (`flameiq comment --result`) that is missing, unreadable or
+    /// not a result document.
+    #[error("cannot use result file '{}': {reason}", path.display())]
+    ResultFile {
+        /// The path given.
+        path: PathBuf,
+        /// What is wrong, with the fix where there is one.
         reason: String,
     },
     /// An unknown `--provider` name.
@@ -140,7 +149,8 @@ impl Error {
             Error::MetricsNotFound { .. }
             | Error::MetricsUnreadable { .. }
             | Error::MetricsInvalid { .. }
-            | Error::ProviderParse { .. } => EXIT_METRICS,
+            | Error::ProviderParse { .. }
+            | Error::ResultFile { .. } => EXIT_METRICS,
             Error::UnknownProvider { .. }
             | Error::Config { .. }
             | Error::Threshold { .. }

@@ -10,6 +10,7 @@ fn help(args: &[&str]) -> String {
         .env_remove("FLAMEIQ_CONFIG")
         .env_remove("FLAMEIQ_DIR")
         .env_remove("FLAMEIQ_ENV")
+        .env_remove("FLAMEIQ_PR")
         .output()
         .unwrap();
     assert!(out.status.success(), "{args:?}");
@@ -29,4 +30,9 @@ fn compare_help() {
 #[test]
 fn baseline_help() {
     insta::assert_snapshot!(help(&["baseline", "--help"]));
+}
+
+#[test]
+fn comment_help() {
+    insta::assert_snapshot!(help(&["comment", "--help"]));
 }

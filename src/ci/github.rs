@@ -558,8 +558,8 @@ pub fn warning_text(e: &CommentError, pr: u64, fork: bool) -> String {
     match e {
         CommentError::Forbidden { status, during } if fork => format!(
             "could not comment on PR #{pr} (HTTP {status} while {during}): pull requests from forks get a read-only token. \
-             Use the two-workflow pattern: run flameiq on `pull_request` with `comment: never` and upload the result JSON as an artifact, \
-             then comment from a `workflow_run` workflow that has `permissions: pull-requests: write`. The result of the comparison stands."
+             Use the two-workflow pattern: run flameiq on `pull_request` with `comment: never` and upload the result JSON and the PR number as an artifact, \
+             then run `flameiq comment --result result.json --pr <number>` in a `workflow_run` workflow that has `permissions: pull-requests: write`. The result of the comparison stands."
         ),
         CommentError::Forbidden { status, during } => format!(
             "could not comment on PR #{pr} (HTTP {status} while {during}): the token cannot write pull-request comments. \
@@ -641,5 +641,6 @@ mod tests {
         };
         assert!(warning_text(&e, 7, false).contains("permissions: pull-requests: write"));
         assert!(warning_text(&e, 7, true).contains("workflow_run"));
+        assert!(warning_text(&e, 7, true).contains("flameiq comment --result"));
     }
 }

@@ -14,24 +14,21 @@
 //! `baseline` when a baseline was set, `no-baseline` when there was none to compare
 //! against), `regressions`, `warnings`, `total`, `report`, `result`, `comment-url`.
 //!
-//! Two undocumented knobs tune the HTTP client for tests and slow GitHub Enterprise
-//! servers: `FLAMEIQ_HTTP_TIMEOUT_MS` (per request, default 30 s) and
-//! `FLAMEIQ_HTTP_RETRY_BASE_MS` (first backoff, default 1 s).
+//! The comment itself is posted by [`super::post`], which `flameiq comment` shares (its
+//! module doc names the HTTP knobs).
 
+use super::post::{self, env, notice, write_outputs, Post};
 use super::{Ctx, Global};
 use clap::Args;
-use flameiq::ci::context_other::{CommentTarget, GitHubPr};
-use flameiq::ci::github::{self, Client, CommentError, Outcome, Retry};
 use flameiq::ci::inputs::{self, CommentPolicy, Inputs, Mode, Secret};
-use flameiq::ci::{gitlab, outputs, Context, Plan, Platform};
+use flameiq::ci::{outputs, Context, Plan, Platform};
 use flameiq::compare::result::{ComparisonResult, Status};
 use flameiq::compare::{self, baseline, Settings};
 use flameiq::error::{Error, Result};
-use flameiq::render::markdown::{self, escape_md, Kind, Markdown, GITLAB_NOTE_LIMIT};
+use flameiq::render::markdown::{self, escape_md, Kind, Markdown};
 use flameiq::render::{self, html::Html, Render, View};
 use flameiq::schema::Snapshot;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct CiArgs {
@@ -76,7 +73,7 @@ pub struct CiArgs {
     default_branch: Option<String>,
 }
 
-fn parse_secret(s: &str) -> std::result::Result<Secret, String> {
+pub(super) fn parse_secret(s: &str) -> std::result::Result<Secret, String> {
     Ok(Secret::new(s))
 }
 
@@ -93,10 +90,6 @@ struct Resolved {
     annotations: bool,
     report: PathBuf,
     result: PathBuf,
-}
-
-fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok()
 }
 
 pub fn run(ctx: &Ctx, args: CiArgs) -> Result<i32> {
@@ -405,7 +398,8 @@ fn baseline_summary(ctx: &Ctx, snap: &Snapshot, ci: &Context) -> String {
     md
 }
 
-/// Writes or updates the PR comment; every failure is a warning and returns None.
+/// Writes or updates the PR comment ([`post::post_comment`]); every failure is a warning and
+/// returns None.
 fn comment(
     ctx: &Ctx,
     r: &Resolved,
@@ -417,142 +411,16 @@ fn comment(
     if r.comment == CommentPolicy::Never {
         return None;
     }
-    let regressed = result.status == Status::Regression;
-    let marker = markdown::marker(ctx.global.environment.as_deref());
-    match ci.comment_target()? {
-        CommentTarget::GitHub(pr) => {
-            let create = r.comment == CommentPolicy::Always || regressed;
-            github_comment(ctx, r, ci, platform, &pr, &marker, create, view)
-        }
-        CommentTarget::GitLab(target) => {
-            // The note API upserts: with `on-regression` and nothing regressed, leave it.
-            if r.comment == CommentPolicy::OnRegression && !regressed {
-                return None;
-            }
-            let body = match markdown::render_limited(view, Kind::Comment, GITLAB_NOTE_LIMIT) {
-                Ok(b) => b,
-                Err(e) => {
-                    warn(&format!("could not render the merge-request note: {e}"));
-                    return None;
-                }
-            };
-            match gitlab::post_note_from_env(&target, &env, &marker, &body) {
-                gitlab::NoteOutcome::Created { url } => {
-                    ctx.say(format!("Note created: {url}"));
-                    Some(url)
-                }
-                gitlab::NoteOutcome::Updated { url } => {
-                    ctx.say(format!("Note updated: {url}"));
-                    Some(url)
-                }
-                gitlab::NoteOutcome::Skipped { reason } => {
-                    notice(platform, "FlameIQ note", &reason);
-                    None
-                }
-            }
-        }
-    }
-}
-
-/// Writes or updates the GitHub PR comment; every failure is a warning and returns None.
-#[allow(clippy::too_many_arguments)]
-fn github_comment(
-    ctx: &Ctx,
-    r: &Resolved,
-    ci: &Context,
-    platform: Platform,
-    pr: &GitHubPr,
-    marker: &str,
-    create: bool,
-    view: &View,
-) -> Option<String> {
-    let Some(token) = r.token.clone() else {
-        notice(
-            platform,
-            "FlameIQ comment",
-            "no token for the PR comment: set the `github-token` input (default `${{ github.token }}`) or GITHUB_TOKEN",
-        );
-        return None;
+    let target = ci.comment_target()?;
+    let post = Post {
+        platform,
+        policy: r.comment,
+        token: r.token.clone(),
+        fork: ci.is_fork(),
+        run_url: ci.run_url.as_deref(),
+        token_hint: "set the `github-token` input (default `${{ github.token }}`) or GITHUB_TOKEN",
     };
-    let rendered = Markdown {
-        kind: Kind::Comment,
-    }
-    .render(view);
-    let body = match rendered {
-        Ok(b) => github::fit_body(
-            &github::with_marker_first(&b, marker),
-            marker,
-            ci.run_url.as_deref(),
-        ),
-        Err(e) => {
-            warn(&format!("could not render the comment: {e}"));
-            return None;
-        }
-    };
-    let retry = Retry {
-        base_delay: Duration::from_millis(knob("FLAMEIQ_HTTP_RETRY_BASE_MS", 1000)),
-        ..Retry::default()
-    };
-    let timeout = Duration::from_millis(knob("FLAMEIQ_HTTP_TIMEOUT_MS", 30_000));
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            warn(&format!("could not start the HTTP runtime: {e}"));
-            return None;
-        }
-    };
-    let outcome: std::result::Result<Outcome, CommentError> = rt.block_on(async {
-        let client = Client::new(&pr.api_url, token, retry, timeout)?;
-        client
-            .upsert(&pr.repo, pr.number, marker, &body, create)
-            .await
-    });
-    match outcome {
-        Ok(o) => {
-            match &o {
-                Outcome::Created { url } => ctx.say(format!("Comment created: {url}")),
-                Outcome::Updated { url } => ctx.say(format!("Comment updated: {url}")),
-                Outcome::NotCreated => {
-                    ctx.say("No regression: no comment created (comment: on-regression)")
-                }
-            }
-            o.url().map(str::to_string)
-        }
-        Err(e) => {
-            notice(
-                platform,
-                "FlameIQ comment",
-                &github::warning_text(&e, pr.number, ci.is_fork()),
-            );
-            None
-        }
-    }
-}
-
-fn knob(name: &str, default: u64) -> u64 {
-    env(name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
-fn warn(msg: &str) {
-    tracing::warn!("{msg}");
-}
-
-/// A warning that shows in the GitHub UI (a `::warning` command) and on stderr elsewhere.
-fn notice(platform: Platform, title: &str, msg: &str) {
-    if platform == Platform::GitHub {
-        println!(
-            "::warning title={}::{}",
-            outputs::escape_property(title),
-            outputs::escape_data(msg)
-        );
-    } else {
-        warn(msg);
-    }
+    post::post_comment(ctx, &target, &post, result, view)
 }
 
 fn write_summary(markdown: &str, ci: &Context) -> Result<()> {
@@ -561,13 +429,6 @@ fn write_summary(markdown: &str, ci: &Context) -> Result<()> {
             Path::new(&p),
             &outputs::summary_text(markdown, ci.run_url.as_deref()),
         )?;
-    }
-    Ok(())
-}
-
-fn write_outputs(values: &[(&str, String)]) -> Result<()> {
-    if let Some(p) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
-        outputs::write_outputs(Path::new(&p), values)?;
     }
     Ok(())
 }

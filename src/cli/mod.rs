@@ -3,8 +3,10 @@
 
 mod baseline;
 mod ci;
+mod comment;
 mod compare;
 mod init;
+mod post;
 mod report;
 mod run;
 mod validate;
@@ -86,6 +88,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// CI in one step: baseline on the default branch, compare and comment on a PR.
     Ci(ci::CiArgs),
+    /// Post or update the PR/MR comment from a saved result (fork PRs: from `workflow_run`).
+    Comment(comment::CommentArgs),
 }
 
 /// How a command reports an error on stdout when `--json` is on.
@@ -131,6 +135,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
         Command::Ci(a) => ci::run(&ctx, a),
+        Command::Comment(a) => comment::run(&ctx, a),
     }
 }
 

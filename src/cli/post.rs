@@ -1,0 +1,199 @@
+//! Posting the sticky PR/MR comment, shared by `flameiq ci` (right after comparing) and
+//! `flameiq comment` (from a saved result document).
+//!
+//! One function, [`post_comment`], renders the comment from a [`View`], writes or updates
+//! it on the [`CommentTarget`] (a GitHub PR through [`flameiq::ci::github`], a GitLab MR
+//! note through [`flameiq::ci::gitlab`]) and returns its URL. It never fails: a missing
+//! token, a refusal (403/404, a fork's read-only token) or an unreachable server is a
+//! warning saying how to fix it, and the caller's exit code stays what it was.
+//!
+//! Two undocumented knobs tune the GitHub client for tests and slow GitHub Enterprise
+//! servers: `FLAMEIQ_HTTP_TIMEOUT_MS` (per request, default 30 s) and
+//! `FLAMEIQ_HTTP_RETRY_BASE_MS` (first backoff, default 1 s); the GitLab client reads the
+//! same knobs ([`flameiq::ci::gitlab::RetryPolicy::from_env`]).
+
+use super::Ctx;
+use flameiq::ci::context_other::{CommentTarget, GitHubPr};
+use flameiq::ci::github::{self, Client, CommentError, Outcome, Retry};
+use flameiq::ci::inputs::{CommentPolicy, Secret};
+use flameiq::ci::{gitlab, outputs, Platform};
+use flameiq::compare::result::{ComparisonResult, Status};
+use flameiq::error::Result;
+use flameiq::render::markdown::{self, Kind, Markdown, GITLAB_NOTE_LIMIT};
+use flameiq::render::{Render, View};
+use std::path::Path;
+use std::time::Duration;
+
+/// How to post, besides the target and the content.
+pub struct Post<'a> {
+    /// Where the run is (decides how warnings are printed).
+    pub platform: Platform,
+    /// `always`, `on-regression` or `never`.
+    pub policy: CommentPolicy,
+    /// The GitHub token (GitLab tokens come from the environment).
+    pub token: Option<Secret>,
+    /// Whether the PR comes from a fork (its token is read-only; the warning says so).
+    pub fork: bool,
+    /// Link to the CI run, for the truncation note.
+    pub run_url: Option<&'a str>,
+    /// Where the token can be given, for the "no token" notice.
+    pub token_hint: &'a str,
+}
+
+/// Reads a process variable.
+pub fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok()
+}
+
+/// Writes or updates the comment of `view` (its `result`) on `target`, with the marker of
+/// the store environment (`--env`). Every failure is a warning and returns None; success
+/// prints and returns the comment's URL.
+pub fn post_comment(
+    ctx: &Ctx,
+    target: &CommentTarget,
+    post: &Post,
+    result: &ComparisonResult,
+    view: &View,
+) -> Option<String> {
+    if post.policy == CommentPolicy::Never {
+        return None;
+    }
+    let regressed = result.status == Status::Regression;
+    let marker = markdown::marker(ctx.global.environment.as_deref());
+    match target {
+        CommentTarget::GitHub(pr) => {
+            let create = post.policy == CommentPolicy::Always || regressed;
+            github_comment(ctx, post, pr, &marker, create, view)
+        }
+        CommentTarget::GitLab(target) => {
+            // The note API upserts: with `on-regression` and nothing regressed, leave it.
+            if post.policy == CommentPolicy::OnRegression && !regressed {
+                return None;
+            }
+            let body = match markdown::render_limited(view, Kind::Comment, GITLAB_NOTE_LIMIT) {
+                Ok(b) => b,
+                Err(e) => {
+                    warn(&format!("could not render the merge-request note: {e}"));
+                    return None;
+                }
+            };
+            match gitlab::post_note_from_env(target, &env, &marker, &body) {
+                gitlab::NoteOutcome::Created { url } => {
+                    ctx.say(format!("Note created: {url}"));
+                    Some(url)
+                }
+                gitlab::NoteOutcome::Updated { url } => {
+                    ctx.say(format!("Note updated: {url}"));
+                    Some(url)
+                }
+                gitlab::NoteOutcome::Skipped { reason } => {
+                    notice(post.platform, "FlameIQ note", &reason);
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Writes or updates the GitHub PR comment; every failure is a warning and returns None.
+fn github_comment(
+    ctx: &Ctx,
+    post: &Post,
+    pr: &GitHubPr,
+    marker: &str,
+    create: bool,
+    view: &View,
+) -> Option<String> {
+    let Some(token) = post.token.clone() else {
+        notice(
+            post.platform,
+            "FlameIQ comment",
+            &format!("no token for the PR comment: {}", post.token_hint),
+        );
+        return None;
+    };
+    let rendered = Markdown {
+        kind: Kind::Comment,
+    }
+    .render(view);
+    let body = match rendered {
+        Ok(b) => github::fit_body(&github::with_marker_first(&b, marker), marker, post.run_url),
+        Err(e) => {
+            warn(&format!("could not render the comment: {e}"));
+            return None;
+        }
+    };
+    let retry = Retry {
+        base_delay: Duration::from_millis(knob("FLAMEIQ_HTTP_RETRY_BASE_MS", 1000)),
+        ..Retry::default()
+    };
+    let timeout = Duration::from_millis(knob("FLAMEIQ_HTTP_TIMEOUT_MS", 30_000));
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            warn(&format!("could not start the HTTP runtime: {e}"));
+            return None;
+        }
+    };
+    let outcome: std::result::Result<Outcome, CommentError> = rt.block_on(async {
+        let client = Client::new(&pr.api_url, token, retry, timeout)?;
+        client
+            .upsert(&pr.repo, pr.number, marker, &body, create)
+            .await
+    });
+    match outcome {
+        Ok(o) => {
+            match &o {
+                Outcome::Created { url } => ctx.say(format!("Comment created: {url}")),
+                Outcome::Updated { url } => ctx.say(format!("Comment updated: {url}")),
+                Outcome::NotCreated => {
+                    ctx.say("No regression: no comment created (comment: on-regression)")
+                }
+            }
+            o.url().map(str::to_string)
+        }
+        Err(e) => {
+            notice(
+                post.platform,
+                "FlameIQ comment",
+                &github::warning_text(&e, pr.number, post.fork),
+            );
+            None
+        }
+    }
+}
+
+fn knob(name: &str, default: u64) -> u64 {
+    env(name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// A warning on stderr.
+pub fn warn(msg: &str) {
+    tracing::warn!("{msg}");
+}
+
+/// A warning that shows in the GitHub UI (a `::warning` command) and on stderr elsewhere.
+pub fn notice(platform: Platform, title: &str, msg: &str) {
+    if platform == Platform::GitHub {
+        println!(
+            "::warning title={}::{}",
+            outputs::escape_property(title),
+            outputs::escape_data(msg)
+        );
+    } else {
+        warn(msg);
+    }
+}
+
+/// Appends step outputs to `$GITHUB_OUTPUT` when it is set.
+pub fn write_outputs(values: &[(&str, String)]) -> Result<()> {
+    if let Some(p) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+        outputs::write_outputs(Path::new(&p), values)?;
+    }
+    Ok(())
+}

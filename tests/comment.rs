@@ -1,0 +1,1139 @@
+//! Issue 7: `flameiq comment --result result.json` — posting the sticky comment from a saved
+//! result document, as the `workflow_run` half of the two-workflow pattern for fork PRs and
+//! as a separate step elsewhere. `flameiq compare --output` writes the result for real; the
+//! comment goes to a loopback HTTP server answering in GitHub's JSON shapes (the same fake
+//! GitHub as `tests/action.rs`: full issue-comment objects, `Link` pagination, 403s), and
+//! the `workflow_run` payloads are octokit/webhooks' examples re-pointed at `acme/widgets`.
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const TOKEN: &str = "ghs_TESTTOKENa1b2c3d4e5f6SECRET";
+const REPO: &str = "acme/widgets";
+const PR: u64 = 7;
+
+// ---------------------------------------------------------------- fake GitHub
+
+#[derive(Debug, Clone)]
+struct Req {
+    method: String,
+    path: String,
+    auth: Option<String>,
+    body: String,
+}
+
+#[derive(Default)]
+struct State {
+    comments: Vec<Value>,
+    requests: Vec<Req>,
+    /// Answers given before normal handling, one per request (status, headers, body).
+    script: VecDeque<Answer>,
+    /// Answer writes (POST/PATCH) with 403, as for a fork PR's read-only token.
+    forbid_writes: bool,
+    /// Create the comment on the next POSTs but answer 502 (the write landed; the answer
+    /// was lost).
+    lost_post_answers: usize,
+    next_id: u64,
+}
+
+struct Fake {
+    port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+fn user(login: &str, id: u64, kind: &str) -> Value {
+    // The fixture's full user object, renamed.
+    let mut u = fixture("pull_request.synchronize.payload.json")["sender"].clone();
+    u["login"] = login.into();
+    u["id"] = id.into();
+    u["type"] = kind.into();
+    for k in ["url", "html_url", "followers_url", "repos_url"] {
+        let v = u[k].as_str().unwrap().replace("Codertocat", login);
+        u[k] = v.into();
+    }
+    u
+}
+
+impl Fake {
+    fn start() -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State {
+            next_id: 1_000_000,
+            ..State::default()
+        }));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let st = st.clone();
+                std::thread::spawn(move || serve(conn, port, &st));
+            }
+        });
+        Fake { port, state }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Seeds `n` comments by people (not ours) on the PR.
+    fn seed_human_comments(&self, n: usize) {
+        let mut s = self.state.lock().unwrap();
+        for i in 0..n {
+            let c = comment_object(
+                &mut s.next_id,
+                self.port,
+                &format!("Looks good to me, round {i}."),
+                user("Codertocat", 21031067, "User"),
+            );
+            s.comments.push(c);
+        }
+    }
+
+    fn push_comment(&self, body: &str, who: Value) {
+        let mut s = self.state.lock().unwrap();
+        let c = comment_object(&mut s.next_id, self.port, body, who);
+        s.comments.push(c);
+    }
+
+    fn requests(&self) -> Vec<Req> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    fn comments(&self) -> Vec<Value> {
+        self.state.lock().unwrap().comments.clone()
+    }
+
+    fn script(&self, status: u16, headers: &[(&str, &str)], body: &str) {
+        self.state.lock().unwrap().script.push_back((
+            status,
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body.to_string(),
+        ));
+    }
+}
+
+fn comment_object(next_id: &mut u64, port: u16, body: &str, who: Value) -> Value {
+    *next_id += 1;
+    let id = *next_id;
+    json!({
+        "url": format!("http://127.0.0.1:{port}/repos/{REPO}/issues/comments/{id}"),
+        "html_url": format!("https://github.com/{REPO}/pull/{PR}#issuecomment-{id}"),
+        "issue_url": format!("http://127.0.0.1:{port}/repos/{REPO}/issues/{PR}"),
+        "id": id,
+        "node_id": format!("IC_kwDOBKSv{id}"),
+        "user": who,
+        "created_at": "2026-11-28T12:00:00Z",
+        "updated_at": "2026-11-28T12:00:00Z",
+        "author_association": "CONTRIBUTOR",
+        "body": body,
+        "reactions": {
+            "url": format!("http://127.0.0.1:{port}/repos/{REPO}/issues/comments/{id}/reactions"),
+            "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
+            "confused": 0, "heart": 0, "rocket": 0, "eyes": 0
+        },
+        "performed_via_github_app": null
+    })
+}
+
+fn serve(conn: TcpStream, port: u16, st: &Mutex<State>) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut len = 0usize;
+    let mut auth = None;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap_or((&h, ""));
+        let v = v.trim().to_string();
+        match k.to_ascii_lowercase().as_str() {
+            "content-length" => len = v.parse().unwrap_or(0),
+            "authorization" => auth = Some(v),
+            _ => {}
+        }
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body).unwrap();
+    let body = String::from_utf8_lossy(&body).to_string();
+
+    let (status, headers, out) = {
+        let mut s = st.lock().unwrap();
+        s.requests.push(Req {
+            method: method.clone(),
+            path: path.clone(),
+            auth: auth.clone(),
+            body: body.clone(),
+        });
+        match s.script.pop_front() {
+            Some(scripted) => scripted,
+            None => route(&mut s, port, &method, &path, &body, auth.as_deref()),
+        }
+    };
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        502 => "Bad Gateway",
+        _ => "Status",
+    };
+    let mut resp = format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\nx-github-media-type: github.v3; format=json\r\n",
+        out.len()
+    );
+    for (k, v) in headers {
+        resp.push_str(&format!("{k}: {v}\r\n"));
+    }
+    resp.push_str("\r\n");
+    resp.push_str(&out);
+    let mut w = conn;
+    let _ = w.write_all(resp.as_bytes());
+    let _ = w.flush();
+}
+
+type Answer = (u16, Vec<(String, String)>, String);
+
+fn route(
+    s: &mut State,
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+    auth: Option<&str>,
+) -> Answer {
+    let forbidden = || {
+        (
+            403,
+            vec![],
+            json!({"message": "Resource not accessible by integration",
+                   "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+                   "status": "403"})
+            .to_string(),
+        )
+    };
+    if auth != Some(&format!("Bearer {TOKEN}")) {
+        return (
+            401,
+            vec![],
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}).to_string(),
+        );
+    }
+    let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    let list = format!("/repos/{REPO}/issues/{PR}/comments");
+    // GitHub's Link URLs use the numeric repository path.
+    let list_by_id = format!("/repositories/1296269/issues/{PR}/comments");
+    let patch_prefix = format!("/repos/{REPO}/issues/comments/");
+    match method {
+        "GET" if route == list || route == list_by_id => {
+            let q = |k: &str| {
+                query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .and_then(|v| v.parse::<usize>().ok())
+            };
+            let per = q("per_page").unwrap_or(30).min(100);
+            let page = q("page").unwrap_or(1);
+            let all = &s.comments;
+            let items: Vec<Value> = all
+                .iter()
+                .skip((page - 1) * per)
+                .take(per)
+                .cloned()
+                .collect();
+            let pages = all.len().div_ceil(per).max(1);
+            let link = |p: usize, rel: &str| {
+                format!(
+                    "<http://127.0.0.1:{port}{list_by_id}?per_page={per}&page={p}>; rel=\"{rel}\""
+                )
+            };
+            let mut rels = vec![];
+            if page > 1 {
+                rels.push(link(page - 1, "prev"));
+            }
+            if page < pages {
+                rels.push(link(page + 1, "next"));
+                rels.push(link(pages, "last"));
+            }
+            if page > 1 {
+                rels.push(link(1, "first"));
+            }
+            let headers = if rels.is_empty() {
+                vec![]
+            } else {
+                vec![("link".to_string(), rels.join(", "))]
+            };
+            (200, headers, Value::Array(items).to_string())
+        }
+        "POST" if route == list => {
+            if s.forbid_writes {
+                return forbidden();
+            }
+            let b: Value = serde_json::from_str(body).unwrap();
+            let who = user("github-actions[bot]", 41898282, "Bot");
+            let c = comment_object(&mut s.next_id, port, b["body"].as_str().unwrap(), who);
+            s.comments.push(c.clone());
+            if s.lost_post_answers > 0 {
+                s.lost_post_answers -= 1;
+                return (
+                    502,
+                    vec![],
+                    "<html><body>502 Bad Gateway</body></html>".into(),
+                );
+            }
+            (
+                201,
+                vec![("location".into(), c["url"].as_str().unwrap().into())],
+                c.to_string(),
+            )
+        }
+        "PATCH" if route.starts_with(&patch_prefix) => {
+            if s.forbid_writes {
+                return forbidden();
+            }
+            let id: u64 = route[patch_prefix.len()..].parse().unwrap();
+            let b: Value = serde_json::from_str(body).unwrap();
+            match s.comments.iter_mut().find(|c| c["id"] == id) {
+                Some(c) => {
+                    c["body"] = b["body"].clone();
+                    c["updated_at"] = "2026-11-28T13:00:00Z".into();
+                    (200, vec![], c.to_string())
+                }
+                None => (
+                    404,
+                    vec![],
+                    json!({"message": "Not Found", "status": "404"}).to_string(),
+                ),
+            }
+        }
+        _ => (
+            404,
+            vec![],
+            json!({"message": "Not Found", "status": "404"}).to_string(),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------- the runner
+
+fn fixture(name: &str) -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/github-events")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// Points a repository object of a payload at `full` (`owner/name`).
+fn repoint(repo: &mut Value, full: &str) {
+    let (owner, name) = full.split_once('/').unwrap();
+    for (k, v) in repo.as_object_mut().unwrap().iter_mut() {
+        if let Some(s) = v.as_str() {
+            let s = s
+                .replace("octo-org/octo-repo", full)
+                .replace("Codertocat/Hello-World", full);
+            *v = s.into();
+        }
+        if k == "owner" {
+            v["login"] = owner.into();
+        }
+    }
+    repo["full_name"] = full.into();
+    repo["name"] = name.into();
+}
+
+/// octokit/webhooks' `workflow_run.completed` example that lists a pull request, re-pointed
+/// at run 4242 of `acme/widgets` and PR `pr`.
+fn workflow_run_payload(pr: u64) -> Value {
+    let mut p = fixture("workflow_run.completed.pull_request.payload.json");
+    repoint(&mut p["repository"], REPO);
+    let w = &mut p["workflow_run"];
+    repoint(&mut w["repository"], REPO);
+    repoint(&mut w["head_repository"], REPO);
+    w["event"] = "pull_request".into();
+    w["html_url"] = format!("https://github.com/{REPO}/actions/runs/4242").into();
+    let prs = w["pull_requests"].as_array_mut().unwrap();
+    assert_eq!(prs.len(), 1, "the fixture lists one pull request");
+    prs[0]["number"] = pr.into();
+    prs[0]["url"] = format!("https://api.github.com/repos/{REPO}/pulls/{pr}").into();
+    p
+}
+
+/// The same event for a PR from a fork: GitHub leaves `pull_requests` empty (octokit's
+/// example without pull requests, its head repository a fork).
+fn workflow_run_fork_payload() -> Value {
+    let mut p = fixture("workflow_run.completed.payload.json");
+    repoint(&mut p["repository"], REPO);
+    let w = &mut p["workflow_run"];
+    repoint(&mut w["repository"], REPO);
+    repoint(&mut w["head_repository"], "mallory/widgets");
+    w["head_repository"]["fork"] = true.into();
+    w["event"] = "pull_request".into();
+    w["html_url"] = format!("https://github.com/{REPO}/actions/runs/4242").into();
+    assert_eq!(w["pull_requests"], json!([]));
+    p
+}
+
+const BASE_METRICS: &str = r#"{"schema_version": 1,
+ "metadata": {"commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "branch": "main", "environment": "ci", "timestamp": "2026-11-28T10:00:00", "run_id": "base", "tags": {}},
+ "metrics": {"latency": {"mean": 100.0, "p95": 150.0}, "throughput": 1000.0, "custom": {"parse_ms": 10.0}}}"#;
+/// p95 +40 % (regression), mean +9.5 % (warning), the rest flat.
+const PR_METRICS: &str = r#"{"schema_version": 1,
+ "metadata": {"commit": "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "branch": "changes", "environment": "ci", "timestamp": "2026-11-28T11:00:00", "run_id": "pr", "tags": {}},
+ "metrics": {"latency": {"mean": 109.5, "p95": 210.0}, "throughput": 1000.0, "custom": {"parse_ms": 10.0}}}"#;
+
+struct Ws {
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    outputs: String,
+}
+
+impl Run {
+    fn comment_url(&self) -> Option<String> {
+        self.outputs
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("comment-url="))
+            .map(str::to_string)
+    }
+
+    fn assert_no_token(&self) {
+        for (what, text) in [
+            ("stdout", &self.stdout),
+            ("stderr", &self.stderr),
+            ("outputs", &self.outputs),
+        ] {
+            assert!(
+                !text.contains("TESTTOKEN"),
+                "token leaked in {what}:\n{text}"
+            );
+        }
+    }
+
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl Ws {
+    /// A workspace where `flameiq compare --output result.json` has run (a regression).
+    fn new() -> Ws {
+        let w = Ws {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(w.path().join("base.json"), BASE_METRICS).unwrap();
+        std::fs::write(w.path().join("pr.json"), PR_METRICS).unwrap();
+        let flameiq = |args: &[&str]| {
+            Command::cargo_bin("flameiq")
+                .unwrap()
+                .current_dir(w.path())
+                .env_clear()
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let out = flameiq(&["baseline", "set", "--metrics", "base.json"]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let out = flameiq(&["compare", "--metrics", "pr.json", "--output", "result.json"]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(w.path().join("result.json").exists());
+        w
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `flameiq <args>` in a clean environment with only `vars` (plus fast HTTP knobs and a
+    /// fresh `GITHUB_OUTPUT` file).
+    fn run(&self, vars: &[(&str, String)], args: &[&str]) -> Run {
+        let n = std::fs::read_dir(self.path()).unwrap().count();
+        let output = self.path().join(format!("set_output_{n}"));
+        std::fs::write(&output, "").unwrap();
+        let out = Command::cargo_bin("flameiq")
+            .unwrap()
+            .current_dir(self.path())
+            .env_clear()
+            .env("HOME", self.path())
+            .env("FLAMEIQ_HTTP_RETRY_BASE_MS", "5")
+            .env("FLAMEIQ_HTTP_TIMEOUT_MS", "10000")
+            .env("GITHUB_OUTPUT", &output)
+            .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+            .args(args)
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+            outputs: std::fs::read_to_string(&output).unwrap_or_default(),
+        }
+    }
+
+    /// Outside any CI: only the API and the token.
+    fn plain(&self, gh: &Fake, args: &[&str]) -> Run {
+        self.run(
+            &[("GITHUB_API_URL", gh.url()), ("GITHUB_TOKEN", TOKEN.into())],
+            args,
+        )
+    }
+
+    /// In a GitHub Actions job of `acme/widgets` for `event` with `payload`.
+    fn actions(&self, gh: &Fake, event: &str, payload: &Value, args: &[&str]) -> Run {
+        let n = std::fs::read_dir(self.path()).unwrap().count();
+        let event_path = self.path().join(format!("event{n}.json"));
+        std::fs::write(&event_path, serde_json::to_string_pretty(payload).unwrap()).unwrap();
+        self.run(
+            &[
+                ("CI", "true".into()),
+                ("GITHUB_ACTIONS", "true".into()),
+                ("GITHUB_EVENT_NAME", event.into()),
+                ("GITHUB_EVENT_PATH", event_path.display().to_string()),
+                ("GITHUB_REF", "refs/heads/main".into()),
+                ("GITHUB_REPOSITORY", REPO.into()),
+                ("GITHUB_RUN_ID", "5151".into()),
+                ("GITHUB_SERVER_URL", "https://github.com".into()),
+                ("GITHUB_API_URL", gh.url()),
+                ("GITHUB_TOKEN", TOKEN.into()),
+            ],
+            args,
+        )
+    }
+}
+
+fn count(reqs: &[Req], method: &str) -> usize {
+    reqs.iter().filter(|r| r.method == method).count()
+}
+
+fn ours(comments: &[Value], env: &str) -> Vec<Value> {
+    let marker = format!("<!-- flameiq:{env} -->");
+    comments
+        .iter()
+        .filter(|c| c["body"].as_str().unwrap().starts_with(&marker) && c["user"]["type"] == "Bot")
+        .cloned()
+        .collect()
+}
+
+// ---------------------------------------------------------------- the scenarios
+
+#[test]
+fn posts_one_comment_from_a_saved_result_then_updates_it() {
+    let gh = Fake::start();
+    gh.seed_human_comments(2);
+    // A person quoting the marker: never edited.
+    gh.push_comment(
+        "Why does the bot write `<!-- flameiq:default -->`?",
+        user("Codertocat", 21031067, "User"),
+    );
+    let ws = Ws::new();
+    let args = [
+        "comment",
+        "--result",
+        "result.json",
+        "--pr",
+        "7",
+        "--repo",
+        REPO,
+    ];
+    let r = ws.plain(&gh, &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    r.assert_no_token();
+    let mine = ours(&gh.comments(), "default");
+    assert_eq!(mine.len(), 1, "{:#?}", gh.comments());
+    let body = mine[0]["body"].as_str().unwrap();
+    assert!(body.contains("latency.p95"), "{body}");
+    assert!(body.contains("regress"), "{body}");
+    let url = mine[0]["html_url"].as_str().unwrap();
+    assert!(r.stdout.contains(url), "the URL is printed: {}", r.stdout);
+    assert_eq!(r.comment_url().as_deref(), Some(url));
+    assert_eq!(count(&gh.requests(), "POST"), 1);
+    // Every request carried the token as GitHub expects it.
+    assert!(gh
+        .requests()
+        .iter()
+        .all(|q| q.auth.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+
+    // A second run updates the same comment instead of posting another.
+    let r = ws.plain(&gh, &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    r.assert_no_token();
+    assert_eq!(count(&gh.requests(), "POST"), 1);
+    assert_eq!(count(&gh.requests(), "PATCH"), 1);
+    let patch = gh
+        .requests()
+        .into_iter()
+        .find(|q| q.method == "PATCH")
+        .unwrap();
+    assert!(patch
+        .path
+        .ends_with(&format!("/issues/comments/{}", mine[0]["id"])));
+    let sent: Value = serde_json::from_str(&patch.body).unwrap();
+    assert!(sent["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("<!-- flameiq:default -->"));
+    assert_eq!(ours(&gh.comments(), "default").len(), 1);
+    assert!(r.stdout.contains("Comment updated"), "{}", r.stdout);
+    println!("{}", r.stdout);
+    assert_eq!(r.comment_url().as_deref(), Some(url));
+    assert_eq!(gh.comments().len(), 4);
+}
+
+#[test]
+fn another_environment_gets_its_own_comment() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let r = ws.plain(
+        &gh,
+        &[
+            "comment",
+            "--result",
+            "result.json",
+            "--pr",
+            "7",
+            "--repo",
+            REPO,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = ws.plain(
+        &gh,
+        &[
+            "--env",
+            "linux",
+            "comment",
+            "--result",
+            "result.json",
+            "--pr",
+            "7",
+            "--repo",
+            REPO,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 2);
+    assert_eq!(ours(&gh.comments(), "default").len(), 1);
+    assert_eq!(ours(&gh.comments(), "linux").len(), 1);
+}
+
+#[test]
+fn workflow_run_comments_on_the_pr_the_payload_names() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let r = ws.actions(
+        &gh,
+        "workflow_run",
+        &workflow_run_payload(PR),
+        &["comment", "--result", "result.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    r.assert_no_token();
+    let mine = ours(&gh.comments(), "default");
+    assert_eq!(mine.len(), 1, "{}", r.all());
+    assert!(gh
+        .requests()
+        .iter()
+        .any(|q| q.method == "POST" && q.path == format!("/repos/{REPO}/issues/{PR}/comments")));
+    // The comment links the run that compared, not the run that posts.
+    let body = mine[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains(&format!("https://github.com/{REPO}/actions/runs/4242")),
+        "{body}"
+    );
+    assert!(!body.contains("/actions/runs/5151"), "{body}");
+}
+
+#[test]
+fn workflow_run_of_a_fork_needs_pr_and_posts_nothing_without_it() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let payload = workflow_run_fork_payload();
+    let r = ws.actions(
+        &gh,
+        "workflow_run",
+        &payload,
+        &["comment", "--result", "result.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    r.assert_no_token();
+    assert!(gh.requests().is_empty(), "{:?}", gh.requests());
+    assert!(
+        r.stdout.contains("::warning title=FlameIQ comment::"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("--pr"), "{}", r.stdout);
+    assert!(r.stdout.contains("fork"), "{}", r.stdout);
+    assert_eq!(r.comment_url().as_deref(), Some(""));
+
+    // With the number from the first workflow's artifact it posts (FLAMEIQ_PR works too).
+    let n = std::fs::read_dir(ws.path()).unwrap().count();
+    let event_path = ws.path().join(format!("event-fork-{n}.json"));
+    std::fs::write(&event_path, payload.to_string()).unwrap();
+    let r = ws.run(
+        &[
+            ("GITHUB_ACTIONS", "true".into()),
+            ("GITHUB_EVENT_NAME", "workflow_run".into()),
+            ("GITHUB_EVENT_PATH", event_path.display().to_string()),
+            ("GITHUB_REPOSITORY", REPO.into()),
+            ("GITHUB_API_URL", gh.url()),
+            ("GITHUB_TOKEN", TOKEN.into()),
+            ("FLAMEIQ_PR", PR.to_string()),
+        ],
+        &["comment", "--result", "result.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(ours(&gh.comments(), "default").len(), 1, "{}", r.all());
+    assert!(r.comment_url().is_some_and(|u| u.contains("issuecomment-")));
+}
+
+#[test]
+fn pull_request_event_uses_the_detected_pr() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let mut p = fixture("pull_request.synchronize.payload.json");
+    p["number"] = PR.into();
+    p["pull_request"]["number"] = PR.into();
+    repoint(&mut p["repository"], REPO);
+    repoint(&mut p["pull_request"]["base"]["repo"], REPO);
+    repoint(&mut p["pull_request"]["head"]["repo"], REPO);
+    let r = ws.actions(
+        &gh,
+        "pull_request",
+        &p,
+        &["comment", "--result", "result.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(ours(&gh.comments(), "default").len(), 1, "{}", r.all());
+}
+
+#[test]
+fn a_403_is_a_warning_naming_the_permission_and_exit_0() {
+    let gh = Fake::start();
+    gh.state.lock().unwrap().forbid_writes = true;
+    let ws = Ws::new();
+    let r = ws.actions(
+        &gh,
+        "workflow_run",
+        &workflow_run_payload(PR),
+        &["comment", "--result", "result.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    r.assert_no_token();
+    assert!(r.stdout.contains("::warning"), "{}", r.stdout);
+    assert!(r.stdout.contains("pull-requests: write"), "{}", r.stdout);
+    assert!(gh.comments().is_empty());
+    assert_eq!(r.comment_url().as_deref(), Some(""));
+    // Outside Actions the same warning goes to stderr.
+    let r = ws.plain(
+        &gh,
+        &[
+            "comment",
+            "--result",
+            "result.json",
+            "--pr",
+            "7",
+            "--repo",
+            REPO,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("pull-requests: write"), "{}", r.stderr);
+    r.assert_no_token();
+}
+
+#[test]
+fn server_errors_are_retried() {
+    let gh = Fake::start();
+    gh.script(502, &[], "<html><body>502 Bad Gateway</body></html>");
+    gh.script(
+        429,
+        &[("retry-after", "0")],
+        r#"{"message": "API rate limit exceeded"}"#,
+    );
+    let ws = Ws::new();
+    let r = ws.plain(
+        &gh,
+        &[
+            "comment",
+            "--result",
+            "result.json",
+            "--pr",
+            "7",
+            "--repo",
+            REPO,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(ours(&gh.comments(), "default").len(), 1, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "GET"), 3);
+    r.assert_no_token();
+}
+
+#[test]
+fn a_bad_result_file_is_exit_3_naming_it() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let args = |f: &'static str| ["comment", "--result", f, "--pr", "7", "--repo", REPO];
+    let r = ws.plain(&gh, &args("missing.json"));
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stderr.contains("missing.json"), "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+
+    // A metrics file is not a result document; neither is truncated JSON.
+    for (name, text) in [
+        ("metrics.json", BASE_METRICS.to_string()),
+        (
+            "cut.json",
+            std::fs::read_to_string(ws.path().join("result.json")).unwrap()[..200].to_string(),
+        ),
+    ] {
+        std::fs::write(ws.path().join(name), text).unwrap();
+        let r = ws.plain(
+            &gh,
+            &args(if name == "cut.json" {
+                "cut.json"
+            } else {
+                "metrics.json"
+            }),
+        );
+        assert_eq!(r.code, 3, "{}", r.all());
+        assert!(r.stderr.contains(name), "{}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    }
+    assert!(gh.requests().is_empty(), "nothing posted for a bad file");
+}
+
+#[test]
+fn no_target_and_no_token_are_warnings_not_failures() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    // Outside any CI, without --pr: nowhere to post.
+    let r = ws.plain(&gh, &["comment", "--result", "result.json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("--pr"), "{}", r.stderr);
+    // --pr without any repository cannot work: a usage error.
+    let r = ws.plain(&gh, &["comment", "--result", "result.json", "--pr", "7"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("--repo"), "{}", r.stderr);
+    // No token: a warning saying where to put one.
+    let r = ws.run(
+        &[("GITHUB_API_URL", gh.url())],
+        &[
+            "comment",
+            "--result",
+            "result.json",
+            "--pr",
+            "7",
+            "--repo",
+            REPO,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("GITHUB_TOKEN"), "{}", r.stderr);
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn on_regression_and_never() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    // A passing result: compare the baseline with itself.
+    let out = Command::cargo_bin("flameiq")
+        .unwrap()
+        .current_dir(ws.path())
+        .env_clear()
+        .args(["compare", "--metrics", "base.json", "--output", "pass.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let run = |file: &str, policy: &str| {
+        ws.plain(
+            &gh,
+            &[
+                "comment",
+                "--result",
+                file,
+                "--pr",
+                "7",
+                "--repo",
+                REPO,
+                "--comment",
+                policy,
+            ],
+        )
+    };
+    let r = run("result.json", "never");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(gh.requests().is_empty());
+    // on-regression with a pass: nothing created.
+    let r = run("pass.json", "on-regression");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 0);
+    // on-regression with a regression: created; then the fix updates it.
+    assert_eq!(run("result.json", "on-regression").code, 0);
+    assert_eq!(count(&gh.requests(), "POST"), 1);
+    assert_eq!(run("pass.json", "on-regression").code, 0);
+    assert_eq!(count(&gh.requests(), "PATCH"), 1);
+    let mine = ours(&gh.comments(), "default");
+    assert_eq!(mine.len(), 1);
+    assert!(!mine[0]["body"].as_str().unwrap().contains("regressed"));
+}
+
+// ---------------------------------------------------------------- GitLab
+
+const GL_TOKEN: &str = "glpat-TESTTOKENgitlab-xyz";
+const GL_PROJECT: u64 = 278964;
+const GL_BOT: u64 = 9_100_001;
+
+/// A loopback GitLab answering the MR notes API in GitLab's shapes (note objects with author,
+/// `system`, `noteable_*`; `X-Page`/`X-Next-Page`/`X-Total` pagination), checking
+/// `PRIVATE-TOKEN`. Notes of every MR live in one list, keyed by `noteable_iid`.
+struct FakeGitLab {
+    port: u16,
+    notes: Arc<Mutex<Vec<Value>>>,
+    requests: Arc<Mutex<Vec<Req>>>,
+}
+
+impl FakeGitLab {
+    fn start() -> FakeGitLab {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let gl = FakeGitLab {
+            port,
+            notes: Arc::default(),
+            requests: Arc::default(),
+        };
+        let (notes, requests) = (gl.notes.clone(), gl.requests.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (notes, requests) = (notes.clone(), requests.clone());
+                std::thread::spawn(move || gitlab_serve(conn, &notes, &requests));
+            }
+        });
+        gl
+    }
+
+    fn api(&self) -> String {
+        format!("http://127.0.0.1:{}/api/v4", self.port)
+    }
+}
+
+fn gitlab_note(id: u64, iid: u64, body: &str) -> Value {
+    json!({
+        "id": id, "type": null, "body": body, "attachment": null,
+        "author": {"id": GL_BOT, "username": "project_278964_bot_3f2a", "name": "flameiq",
+                   "state": "active", "locked": false,
+                   "avatar_url": "https://secure.gravatar.com/avatar/x?s=80&d=identicon",
+                   "web_url": "https://gitlab.example.com/project_278964_bot_3f2a"},
+        "created_at": "2026-11-28T12:00:00.000Z", "updated_at": "2026-11-28T12:00:00.000Z",
+        "system": false, "noteable_id": 345_678_901u64, "noteable_type": "MergeRequest",
+        "project_id": GL_PROJECT, "resolvable": false, "confidential": false,
+        "internal": false, "imported": false, "imported_from": "none",
+        "noteable_iid": iid, "commands_changes": {}
+    })
+}
+
+fn gitlab_serve(conn: TcpStream, notes: &Mutex<Vec<Value>>, requests: &Mutex<Vec<Req>>) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let (mut len, mut auth) = (0usize, None);
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap_or((&h, ""));
+        match k.to_ascii_lowercase().as_str() {
+            "content-length" => len = v.trim().parse().unwrap_or(0),
+            "private-token" => auth = Some(v.trim().to_string()),
+            _ => {}
+        }
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body).unwrap();
+    let body = String::from_utf8_lossy(&body).to_string();
+    requests.lock().unwrap().push(Req {
+        method: method.clone(),
+        path: path.clone(),
+        auth: auth.clone(),
+        body: body.clone(),
+    });
+    let mut headers = vec![];
+    let (status, out) = if auth.as_deref() != Some(GL_TOKEN) {
+        (401, json!({"message": "401 Unauthorized"}))
+    } else {
+        let route = path.split_once('?').map_or(path.as_str(), |(r, _)| r);
+        let prefix = format!("/api/v4/projects/{GL_PROJECT}/merge_requests/");
+        let rest = route.strip_prefix(&prefix).unwrap_or("");
+        let mut seg = rest.split('/');
+        let iid: u64 = seg.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (kind, id) = (seg.next(), seg.next().and_then(|s| s.parse::<u64>().ok()));
+        let mut all = notes.lock().unwrap();
+        match (method.as_str(), kind, id) {
+            ("GET", Some("notes"), None) => {
+                let mine: Vec<Value> = all
+                    .iter()
+                    .rev()
+                    .filter(|n| n["noteable_iid"] == iid)
+                    .cloned()
+                    .collect();
+                headers = vec![
+                    ("X-Page", "1".to_string()),
+                    ("X-Per-Page", "100".to_string()),
+                    ("X-Next-Page", String::new()),
+                    ("X-Prev-Page", String::new()),
+                    ("X-Total", mine.len().to_string()),
+                    ("X-Total-Pages", "1".to_string()),
+                ];
+                (200, Value::Array(mine))
+            }
+            ("POST", Some("notes"), None) => {
+                let text: Value = serde_json::from_str(&body).unwrap();
+                let n = gitlab_note(
+                    2_000_000_001 + all.len() as u64,
+                    iid,
+                    text["body"].as_str().unwrap(),
+                );
+                all.push(n.clone());
+                (201, n)
+            }
+            ("PUT", Some("notes"), Some(id)) => {
+                let text: Value = serde_json::from_str(&body).unwrap();
+                match all.iter_mut().find(|n| n["id"] == id) {
+                    Some(n) => {
+                        n["body"] = text["body"].clone();
+                        (200, n.clone())
+                    }
+                    None => (404, json!({"message": "404 Not found"})),
+                }
+            }
+            _ => (404, json!({"error": "404 Not Found"})),
+        }
+    };
+    let out = out.to_string();
+    let mut resp = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        out.len()
+    );
+    for (k, v) in headers {
+        resp.push_str(&format!("{k}: {v}\r\n"));
+    }
+    resp.push_str("\r\n");
+    resp.push_str(&out);
+    let mut w = conn;
+    let _ = w.write_all(resp.as_bytes());
+}
+
+fn gitlab_vars(gl: &FakeGitLab, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> = vec![
+        ("GITLAB_CI", "true".into()),
+        ("CI", "true".into()),
+        ("CI_DEFAULT_BRANCH", "main".into()),
+        ("CI_PROJECT_ID", GL_PROJECT.to_string()),
+        ("CI_PROJECT_PATH", "acme/app".into()),
+        (
+            "CI_PROJECT_URL",
+            "https://gitlab.example.com/acme/app".into(),
+        ),
+        ("CI_API_V4_URL", gl.api()),
+        (
+            "CI_JOB_URL",
+            "https://gitlab.example.com/acme/app/-/jobs/8812".into(),
+        ),
+        ("CI_JOB_TOKEN", "job-token-not-for-notes".into()),
+        ("FLAMEIQ_GITLAB_TOKEN", GL_TOKEN.into()),
+    ];
+    v.extend(extra.iter().map(|(k, x)| (*k, x.to_string())));
+    v
+}
+
+#[test]
+fn gitlab_mr_pipeline_posts_then_updates_one_note() {
+    let gl = FakeGitLab::start();
+    let ws = Ws::new();
+    let vars = gitlab_vars(
+        &gl,
+        &[
+            ("CI_PIPELINE_SOURCE", "merge_request_event"),
+            ("CI_MERGE_REQUEST_IID", "12"),
+            ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "changes"),
+            ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+        ],
+    );
+    for (round, word) in [(0, "Note created"), (1, "Note updated")] {
+        let r = ws.run(&vars, &["comment", "--result", "result.json"]);
+        assert_eq!(r.code, 0, "round {round}: {}", r.all());
+        assert!(r.stdout.contains(word), "{}", r.stdout);
+        assert!(
+            r.stdout
+                .contains("https://gitlab.example.com/acme/app/-/merge_requests/12#note_"),
+            "{}",
+            r.stdout
+        );
+        assert!(!r.all().contains("TESTTOKENgitlab"), "{}", r.all());
+    }
+    let notes = gl.notes.lock().unwrap().clone();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0]["noteable_iid"], 12);
+    let body = notes[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("<!-- flameiq:default -->"), "{body}");
+    assert!(body.contains("latency.p95"), "{body}");
+    assert!(gl
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|q| q.auth.as_deref() == Some(GL_TOKEN)));
+}
+
+#[test]
+fn gitlab_branch_pipeline_posts_to_the_mr_given_with_pr() {
+    let gl = FakeGitLab::start();
+    let ws = Ws::new();
+    let vars = gitlab_vars(
+        &gl,
+        &[
+            ("CI_PIPELINE_SOURCE", "push"),
+            ("CI_COMMIT_BRANCH", "changes"),
+        ],
+    );
+    // No MR in the context: a warning, nothing posted.
+    let r = ws.run(&vars, &["comment", "--result", "result.json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("--pr"), "{}", r.stderr);
+    assert!(gl.requests.lock().unwrap().is_empty());
+    // --pr 5 names MR !5 of the project.
+    let r = ws.run(&vars, &["comment", "--result", "result.json", "--pr", "5"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let notes = gl.notes.lock().unwrap().clone();
+    assert_eq!(notes.len(), 1, "{}", r.all());
+    assert_eq!(notes[0]["noteable_iid"], 5);
+}

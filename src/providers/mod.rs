@@ -356,7 +356,15 @@ pub mod util {
     pub fn num(s: &str) -> Option<f64> {
         let s = s.trim();
         let v: f64 = if s.contains(',') {
-            s.replace(',', "").parse().ok()?
+            // Thousands separators are on every line of libtest and benchmark.js output:
+            // drop them in a stack buffer rather than allocating a String per number.
+            let mut buf = [0u8; 64];
+            let mut n = 0;
+            for b in s.bytes().filter(|b| *b != b',') {
+                *buf.get_mut(n)? = b;
+                n += 1;
+            }
+            std::str::from_utf8(buf.get(..n)?).ok()?.parse().ok()?
         } else {
             s.parse().ok()?
         };

@@ -1,0 +1,331 @@
+// The fake GitHub shared by tests/action.rs and tests/comment.rs: a loopback HTTP server
+// answering in GitHub's JSON shapes (full issue-comment and user objects, Link pagination,
+// scripted failures), the token and repository under test, and the event fixtures loader.
+// Included textually (include!) so both test crates share one copy without re-exports.
+
+const TOKEN: &str = "ghs_TESTTOKENa1b2c3d4e5f6SECRET";
+const REPO: &str = "acme/widgets";
+const PR: u64 = 7;
+
+// ---------------------------------------------------------------- fake GitHub
+
+#[derive(Debug, Clone)]
+struct Req {
+    method: String,
+    path: String,
+    auth: Option<String>,
+    body: String,
+}
+
+#[derive(Default)]
+struct State {
+    comments: Vec<Value>,
+    requests: Vec<Req>,
+    /// Answers given before normal handling, one per request (status, headers, body).
+    script: VecDeque<Answer>,
+    /// Answer writes (POST/PATCH) with 403, as for a fork PR's read-only token.
+    forbid_writes: bool,
+    /// Create the comment on the next POSTs but answer 502 (the write landed; the answer
+    /// was lost).
+    lost_post_answers: usize,
+    next_id: u64,
+}
+
+struct Fake {
+    port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+fn user(login: &str, id: u64, kind: &str) -> Value {
+    // The fixture's full user object, renamed.
+    let mut u = fixture("pull_request.synchronize.payload.json")["sender"].clone();
+    u["login"] = login.into();
+    u["id"] = id.into();
+    u["type"] = kind.into();
+    for k in ["url", "html_url", "followers_url", "repos_url"] {
+        let v = u[k].as_str().unwrap().replace("Codertocat", login);
+        u[k] = v.into();
+    }
+    u
+}
+
+impl Fake {
+    fn start() -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State {
+            next_id: 1_000_000,
+            ..State::default()
+        }));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let st = st.clone();
+                std::thread::spawn(move || serve(conn, port, &st));
+            }
+        });
+        Fake { port, state }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Seeds `n` comments by people (not ours) on the PR.
+    fn seed_human_comments(&self, n: usize) {
+        let mut s = self.state.lock().unwrap();
+        for i in 0..n {
+            let c = comment_object(
+                &mut s.next_id,
+                self.port,
+                &format!("Looks good to me, round {i}."),
+                user("Codertocat", 21031067, "User"),
+            );
+            s.comments.push(c);
+        }
+    }
+
+    fn push_comment(&self, body: &str, who: Value) {
+        let mut s = self.state.lock().unwrap();
+        let c = comment_object(&mut s.next_id, self.port, body, who);
+        s.comments.push(c);
+    }
+
+    fn requests(&self) -> Vec<Req> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    fn comments(&self) -> Vec<Value> {
+        self.state.lock().unwrap().comments.clone()
+    }
+
+    fn script(&self, status: u16, headers: &[(&str, &str)], body: &str) {
+        self.state.lock().unwrap().script.push_back((
+            status,
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body.to_string(),
+        ));
+    }
+}
+
+fn comment_object(next_id: &mut u64, port: u16, body: &str, who: Value) -> Value {
+    *next_id += 1;
+    let id = *next_id;
+    json!({
+        "url": format!("http://127.0.0.1:{port}/repos/{REPO}/issues/comments/{id}"),
+        "html_url": format!("https://github.com/{REPO}/pull/{PR}#issuecomment-{id}"),
+        "issue_url": format!("http://127.0.0.1:{port}/repos/{REPO}/issues/{PR}"),
+        "id": id,
+        "node_id": format!("IC_kwDOBKSv{id}"),
+        "user": who,
+        "created_at": "2026-11-28T12:00:00Z",
+        "updated_at": "2026-11-28T12:00:00Z",
+        "author_association": "CONTRIBUTOR",
+        "body": body,
+        "reactions": {
+            "url": format!("http://127.0.0.1:{port}/repos/{REPO}/issues/comments/{id}/reactions"),
+            "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
+            "confused": 0, "heart": 0, "rocket": 0, "eyes": 0
+        },
+        "performed_via_github_app": null
+    })
+}
+
+fn serve(conn: TcpStream, port: u16, st: &Mutex<State>) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut len = 0usize;
+    let mut auth = None;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap_or((&h, ""));
+        let v = v.trim().to_string();
+        match k.to_ascii_lowercase().as_str() {
+            "content-length" => len = v.parse().unwrap_or(0),
+            "authorization" => auth = Some(v),
+            _ => {}
+        }
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body).unwrap();
+    let body = String::from_utf8_lossy(&body).to_string();
+
+    let (status, headers, out) = {
+        let mut s = st.lock().unwrap();
+        s.requests.push(Req {
+            method: method.clone(),
+            path: path.clone(),
+            auth: auth.clone(),
+            body: body.clone(),
+        });
+        match s.script.pop_front() {
+            Some(scripted) => scripted,
+            None => route(&mut s, port, &method, &path, &body, auth.as_deref()),
+        }
+    };
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        502 => "Bad Gateway",
+        _ => "Status",
+    };
+    let mut resp = format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\nx-github-media-type: github.v3; format=json\r\n",
+        out.len()
+    );
+    for (k, v) in headers {
+        resp.push_str(&format!("{k}: {v}\r\n"));
+    }
+    resp.push_str("\r\n");
+    resp.push_str(&out);
+    let mut w = conn;
+    let _ = w.write_all(resp.as_bytes());
+    let _ = w.flush();
+}
+
+type Answer = (u16, Vec<(String, String)>, String);
+
+fn route(
+    s: &mut State,
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+    auth: Option<&str>,
+) -> Answer {
+    let forbidden = || {
+        (
+            403,
+            vec![],
+            json!({"message": "Resource not accessible by integration",
+                   "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+                   "status": "403"})
+            .to_string(),
+        )
+    };
+    if auth != Some(&format!("Bearer {TOKEN}")) {
+        return (
+            401,
+            vec![],
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}).to_string(),
+        );
+    }
+    let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    let list = format!("/repos/{REPO}/issues/{PR}/comments");
+    // GitHub's Link URLs use the numeric repository path.
+    let list_by_id = format!("/repositories/1296269/issues/{PR}/comments");
+    let patch_prefix = format!("/repos/{REPO}/issues/comments/");
+    match method {
+        "GET" if route == list || route == list_by_id => {
+            let q = |k: &str| {
+                query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .and_then(|v| v.parse::<usize>().ok())
+            };
+            let per = q("per_page").unwrap_or(30).min(100);
+            let page = q("page").unwrap_or(1);
+            let all = &s.comments;
+            let items: Vec<Value> = all
+                .iter()
+                .skip((page - 1) * per)
+                .take(per)
+                .cloned()
+                .collect();
+            let pages = all.len().div_ceil(per).max(1);
+            let link = |p: usize, rel: &str| {
+                format!(
+                    "<http://127.0.0.1:{port}{list_by_id}?per_page={per}&page={p}>; rel=\"{rel}\""
+                )
+            };
+            let mut rels = vec![];
+            if page > 1 {
+                rels.push(link(page - 1, "prev"));
+            }
+            if page < pages {
+                rels.push(link(page + 1, "next"));
+                rels.push(link(pages, "last"));
+            }
+            if page > 1 {
+                rels.push(link(1, "first"));
+            }
+            let headers = if rels.is_empty() {
+                vec![]
+            } else {
+                vec![("link".to_string(), rels.join(", "))]
+            };
+            (200, headers, Value::Array(items).to_string())
+        }
+        "POST" if route == list => {
+            if s.forbid_writes {
+                return forbidden();
+            }
+            let b: Value = serde_json::from_str(body).unwrap();
+            let who = user("github-actions[bot]", 41898282, "Bot");
+            let c = comment_object(&mut s.next_id, port, b["body"].as_str().unwrap(), who);
+            s.comments.push(c.clone());
+            if s.lost_post_answers > 0 {
+                s.lost_post_answers -= 1;
+                return (
+                    502,
+                    vec![],
+                    "<html><body>502 Bad Gateway</body></html>".into(),
+                );
+            }
+            (
+                201,
+                vec![("location".into(), c["url"].as_str().unwrap().into())],
+                c.to_string(),
+            )
+        }
+        "PATCH" if route.starts_with(&patch_prefix) => {
+            if s.forbid_writes {
+                return forbidden();
+            }
+            let id: u64 = route[patch_prefix.len()..].parse().unwrap();
+            let b: Value = serde_json::from_str(body).unwrap();
+            match s.comments.iter_mut().find(|c| c["id"] == id) {
+                Some(c) => {
+                    c["body"] = b["body"].clone();
+                    c["updated_at"] = "2026-11-28T13:00:00Z".into();
+                    (200, vec![], c.to_string())
+                }
+                None => (
+                    404,
+                    vec![],
+                    json!({"message": "Not Found", "status": "404"}).to_string(),
+                ),
+            }
+        }
+        _ => (
+            404,
+            vec![],
+            json!({"message": "Not Found", "status": "404"}).to_string(),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------- the runner
+
+fn fixture(name: &str) -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/github-events")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}

@@ -17,6 +17,7 @@
 //! the history is read from the end of `history.jsonl`, so the cost is bounded by the depth,
 //! never by the length of the history.
 
+use super::stats::median;
 use crate::config::{Config, Rules, Strategy, Threshold};
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
@@ -158,21 +159,6 @@ fn per_key(snaps: &[Snapshot]) -> IndexMap<String, Vec<f64>> {
     out
 }
 
-/// The median as flameiq-core's `noise_filter_median` computes it.
-pub fn median(values: &[f64]) -> f64 {
-    let mut s = values.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
-}
-
 /// Synthesises a snapshot whose every key is the median over the window (oldest first).
 pub fn rolling_median(window: &[Snapshot]) -> Snapshot {
     let newest = window.last().expect("window is not empty");
@@ -184,7 +170,9 @@ pub fn rolling_median(window: &[Snapshot]) -> Snapshot {
         serde_json::Value::String("rolling_median".into()),
     );
     for (k, vals) in &values {
-        snap.insert(k.clone(), median(vals));
+        // Every key has at least one (finite, validated) value in the window.
+        let Some(m) = median(vals) else { continue };
+        snap.insert(k.clone(), m);
         // Unit and direction from the newest snapshot that describes the key.
         if let Some(info) = window.iter().rev().find_map(|s| s.metric_info.get(k)) {
             let mut info = info.clone();
@@ -280,8 +268,9 @@ mod tests {
 
     #[test]
     fn median_matches_flameiq_core() {
-        assert_eq!(median(&[1.0, 3.0, 5.0]), 3.0);
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(&[1.0, 3.0, 5.0]), Some(3.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
     }
 
     #[test]

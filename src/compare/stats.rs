@@ -352,6 +352,21 @@ pub fn samples_for(
     })
 }
 
+/// The median as flameiq-core's `noise_filter_median` computes it (the mean of the middle
+/// two for an even count), over the finite values; `None` when there are none. Rolling-median
+/// baselines and the providers' medians of repeated runs (go `-count`, Google Benchmark
+/// repetitions) all use this one.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => v.get(n / 2).copied(),
+        _ => Some((v.get(n / 2 - 1)? + v.get(n / 2)?) / 2.0),
+    }
+}
+
 /// The `auto` band for a key, in percent, or `None` when the history is too short.
 pub fn auto_band(k: f64, history: &[f64]) -> Option<f64> {
     if history.len() < AUTO_MIN_HISTORY {

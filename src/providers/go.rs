@@ -19,8 +19,9 @@
 //! - A benchmark that logs prints its name on one line and its numbers on a later line; the
 //!   numbers are attached to the last name seen.
 
-use super::util::{median, num, put_measure};
+use super::util::{num, put_measure};
 use super::{Input, Provider};
+use crate::compare::stats::median;
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
 use indexmap::IndexMap;

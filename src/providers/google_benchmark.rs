@@ -16,8 +16,9 @@
 //! - A run with `error_occurred` (or `skipped`) is reported as a warning naming it, with its
 //!   message, and has no value.
 
-use super::util::{median, put, put_measure};
+use super::util::{put, put_measure};
 use super::{Input, Provider};
+use crate::compare::stats::median;
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
 use indexmap::IndexMap;

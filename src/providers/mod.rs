@@ -371,18 +371,6 @@ pub mod util {
         v.is_finite().then_some(v)
     }
 
-    /// The median of `values` (mean of the middle two for an even count); `None` if empty.
-    pub fn median(values: &[f64]) -> Option<f64> {
-        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        match n {
-            0 => None,
-            _ if n % 2 == 1 => v.get(n / 2).copied(),
-            _ => Some((v.get(n / 2 - 1)? + v.get(n / 2)?) / 2.0),
-        }
-    }
-
     /// Direction for a non-time unit: rates (`.../s`, `.../sec`, `ops...`) are higher is
     /// better, everything else (bytes, counts, cycles, percentages) lower is better.
     pub fn direction_of_unit(unit: &str) -> Direction {

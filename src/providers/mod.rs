@@ -276,6 +276,15 @@ pub mod util {
         }
     }
 
+    /// The `metric_info` every provider records: unit, direction and the finite samples.
+    fn info(unit: &str, direction: Direction, samples: Vec<f64>) -> MetricInfo {
+        MetricInfo {
+            unit: Some(unit.to_string()),
+            direction: Some(direction),
+            samples: samples.into_iter().filter(|s| s.is_finite()).collect(),
+        }
+    }
+
     /// Inserts a metric with its `metric_info`; non-finite values are dropped with a warning.
     pub fn put(
         snap: &mut Snapshot,
@@ -289,14 +298,7 @@ pub mod util {
             tracing::warn!("dropping metric '{key}': value {value} is not a finite number");
             return;
         }
-        snap.metric_info.insert(
-            key,
-            MetricInfo {
-                unit: Some(unit.to_string()),
-                direction: Some(direction),
-                samples: samples.into_iter().filter(|s| s.is_finite()).collect(),
-            },
-        );
+        snap.metric_info.insert(key, info(unit, direction, samples));
     }
 
     /// Like [`put`], but never replaces: a key already present gets the next free `#n`
@@ -327,14 +329,7 @@ pub mod util {
                 k
             }
         };
-        snap.metric_info.insert(
-            key,
-            MetricInfo {
-                unit: Some(unit.to_string()),
-                direction: Some(direction),
-                samples: samples.into_iter().filter(|s| s.is_finite()).collect(),
-            },
-        );
+        snap.metric_info.insert(key, info(unit, direction, samples));
     }
 
     /// Converts `value` in the time `unit` (`ns`, `us`/`µs`, `ms`, `s`, `min`) to

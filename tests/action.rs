@@ -581,6 +581,24 @@ fn first_pr_before_any_baseline_is_a_notice_not_a_failure() {
     assert!(ws.file(".flameiq/report.html").exists());
 }
 
+/// The first-run report shows values in their recorded units, as `flameiq report` does:
+/// both build the same view (`View::first_run`).
+#[test]
+fn first_run_report_shows_values_in_their_units() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    std::fs::write(
+        ws.file("pr.json"),
+        r#"{"schema_version": 1, "metrics": {"custom": {"tiny": 0.00259}},
+            "metric_info": {"custom.tiny": {"unit": "ms", "direction": "lower_is_better"}}}"#,
+    )
+    .unwrap();
+    let r = ws.pr(false, &gh.url(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(ws.file(".flameiq/report.html")).unwrap();
+    assert!(html.contains("2.59 µs"), "{html}");
+}
+
 #[test]
 fn mode_forces_and_push_elsewhere_compares_without_comment() {
     let gh = Fake::start();

@@ -230,10 +230,9 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
         snap.metadata.branch.as_deref().unwrap_or("(none)")
     ));
     let view = View {
-        current_only: snap.flat().map(|(k, v)| (k.to_string(), v)).collect(),
         run_url: ci.run_url.clone(),
         environment: ctx.global.environment.clone(),
-        ..View::default()
+        ..View::first_run(&snap)
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {
@@ -344,10 +343,9 @@ fn no_baseline(
     );
     notice(platform, "FlameIQ: no baseline yet", &msg);
     let view = View {
-        current_only: current.flat().map(|(k, v)| (k.to_string(), v)).collect(),
         run_url: ci.run_url.clone(),
         environment: ctx.global.environment.clone(),
-        ..View::default()
+        ..View::first_run(current)
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {

@@ -59,14 +59,8 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         }
         Err(e @ (Error::NoBaseline { .. } | Error::Baseline(_))) => {
             let view = View {
-                current_only: current.flat().map(|(k, v)| (k.to_string(), v)).collect(),
-                units: current
-                    .metric_info
-                    .iter()
-                    .filter_map(|(k, i)| Some((k.clone(), i.unit.clone()?)))
-                    .collect(),
                 environment: ctx.global.environment.clone(),
-                ..View::default()
+                ..View::first_run(&current)
             };
             super::write_file(&out, &Html.render(&view)?)?;
             ctx.say(format!(

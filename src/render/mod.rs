@@ -15,6 +15,7 @@ pub mod table;
 
 use crate::compare::result::ComparisonResult;
 use crate::error::Result;
+use crate::schema::Snapshot;
 use indexmap::IndexMap;
 
 /// What a renderer gets: the result plus context that is not part of it.
@@ -35,6 +36,23 @@ pub struct View<'a> {
     pub report_url: Option<String>,
     /// The store environment (`--env`), for titles and the comment marker.
     pub environment: Option<String>,
+}
+
+impl View<'_> {
+    /// The view of a run with nothing to compare against yet: its values with their units.
+    /// `flameiq report`, and `flameiq ci` on the default branch and before any baseline, all
+    /// show a first run this way.
+    pub fn first_run(current: &Snapshot) -> Self {
+        View {
+            current_only: current.flat().map(|(k, v)| (k.to_string(), v)).collect(),
+            units: current
+                .metric_info
+                .iter()
+                .filter_map(|(k, i)| Some((k.clone(), i.unit.clone()?)))
+                .collect(),
+            ..View::default()
+        }
+    }
 }
 
 /// One output format.

@@ -75,16 +75,18 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     };
     let result = compare::compare(&base, &current, &settings);
 
-    if args.json {
-        println!("{}", result.to_json());
+    // Serialised once for stdout and --output alike.
+    let doc = (args.json || args.output.is_some()).then(|| result.to_json());
+    if let (true, Some(doc)) = (args.json, &doc) {
+        println!("{doc}");
     } else if !ctx.global.quiet {
         print!(
             "{}",
             render::table::Table { color: ctx.color }.render_result(&result)
         );
     }
-    if let Some(out) = &args.output {
-        super::write_file(out, &(result.to_json() + "\n"))?;
+    if let (Some(out), Some(doc)) = (&args.output, &doc) {
+        super::write_file(out, &format!("{doc}\n"))?;
     }
     // The history moves into the view (no copy); the renderers append the current values.
     let view = View {

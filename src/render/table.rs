@@ -11,7 +11,6 @@ pub struct Table {
     pub color: bool,
 }
 
-const RED: &str = "\x1b[31m";
 const BOLD_RED: &str = "\x1b[1;31m";
 const YELLOW: &str = "\x1b[33m";
 const GREEN: &str = "\x1b[32m";
@@ -108,7 +107,6 @@ impl Table {
         };
         out.push_str(&line);
         out.push_str("\n\n");
-        let _ = RED;
         out
     }
 }

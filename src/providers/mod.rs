@@ -356,7 +356,11 @@ pub mod util {
             let mut buf = [0u8; 64];
             let mut n = 0;
             for b in s.bytes().filter(|b| *b != b',') {
-                *buf.get_mut(n)? = b;
+                match buf.get_mut(n) {
+                    Some(slot) => *slot = b,
+                    // Longer than any real number: parse it the allocating way.
+                    None => return num(&s.replace(',', "")),
+                }
                 n += 1;
             }
             std::str::from_utf8(buf.get(..n)?).ok()?.parse().ok()?
@@ -444,6 +448,17 @@ pub mod util {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_with_thousands_separators_of_any_length() {
+        assert_eq!(util::num("1,234.5"), Some(1234.5));
+        assert_eq!(util::num(" 18,149 "), Some(18149.0));
+        // Longer than the stack buffer: still read, as before it existed.
+        let long = "1,000".repeat(20);
+        let want: f64 = long.replace(',', "").parse().unwrap();
+        assert_eq!(util::num(&long), Some(want));
+        assert_eq!(util::num("1,2x"), None);
+    }
 
     #[test]
     fn unknown_provider_is_exit_2_and_lists_names() {

@@ -75,7 +75,7 @@ fn bench_compare(c: &mut Criterion) {
         }
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| compare::compare(black_box(&base), black_box(&current), &settings))
+            b.iter(|| compare::compare(black_box(&base), black_box(&current), &settings).unwrap())
         });
     }
     g.finish();
@@ -142,7 +142,7 @@ fn bench_render(c: &mut Criterion) {
     // Seed 3 against seed 1 gives some changes beyond the warning margin, so every status
     // appears in the views.
     let current = snapshot(1_000, 3);
-    let result = compare::compare(&base, &current, &Settings::default());
+    let result = compare::compare(&base, &current, &Settings::default()).unwrap();
     let view = View {
         result: Some(&result),
         environment: Some("linux".into()),

@@ -519,7 +519,9 @@ fn one_line(s: &str) -> String {
 
 /// Parses one `--threshold KEY=VALUE` flag.
 pub fn parse_threshold_flag(flag: &str) -> Result<(String, Threshold)> {
-    let (k, v) = flag.split_once('=').ok_or_else(|| Error::Threshold {
+    // Split on the last `=`: a value never holds one, but keys do (`BenchmarkX/n=1000`,
+    // JMH parameters such as `Bench.run:size=10`).
+    let (k, v) = flag.rsplit_once('=').ok_or_else(|| Error::Threshold {
         key: flag.to_string(),
         value: String::new(),
         reason: "use KEY=VALUE, e.g. --threshold latency.p95=10%".into(),
@@ -541,6 +543,17 @@ mod tests {
 
     fn p(text: &str) -> Result<Config> {
         Config::parse(text, Path::new("flameiq.yaml"))
+    }
+
+    #[test]
+    fn issue19_item14_threshold_keys_may_contain_equals() {
+        let (k, t) = parse_threshold_flag("go.BenchmarkX/n=1000.ns_per_op=5%").unwrap();
+        assert_eq!(k, "go.BenchmarkX/n=1000.ns_per_op");
+        assert_eq!(t, Threshold::Percent(5.0));
+        let (k, _) = parse_threshold_flag("jmh.Bench.run:size=10,mode=avgt=12.5%").unwrap();
+        assert_eq!(k, "jmh.Bench.run:size=10,mode=avgt");
+        assert!(parse_threshold_flag("latency.p95=").is_err());
+        assert!(parse_threshold_flag("=10%").is_err());
     }
 
     #[test]
@@ -616,8 +629,13 @@ mod tests {
         }
         assert!(parse_threshold_flag("latency.p95").is_err());
         assert!(parse_threshold_flag("=5%").is_err());
+        // The last `=` splits (issue 19 item 14): the key keeps its own `=`.
         assert_eq!(
-            parse_threshold_flag("custom.a=b=3%")
+            parse_threshold_flag("custom.a=b=3%").unwrap(),
+            ("custom.a=b".to_string(), Threshold::Percent(3.0))
+        );
+        assert_eq!(
+            parse_threshold_flag("custom.a=3%=b")
                 .unwrap_err()
                 .exit_code(),
             2

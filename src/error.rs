@@ -112,6 +112,15 @@ pub enum Error {
     /// A baseline strategy cannot produce a baseline (e.g. no snapshot has the tag).
     #[error("{0}")]
     Baseline(String),
+    /// No key of the current run is in the baseline: nothing was compared, which must not
+    /// read as a pass (a renamed benchmark, the wrong provider).
+    #[error("nothing to compare: no metric of the current run is in the baseline (baseline: {baseline}; current run: {current}); check --provider and the benchmark names, or record a new baseline with 'flameiq baseline set'")]
+    NothingCompared {
+        /// A few baseline keys, quoted ("'a', 'b' and 3 more").
+        baseline: String,
+        /// A few current keys, quoted.
+        current: String,
+    },
     /// Reading or writing the `.flameiq/` store failed.
     #[error("storage error at '{}': {source}", path.display())]
     Storage {
@@ -158,6 +167,7 @@ impl Error {
             | Error::NoBaseline { .. }
             | Error::BaselineCorrupted { .. }
             | Error::Baseline(_)
+            | Error::NothingCompared { .. }
             | Error::Storage { .. }
             | Error::Output { .. }
             | Error::Render { .. }

@@ -18,7 +18,8 @@ fn main() -> ExitCode {
             if let Some(shape) = json_errors {
                 println!("{}", shape.render(&msg));
             }
-            eprintln!("error: {msg}");
+            // Error messages name files and metric keys: escaped like every human line.
+            eprintln!("error: {}", flameiq::render::fmt::escape_terminal(&msg));
             ExitCode::from(e.exit_code() as u8)
         }
     }

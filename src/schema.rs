@@ -147,6 +147,32 @@ pub struct Snapshot {
     pub metrics: MetricMap<Number>,
     /// Extension: unit, direction and samples per flat key.
     pub metric_info: MetricMap<MetricInfo>,
+    /// Which provider read this run from its file, when it came from one. Never stored.
+    pub provider: ProviderName,
+}
+
+/// The name of the provider a snapshot was read with (`json`, `go`, ...). Where a run came
+/// from is not part of its value: two snapshots with the same contents are equal whichever
+/// provider read them, so this compares equal always and is never written to the store.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderName(Option<String>);
+
+impl ProviderName {
+    /// Records the provider's name.
+    pub fn set(&mut self, name: impl Into<String>) {
+        self.0 = Some(name.into());
+    }
+
+    /// The name, when known.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl PartialEq for ProviderName {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Snapshot {
@@ -156,6 +182,7 @@ impl Snapshot {
             metadata: Metadata::default(),
             metrics: MetricMap::default(),
             metric_info: MetricMap::default(),
+            provider: ProviderName::default(),
         }
     }
 
@@ -328,6 +355,7 @@ impl Snapshot {
             metadata,
             metrics,
             metric_info,
+            provider: ProviderName::default(),
         })
     }
 

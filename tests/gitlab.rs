@@ -783,7 +783,8 @@ fn mr_pipeline_with_a_regression_exits_1_and_keeps_one_note() {
         &flameiq::compare::baseline::Baseline::from_file(read("baseline.json")),
         &read("current.json"),
         &flameiq::compare::Settings::default(),
-    );
+    )
+    .unwrap();
     assert!(result.counts.regressions > 0);
     use flameiq::render::Render;
     let view = flameiq::render::View {

@@ -34,7 +34,7 @@ fn diff(
         metric_key: key.into(),
         baseline_value: b,
         current_value: c,
-        change_percent: ((c - b) / b * 100.0 * 10_000.0).round() / 10_000.0,
+        change_percent: Some(((c - b) / b * 100.0 * 10_000.0).round() / 10_000.0),
         threshold_percent: thr,
         is_regression: status == DiffStatus::Regression,
         is_warning: status == DiffStatus::Warning,
@@ -45,6 +45,8 @@ fn diff(
         unit: unit.map(str::to_string),
         test: None,
         threshold_kind: "percent".into(),
+        improved: status == DiffStatus::Warning && flameiq::compare::is_better(dir, c - b),
+        change_absolute: None,
     }
 }
 
@@ -95,6 +97,7 @@ fn result(diffs: Vec<MetricDiff>) -> ComparisonResult {
             metric_key: "zero.base".into(),
             reason: "baseline value is zero".into(),
         }],
+        provider: Some("json".into()),
     }
 }
 

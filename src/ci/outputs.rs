@@ -103,12 +103,12 @@ fn describe(d: &MetricDiff) -> String {
     let unit = d
         .unit
         .as_deref()
-        .map(|u| format!(" {u}"))
+        .map(|u| format!(" {}", crate::render::fmt::escape_terminal(u)))
         .unwrap_or_default();
     format!(
-        "{} changed {:+.2}% (baseline {}{unit}, current {}{unit}, threshold {:.1}%, {})",
-        d.metric_key,
-        d.change_percent,
+        "{} changed {} (baseline {}{unit}, current {}{unit}, threshold {:.1}%, {})",
+        crate::render::fmt::escape_terminal(&d.metric_key),
+        crate::render::fmt::change(d),
         d.baseline_value,
         d.current_value,
         d.threshold_percent.abs(),
@@ -124,7 +124,10 @@ pub fn annotations(result: &ComparisonResult) -> String {
         for d in diffs.iter().take(MAX_ANNOTATIONS) {
             out.push_str(&format!(
                 "::{cmd} title={}::{}\n",
-                escape_property(&format!("FlameIQ {what}: {}", d.metric_key)),
+                escape_property(&format!(
+                    "FlameIQ {what}: {}",
+                    crate::render::fmt::escape_terminal(&d.metric_key)
+                )),
                 escape_data(&describe(d))
             ));
         }
@@ -137,6 +140,7 @@ pub fn annotations(result: &ComparisonResult) -> String {
     };
     emit("error", "regression", result.regressions().collect());
     emit("warning", "warning", result.warnings().collect());
+    emit("notice", "improvement", result.improvements().collect());
     out
 }
 

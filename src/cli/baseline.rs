@@ -1,6 +1,6 @@
 //! `flameiq baseline set|show|list|clear|promote`.
 
-use super::Ctx;
+use super::{esc, Ctx};
 use clap::{Args, Subcommand};
 use flameiq::compare::baseline;
 use flameiq::error::{Error, Result};
@@ -83,19 +83,19 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
 
 fn print_set(ctx: &Ctx, snap: &flameiq::schema::Snapshot, tag: Option<&str>) {
     match tag {
-        Some(t) => ctx.say(format!("{} (tag: {t})", ctx.good("✓ Baseline set"))),
+        Some(t) => ctx.say(format!("{} (tag: {})", ctx.good("✓ Baseline set"), esc(t))),
         None => ctx.say(ctx.good("✓ Baseline set")),
     }
     ctx.say(format!(
         "  Commit:  {}",
-        snap.metadata.commit.as_deref().unwrap_or("(none)")
+        esc(snap.metadata.commit.as_deref().unwrap_or("(none)"))
     ));
     ctx.say(format!(
         "  Branch:  {}",
-        snap.metadata.branch.as_deref().unwrap_or("(none)")
+        esc(snap.metadata.branch.as_deref().unwrap_or("(none)"))
     ));
     if let Some(t) = tag {
-        ctx.say(format!("  Tag:     {t}"));
+        ctx.say(format!("  Tag:     {}", esc(t)));
     }
     ctx.say(format!("  Metrics: {} value(s) stored", snap.metrics.len()));
 }
@@ -110,17 +110,17 @@ fn show(ctx: &Ctx, as_json: bool) -> Result<i32> {
     }
     let m = &s.metadata;
     println!("\nCurrent Baseline ({})", b.strategy);
-    println!("  Commit:      {}", m.commit.as_deref().unwrap_or("—"));
-    println!("  Branch:      {}", m.branch.as_deref().unwrap_or("—"));
-    println!("  Environment: {}", m.environment);
-    println!("  Timestamp:   {}", m.timestamp);
-    println!("  Run ID:      {}", m.run_id);
+    println!("  Commit:      {}", esc(m.commit.as_deref().unwrap_or("—")));
+    println!("  Branch:      {}", esc(m.branch.as_deref().unwrap_or("—")));
+    println!("  Environment: {}", esc(&m.environment));
+    println!("  Timestamp:   {}", esc(&m.timestamp));
+    println!("  Run ID:      {}", esc(&m.run_id));
     if !m.tags.is_empty() {
-        println!("  Tags:        {}", jsonfmt::to_line(&m.tags));
+        println!("  Tags:        {}", esc(&jsonfmt::to_line(&m.tags)));
     }
     println!("\n  Metrics:");
     for (k, v) in s.flat() {
-        println!("    {k:<24} {v:.4}");
+        println!("    {:<24} {v:.4}", esc(k));
     }
     println!();
     Ok(0)
@@ -170,11 +170,11 @@ fn list(ctx: &Ctx, as_json: bool) -> Result<i32> {
         };
         println!(
             "  {:<12} {:<20} {:<32} {:>7}  {}",
-            commit,
-            m.branch.as_deref().unwrap_or("—"),
-            m.timestamp,
+            esc(&commit),
+            esc(m.branch.as_deref().unwrap_or("—")),
+            esc(&m.timestamp),
             s.metrics.len(),
-            tags
+            esc(&tags)
         );
     }
     Ok(0)

@@ -270,7 +270,7 @@ fn compare_run(
         flag_thresholds: r.thresholds.clone(),
         config: cfg,
     };
-    let result = compare::compare(&base, &current, &settings);
+    let result = compare::compare(&base, &current, &settings)?;
     if !ctx.global.quiet {
         print!(
             "{}",

@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
         flag_thresholds: flags,
         config: cfg,
     };
-    let result = compare::compare(&base, &current, &settings);
+    let result = compare::compare(&base, &current, &settings)?;
 
     // Serialised once for stdout and --output alike.
     let doc = (args.json || args.output.is_some()).then(|| result.to_json());

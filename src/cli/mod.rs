@@ -192,6 +192,12 @@ impl Ctx {
     }
 }
 
+/// An untrusted string (metric name, commit, branch, tag) made safe to print: the one
+/// escaping function every human output uses ([`flameiq::render::fmt::escape_terminal`]).
+pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    flameiq::render::fmt::escape_terminal(s)
+}
+
 /// Parses all `--threshold K=V` flags (exit 2 on the first bad one).
 pub fn threshold_flags(flags: &[String]) -> Result<Rules<Threshold>> {
     let mut rules = Rules::default();
@@ -204,7 +210,8 @@ pub fn threshold_flags(flags: &[String]) -> Result<Rules<Threshold>> {
 
 /// Loads a metrics file (exit 3 on any problem with it; exit 2 for an unknown provider).
 pub fn load_metrics(path: &Path, provider: &str) -> Result<Snapshot> {
-    let (snap, kind) = flameiq::providers::load(path, provider)?;
+    let (mut snap, kind) = flameiq::providers::load(path, provider)?;
+    snap.provider.set(kind.name());
     tracing::debug!(
         "loaded {} metric(s) from {} via {}",
         snap.metrics.len(),
@@ -255,9 +262,17 @@ pub fn init_logging(g: &Global) {
                 tracing::Level::INFO => "info",
                 _ => "debug",
             };
-            write!(w, "{level}: ")?;
-            ctx.field_format().format_fields(w.by_ref(), ev)?;
-            writeln!(w)
+            // Fields are formatted without ANSI and then escaped: messages carry metric
+            // names from the pull request's code, and no log line may start a workflow
+            // command or repaint the terminal (issue 19 item 1).
+            let mut text = String::new();
+            ctx.field_format()
+                .format_fields(Writer::new(&mut text), ev)?;
+            writeln!(
+                w,
+                "{level}: {}",
+                flameiq::render::fmt::escape_terminal(&text)
+            )
         }
     }
 
@@ -268,8 +283,17 @@ pub fn init_logging(g: &Global) {
     } else {
         tracing::Level::WARN
     };
+    // ANSI only for a terminal that accepts colour (issue 19 item 14): a CI log or a file
+    // gets plain text.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let ansi = match g.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
+    };
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .event_format(Plain)
         .try_init();

@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
                 flag_thresholds: flags,
                 config: cfg,
             };
-            let result = compare::compare(&base, &current, &settings);
+            let result = compare::compare(&base, &current, &settings)?;
             let view = View {
                 result: Some(&result),
                 history: base.history.clone(),

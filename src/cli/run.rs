@@ -1,6 +1,6 @@
 //! `flameiq run`: load a metrics file with a provider, print or write it as schema v1.
 
-use super::Ctx;
+use super::{esc, Ctx};
 use clap::Args;
 use flameiq::error::Result;
 use flameiq::jsonfmt;
@@ -52,11 +52,11 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
         ));
         ctx.say(format!(
             "  Commit:  {}",
-            snap.metadata.commit.as_deref().unwrap_or("(none)")
+            esc(snap.metadata.commit.as_deref().unwrap_or("(none)"))
         ));
         ctx.say(format!("  Metrics: {} value(s)", snap.metrics.len()));
         for (k, v) in snap.flat() {
-            ctx.say(format!("    {k:<24} {v:.4}"));
+            ctx.say(format!("    {:<24} {v:.4}", esc(k)));
         }
         if let Some(out) = &args.output {
             ctx.say(format!("  Written: {}", out.display()));

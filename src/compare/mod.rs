@@ -2,17 +2,29 @@
 //!
 //! Semantics are flameiq-core's, made precise:
 //!
-//! - `change_percent = round((current - baseline) / baseline * 100, 4)` with Python's
-//!   rounding (half-even on exact ties, as `format!("{:.4}")` does).
-//! - A zero baseline value is skipped with a warning (listed in `skipped`); keys only in the
-//!   baseline are listed in `missing`; keys only in the current run in `new`. Neither is a
-//!   regression.
+//! - `change_percent = round((current - baseline) / |baseline| * 100, 4)` with Python's
+//!   rounding (half-even on exact ties, as `format!("{:.4}")` does). flameiq-core divides by
+//!   the signed baseline, so a negative baseline flips the sign of every change
+//!   (lower-is-better −10 → −5 reads −50 % there, +50 % here): a departure, in the README.
+//! - A zero baseline value has no percentage change. When the key's direction is *known*
+//!   (`directions` in the config, or `metric_info.direction` on either side, which every
+//!   provider records) the change is judged anyway: any move to the worse side is a
+//!   regression whatever the threshold, a move to the better side an improvement, no move
+//!   a pass; `change_percent` is null and `change_absolute` carries `current - baseline`.
+//!   Where nothing says the direction (only the default table by key name), the key is
+//!   skipped with a warning as flameiq-core does (listed in `skipped`).
+//! - Keys only in the baseline are listed in `missing`; keys only in the current run in
+//!   `new`. Neither is a regression. When *no* key is on both sides, nothing was compared
+//!   and [`compare`] fails with [`Error::NothingCompared`] (exit 2) naming a few keys of
+//!   each side, rather than reporting a pass of 0 metrics.
 //! - Direction (config `directions` > current `metric_info` > baseline `metric_info` > the
 //!   default table): lower-is-better regresses when `change > |t|`, higher-is-better when
 //!   `change < -|t|`, two-sided when `|change| > |t|`. A change exactly at the threshold
 //!   passes; an improvement never regresses.
 //! - WARNING: not a regression, `|change| > 0` and `|change| >= |t| - warning_margin`
-//!   (flameiq-core's rule, which also flags large improvements as worth a look).
+//!   (flameiq-core's rule, which also flags large improvements as worth a look). Such a
+//!   change on the metric's better side (never for `both`) is `improved`: `status` stays
+//!   `WARNING` for flameiq-core's readers, and the human views say it improved.
 //! - Diffs sorted by key.
 //!
 //! The threshold of a key is `--threshold` > `flameiq.yaml` > 10 %. An `auto` threshold
@@ -33,6 +45,7 @@ pub mod result;
 pub mod stats;
 
 use crate::config::{Config, Rules, Threshold, DEFAULT_THRESHOLD_PERCENT};
+use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
 use baseline::Baseline;
 use result::{ComparisonResult, Counts, DiffStatus, MetricDiff, SideInfo, Skipped, Status};
@@ -45,12 +58,25 @@ pub fn round_places(x: f64, places: usize) -> f64 {
     format!("{x:.places$}").parse().unwrap_or(x)
 }
 
-/// `round((current - baseline) / baseline * 100, 4)`; `None` for a zero baseline.
+/// `round((current - baseline) / |baseline| * 100, 4)`; `None` for a zero baseline. The
+/// absolute value keeps the sign meaning "went up" for negative baselines too.
 pub fn change_percent(baseline: f64, current: f64) -> Option<f64> {
     if baseline == 0.0 {
         return None;
     }
-    Some(round_places((current - baseline) / baseline * 100.0, 4))
+    Some(round_places(
+        (current - baseline) / baseline.abs() * 100.0,
+        4,
+    ))
+}
+
+/// Whether a change is on the metric's better side (never for `both`).
+pub fn is_better(direction: Direction, change: f64) -> bool {
+    match direction {
+        Direction::LowerIsBetter => change < 0.0,
+        Direction::HigherIsBetter => change > 0.0,
+        Direction::Both => false,
+    }
 }
 
 /// Whether a change breaches a threshold in the metric's direction.
@@ -83,12 +109,23 @@ impl Settings {
 
     /// The direction of a key given both snapshots.
     pub fn direction_for(&self, key: &str, baseline: &Snapshot, current: &Snapshot) -> Direction {
+        self.known_direction(key, baseline, current)
+            .unwrap_or_else(|| Direction::default_for(key))
+    }
+
+    /// The direction something explicitly says for a key (the config's `directions`, then
+    /// either side's `metric_info`), without the default table.
+    pub fn known_direction(
+        &self,
+        key: &str,
+        baseline: &Snapshot,
+        current: &Snapshot,
+    ) -> Option<Direction> {
         self.config
             .directions
             .lookup(key)
             .or_else(|| current.metric_info.get(key).and_then(|i| i.direction))
             .or_else(|| baseline.metric_info.get(key).and_then(|i| i.direction))
-            .unwrap_or_else(|| Direction::default_for(key))
     }
 }
 
@@ -102,9 +139,47 @@ fn side(s: &Snapshot) -> SideInfo {
     }
 }
 
+/// How many keys of each side [`Error::NothingCompared`] names.
+pub const KEYS_NAMED: usize = 5;
+
+/// `'a', 'b', 'c' and 4 more` (the first [`KEYS_NAMED`] of sorted keys), or `(none)`.
+fn name_keys<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    let mut keys: Vec<&str> = keys.map(String::as_str).collect();
+    keys.sort_unstable();
+    if keys.is_empty() {
+        return "(none)".into();
+    }
+    let shown: Vec<String> = keys
+        .iter()
+        .take(KEYS_NAMED)
+        .map(|k| format!("'{k}'"))
+        .collect();
+    let mut s = shown.join(", ");
+    if keys.len() > KEYS_NAMED {
+        s.push_str(&format!(" and {} more", keys.len() - KEYS_NAMED));
+    }
+    s
+}
+
 /// Compares `current` against the chosen baseline.
-pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> ComparisonResult {
+///
+/// Fails with [`Error::NothingCompared`] (exit 2) when no key is on both sides.
+pub fn compare(
+    base: &Baseline,
+    current: &Snapshot,
+    settings: &Settings,
+) -> Result<ComparisonResult> {
     let baseline = &base.snapshot;
+    if !baseline
+        .metrics
+        .keys()
+        .any(|k| current.metrics.contains_key(k))
+    {
+        return Err(Error::NothingCompared {
+            baseline: name_keys(baseline.metrics.keys()),
+            current: name_keys(current.metrics.keys()),
+        });
+    }
     let margin = settings.config.noise.warning_margin;
     let statistical_mode = settings.config.statistics.enabled;
     let depth = baseline::HISTORY_DEPTH.max(settings.config.baseline.rolling_window);
@@ -122,15 +197,25 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
             missing.push(key.to_string());
             continue;
         };
-        let Some(change) = change_percent(b, c) else {
+        let change = change_percent(b, c);
+        let known = settings.known_direction(key, baseline, current);
+        if change.is_none() && known.is_none() {
             tracing::warn!("skipping metric '{key}': baseline value is zero (current={c})");
             skipped.push(Skipped {
                 metric_key: key.to_string(),
                 reason: "baseline value is zero".into(),
             });
             continue;
-        };
-        let direction = settings.direction_for(key, baseline, current);
+        }
+        let direction = known.unwrap_or_else(|| Direction::default_for(key));
+        // From a zero baseline the relative change is infinite on the side it moved to.
+        let judged = change.unwrap_or(if c > b {
+            f64::INFINITY
+        } else if c < b {
+            f64::NEG_INFINITY
+        } else {
+            0.0
+        });
         let history = base
             .history
             .get(key)
@@ -150,15 +235,20 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
                 }
             },
         };
-        let breach = is_breach(direction, change, threshold);
+        let breach = is_breach(direction, judged, threshold);
         let verdict = if statistical_mode {
             test_key(key, base, history, current, c, direction, settings)
         } else {
             Verdict::threshold_only()
         };
         let is_regression = breach && verdict.significant;
-        let is_warning =
-            !is_regression && change.abs() >= threshold.abs() - margin && change.abs() > 0.0;
+        // flameiq-core's warning rule; a change from zero has no percentage to weigh, and
+        // is a regression or an improvement already.
+        let is_warning = change.is_some_and(|ch| {
+            !is_regression && ch.abs() >= threshold.abs() - margin && ch.abs() > 0.0
+        });
+        let improved =
+            !is_regression && is_better(direction, judged) && (is_warning || change.is_none());
         let status = if is_regression {
             DiffStatus::Regression
         } else if verdict.insufficient {
@@ -188,6 +278,8 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
             unit,
             test: verdict.test.map(String::from),
             threshold_kind: kind.into(),
+            improved,
+            change_absolute: change.is_none().then_some(c - b),
         });
     }
     let mut new: Vec<String> = current
@@ -198,7 +290,7 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
         .collect();
     new.sort_unstable();
 
-    finish(
+    Ok(finish(
         diffs,
         base,
         current,
@@ -206,7 +298,7 @@ pub fn compare(base: &Baseline, current: &Snapshot, settings: &Settings) -> Comp
         new,
         skipped,
         statistical_mode,
-    )
+    ))
 }
 
 /// What the significance test said about one key.
@@ -331,6 +423,7 @@ pub fn finish(
         missing,
         new,
         skipped,
+        provider: current.provider.get().map(str::to_string),
     }
 }
 
@@ -348,7 +441,7 @@ mod tests {
     }
 
     fn run(b: &[(&str, f64)], c: &[(&str, f64)], settings: &Settings) -> ComparisonResult {
-        compare(&Baseline::from_file(snap(b)), &snap(c), settings)
+        compare(&Baseline::from_file(snap(b)), &snap(c), settings).unwrap()
     }
 
     #[test]
@@ -487,7 +580,7 @@ mod tests {
             // A throughput *rise* of 20 %: an improvement in the other tail.
             ("throughput", 120.0, &[119.0, 120.0, 121.0, 120.5]),
         ]);
-        let r = compare(&base, &cur, &s);
+        let r = compare(&base, &cur, &s).unwrap();
         assert!(r.statistical_mode);
         let lat = &r.diffs[0];
         // scipy.stats.mannwhitneyu([119, 120, 121, 120.5], [99, 100, 101, 100.5],

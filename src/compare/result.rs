@@ -2,8 +2,13 @@
 //!
 //! Keys in flameiq-core's order come first (`status`, `exit_code`, `baseline_commit`,
 //! `current_commit`, `statistical_mode`, `summary`, `counts`, `diffs`); our additions follow
-//! (`strategy`, `baseline`, `current`, `missing`, `new`, `skipped`), and each diff gains
-//! `direction`, `unit` and `test` after flameiq-core's ten keys.
+//! (`strategy`, `baseline`, `current`, `missing`, `new`, `skipped`, `provider`), and each
+//! diff gains `direction`, `unit`, `test`, `threshold_kind` and `improved` (plus
+//! `change_absolute` for a change from a zero baseline) after flameiq-core's ten keys.
+//!
+//! `status` and `is_warning` keep flameiq-core's values, which call a large *improvement*
+//! a `WARNING` too; `improved` tells the two apart, and every human view goes by
+//! [`MetricDiff::label`] (`IMPROVED`, never `WARNING`, for an improvement).
 
 use crate::schema::Direction;
 use serde::{Deserialize, Serialize};
@@ -67,8 +72,9 @@ pub struct MetricDiff {
     pub baseline_value: f64,
     /// Measured value.
     pub current_value: f64,
-    /// `round((current - baseline) / baseline * 100, 4)`.
-    pub change_percent: f64,
+    /// `round((current - baseline) / |baseline| * 100, 4)`; `None` (JSON `null`) for a
+    /// change from a zero baseline, which has no percentage.
+    pub change_percent: Option<f64>,
     /// The allowance applied, in percent (for `auto`, the band derived from history).
     pub threshold_percent: f64,
     /// Breached its threshold (and was significant when statistics ran).
@@ -93,6 +99,35 @@ pub struct MetricDiff {
     /// How the threshold was chosen: `percent`, `auto` or `auto-fallback` (too little history).
     #[serde(default = "default_threshold_kind")]
     pub threshold_kind: String,
+    /// The change went the metric's better way by at least the warning level: flameiq-core
+    /// calls this a `WARNING` (and so does `status`); humans are told it improved.
+    #[serde(default)]
+    pub improved: bool,
+    /// `current - baseline`, written only when `change_percent` is null (zero baseline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_absolute: Option<f64>,
+}
+
+impl MetricDiff {
+    /// Whether this diff is an improvement (see [`MetricDiff::improved`]).
+    pub fn is_improvement(&self) -> bool {
+        self.improved && !self.is_regression
+    }
+
+    /// A warning a human should look at: flameiq-core's warning, minus improvements.
+    pub fn is_human_warning(&self) -> bool {
+        self.is_warning && !self.is_regression && !self.improved
+    }
+
+    /// The verdict word for humans: `IMPROVED` for an improvement, else the status
+    /// (`REGRESSION`, `WARNING`, `INSUFFICIENT_DATA`, `PASS`).
+    pub fn label(&self) -> &'static str {
+        if self.is_improvement() {
+            "IMPROVED"
+        } else {
+            self.status.as_str()
+        }
+    }
 }
 
 fn default_threshold_kind() -> String {
@@ -165,8 +200,11 @@ pub struct ComparisonResult {
     pub missing: Vec<String>,
     /// Keys only in the current run (not compared, never regressions).
     pub new: Vec<String>,
-    /// Keys present on both sides but not comparable (zero baseline).
+    /// Keys present on both sides but not comparable (zero baseline, direction unknown).
     pub skipped: Vec<Skipped>,
+    /// The provider that read the current run's metrics file (`json`, `go`, ...), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 impl ComparisonResult {
@@ -175,11 +213,15 @@ impl ComparisonResult {
         self.diffs.iter().filter(|d| d.is_regression)
     }
 
-    /// Diffs with a warning (not regressions).
+    /// Diffs with a warning a human should see: neither regressions nor improvements
+    /// (`counts.warnings` keeps flameiq-core's count, improvements included).
     pub fn warnings(&self) -> impl Iterator<Item = &MetricDiff> {
-        self.diffs
-            .iter()
-            .filter(|d| d.is_warning && !d.is_regression)
+        self.diffs.iter().filter(|d| d.is_human_warning())
+    }
+
+    /// Diffs that improved (see [`MetricDiff::improved`]).
+    pub fn improvements(&self) -> impl Iterator<Item = &MetricDiff> {
+        self.diffs.iter().filter(|d| d.is_improvement())
     }
 
     /// Reads a result document written by `--output` (for `flameiq comment`).

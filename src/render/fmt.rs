@@ -1,5 +1,6 @@
-//! Presentation helpers shared by the HTML, Markdown and JUnit views: values in human scale,
-//! signed thresholds, the order rows are shown in, sparklines and safe links.
+//! Presentation helpers shared by the views: values in human scale, signed thresholds, the
+//! order rows are shown in, sparklines, safe links, and [`escape_terminal`] for every
+//! untrusted string printed on a terminal or CI log.
 //!
 //! Units: a time unit (`ns`, `us`, `µs`, `ms`, `s`) in `metric_info` means the stored value
 //! is in milliseconds (schema v1 stores times in ms; providers convert), so `0.00259` with
@@ -131,9 +132,57 @@ pub fn human(value: f64, key: &str, unit: Option<&str>) -> String {
     format!("{} {u}", sig(value, 4))
 }
 
-/// The change with its sign and two decimals: `+12.34%`.
+/// The change with its sign and two decimals: `+12.34%`; from a zero baseline (no
+/// percentage), the absolute change in human units: `+12 allocs/op`.
 pub fn change(d: &MetricDiff) -> String {
-    format!("{:+.2}%", d.change_percent)
+    match d.change_percent {
+        Some(p) => format!("{p:+.2}%"),
+        None => {
+            let delta = d.current_value - d.baseline_value;
+            let sign = if delta > 0.0 { "+" } else { "" };
+            format!(
+                "{sign}{} from 0",
+                human(delta, &d.metric_key, d.unit.as_deref())
+            )
+        }
+    }
+}
+
+/// A character no untrusted string may carry raw into a human output: controls (C0, DEL,
+/// C1), line and paragraph separators, bidi marks, embeddings, overrides and isolates, and
+/// the BOM.
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+                | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
+/// A string from a metrics file, a config or an API, made safe to print on a terminal or
+/// a CI log: every control character (C0, DEL, C1), line and paragraph separator and bidi
+/// control is written as visible text (`\n`, `\r`, `\t`, `\e` for ESC, else `\u{202e}`),
+/// so no printed line can start a workflow command (`::error::`), repaint a line (`\r`,
+/// ANSI sequences) or reorder text (U+202E). Everything else, backslashes included, is kept
+/// as it is, so ordinary names read unchanged. Every human output on stdout and stderr goes
+/// through this one function.
+pub fn escape_terminal(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The threshold signed by the side it guards: `+10.0%` (lower is better), `-5.0%`
@@ -161,32 +210,40 @@ pub fn direction(d: Direction) -> &'static str {
     }
 }
 
-/// How far the change went towards the bad side, in units of the threshold (> 1 breaches).
+/// How far the change went towards the bad side, in units of the threshold (> 1 breaches;
+/// a change from a zero baseline is infinitely far).
 pub fn badness(d: &MetricDiff) -> f64 {
+    let change = d
+        .change_percent
+        .unwrap_or(f64::INFINITY * (d.current_value - d.baseline_value).signum());
     let bad = match d.direction {
-        Direction::LowerIsBetter => d.change_percent,
-        Direction::HigherIsBetter => -d.change_percent,
-        Direction::Both => d.change_percent.abs(),
+        Direction::LowerIsBetter => change,
+        Direction::HigherIsBetter => -change,
+        Direction::Both => change.abs(),
     };
     bad / d.threshold_percent.abs().max(1e-9)
 }
 
-fn rank(s: DiffStatus) -> u8 {
-    match s {
+fn rank(d: &MetricDiff) -> u8 {
+    if d.is_improvement() {
+        return 2;
+    }
+    match d.status {
         DiffStatus::Regression => 0,
         DiffStatus::Warning => 1,
-        DiffStatus::InsufficientData => 2,
-        DiffStatus::Pass => 3,
+        DiffStatus::InsufficientData => 3,
+        DiffStatus::Pass => 4,
     }
 }
 
-/// The diffs in display order: regressions, warnings, insufficient data, passes; the worst
-/// first within each group, then by key (so the order is total and deterministic).
+/// The diffs in display order: regressions, warnings, improvements, insufficient data,
+/// passes; the worst first within each group, then by key (so the order is total and
+/// deterministic).
 pub fn ordered(r: &ComparisonResult) -> Vec<&MetricDiff> {
     let mut ds: Vec<&MetricDiff> = r.diffs.iter().collect();
     ds.sort_by(|a, b| {
-        rank(a.status)
-            .cmp(&rank(b.status))
+        rank(a)
+            .cmp(&rank(b))
             .then(badness(b).total_cmp(&badness(a)))
             .then(a.metric_key.cmp(&b.metric_key))
     });
@@ -285,6 +342,16 @@ mod tests {
         assert_eq!(human(0.1 + 0.2, "k", None), "0.3");
         assert_eq!(human(999.99, "k", Some("ms")), "1 s");
         assert_eq!(human(-3.5, "k", Some("ms")), "-3.5 ms");
+    }
+
+    #[test]
+    fn issue19_item1_escape_terminal_makes_controls_visible() {
+        assert_eq!(escape_terminal("latency.p95"), "latency.p95");
+        assert_eq!(escape_terminal("a\\b"), "a\\b");
+        assert_eq!(
+            escape_terminal("x\n::error title=S::ok\r\u{1b}[2K\t\u{202e}\u{85}\u{7f}"),
+            "x\\n::error title=S::ok\\r\\e[2K\\t\\u{202e}\\u{85}\\u{7f}"
+        );
     }
 
     #[test]

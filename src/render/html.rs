@@ -131,6 +131,7 @@ struct Ctx {
     headline: &'static str,
     verdict: String,
     strategy: Option<String>,
+    provider: Option<String>,
     statistical_mode: bool,
     sides: Vec<Side>,
     counts: Vec<Count>,
@@ -179,7 +180,8 @@ fn domain(r: &ComparisonResult) -> f64 {
     let m = r
         .diffs
         .iter()
-        .map(|d| d.change_percent.abs())
+        .filter_map(|d| d.change_percent)
+        .map(f64::abs)
         .filter(|c| c.is_finite())
         .fold(0.0, f64::max);
     let lo = (t * 1.5).max(5.0);
@@ -209,7 +211,12 @@ fn bar(d: &MetricDiff, dom: f64) -> Bar {
         });
         lines.push(n1(a));
     }
-    let c = x(d.change_percent);
+    // A change from a zero baseline has no percentage: a full, clipped bar on its side.
+    let pct = d
+        .change_percent
+        .unwrap_or(f64::INFINITY * (d.current_value - d.baseline_value).signum());
+    let pct = if pct.is_nan() { 0.0 } else { pct };
+    let c = x(pct);
     let (x0, x1) = if c < half { (c, half) } else { (half, c) };
     Bar {
         zones,
@@ -217,7 +224,7 @@ fn bar(d: &MetricDiff, dom: f64) -> Bar {
         x: n1(x0),
         // A zero change still shows as a hairline.
         w: n1((x1 - x0).max(0.8)),
-        clipped: d.change_percent.abs() > dom,
+        clipped: pct.abs() > dom,
     }
 }
 
@@ -276,6 +283,7 @@ fn trend(view: &View, d: &MetricDiff) -> Trend {
 fn row(view: &View, d: &MetricDiff, dom: f64) -> Row {
     let unit = d.unit.as_deref();
     let (status, cls) = match d.status {
+        _ if d.is_improvement() => ("improved", "p"),
         DiffStatus::Regression => ("regression", "r"),
         DiffStatus::Warning => ("warning", "w"),
         DiffStatus::InsufficientData => ("insufficient data", "i"),
@@ -344,6 +352,7 @@ fn context(view: &View) -> Ctx {
             view.current_only.len()
         ),
         strategy: None,
+        provider: view.provider_name().map(str::to_string),
         statistical_mode: false,
         sides: vec![],
         counts: vec![],
@@ -368,6 +377,17 @@ fn context(view: &View) -> Ctx {
         return ctx;
     };
     let c = r.counts;
+    // flameiq-core's `counts.warnings` includes improvements; people are told apart.
+    let warnings = r.warnings().count();
+    let improved = r.improvements().count();
+    let improved_note = if improved > 0 {
+        format!(
+            " {improved} {} improved.",
+            if improved == 1 { "metric" } else { "metrics" }
+        )
+    } else {
+        String::new()
+    };
     let insufficient = r
         .diffs
         .iter()
@@ -380,11 +400,11 @@ fn context(view: &View) -> Ctx {
             "✗",
             "Regression",
             format!(
-                "{} of {} regressed{}.",
+                "{} of {} regressed{}.{improved_note}",
                 c.regressions,
                 s(c.total, "metric", "metrics"),
-                if c.warnings > 0 {
-                    format!(", {}", s(c.warnings, "warning", "warnings"))
+                if warnings > 0 {
+                    format!(", {}", s(warnings, "warning", "warnings"))
                 } else {
                     String::new()
                 }
@@ -399,20 +419,23 @@ fn context(view: &View) -> Ctx {
                 s(insufficient, "metric", "metrics")
             ),
         ),
-        Status::Pass if c.warnings > 0 => (
+        Status::Pass if warnings > 0 => (
             "warning",
             "!",
             "Pass with warnings",
             format!(
-                "No regression; {} close to the threshold.",
-                s(c.warnings, "metric is", "metrics are")
+                "No regression; {} close to the threshold.{improved_note}",
+                s(warnings, "metric is", "metrics are")
             ),
         ),
         Status::Pass => (
             "pass",
             "✓",
             "Pass",
-            format!("All {} within threshold.", s(c.total, "metric", "metrics")),
+            format!(
+                "All {} within threshold.{improved_note}",
+                s(c.total, "metric", "metrics")
+            ),
         ),
     };
     let dom = domain(r);
@@ -454,12 +477,17 @@ fn context(view: &View) -> Ctx {
             cls: "r",
         },
         Count {
-            n: c.warnings,
+            n: warnings,
             label: "warnings",
             cls: "w",
         },
         Count {
-            n: c.total - c.regressions - c.warnings,
+            n: improved,
+            label: "improved",
+            cls: "p",
+        },
+        Count {
+            n: c.total - c.regressions - warnings - improved,
             label: "passed",
             cls: "p",
         },

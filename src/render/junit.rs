@@ -117,7 +117,9 @@ pub fn render_result(r: &ComparisonResult) -> String {
                 );
             }
             DiffStatus::Warning | DiffStatus::InsufficientData => {
-                let word = if d.status == DiffStatus::Warning {
+                let word = if d.is_improvement() {
+                    "IMPROVED: better by at least the warning level"
+                } else if d.status == DiffStatus::Warning {
                     "WARNING: close to the threshold"
                 } else {
                     "INSUFFICIENT_DATA: too few samples to decide"

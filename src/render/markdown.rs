@@ -17,7 +17,7 @@
 
 use super::fmt;
 use super::{Render, View};
-use crate::compare::result::{DiffStatus, Status};
+use crate::compare::result::{DiffStatus, MetricDiff, Status};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
@@ -35,7 +35,8 @@ pub const SPARK_POINTS: usize = 12;
 ///
 /// Also: `$` is escaped (GitHub renders `$…$` as math); a leading `-`, `+`, `=` or
 /// `1.`/`1)` is escaped so the string cannot start a list or a setext heading when it
-/// begins a line; line breaks and other control characters become spaces.
+/// begins a line; line breaks, other control characters and bidi controls become spaces;
+/// `#` is followed by a word joiner (U+2060) so `#123` links no issue.
 pub fn escape_md(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     // A leading list item, thematic break or setext underline: `- x`, `+ x`, `1. x`,
@@ -60,7 +61,10 @@ pub fn escape_md(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '|' => out.push_str("\\|"),
-            '`' | '*' | '_' | '[' | ']' | '\\' | '~' | '#' | '!' | '$' => {
+            // `\#` stops a heading; the word joiner after it stops `#123` (and
+            // `owner/repo#123`) from autolinking an issue, which escapes and entities don't.
+            '#' => out.push_str("\\#\u{2060}"),
+            '`' | '*' | '_' | '[' | ']' | '\\' | '~' | '!' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -73,7 +77,7 @@ pub fn escape_md(s: &str) -> String {
                 out.push(c);
             }
             '@' => out.push_str("@\u{200D}"),
-            c if c.is_control() => out.push(' '),
+            c if fmt::unsafe_char(c) => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -240,8 +244,11 @@ struct Page<'a> {
     omitted_all_s: String,
 }
 
-fn icon(s: DiffStatus) -> &'static str {
-    match s {
+fn icon(d: &MetricDiff) -> &'static str {
+    if d.is_improvement() {
+        return "🚀";
+    }
+    match d.status {
         DiffStatus::Regression => "🔴",
         DiffStatus::Warning => "🟡",
         DiffStatus::InsufficientData => "⚪",
@@ -262,6 +269,13 @@ fn side(commit: Option<&str>, branch: Option<&str>) -> String {
         s.push_str(&format!(" on {}", escape_md(b)));
     }
     s
+}
+
+/// ` · provider go` (escaped), or nothing when the provider is not known.
+fn provider_note(view: &View) -> String {
+    view.provider_name()
+        .map(|p| format!(" · provider {}", escape_md(p)))
+        .unwrap_or_default()
 }
 
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
@@ -296,10 +310,10 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     let (icon_v, verdict, detail) = match view.result {
         Some(r) => {
             for d in fmt::ordered(r) {
-                let notable = matches!(d.status, DiffStatus::Regression | DiffStatus::Warning);
+                let notable = d.is_regression || d.is_human_warning();
                 let row = |trend: String| Row {
-                    icon: icon(d.status),
-                    status: d.status.as_str(),
+                    icon: icon(d),
+                    status: d.label(),
                     key: short_key(&d.metric_key),
                     baseline: escape_md(&fmt::human(
                         d.baseline_value,
@@ -329,6 +343,9 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 all.push(row(String::new()));
             }
             let c = r.counts;
+            // flameiq-core's `counts.warnings` includes improvements; people are told apart.
+            let warnings = r.warnings().count();
+            let improved = r.improvements().count();
             let (i, v) = match r.status {
                 Status::Regression => (
                     "❌",
@@ -342,11 +359,11 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                     "❔",
                     "no regression, but too few samples to decide for some metrics".into(),
                 ),
-                Status::Pass if c.warnings > 0 => (
+                Status::Pass if warnings > 0 => (
                     "⚠️",
                     format!(
                         "no regression, {} close to the threshold",
-                        plural(c.warnings, "warning", "warnings")
+                        plural(warnings, "warning", "warnings")
                     ),
                 ),
                 Status::Pass => (
@@ -354,8 +371,13 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                     format!("no regression in {}", plural(c.total, "metric", "metrics")),
                 ),
             };
-            let v = if r.status == Status::Regression && c.warnings > 0 {
-                format!("{v}, {}", plural(c.warnings, "warning", "warnings"))
+            let v = if r.status == Status::Regression && warnings > 0 {
+                format!("{v}, {}", plural(warnings, "warning", "warnings"))
+            } else {
+                v
+            };
+            let v = if improved > 0 {
+                format!("{v}, {} improved", thousands(improved))
             } else {
                 v
             };
@@ -369,7 +391,7 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 } else {
                     ""
                 }
-            );
+            ) + &provider_note(view);
             if !r.new.is_empty() {
                 extras.push(format!(
                     "{} only in the current run (not compared)",
@@ -401,8 +423,9 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 "ℹ️",
                 "no baseline yet".to_string(),
                 format!(
-                    "{} recorded; set a baseline (`flameiq baseline set`) to compare future runs.",
-                    plural(view.current_only.len(), "metric", "metrics")
+                    "{} recorded{}; set a baseline (`flameiq baseline set`) to compare future runs.",
+                    plural(view.current_only.len(), "metric", "metrics"),
+                    provider_note(view)
                 ),
             )
         }

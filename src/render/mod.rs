@@ -36,9 +36,19 @@ pub struct View<'a> {
     pub report_url: Option<String>,
     /// The store environment (`--env`), for titles and the comment marker.
     pub environment: Option<String>,
+    /// The provider that read the current run, when there is no result to say it (first
+    /// run); with a result, its `provider` is shown.
+    pub provider: Option<String>,
 }
 
 impl View<'_> {
+    /// The provider that read the current run: the result's, else the view's own.
+    pub fn provider_name(&self) -> Option<&str> {
+        self.result
+            .and_then(|r| r.provider.as_deref())
+            .or(self.provider.as_deref())
+    }
+
     /// The view of a run with nothing to compare against yet: its values with their units.
     /// `flameiq report`, and `flameiq ci` on the default branch and before any baseline, all
     /// show a first run this way.
@@ -50,6 +60,7 @@ impl View<'_> {
                 .iter()
                 .filter_map(|(k, i)| Some((k.clone(), i.unit.clone()?)))
                 .collect(),
+            provider: current.provider.get().map(str::to_string),
             ..View::default()
         }
     }

@@ -1,7 +1,10 @@
 //! The human-readable terminal table of `flameiq compare`, in flameiq-core's layout and
-//! words (`PASS`, `WARNING`, `REGRESSION`), coloured only when asked.
+//! words (`PASS`, `WARNING`, `REGRESSION`, plus `IMPROVED` where flameiq-core says
+//! `WARNING` for a change to the better side), values in human units (`100 ns`, not
+//! `0.0001`), coloured only when asked. Metric names come from the pull request's code:
+//! each one is printed through [`fmt::escape_terminal`], so none can start a line of its own.
 
-use super::{Render, View};
+use super::{fmt, Render, View};
 use crate::compare::result::{ComparisonResult, DiffStatus, Status};
 use crate::error::Result;
 
@@ -27,12 +30,32 @@ impl Table {
         }
     }
 
-    /// Renders a result.
+    /// Renders a result. Every key, unit and reason passes through
+    /// [`fmt::escape_terminal`]; values are in the renderers' human units.
     pub fn render_result(&self, r: &ComparisonResult) -> String {
-        let width = r
+        let esc = |s: &str| fmt::escape_terminal(s).into_owned();
+        let rows: Vec<(String, String, String)> = r
             .diffs
             .iter()
-            .map(|d| d.metric_key.chars().count())
+            .map(|d| {
+                (
+                    esc(&d.metric_key),
+                    esc(&fmt::human(
+                        d.baseline_value,
+                        &d.metric_key,
+                        d.unit.as_deref(),
+                    )),
+                    esc(&fmt::human(
+                        d.current_value,
+                        &d.metric_key,
+                        d.unit.as_deref(),
+                    )),
+                )
+            })
+            .collect();
+        let width = rows
+            .iter()
+            .map(|(k, _, _)| k.chars().count())
             .max()
             .unwrap_or(0)
             .max(22);
@@ -42,51 +65,50 @@ impl Table {
             "Metric", "Baseline", "Current", "Change", "Threshold"
         ));
         out.push_str(&format!("  {}\n", "─".repeat(width + 56)));
-        for d in &r.diffs {
-            let chg = format!("{:+.2}%", d.change_percent);
-            let thr = match d.direction {
-                crate::schema::Direction::LowerIsBetter => {
-                    format!("+{:.1}%", d.threshold_percent.abs())
+        for (d, (key, base, cur)) in r.diffs.iter().zip(&rows) {
+            let chg = esc(&fmt::change(d));
+            let thr = fmt::threshold(d);
+            let style = if d.is_improvement() {
+                GREEN
+            } else {
+                match d.status {
+                    DiffStatus::Regression => BOLD_RED,
+                    DiffStatus::Warning | DiffStatus::InsufficientData => YELLOW,
+                    DiffStatus::Pass => GREEN,
                 }
-                crate::schema::Direction::HigherIsBetter => {
-                    format!("-{:.1}%", d.threshold_percent.abs())
-                }
-                crate::schema::Direction::Both => format!("±{:.1}%", d.threshold_percent.abs()),
             };
-            let (style, word) = match d.status {
-                DiffStatus::Regression => (BOLD_RED, "REGRESSION"),
-                DiffStatus::Warning => (YELLOW, "WARNING"),
-                DiffStatus::InsufficientData => (YELLOW, "INSUFFICIENT_DATA"),
-                DiffStatus::Pass => (GREEN, "PASS"),
-            };
-            let mut status = self.paint(style, word);
+            let mut status = self.paint(style, d.label());
             if let Some(p) = d.p_value {
                 status.push_str(&self.paint(DIM, &format!("  p={p:.4}")));
             }
             out.push_str(&format!(
-                "  {:<width$} {:>12.4} {:>12.4} {} {:>10}  {}\n",
-                d.metric_key,
-                d.baseline_value,
-                d.current_value,
+                "  {key:<width$} {base:>12} {cur:>12} {} {thr:>10}  {status}\n",
                 self.paint(style, &format!("{chg:>10}")),
-                thr,
-                status
             ));
         }
+        let list = |keys: &[String]| keys.iter().map(|k| esc(k)).collect::<Vec<_>>().join(", ");
         if !r.new.is_empty() {
-            out.push_str(&format!("\n  New (not compared): {}\n", r.new.join(", ")));
+            out.push_str(&format!("\n  New (not compared): {}\n", list(&r.new)));
         }
         if !r.missing.is_empty() {
             out.push_str(&format!(
                 "  Missing from current run: {}\n",
-                r.missing.join(", ")
+                list(&r.missing)
             ));
         }
         for s in &r.skipped {
-            out.push_str(&format!("  Skipped {}: {}\n", s.metric_key, s.reason));
+            out.push_str(&format!(
+                "  Skipped {}: {}\n",
+                esc(&s.metric_key),
+                esc(&s.reason)
+            ));
+        }
+        if let Some(p) = &r.provider {
+            out.push_str(&format!("  Provider: {}\n", esc(p)));
         }
         out.push('\n');
-        let warnings = r.counts.warnings;
+        let warnings = r.warnings().count();
+        let improved = r.improvements().count();
         let line = match r.status {
             Status::Regression => self.paint(
                 BOLD_RED,
@@ -106,6 +128,9 @@ impl Table {
             ),
         };
         out.push_str(&line);
+        if improved > 0 {
+            out.push_str(&self.paint(GREEN, &format!(" {improved} improved.")));
+        }
         out.push_str("\n\n");
         out
     }

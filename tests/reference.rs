@@ -179,8 +179,60 @@ const DIFF_KEYS: [&str; 10] = [
     "effect_size",
 ];
 
+/// The flat keys of a generated document.
+fn flat_keys(doc: &Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (k, v) in doc["metrics"].as_object().unwrap() {
+        match v.as_object() {
+            Some(inner) => keys.extend(inner.keys().map(|i| format!("{k}.{i}"))),
+            None => keys.push(k.clone()),
+        }
+    }
+    keys
+}
+
+/// Where FlameIQ departs from flameiq-core on purpose (README, "Departures from
+/// flameiq-core"), and how the generated cases meet each one:
+///
+/// - No key on both sides: flameiq-core passes 0 metrics (exit 0), FlameIQ exits 2
+///   (issue 11 defect 7). Such cases are checked for exactly that, not compared.
+/// - Zero baselines: the documents carry no `metric_info` and flameiq-core's compare reads
+///   no `directions`, so no direction is ever *known* and both tools skip the key: compared
+///   as usual.
+/// - Negative baselines (FlameIQ divides by `|baseline|`): the generator draws only values
+///   ≥ 0, asserted in [`case`]'s caller below.
+fn nothing_in_common(base: &Value, cur: &Value) -> bool {
+    let b = flat_keys(base);
+    !flat_keys(cur).iter().any(|k| b.contains(k))
+}
+
 fn run_case(seed: u64) {
     let (base, cur, flags) = case(seed);
+    for doc in [&base, &cur] {
+        for (_, v) in doc["metrics"].as_object().unwrap() {
+            let vals: Vec<&Value> = match v.as_object() {
+                Some(inner) => inner.values().collect(),
+                None => vec![v],
+            };
+            assert!(
+                vals.iter().all(|x| x.as_f64().unwrap() >= 0.0),
+                "seed {seed}: negative values are a known departure; the generator must not draw them"
+            );
+        }
+    }
+    if nothing_in_common(&base, &cur) {
+        let d = TempDir::new().unwrap();
+        fs::write(d.path().join("base.json"), base.to_string()).unwrap();
+        fs::write(d.path().join("cur.json"), cur.to_string()).unwrap();
+        assert!(rs(d.path(), &["baseline", "set", "--metrics", "base.json"])
+            .status
+            .success());
+        let out = rs(d.path(), &["compare", "--metrics", "cur.json", "--json"]);
+        assert_eq!(out.status.code(), Some(2), "seed {seed}: nothing compared");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["status"], "error", "seed {seed}");
+        return;
+    }
     let mut results = Vec::new();
     for tool in [py as fn(&Path, &[&str]) -> Output, rs] {
         let d = TempDir::new().unwrap();

@@ -416,3 +416,335 @@ fn same_inputs_give_identical_bytes() {
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }
+
+// ---- Verdicts that flameiq-core got wrong (issues 11 and 19) ----
+
+#[test]
+fn issue11_defect6_speedup_is_improved_not_a_warning() {
+    let d = TempDir::new().unwrap();
+    // hyperfine: 3.0 s -> 1.0 s (-66.67 %), a lower-is-better time.
+    let info = json!({"custom.work": {"unit": "ms", "direction": "lower_is_better"}});
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"work": 3000.0}}),
+        info.clone(),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"work": 1000.0}}),
+        info,
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 0);
+    let w = diff(&doc, "custom.work");
+    // flameiq-core's fields keep their values ...
+    assert_eq!(w["status"], "WARNING");
+    assert_eq!(w["is_warning"], true);
+    assert_eq!(doc["counts"]["warnings"], 1);
+    // ... and the new flag tells the improvement apart.
+    assert_eq!(w["improved"], true);
+    // The table says so and never calls it a warning.
+    let out = flameiq(d.path())
+        .args(["compare", "--baseline", "b.json", "-m", "c.json"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("IMPROVED"), "{table}");
+    assert!(!table.contains("WARNING"), "{table}");
+    assert!(table.contains("✓ PASS"), "{table}");
+    assert!(table.contains("1 improved"), "{table}");
+}
+
+#[test]
+fn issue11_defect6_a_slowdown_near_the_threshold_is_still_a_warning() {
+    let d = TempDir::new().unwrap();
+    let info = json!({"custom.work": {"unit": "ms", "direction": "lower_is_better"}});
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"work": 100.0}}),
+        info.clone(),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"work": 107.0}}),
+        info,
+    );
+    let (_, doc) = compare(d.path(), &[]);
+    assert_eq!(diff(&doc, "custom.work")["improved"], false);
+    assert_eq!(diff(&doc, "custom.work")["status"], "WARNING");
+}
+
+#[test]
+fn issue11_defect7_nothing_compared_is_exit_2() {
+    let d = TempDir::new().unwrap();
+    let base: serde_json::Map<String, Value> = (0..7)
+        .map(|i| (format!("old_{i}"), json!(1.0 + i as f64)))
+        .collect();
+    write_snapshot(d.path(), "b.json", "b", json!({"custom": base}), json!({}));
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"renamed": 1.0}}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "--baseline", "b.json", "-m", "c.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("nothing to compare"), "{err}");
+    assert!(
+        err.contains("'custom.old_0'") && err.contains("and 2 more"),
+        "{err}"
+    );
+    assert!(err.contains("'custom.renamed'"), "{err}");
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("PASS"));
+    // The same through the store and `report`.
+    assert!(flameiq(d.path())
+        .args(["baseline", "set", "-m", "b.json"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    for args in [
+        &["compare", "-m", "c.json"][..],
+        &["compare", "-m", "c.json", "--json"],
+        &["report", "-m", "c.json", "-o", "r.html"],
+    ] {
+        let out = flameiq(d.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn issue11_defect7_partial_overlap_still_compares_and_warns() {
+    let d = TempDir::new().unwrap();
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"a": 1.0, "gone": 2.0}}),
+        json!({}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"a": 1.0}}),
+        json!({}),
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["missing"], json!(["custom.gone"]));
+    assert_eq!(doc["counts"]["total"], 1);
+}
+
+#[test]
+fn issue19_item6_zero_baseline_with_known_direction_is_judged() {
+    let d = TempDir::new().unwrap();
+    let info = json!({
+        "custom.allocs_per_op": {"unit": "allocs/op", "direction": "lower_is_better"},
+        "custom.bytes_per_op": {"unit": "B/op", "direction": "lower_is_better"},
+        "custom.hits": {"direction": "higher_is_better"},
+        "custom.still_zero": {"direction": "lower_is_better"}
+    });
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"allocs_per_op": 0, "bytes_per_op": 0, "hits": 0, "still_zero": 0, "unknown": 0}}),
+        info.clone(),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"allocs_per_op": 12, "bytes_per_op": 4096, "hits": 3, "still_zero": 0, "unknown": 5}}),
+        info,
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    let a = diff(&doc, "custom.allocs_per_op");
+    assert_eq!(a["status"], "REGRESSION");
+    assert_eq!(a["change_percent"], Value::Null);
+    assert_eq!(a["change_absolute"], 12.0);
+    assert_eq!(diff(&doc, "custom.bytes_per_op")["status"], "REGRESSION");
+    let h = diff(&doc, "custom.hits");
+    assert_eq!(
+        (h["is_regression"].as_bool(), h["improved"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(diff(&doc, "custom.still_zero")["status"], "PASS");
+    // Nothing says which way `unknown` gets worse: flameiq-core's skip stands.
+    assert_eq!(doc["skipped"][0]["metric_key"], "custom.unknown");
+    assert_eq!(doc["skipped"].as_array().unwrap().len(), 1);
+    // The config's `directions` counts as known too.
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "directions:\n  custom.unknown: lower_is_better\n",
+    )
+    .unwrap();
+    let (_, doc) = compare(d.path(), &[]);
+    assert_eq!(diff(&doc, "custom.unknown")["status"], "REGRESSION");
+    assert_eq!(doc["skipped"], json!([]));
+    // The table shows the absolute change.
+    let out = flameiq(d.path())
+        .args(["compare", "--baseline", "b.json", "-m", "c.json"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("+12 allocs/op from 0"), "{table}");
+}
+
+#[test]
+fn issue19_item6_negative_baseline_change_is_relative_to_its_magnitude() {
+    let d = TempDir::new().unwrap();
+    let info = json!({"custom.offset": {"direction": "lower_is_better"}});
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"offset": -10.0}}),
+        info.clone(),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"offset": -5.0}}),
+        info,
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    let o = diff(&doc, "custom.offset");
+    // -10 -> -5 went up by half of |-10|: +50 %, a regression for lower-is-better.
+    assert_eq!(o["change_percent"], 50.0);
+    assert_eq!(o["status"], "REGRESSION");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn issue19_item14_threshold_flag_names_a_key_with_equals() {
+    let d = TempDir::new().unwrap();
+    let info = json!({"custom.BenchmarkX/n=1000": {"direction": "lower_is_better"}});
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"BenchmarkX/n=1000": 100.0}}),
+        info.clone(),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"BenchmarkX/n=1000": 120.0}}),
+        info,
+    );
+    let (code, doc) = compare(d.path(), &["--threshold", "custom.BenchmarkX/n=1000=25%"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        diff(&doc, "custom.BenchmarkX/n=1000")["threshold_percent"],
+        25.0
+    );
+}
+
+#[test]
+fn issue19_item5_result_document_and_table_name_the_provider() {
+    let d = TempDir::new().unwrap();
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"throughput": 10.0}),
+        json!({}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"throughput": 10.0}),
+        json!({}),
+    );
+    let (_, doc) = compare(d.path(), &[]);
+    assert_eq!(doc["provider"], "json");
+    let out = flameiq(d.path())
+        .args([
+            "compare",
+            "--baseline",
+            "b.json",
+            "-m",
+            "c.json",
+            "--provider",
+            "auto",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("Provider: json"));
+}
+
+#[test]
+fn issue19_item14_table_uses_human_units() {
+    let d = TempDir::new().unwrap();
+    let info = json!({"custom.tiny": {"unit": "ms", "direction": "lower_is_better"}});
+    // 100 ns stored in ms.
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"tiny": 0.0001}}),
+        info.clone(),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"tiny": 0.0001}}),
+        info,
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "--baseline", "b.json", "-m", "c.json"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("100 ns"), "{table}");
+    assert!(!table.contains("0.0001"), "{table}");
+}
+
+#[test]
+fn issue19_item14_verbose_log_has_no_ansi_when_stderr_is_not_a_terminal() {
+    let d = TempDir::new().unwrap();
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"throughput": 10.0}),
+        json!({}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"throughput": 10.0}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .env_remove("NO_COLOR")
+        .args(["-v", "compare", "--baseline", "b.json", "-m", "c.json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("debug:"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}

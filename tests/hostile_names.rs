@@ -223,14 +223,9 @@ fn pr_payload() -> Value {
     p
 }
 
-#[test]
-fn issue19_item1_hostile_names_through_flameiq_ci_on_github() {
-    let gh = Fake::start();
-    let d = tempfile::tempdir().unwrap();
-    write_files(d.path());
-    let dir = d.path();
-    // The baseline, as the default branch's run would have stored it.
-    assert_eq!(run(dir, &["baseline", "set", "-m", "b.json"]).0, 0);
+/// Runs `flameiq <args>` in `dir` as the GitHub runner would for a pull request, against
+/// the fake GitHub `gh`, with metrics from `c.json`.
+fn github_pr(dir: &Path, gh: &Fake, args: &[&str]) -> std::process::Output {
     let files = dir.join("_runner");
     std::fs::create_dir_all(&files).unwrap();
     let event = files.join("event.json");
@@ -265,7 +260,18 @@ fn issue19_item1_hostile_names_through_flameiq_ci_on_github() {
         ("INPUT_SUMMARY", "true".into()),
         ("INPUT_ANNOTATIONS", "true".into()),
     ]);
-    let out = cmd.arg("ci").output().unwrap();
+    cmd.args(args).output().unwrap()
+}
+
+#[test]
+fn issue19_item1_hostile_names_through_flameiq_ci_on_github() {
+    let gh = Fake::start();
+    let d = tempfile::tempdir().unwrap();
+    write_files(d.path());
+    // The baseline, as the default branch's run would have stored it.
+    assert_eq!(run(d.path(), &["baseline", "set", "-m", "b.json"]).0, 0);
+    let out = github_pr(d.path(), &gh, &["ci"]);
+    let summary = std::fs::read_to_string(d.path().join("_runner/summary.md")).unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -284,7 +290,6 @@ fn issue19_item1_hostile_names_through_flameiq_ci_on_github() {
         .iter()
         .map(|c| c["body"].as_str().unwrap().to_string())
         .collect::<String>();
-    let summary = std::fs::read_to_string(&summary).unwrap();
     for md in [&comment, &summary] {
         assert!(!md.is_empty());
         assert!(!md.contains('\u{1b}') && !md.contains('\r'), "{md:?}");
@@ -293,4 +298,22 @@ fn issue19_item1_hostile_names_through_flameiq_ci_on_github() {
         assert!(!md.contains("<script>"), "{md}");
         assert!(!md.lines().any(|l| l.starts_with("::")), "{md}");
     }
+}
+
+#[test]
+fn issue19_item14_verbose_log_has_no_ansi_when_stderr_is_not_a_terminal() {
+    // Plain names: only the log formatter could put ESC on stderr here (the HTTP client's
+    // debug events carry fields such as `service.ready=true`, which tracing-subscriber
+    // styles with ANSI when it thinks it may).
+    let gh = Fake::start();
+    let d = tempfile::tempdir().unwrap();
+    let metrics = |v: f64| doc(json!({"custom": {"plain": v}}), json!({}), "main");
+    std::fs::write(d.path().join("b.json"), metrics(1.0)).unwrap();
+    std::fs::write(d.path().join("c.json"), metrics(1.0)).unwrap();
+    assert_eq!(run(d.path(), &["baseline", "set", "-m", "b.json"]).0, 0);
+    let out = github_pr(d.path(), &gh, &["-v", "ci"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("debug:"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }

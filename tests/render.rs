@@ -609,3 +609,204 @@ fn absurd_strings_still_fit() {
     assert!(gitlab.contains(&format!("{}…", "k".repeat(199))));
     assert!(!gitlab.contains(&"k".repeat(201)));
 }
+
+/// A result with one regression, one warning (a slowdown near the threshold) and one
+/// speed-up big enough that flameiq-core calls it a `WARNING`.
+fn with_improvement() -> ComparisonResult {
+    use DiffStatus::*;
+    use Direction::*;
+    result(vec![
+        diff(
+            "custom.parse",
+            3000.0,
+            1000.0,
+            10.0,
+            LowerIsBetter,
+            Warning,
+            Some("ms"),
+        ),
+        diff(
+            "latency.p95",
+            100.0,
+            120.0,
+            10.0,
+            LowerIsBetter,
+            Regression,
+            Some("ms"),
+        ),
+        diff(
+            "latency.mean",
+            100.0,
+            107.0,
+            10.0,
+            LowerIsBetter,
+            Warning,
+            Some("ms"),
+        ),
+    ])
+}
+
+#[test]
+fn issue11_defect6_every_view_calls_an_improvement_an_improvement() {
+    let r = with_improvement();
+    let parse = r
+        .diffs
+        .iter()
+        .find(|d| d.metric_key == "custom.parse")
+        .unwrap();
+    assert!(parse.is_improvement() && parse.label() == "IMPROVED");
+    assert_eq!(r.warnings().count(), 1, "the speed-up is not a warning");
+    assert_eq!(r.improvements().count(), 1);
+
+    let table = flameiq::render::table::Table { color: false }.render_result(&r);
+    let row = table.lines().find(|l| l.contains("custom.parse")).unwrap();
+    assert!(row.ends_with("IMPROVED"), "{row}");
+    assert!(table.contains("1 improved"), "{table}");
+
+    let v = view(&r, IndexMap::new());
+    for kind in [Kind::Summary, Kind::Comment] {
+        let md = Markdown { kind }.render(&v).unwrap();
+        let row = md
+            .lines()
+            .find(|l| l.contains("custom.parse") && l.contains("IMPROVED"));
+        assert!(row.is_some(), "{md}");
+        assert!(
+            !md.lines()
+                .any(|l| l.contains("custom.parse") && l.contains("WARNING")),
+            "{md}"
+        );
+        // One warning (latency.mean), not two.
+        assert!(
+            md.contains("1 warning,") || md.contains("1 warning "),
+            "{md}"
+        );
+        assert!(md.contains("1 improved"), "{md}");
+    }
+
+    let html = Html.render(&v).unwrap();
+    let row = html
+        .lines()
+        .find(|l| l.contains("data-key=\"custom.parse\""))
+        .unwrap();
+    assert!(row.contains(">improved<"), "{row}");
+    assert!(html.contains("<b>1</b>improved"), "{html}");
+
+    let xml = junit::render_result(&r);
+    assert!(xml.contains("IMPROVED"), "{xml}");
+    assert_eq!(xml.matches("WARNING").count(), 1, "{xml}");
+
+    let ann = flameiq::ci::outputs::annotations(&r);
+    let lines: Vec<&str> = ann.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::notice title=FlameIQ improvement%3A custom.parse::")),
+        "{ann}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("::warning") && l.contains("custom.parse")),
+        "{ann}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::warning") && l.contains("latency.mean")),
+        "{ann}"
+    );
+}
+
+#[test]
+fn issue19_item14_issue_references_in_names_do_not_autolink() {
+    use DiffStatus::*;
+    let r = result(vec![
+        diff(
+            "\\#123",
+            100.0,
+            150.0,
+            10.0,
+            Direction::LowerIsBetter,
+            Regression,
+            None,
+        ),
+        diff(
+            "acme/widgets#7",
+            100.0,
+            150.0,
+            10.0,
+            Direction::LowerIsBetter,
+            Regression,
+            None,
+        ),
+    ]);
+    let v = view(&r, IndexMap::new());
+    for kind in [Kind::Summary, Kind::Comment] {
+        let md = Markdown { kind }.render(&v).unwrap();
+        assert!(!md.contains("#123"), "{md}");
+        assert!(!md.contains("#7"), "{md}");
+        // The names are still there, readable: `#` then an invisible word joiner.
+        assert!(md.contains("\\#\u{2060}123"), "{md}");
+    }
+}
+
+#[test]
+fn issue19_item5_summary_comment_and_report_name_the_provider() {
+    let mut r = with_improvement();
+    r.provider = Some("go".into());
+    let v = view(&r, IndexMap::new());
+    for kind in [Kind::Summary, Kind::Comment] {
+        let md = Markdown { kind }.render(&v).unwrap();
+        assert!(md.contains("· provider go"), "{md}");
+    }
+    assert!(Html
+        .render(&v)
+        .unwrap()
+        .contains("<code>go</code> provider"));
+    // A first run (no result) says it too.
+    let first = View {
+        current_only: vec![("latency.p95".into(), 1.0)],
+        provider: Some("hyperfine".into()),
+        ..View::default()
+    };
+    let md = Markdown {
+        kind: Kind::Summary,
+    }
+    .render(&first)
+    .unwrap();
+    assert!(md.contains("provider hyperfine"), "{md}");
+    assert!(Html
+        .render(&first)
+        .unwrap()
+        .contains("<code>hyperfine</code> provider"));
+}
+
+#[test]
+fn issue19_item6_zero_baseline_change_renders_as_an_absolute_change() {
+    let mut d = diff(
+        "custom.allocs",
+        0.0,
+        12.0,
+        10.0,
+        Direction::LowerIsBetter,
+        DiffStatus::Regression,
+        Some("allocs/op"),
+    );
+    d.change_percent = None;
+    d.change_absolute = Some(12.0);
+    let r = result(vec![d]);
+    let v = view(&r, IndexMap::new());
+    let md = Markdown {
+        kind: Kind::Summary,
+    }
+    .render(&v)
+    .unwrap();
+    assert!(md.contains("+12 allocs/op from 0"), "{md}");
+    let html = Html.render(&v).unwrap();
+    assert!(html.contains("+12 allocs&#x2F;op from 0"));
+    for bad in ["NaN", "=\"inf", "=\"-inf"] {
+        assert!(!html.contains(bad), "no non-finite geometry: {bad}");
+    }
+    let table = flameiq::render::table::Table { color: false }.render_result(&r);
+    assert!(table.contains("+12 allocs/op from 0"), "{table}");
+}

@@ -721,30 +721,3 @@ fn issue19_item14_table_uses_human_units() {
     assert!(table.contains("100 ns"), "{table}");
     assert!(!table.contains("0.0001"), "{table}");
 }
-
-#[test]
-fn issue19_item14_verbose_log_has_no_ansi_when_stderr_is_not_a_terminal() {
-    let d = TempDir::new().unwrap();
-    write_snapshot(
-        d.path(),
-        "b.json",
-        "b",
-        json!({"throughput": 10.0}),
-        json!({}),
-    );
-    write_snapshot(
-        d.path(),
-        "c.json",
-        "c",
-        json!({"throughput": 10.0}),
-        json!({}),
-    );
-    let out = flameiq(d.path())
-        .env_remove("NO_COLOR")
-        .args(["-v", "compare", "--baseline", "b.json", "-m", "c.json"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("debug:"), "{err}");
-    assert!(!err.contains('\u{1b}'), "{err:?}");
-}

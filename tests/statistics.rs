@@ -520,9 +520,19 @@ fn issue11_defect7_nothing_compared_is_exit_2() {
         &["compare", "-m", "c.json"][..],
         &["compare", "-m", "c.json", "--json"],
         &["report", "-m", "c.json", "-o", "r.html"],
+        // `flameiq ci` calls the same library function, so it gets the same error.
+        &["ci", "--metrics", "c.json", "--mode", "compare"],
     ] {
-        let out = flameiq(d.path()).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let out = flameiq(d.path())
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITLAB_CI")
+            .env_remove("CI")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("nothing to compare"), "{args:?}: {err}");
     }
 }
 

@@ -456,6 +456,65 @@ mod tests {
     }
 
     #[test]
+    fn issue19_item6_change_is_relative_to_the_baseline_magnitude() {
+        // flameiq-core: (-5 - -10) / -10 * 100 = -50 (reads as a drop); here +50.
+        assert_eq!(change_percent(-10.0, -5.0), Some(50.0));
+        assert_eq!(change_percent(-10.0, -15.0), Some(-50.0));
+        assert_eq!(change_percent(10.0, 5.0), Some(-50.0));
+    }
+
+    #[test]
+    fn issue19_item6_zero_baseline_is_judged_only_with_a_known_direction() {
+        let mut s = Settings::default();
+        s.config
+            .directions
+            .insert("custom.allocs", Direction::LowerIsBetter);
+        let r = run(
+            &[
+                ("custom.allocs", 0.0),
+                ("custom.free", 0.0),
+                ("custom.x", 1.0),
+            ],
+            &[
+                ("custom.allocs", 12.0),
+                ("custom.free", 12.0),
+                ("custom.x", 1.0),
+            ],
+            &s,
+        );
+        let a = r
+            .diffs
+            .iter()
+            .find(|d| d.metric_key == "custom.allocs")
+            .unwrap();
+        assert!(a.is_regression);
+        assert_eq!((a.change_percent, a.change_absolute), (None, Some(12.0)));
+        assert_eq!(r.skipped.len(), 1);
+        assert_eq!(r.skipped[0].metric_key, "custom.free");
+    }
+
+    #[test]
+    fn issue11_defect7_no_common_key_is_an_error_naming_both_sides() {
+        let b: Vec<(String, f64)> = (0..8).map(|i| (format!("custom.b{i}"), 1.0)).collect();
+        let b: Vec<(&str, f64)> = b.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let e = compare(
+            &Baseline::from_file(snap(&b)),
+            &snap(&[("custom.c", 1.0)]),
+            &Settings::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(
+            msg.contains(
+                "'custom.b0', 'custom.b1', 'custom.b2', 'custom.b3', 'custom.b4' and 3 more"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("current run: 'custom.c'"), "{msg}");
+    }
+
+    #[test]
     fn directions_and_boundaries() {
         let s = Settings::default();
         let r = run(
@@ -488,6 +547,19 @@ mod tests {
             ]
         );
         assert_eq!(r.status, Status::Regression);
+        // memory_mb halved: flameiq-core's WARNING, an improvement for people.
+        let mem = r
+            .diffs
+            .iter()
+            .find(|d| d.metric_key == "memory_mb")
+            .unwrap();
+        assert!(mem.improved && mem.label() == "IMPROVED");
+        let lat = r
+            .diffs
+            .iter()
+            .find(|d| d.metric_key == "latency.p95")
+            .unwrap();
+        assert!(!lat.improved && lat.label() == "WARNING");
         assert_eq!(r.summary, "2 regression(s) in: custom.x, throughput");
         assert_eq!(
             r.counts,

@@ -160,6 +160,11 @@ fn bench_render(c: &mut Criterion) {
     g.bench_function("html", |b| {
         b.iter(|| Html.render(black_box(&view)).unwrap())
     });
+    // The terminal table: human units and escaping per row.
+    let table = flameiq::render::table::Table { color: false };
+    g.bench_function("table", |b| {
+        b.iter(|| table.render_result(black_box(&result)))
+    });
     g.finish();
 }
 

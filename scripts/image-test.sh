@@ -150,9 +150,9 @@ step "GitHub Action: pull request -> compare, exit 1, comment attempted (no netw
 run_action pr pull_request refs/pull/7/merge -e INPUT_METRICS=current.json -e "INPUT_FAIL-ON-REGRESSION=true" -e GITHUB_HEAD_REF=changes
 [ "$code" -eq 1 ] || fail "pr: exit $code, expected 1"
 [ "$(output pr status)" = regression ] || fail "pr: status output"
-[ "$(output pr regressions)" = 2 ] || fail "pr: regressions output"
+[ "$(output pr regressions)" = 1 ] || fail "pr: regressions output"
 [ -s "$ws/.flameiq/result.json" ] && [ -s "$ws/.flameiq/report.html" ] || fail "pr: result/report"
-grep -q "2 of 9 metrics regressed" "$fc/step_summary_pr" || fail "pr: summary"
+grep -q "1 of 9 metrics regressed, 1 improved" "$fc/step_summary_pr" || fail "pr: summary"
 grep -q '^::error title=FlameIQ regression%3A latency.p95::' "$work/pr.out" || fail "pr: annotation"
 grep -q '^::warning title=FlameIQ comment::could not comment on PR #7' "$work/pr.out" || fail "pr: comment warning"
 if grep -qi "native root" "$work/pr.out"; then fail "pr: no CA certificates in the image"; fi

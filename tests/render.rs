@@ -537,7 +537,7 @@ fn compare_writes_junit_markdown_and_report() {
     assert!(xml.contains("<testcase name=\"latency.p95\" classname=\"flameiq\" time=\"0\">\n      <failure type=\"regression\" message=\"latency.p95 regressed +11.67%"));
     let md = std::fs::read_to_string(out("s.md")).unwrap();
     assert!(
-        md.starts_with("### ❌ FlameIQ: 2 of 9 metrics regressed"),
+        md.starts_with("### ❌ FlameIQ: 1 of 9 metrics regressed, 1 improved"),
         "{md}"
     );
     let html = std::fs::read_to_string(out("r.html")).unwrap();

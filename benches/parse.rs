@@ -142,6 +142,14 @@ fn hyperfine() -> String {
     s
 }
 
+/// 32,000 results with one name (issue 19 item 7): each gets the next `#n` suffix. Timed
+/// per parse rather than per byte: the cost was quadratic in the number of duplicates.
+fn duplicates() -> String {
+    (0..32_000)
+        .map(|i| format!("test dup ... bench:   {} ns/iter (+/- 1)\n", i + 1))
+        .collect()
+}
+
 fn parse(c: &mut Criterion) {
     let inputs: [(&str, ProviderKind, String); 6] = [
         ("go", ProviderKind::Go, go()),
@@ -175,6 +183,22 @@ fn parse(c: &mut Criterion) {
             b.iter(|| kind.provider().parse(black_box(&input)))
         });
     }
+    group.finish();
+
+    let input = Input {
+        path: "generated.duplicates".into(),
+        text: Some(duplicates()),
+    };
+    let snap = ProviderKind::CargoBench
+        .provider()
+        .parse(&input)
+        .expect("generated input parses");
+    assert_eq!(snap.metrics.len(), 32_000);
+    let mut group = c.benchmark_group("duplicates");
+    group.sample_size(10);
+    group.bench_function("cargo-bench-32000", |b| {
+        b.iter(|| ProviderKind::CargoBench.provider().parse(black_box(&input)))
+    });
     group.finish();
 }
 

@@ -3,10 +3,10 @@
 //! are snapshotted, a few values and unit conversions are checked by hand, and the CLI
 //! round trip (`run --output`, `validate`, `baseline set`, `compare`) accepts every kind.
 
-use assert_cmd::Command;
 use flameiq::providers::{Input, ProviderKind};
 use flameiq::schema::{Direction, Snapshot};
-use std::path::{Path, PathBuf};
+
+include!("common/providers.rs");
 
 /// (provider, fixture path under `tests/fixtures/`) for every fixture a provider reads.
 const FIXTURES: &[(&str, &str)] = &[
@@ -62,12 +62,6 @@ const FIXTURES: &[(&str, &str)] = &[
 
 /// Fixtures no provider reads: criterion's human console output (design §6).
 const UNREADABLE: &[&str] = &["criterion/console.txt"];
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
 
 fn load(provider: &str, rel: &str) -> Snapshot {
     let (snap, kind) = flameiq::providers::load(&fixture(rel), provider)
@@ -315,15 +309,6 @@ fn exact_values_and_unit_conversions() {
     // BMF: latency in ns → ms.
     let s = load("bmf", "bmf/report_latency.json");
     assert_metric(&s, "custom.tests::benchmark_a", 0.003247, "ms", Lower);
-}
-
-fn flameiq(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("flameiq").unwrap();
-    c.current_dir(dir)
-        .env_remove("FLAMEIQ_CONFIG")
-        .env_remove("FLAMEIQ_DIR")
-        .env_remove("FLAMEIQ_ENV");
-    c
 }
 
 #[test]

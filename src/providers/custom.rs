@@ -10,7 +10,7 @@
 //! `custom-bigger-is-better` when an entry's unit is a rate (`.../s`, `ops...`), else
 //! `custom-smaller-is-better`; name the provider explicitly to be sure.
 
-use super::util::{direction_of_unit, put_measure, starts_with_char};
+use super::util::{direction_of_unit, put_measure, starts_with_char, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -72,6 +72,7 @@ impl Provider for Custom {
             bad("expected a non-empty JSON list of {\"name\", \"unit\", \"value\"} objects".into())
         })?;
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, list.len());
         for (i, e) in list.iter().enumerate() {
             let name = e
@@ -85,6 +86,7 @@ impl Provider for Custom {
             let unit = e.get("unit").and_then(Value::as_str).unwrap_or("");
             put_measure(
                 &mut snap,
+                &mut seen,
                 format!("custom.{name}"),
                 value,
                 unit,

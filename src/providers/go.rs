@@ -19,7 +19,7 @@
 //! - A benchmark that logs prints its name on one line and its numbers on a later line; the
 //!   numbers are attached to the last name seen.
 
-use super::util::{num, put_measure};
+use super::util::{num, put_measure, Suffixes};
 use super::{Input, Provider};
 use crate::compare::stats::median;
 use crate::error::{Error, Result};
@@ -51,12 +51,15 @@ impl Provider for Go {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        input.text.as_deref().is_some_and(|t| {
-            t.lines().any(|l| {
-                l.starts_with("Benchmark")
-                    && parse_result(l.split_once(char::is_whitespace).map_or("", |p| p.1)).is_some()
-            })
-        })
+        input
+            .text
+            .as_deref()
+            .is_some_and(|t| t.lines().any(is_result_line))
+    }
+
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let text = input.text.as_deref()?;
+        Some(text.lines().filter(|l| is_result_line(l)).count())
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
@@ -134,6 +137,7 @@ impl Provider for Go {
             }
         }
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, benches.values().map(Vec::len).sum::<usize>());
         for ((p, n), measures) in &benches {
             let ambiguous = packages_of.get(n.as_str()).is_some_and(|v| v.len() > 1);
@@ -166,11 +170,17 @@ impl Provider for Go {
                         None,
                     ),
                 };
-                put_measure(&mut snap, key, value, unit, dir, samples);
+                put_measure(&mut snap, &mut seen, key, value, unit, dir, samples);
             }
         }
         Ok(snap)
     }
+}
+
+/// A complete `BenchmarkName-P <iterations> <value> <unit>...` line.
+fn is_result_line(l: &str) -> bool {
+    l.starts_with("Benchmark")
+        && parse_result(l.split_once(char::is_whitespace).map_or("", |p| p.1)).is_some()
 }
 
 /// `Name-8` → `Name` (the GOMAXPROCS suffix); other names unchanged.

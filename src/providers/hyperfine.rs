@@ -7,7 +7,7 @@
 //! `times` as samples. A command with a non-zero exit code (run with `--ignore-failure`) is
 //! kept and reported as a warning naming it. The same command twice gets `#2`.
 
-use super::util::put_new;
+use super::util::{put_new, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -60,6 +60,7 @@ impl Provider for Hyperfine {
             ));
         }
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, doc.results.len());
         for r in doc.results {
             let command = r.command;
@@ -78,6 +79,7 @@ impl Provider for Hyperfine {
             }
             put_new(
                 &mut snap,
+                &mut seen,
                 format!("custom.{command}"),
                 mean * 1e3,
                 "ms",

@@ -11,8 +11,19 @@
 //! - refuses a file it cannot read with [`Error::ProviderParse`] (exit 3) naming what it
 //!   expected, never a silent empty result.
 //!
-//! `auto` asks each provider's cheap [`Provider::detect`] in [`ProviderKind::ALL`] order and
-//! uses the first that claims the input.
+//! `auto` ([`detect`]) asks each provider's cheap [`Provider::detect`]. A format recognised
+//! by its structure (a JSON document, Catch2's XML, a criterion folder) wins in
+//! [`ProviderKind::ALL`] order. Line formats (go, cargo-bench, Catch2's console table,
+//! benchmark.js, cargo-criterion's JSON lines) are weighed instead of taken in order,
+//! because one printed line must not steer the choice (issue 19 item 5: a single
+//! `test decoy ... bench: 1 ns/iter` line in Go output used to switch the file to
+//! cargo-bench, every baseline key went missing and a 10x slowdown passed). Each claiming
+//! line format counts the result lines it reads ([`Provider::result_lines`]); the one that
+//! reads the most wins when every other claimant reads less than a quarter of its count
+//! ([`AMBIGUOUS_SHARE`]); otherwise the file is refused (exit 3) naming both formats and
+//! the `--provider` flag to use. Flooding a file with decoys therefore fails closed: to be
+//! read as another format, a file needs more decoy lines than real results, and then none
+//! of the baseline's keys is compared.
 
 mod benchmarkdotnet;
 mod benchmarkjs;
@@ -99,7 +110,19 @@ pub trait Provider: Sync {
     fn detect(&self, input: &Input) -> bool;
     /// Parses the input into a snapshot.
     fn parse(&self, input: &Input) -> Result<Snapshot>;
+    /// For a line format: how many lines of the input this format reads as results, which
+    /// `auto` uses to weigh formats that both claim a file. `None` (the default) for a
+    /// format recognised by its structure (JSON, XML, folders), which `auto` takes as is.
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let _ = input;
+        None
+    }
 }
+
+/// `auto` refuses a file when a second line format reads at least this share of the
+/// result lines the best one reads (1/4): below it, the second format's lines are taken
+/// for noise a benchmark printed.
+pub const AMBIGUOUS_SHARE: (usize, usize) = (1, 4);
 
 /// Every provider FlameIQ knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,27 +235,53 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// Picks the provider for `auto`, or explains why none fits (exit 3).
+/// Picks the provider for `auto`, or explains why none fits, or why two fit (exit 3).
 pub fn detect(input: &Input) -> Result<ProviderKind> {
-    ProviderKind::ALL
+    let claims: Vec<ProviderKind> = ProviderKind::ALL
         .iter()
         .copied()
-        .find(|k| k.provider().detect(input))
-        .ok_or_else(|| {
-            Error::parse(
+        .filter(|k| k.provider().detect(input))
+        .collect();
+    // (kind, result lines) of the line formats; a structural format wins at once.
+    let mut weighed: Vec<(ProviderKind, usize)> = Vec::new();
+    for &k in &claims {
+        match k.provider().result_lines(input) {
+            None => return Ok(k),
+            Some(n) => weighed.push((k, n)),
+        }
+    }
+    // Most lines first; ties keep ALL's order (stable sort).
+    weighed.sort_by_key(|w| std::cmp::Reverse(w.1));
+    match weighed.as_slice() {
+        [] => Err(Error::parse(
+            "auto",
+            &input.path,
+            format!(
+                "no provider recognises this {}; name one with --provider ({})",
+                if input.text.is_some() {
+                    "file"
+                } else {
+                    "folder"
+                },
+                names().join(", ")
+            ),
+        )),
+        [(best, n), (second, m), ..] if *m * AMBIGUOUS_SHARE.1 >= *n * AMBIGUOUS_SHARE.0 => {
+            Err(Error::parse(
                 "auto",
                 &input.path,
                 format!(
-                    "no provider recognises this {}; name one with --provider ({})",
-                    if input.text.is_some() {
-                        "file"
-                    } else {
-                        "folder"
-                    },
-                    names().join(", ")
+                    "both {} ({n} result line(s)) and {} ({m}) read parts of this file; \
+                     name the right one with --provider {} or --provider {}",
+                    best.name(),
+                    second.name(),
+                    best.name(),
+                    second.name()
                 ),
-            )
-        })
+            ))
+        }
+        [(best, _), ..] => Ok(*best),
+    }
 }
 
 /// Loads a metrics file with the named provider (or `auto`). Returns the snapshot and the
@@ -305,6 +354,7 @@ pub mod util {
     /// suffix (see [`unique_key`]), so duplicate names are kept, deterministically.
     pub fn put_new(
         snap: &mut Snapshot,
+        seen: &mut Suffixes,
         key: String,
         value: f64,
         unit: &str,
@@ -324,7 +374,7 @@ pub mod util {
             }
             indexmap::map::Entry::Occupied(o) => {
                 let base = o.key().clone();
-                let k = unique_key(snap, base);
+                let k = unique_key(snap, seen, base);
                 snap.metrics.insert(k.clone(), number);
                 k
             }
@@ -392,6 +442,7 @@ pub mod util {
     /// `direction` (or, when `None`, the unit's own direction, see [`direction_of_unit`]).
     pub fn put_measure(
         snap: &mut Snapshot,
+        seen: &mut Suffixes,
         key: String,
         value: f64,
         unit: &str,
@@ -401,6 +452,7 @@ pub mod util {
         match to_ms(value, unit) {
             Some(ms) => put_new(
                 snap,
+                seen,
                 key,
                 ms,
                 "ms",
@@ -409,6 +461,7 @@ pub mod util {
             ),
             None => put_new(
                 snap,
+                seen,
                 key,
                 value,
                 unit,
@@ -433,15 +486,31 @@ pub mod util {
         snap.metric_info.reserve(n);
     }
 
-    /// A key not yet used in `snap`: `base`, else `base#2`, `base#3`, ... (deterministic).
-    pub fn unique_key(snap: &Snapshot, base: String) -> String {
+    /// Where [`unique_key`] resumes probing for each duplicated base name, so `k`
+    /// duplicates of one name cost `O(k)` probes in all rather than `O(k²)` (issue 19
+    /// item 7: 32,000 duplicates took a minute). One per parse, used with one snapshot.
+    #[derive(Debug, Default)]
+    pub struct Suffixes(std::collections::HashMap<String, u64, crate::schema::FastHash>);
+
+    /// A key not yet used in `snap`: `base`, else `base#2`, `base#3`, ... (deterministic:
+    /// the smallest free number, whatever the probing hint in `seen` says).
+    pub fn unique_key(snap: &Snapshot, seen: &mut Suffixes, base: String) -> String {
         if !snap.metrics.contains_key(&base) {
             return base;
         }
-        (2..)
-            .map(|i| format!("{base}#{i}"))
-            .find(|k| !snap.metrics.contains_key(k))
-            .unwrap_or_default()
+        // Keys are never removed during a parse, so every number below the one handed out
+        // last time is still taken. Resuming at that number itself (not after it) keeps the
+        // result exact when the caller did not store the key (a non-finite value).
+        let mut i = seen.0.get(&base).copied().unwrap_or(2);
+        let key = loop {
+            let k = format!("{base}#{i}");
+            if !snap.metrics.contains_key(&k) {
+                break k;
+            }
+            i += 1;
+        };
+        seen.0.insert(base, i);
+        key
     }
 }
 

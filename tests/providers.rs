@@ -356,13 +356,11 @@ fn auto_refuses_what_no_provider_reads_with_exit_3() {
 
 #[test]
 fn every_provider_refuses_a_file_it_cannot_read_with_exit_3_naming_itself() {
-    let junk = Input {
-        path: "junk.txt".into(),
-        text: Some("hello\n".into()),
-    };
+    let junk = Input::from_text("junk.txt", "hello\n");
     let folder = Input {
         path: "/nonexistent-folder".into(),
         text: None,
+        invalid_utf8: None,
     };
     for kind in ProviderKind::ALL {
         for input in [&junk, &folder] {
@@ -456,10 +454,7 @@ fn warnings_of(f: impl FnOnce()) -> String {
 }
 
 fn parse_text(kind: ProviderKind, text: &str) -> flameiq::Result<Snapshot> {
-    kind.provider().parse(&Input {
-        path: "out.txt".into(),
-        text: Some(text.into()),
-    })
+    kind.provider().parse(&Input::from_text("out.txt", text))
 }
 
 /// Issue 4: a benchmark the tool marks as failed is reported by name, not dropped silently,

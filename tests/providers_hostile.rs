@@ -28,10 +28,7 @@ fn go_scaled(factor: f64) -> String {
 }
 
 fn text_input(text: &str) -> Input {
-    Input {
-        path: "out.txt".into(),
-        text: Some(text.into()),
-    }
+    Input::from_text("out.txt", text)
 }
 
 /// Issue 19 item 5: one libtest line printed by a Go benchmark used to switch `auto` to
@@ -51,11 +48,25 @@ fn issue19_item5_decoy_line_does_not_steer_auto() {
     std::fs::write(tmp.path().join("base.txt"), go_scaled(1.0)).unwrap();
     std::fs::write(tmp.path().join("pr.txt"), &decoy).unwrap();
     flameiq(tmp.path())
-        .args(["baseline", "set", "--provider", "auto", "--metrics", "base.txt"])
+        .args([
+            "baseline",
+            "set",
+            "--provider",
+            "auto",
+            "--metrics",
+            "base.txt",
+        ])
         .assert()
         .success();
     let out = flameiq(tmp.path())
-        .args(["compare", "--json", "--provider", "auto", "--metrics", "pr.txt"])
+        .args([
+            "compare",
+            "--json",
+            "--provider",
+            "auto",
+            "--metrics",
+            "pr.txt",
+        ])
         .output()
         .unwrap();
     assert_eq!(
@@ -74,7 +85,10 @@ fn issue19_item5_mixed_file_is_refused_naming_both() {
     let mut mixed = String::new();
     for i in 0..4 {
         mixed.push_str(&format!("BenchmarkGo{i}-2 \t 100\t {} ns/op\n", 10 + i));
-        mixed.push_str(&format!("test rust{i} ... bench: {} ns/iter (+/- 1)\n", 10 + i));
+        mixed.push_str(&format!(
+            "test rust{i} ... bench: {} ns/iter (+/- 1)\n",
+            10 + i
+        ));
     }
     let e = providers::detect(&text_input(&mixed)).unwrap_err();
     assert_eq!(e.exit_code(), 3);
@@ -88,7 +102,9 @@ fn issue19_item5_mixed_file_is_refused_naming_both() {
         .args(["run", "--provider", "auto", "--metrics", "mixed.txt"])
         .assert()
         .code(3)
-        .stderr(predicates::str::contains("cargo-bench").and(predicates::str::contains("mixed.txt")));
+        .stderr(
+            predicates::str::contains("cargo-bench").and(predicates::str::contains("mixed.txt")),
+        );
     // Naming the provider reads the chosen part.
     let (snap, kind) = providers::load(&tmp.path().join("mixed.txt"), "go").unwrap();
     assert_eq!((kind, snap.metrics.len()), (ProviderKind::Go, 4));
@@ -161,4 +177,91 @@ fn issue19_item7_duplicate_keys_keep_the_smallest_free_number() {
         .unwrap();
     assert_eq!(snap.metrics.len(), 3000);
     assert_eq!(snap.get("custom.d#3000"), Some(0.003));
+}
+
+/// Issue 19 item 14: one byte that is not UTF-8 in console output no longer rejects the
+/// whole file: it is read, with a warning naming the file and the count; JSON formats
+/// still refuse it, naming the file.
+#[test]
+fn issue19_item14_invalid_utf8_in_console_output_is_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bytes = b"BenchmarkA-2 \t 100\t 5 ns/op\n".to_vec();
+    bytes.extend_from_slice(b"log: \xff\xfe bad bytes\n");
+    bytes.extend_from_slice(b"BenchmarkB-2 \t 100\t 7 ns/op\n");
+    std::fs::write(tmp.path().join("go.txt"), &bytes).unwrap();
+    let out = flameiq(tmp.path())
+        .args(["run", "--json", "--provider", "auto", "--metrics", "go.txt"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("go.txt") && stderr.contains("2 byte"),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["metrics_count"], 2);
+    assert_eq!(doc["provider"], "go");
+
+    let mut json = br#"{"results": [{"command": "x"#.to_vec();
+    json.push(0xff);
+    json.extend_from_slice(br#"", "mean": 0.1}]}"#);
+    std::fs::write(tmp.path().join("h.json"), &json).unwrap();
+    flameiq(tmp.path())
+        .args(["run", "--provider", "hyperfine", "--metrics", "h.json"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("h.json").and(predicates::str::contains("UTF-8")));
+}
+
+/// Issue 11 defect 8: `flameiq init` writes `provider: json`; a pytest-benchmark file then
+/// failed with only "'schema_version' is missing". The error names the format and the flag.
+#[test]
+fn issue11_defect8_schema_v1_error_names_the_detected_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    flameiq(tmp.path()).arg("init").assert().success();
+    let out = flameiq(tmp.path())
+        .args(["baseline", "set", "--metrics"])
+        .arg(fixture("pytest-benchmark/params_and_groups.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("schema_version")
+            && stderr.contains("looks like pytest-benchmark output")
+            && stderr.contains("--provider pytest-benchmark")
+            && stderr.contains("provider: auto"),
+        "{stderr}"
+    );
+    // A file no provider recognises keeps the plain message.
+    std::fs::write(tmp.path().join("x.json"), r#"{"metrics": {"a": 1}}"#).unwrap();
+    flameiq(tmp.path())
+        .args(["validate", "x.json"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("looks like").not());
+}
+
+/// Issue 11 defect 9: hyperfine keys from command lines are readable: `./work.sh` is
+/// `custom.work.sh`, whitespace runs are one space.
+#[test]
+fn issue11_defect9_hyperfine_keys_are_readable() {
+    let text = r#"{"results": [
+        {"command": "./work.sh", "mean": 0.002, "times": [0.002]},
+        {"command": "./work.sh   --fast\t-n 2", "mean": 0.001, "times": [0.001]},
+        {"command": "work.sh", "mean": 0.003, "times": [0.003]}]}"#;
+    let snap = ProviderKind::Hyperfine
+        .provider()
+        .parse(&text_input(text))
+        .unwrap();
+    let keys: Vec<&str> = snap.metrics.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "custom.work.sh",
+            "custom.work.sh --fast -n 2",
+            "custom.work.sh#2"
+        ]
+    );
 }

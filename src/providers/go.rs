@@ -228,10 +228,10 @@ mod tests {
     #[test]
     fn logged_benchmark_numbers_on_a_later_line() {
         let s = Go
-            .parse(&Input {
-                path: "go.txt".into(),
-                text: Some("BenchmarkLog-2\n    log line\n  100\t 2000 ns/op\n".into()),
-            })
+            .parse(&Input::from_text(
+                "go.txt",
+                "BenchmarkLog-2\n    log line\n  100\t 2000 ns/op\n",
+            ))
             .unwrap();
         assert_eq!(s.get("custom.BenchmarkLog"), Some(0.002));
     }

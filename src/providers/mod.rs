@@ -50,10 +50,33 @@ pub struct Input {
     pub path: PathBuf,
     /// The file's text; `None` for a folder.
     pub text: Option<String>,
+    /// The bytes of the file that were not UTF-8 and are U+FFFD in `text`, if any.
+    pub invalid_utf8: Option<InvalidUtf8>,
+}
+
+/// Where a file was not UTF-8 (issue 19 item 14): console output is read anyway, with a
+/// warning; JSON formats refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidUtf8 {
+    /// How many bytes were replaced.
+    pub bytes: usize,
+    /// The offset of the first one.
+    pub first_offset: usize,
 }
 
 impl Input {
-    /// Reads `path`: missing → exit 3 "not found"; a folder → `text: None`; non-UTF-8 → exit 3.
+    /// An input of text already in memory (tests, benchmarks, other front ends).
+    pub fn from_text(path: impl Into<PathBuf>, text: impl Into<String>) -> Input {
+        Input {
+            path: path.into(),
+            text: Some(text.into()),
+            invalid_utf8: None,
+        }
+    }
+
+    /// Reads `path`: missing → exit 3 "not found"; a folder → `text: None`. Bytes that are
+    /// not UTF-8 are replaced by U+FFFD and counted in `invalid_utf8`; [`load`] decides,
+    /// once the format is known, whether that is a warning or an error.
     pub fn read(path: &Path) -> Result<Input> {
         let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::MetricsNotFound { path: path.into() },
@@ -66,24 +89,40 @@ impl Input {
             return Ok(Input {
                 path: path.into(),
                 text: None,
+                invalid_utf8: None,
             });
         }
         let bytes = std::fs::read(path).map_err(|e| Error::MetricsUnreadable {
             path: path.into(),
             source: e,
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::invalid(
-                path,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })?;
+        let (text, invalid_utf8) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let first_offset = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let mut text = String::with_capacity(bytes.len() + 16);
+                let mut bad = 0;
+                for chunk in bytes.utf8_chunks() {
+                    text.push_str(chunk.valid());
+                    if !chunk.invalid().is_empty() {
+                        bad += chunk.invalid().len();
+                        text.push(char::REPLACEMENT_CHARACTER);
+                    }
+                }
+                (
+                    text,
+                    Some(InvalidUtf8 {
+                        bytes: bad,
+                        first_offset,
+                    }),
+                )
+            }
+        };
         Ok(Input {
             path: path.into(),
             text: Some(text),
+            invalid_utf8,
         })
     }
 
@@ -205,6 +244,18 @@ impl ProviderKind {
         self.provider().name()
     }
 
+    /// Is this format a tool's console output (read despite bytes that are not UTF-8, which
+    /// a benchmark may print), rather than a file the tool writes as JSON?
+    pub fn reads_console_output(self) -> bool {
+        matches!(
+            self,
+            ProviderKind::Catch2
+                | ProviderKind::CargoBench
+                | ProviderKind::Go
+                | ProviderKind::BenchmarkJs
+        )
+    }
+
     /// Looks a provider up by name (`auto` is handled by [`load`]).
     pub fn from_name(name: &str) -> Result<ProviderKind> {
         ProviderKind::ALL
@@ -305,9 +356,54 @@ pub fn load(path: &Path, provider: &str) -> Result<(Snapshot, ProviderKind)> {
             k
         }
     };
-    let mut snap = kind.provider().parse(&input)?;
+    if let Some(bad) = input.invalid_utf8 {
+        if kind.reads_console_output() {
+            tracing::warn!(
+                "'{}': {} byte(s) that are not UTF-8 replaced with U+FFFD (the first at offset {})",
+                path.display(),
+                bad.bytes,
+                bad.first_offset
+            );
+        } else {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {}); {} output must be UTF-8",
+                    bad.first_offset,
+                    kind.name()
+                ),
+            ));
+        }
+    }
+    let mut snap = kind
+        .provider()
+        .parse(&input)
+        .map_err(|e| hint_detected_format(e, kind, &input))?;
     snap.canonicalize();
     Ok((snap, kind))
+}
+
+/// A file that fails as schema v1 (`provider: json`, what `flameiq init` writes) but that
+/// `auto` recognises as a tool's output: the error names the format and the flag, not only
+/// the missing `schema_version` (issue 11 defect 8).
+fn hint_detected_format(e: Error, kind: ProviderKind, input: &Input) -> Error {
+    let Error::MetricsInvalid { path, reason } = e else {
+        return e;
+    };
+    if kind != ProviderKind::Json {
+        return Error::MetricsInvalid { path, reason };
+    }
+    match detect(input) {
+        Ok(found) if found != kind => Error::MetricsInvalid {
+            reason: format!(
+                "{reason}; it looks like {name} output: use --provider {name} \
+                 (or provider: auto in flameiq.yaml)",
+                name = found.name()
+            ),
+            path,
+        },
+        _ => Error::MetricsInvalid { path, reason },
+    }
 }
 
 /// Helpers shared by providers.

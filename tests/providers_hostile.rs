@@ -265,3 +265,87 @@ fn issue11_defect9_hyperfine_keys_are_readable() {
         ]
     );
 }
+
+/// Issue 11 (several tools in one run): `--metrics` is repeatable, each optionally
+/// `PROVIDER:FILE`, merged into one snapshot; a path with a colon that is not a provider
+/// name is a path.
+#[test]
+fn issue11_several_tools_in_one_run_are_merged() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("go.txt"), go_scaled(1.0)).unwrap();
+    std::fs::create_dir(tmp.path().join("a:b")).unwrap();
+    std::fs::copy(
+        fixture("hyperfine/two_commands.json"),
+        tmp.path().join("a:b/cli.json"),
+    )
+    .unwrap();
+    let out = flameiq(tmp.path())
+        .args(["run", "--json", "--metrics", "go:go.txt", "--metrics"])
+        .arg("hyperfine:a:b/cli.json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["provider"], "go, hyperfine");
+    let keys: Vec<&str> = doc["metrics"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(keys.contains(&"custom.BenchmarkItoa"), "{keys:?}");
+    assert!(keys.contains(&"custom.noop"), "{keys:?}");
+    // The whole flow: baseline from both, compare both (`auto` for the unprefixed one).
+    flameiq(tmp.path())
+        .args(["baseline", "set", "--metrics", "go:go.txt", "--metrics"])
+        .arg("hyperfine:a:b/cli.json")
+        .assert()
+        .success();
+    flameiq(tmp.path())
+        .args([
+            "compare",
+            "--provider",
+            "auto",
+            "--metrics",
+            "go.txt",
+            "--metrics",
+        ])
+        .arg("a:b/cli.json")
+        .assert()
+        .code(0);
+    // The library's parsing of the prefix.
+    let spec = providers::MetricsSpec::parse("C:\\bench\\go.txt");
+    assert_eq!(
+        (spec.provider, spec.path),
+        (None, "C:\\bench\\go.txt".into())
+    );
+    let spec = providers::MetricsSpec::parse("go:C:\\go.txt");
+    assert_eq!(spec.provider.as_deref(), Some("go"));
+}
+
+/// Issue 11 (several tools in one run): a key produced by two files is exit 3 naming the
+/// key and both files, and nothing is stored.
+#[test]
+fn issue11_key_from_two_files_is_exit_3_naming_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("one.txt"), go_scaled(1.0)).unwrap();
+    std::fs::write(tmp.path().join("two.txt"), go_scaled(2.0)).unwrap();
+    let out = flameiq(tmp.path())
+        .args(["baseline", "set", "--provider", "go"])
+        .args(["--metrics", "one.txt", "--metrics", "two.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("one.txt")
+            && stderr.contains("two.txt")
+            && stderr.contains("custom.BenchmarkSprintf"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join(".flameiq").join("current.json").exists());
+}

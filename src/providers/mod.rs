@@ -383,6 +383,86 @@ pub fn load(path: &Path, provider: &str) -> Result<(Snapshot, ProviderKind)> {
     Ok((snap, kind))
 }
 
+/// One `--metrics` value: `[PROVIDER:]PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSpec {
+    /// The provider named before the colon, if any (else the command's `--provider`).
+    pub provider: Option<String>,
+    /// The file or folder.
+    pub path: PathBuf,
+}
+
+impl MetricsSpec {
+    /// Splits `go:bench.txt` into provider and path. The prefix is a provider only when it
+    /// is a known provider name (or `auto`), so `C:\bench.txt`, `a:b.json` and `./go:x`
+    /// are paths as written; a file really named `go:x` is given as `./go:x`.
+    pub fn parse(value: &str) -> MetricsSpec {
+        match value.split_once(':') {
+            Some((p, path)) if !path.is_empty() && names().contains(&p) => MetricsSpec {
+                provider: Some(p.to_string()),
+                path: path.into(),
+            },
+            _ => MetricsSpec {
+                provider: None,
+                path: value.into(),
+            },
+        }
+    }
+}
+
+/// Loads several metrics files (issue 11, several tools in one run), each with its own
+/// provider or `default_provider`, and merges them into one snapshot: metrics in file
+/// order, metadata from the first file (commit and branch from the first that has them).
+/// A key produced by two files is exit 3 naming the key and both files. Returns each
+/// file with the provider that read it.
+pub fn load_many(
+    specs: &[MetricsSpec],
+    default_provider: &str,
+) -> Result<(Snapshot, Vec<(PathBuf, ProviderKind)>)> {
+    let mut used = Vec::with_capacity(specs.len());
+    let mut merged: Option<Snapshot> = None;
+    // key → index of the file that produced it, only needed once a second file comes.
+    let mut origin: std::collections::HashMap<String, usize> = Default::default();
+    for (i, spec) in specs.iter().enumerate() {
+        let provider = spec.provider.as_deref().unwrap_or(default_provider);
+        let (snap, kind) = load(&spec.path, provider)?;
+        used.push((spec.path.clone(), kind));
+        let Some(into) = merged.as_mut() else {
+            if specs.len() > 1 {
+                origin.extend(snap.metrics.keys().map(|k| (k.clone(), i)));
+            }
+            merged = Some(snap);
+            continue;
+        };
+        let Snapshot {
+            metadata,
+            metrics,
+            metric_info,
+        } = snap;
+        into.metadata.commit = into.metadata.commit.take().or(metadata.commit);
+        into.metadata.branch = into.metadata.branch.take().or(metadata.branch);
+        for (key, value) in metrics {
+            if let Some(&first) = origin.get(&key) {
+                return Err(Error::invalid(
+                    &spec.path,
+                    format!(
+                        "metric '{key}' is also produced by '{}'; each key must come from \
+                         one file (rename the benchmark or drop one of the files)",
+                        specs[first].path.display()
+                    ),
+                ));
+            }
+            origin.insert(key.clone(), i);
+            into.metrics.insert(key, value);
+        }
+        // Every key is new (checked above), so the file's metric_info joins as it is.
+        into.metric_info.extend(metric_info);
+    }
+    let mut snap = merged.ok_or_else(|| Error::Usage("no metrics file given".into()))?;
+    snap.canonicalize();
+    Ok((snap, used))
+}
+
 /// A file that fails as schema v1 (`provider: json`, what `flameiq init` writes) but that
 /// `auto` recognises as a tool's output: the error names the format and the flag, not only
 /// the missing `schema_version` (issue 11 defect 8).

@@ -142,6 +142,14 @@ fn hyperfine() -> String {
     s
 }
 
+/// 32,000 results with one name (issue 19 item 7): each gets the next `#n` suffix. Timed
+/// per parse rather than per byte: the cost was quadratic in the number of duplicates.
+fn duplicates() -> String {
+    (0..32_000)
+        .map(|i| format!("test dup ... bench:   {} ns/iter (+/- 1)\n", i + 1))
+        .collect()
+}
+
 fn parse(c: &mut Criterion) {
     let inputs: [(&str, ProviderKind, String); 6] = [
         ("go", ProviderKind::Go, go()),
@@ -158,10 +166,7 @@ fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     group.sample_size(10);
     for (name, kind, text) in inputs {
-        let input = Input {
-            path: format!("generated.{name}").into(),
-            text: Some(text),
-        };
+        let input = Input::from_text(format!("generated.{name}"), text);
         // A generator bug must not be measured as a fast failure.
         let snap = kind
             .provider()
@@ -175,6 +180,19 @@ fn parse(c: &mut Criterion) {
             b.iter(|| kind.provider().parse(black_box(&input)))
         });
     }
+    group.finish();
+
+    let input = Input::from_text("generated.duplicates", duplicates());
+    let snap = ProviderKind::CargoBench
+        .provider()
+        .parse(&input)
+        .expect("generated input parses");
+    assert_eq!(snap.metrics.len(), 32_000);
+    let mut group = c.benchmark_group("duplicates");
+    group.sample_size(10);
+    group.bench_function("cargo-bench-32000", |b| {
+        b.iter(|| ProviderKind::CargoBench.provider().parse(black_box(&input)))
+    });
     group.finish();
 }
 

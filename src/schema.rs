@@ -222,6 +222,11 @@ impl Snapshot {
                 10
             }
         };
+        // Tool outputs are all `custom.` keys, already in order: skip the sort, whose
+        // scratch buffer is a third of the map (issue 19 item 9, memory).
+        if self.metrics.keys().map(|k| rank(k)).is_sorted() {
+            return;
+        }
         // Stable sort keeps custom keys in insertion order.
         self.metrics.sort_by(|a, _, b, _| rank(a).cmp(&rank(b)));
     }

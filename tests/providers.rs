@@ -3,10 +3,10 @@
 //! are snapshotted, a few values and unit conversions are checked by hand, and the CLI
 //! round trip (`run --output`, `validate`, `baseline set`, `compare`) accepts every kind.
 
-use assert_cmd::Command;
 use flameiq::providers::{Input, ProviderKind};
 use flameiq::schema::{Direction, Snapshot};
-use std::path::{Path, PathBuf};
+
+include!("common/providers.rs");
 
 /// (provider, fixture path under `tests/fixtures/`) for every fixture a provider reads.
 const FIXTURES: &[(&str, &str)] = &[
@@ -62,12 +62,6 @@ const FIXTURES: &[(&str, &str)] = &[
 
 /// Fixtures no provider reads: criterion's human console output (design §6).
 const UNREADABLE: &[&str] = &["criterion/console.txt"];
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
 
 fn load(provider: &str, rel: &str) -> Snapshot {
     let (snap, kind) = flameiq::providers::load(&fixture(rel), provider)
@@ -317,15 +311,6 @@ fn exact_values_and_unit_conversions() {
     assert_metric(&s, "custom.tests::benchmark_a", 0.003247, "ms", Lower);
 }
 
-fn flameiq(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("flameiq").unwrap();
-    c.current_dir(dir)
-        .env_remove("FLAMEIQ_CONFIG")
-        .env_remove("FLAMEIQ_DIR")
-        .env_remove("FLAMEIQ_ENV");
-    c
-}
-
 #[test]
 fn auto_picks_the_right_provider_for_every_fixture() {
     let tmp = tempfile::tempdir().unwrap();
@@ -371,13 +356,11 @@ fn auto_refuses_what_no_provider_reads_with_exit_3() {
 
 #[test]
 fn every_provider_refuses_a_file_it_cannot_read_with_exit_3_naming_itself() {
-    let junk = Input {
-        path: "junk.txt".into(),
-        text: Some("hello\n".into()),
-    };
+    let junk = Input::from_text("junk.txt", "hello\n");
     let folder = Input {
         path: "/nonexistent-folder".into(),
         text: None,
+        invalid_utf8: None,
     };
     for kind in ProviderKind::ALL {
         for input in [&junk, &folder] {
@@ -471,10 +454,7 @@ fn warnings_of(f: impl FnOnce()) -> String {
 }
 
 fn parse_text(kind: ProviderKind, text: &str) -> flameiq::Result<Snapshot> {
-    kind.provider().parse(&Input {
-        path: "out.txt".into(),
-        text: Some(text.into()),
-    })
+    kind.provider().parse(&Input::from_text("out.txt", text))
 }
 
 /// Issue 4: a benchmark the tool marks as failed is reported by name, not dropped silently,

@@ -42,10 +42,7 @@ fn read(rel: &str) -> String {
 
 /// Runs detection and every provider on `text`; checks the error/success contract.
 fn check_all(text: String) -> std::result::Result<(), TestCaseError> {
-    let input = Input {
-        path: "mutated".into(),
-        text: Some(text),
-    };
+    let input = Input::from_text("mutated", text);
     if let Err(e) = flameiq::providers::detect(&input) {
         prop_assert_eq!(e.exit_code(), 3);
     }
@@ -189,7 +186,7 @@ proptest! {
         }
         let text = std::fs::read_to_string(new.join(file)).unwrap();
         std::fs::write(new.join(file), apply(text, &edits)).unwrap();
-        let input = Input { path: tmp.path().to_path_buf(), text: None };
+        let input = Input { path: tmp.path().to_path_buf(), text: None, invalid_utf8: None };
         for kind in ProviderKind::ALL {
             let _ = kind.provider().detect(&input);
             if let Err(e) = kind.provider().parse(&input) {

@@ -7,7 +7,6 @@ use flameiq::error::{Error, Result};
 use flameiq::jsonfmt;
 use serde_json::{json, Value};
 use std::io::BufRead;
-use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum BaselineCmd {
@@ -31,9 +30,11 @@ impl BaselineCmd {
 
 #[derive(Debug, Args)]
 pub struct SetArgs {
-    /// The metrics file (or folder, for criterion).
-    #[arg(short, long)]
-    metrics: PathBuf,
+    /// The metrics file (or folder, for criterion); repeatable, each optionally
+    /// `PROVIDER:FILE` (e.g. `--metrics go:bench.txt --metrics hyperfine:cli.json`), merged
+    /// into one run.
+    #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
+    metrics: Vec<String>,
     /// Provider (default: the config's `provider`, else json).
     #[arg(short, long)]
     provider: Option<String>,
@@ -70,7 +71,7 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let provider = ctx.provider(a.provider.as_deref(), &cfg);
     // Load and validate everything before touching the store: a failed set changes nothing.
-    let mut snap = super::load_metrics(&a.metrics, &provider)?;
+    let (mut snap, _) = super::load_metrics_all(&a.metrics, &provider)?;
     if let Some(tag) = &a.tag {
         snap.metadata
             .tags

@@ -32,9 +32,10 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct CiArgs {
-    /// The metrics file (input `metrics`).
-    #[arg(short, long)]
-    metrics: Option<PathBuf>,
+    /// The metrics file (input `metrics`, one per line); repeatable, each optionally
+    /// `PROVIDER:FILE`, merged into one run.
+    #[arg(short, long, value_name = "[PROVIDER:]FILE")]
+    metrics: Vec<String>,
     /// Provider (input `provider`; default: the config's, else auto).
     #[arg(short, long)]
     provider: Option<String>,
@@ -79,7 +80,7 @@ pub(super) fn parse_secret(s: &str) -> std::result::Result<Secret, String> {
 
 /// Everything resolved from flags, inputs and defaults.
 struct Resolved {
-    metrics: PathBuf,
+    metrics: Vec<String>,
     provider: Option<String>,
     mode: Mode,
     fail: bool,
@@ -133,14 +134,23 @@ fn store_ctx(ctx: &Ctx, inp: &Inputs) -> Ctx {
 }
 
 fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
-    let metrics = a
-        .metrics
-        .or_else(|| inp.metrics.map(PathBuf::from))
-        .ok_or_else(|| {
-            Error::Usage(
-                "no metrics file: set the action's `metrics` input or pass --metrics <file>".into(),
-            )
-        })?;
+    // Flags win; else the input, one file per line.
+    let metrics: Vec<String> = if a.metrics.is_empty() {
+        inp.metrics
+            .iter()
+            .flat_map(|m| m.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    } else {
+        a.metrics
+    };
+    if metrics.is_empty() {
+        return Err(Error::Usage(
+            "no metrics file: set the action's `metrics` input or pass --metrics <file>".into(),
+        ));
+    }
     let flag_or_input = |f: Option<String>, i: Option<String>| f.or(i);
     let mode = flag_or_input(a.mode, inp.mode)
         .map(|m| Mode::parse(&m))
@@ -208,7 +218,7 @@ fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Confi
     if provider != "auto" {
         flameiq::providers::check_name(&provider)?;
     }
-    let mut snap = super::load_metrics(&r.metrics, &provider)?;
+    let (mut snap, _) = super::load_metrics_all(&r.metrics, &provider)?;
     if snap.metadata.commit.is_none() {
         snap.metadata.commit = ci.sha.clone();
     }
@@ -224,7 +234,7 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
-        r.metrics.display(),
+        super::metrics_label(&r.metrics),
         snap.metrics.len(),
         snap.metadata.commit.as_deref().unwrap_or("(none)"),
         snap.metadata.branch.as_deref().unwrap_or("(none)")

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The current run's metrics file (or folder, for criterion).
-    #[arg(short, long)]
-    pub metrics: PathBuf,
+    /// The metrics file (or folder, for criterion); repeatable, each optionally
+    /// `PROVIDER:FILE` (e.g. `--metrics go:bench.txt --metrics hyperfine:cli.json`), merged
+    /// into one run.
+    #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
+    pub metrics: Vec<String>,
     /// Provider for the metrics (and --baseline) file (default: the config's, else json).
     #[arg(short, long)]
     pub provider: Option<String>,
@@ -68,7 +70,7 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
             baseline::select_with(&store, &cfg, depth)?
         }
     };
-    let current = super::load_metrics(&args.metrics, &provider)?;
+    let (current, _) = super::load_metrics_all(&args.metrics, &provider)?;
     let settings = Settings {
         flag_thresholds: flags,
         config: cfg,

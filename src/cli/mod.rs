@@ -221,6 +221,29 @@ pub fn load_metrics(path: &Path, provider: &str) -> Result<Snapshot> {
     Ok(snap)
 }
 
+/// Loads every `--metrics [PROVIDER:]FILE` value into one snapshot (see
+/// [`flameiq::providers::load_many`]): exit 3 on a problem with a file or a key two files
+/// produce, exit 2 for an unknown provider. Returns the files with the provider of each.
+pub fn load_metrics_all(
+    values: &[String],
+    provider: &str,
+) -> Result<(Snapshot, Vec<(PathBuf, flameiq::providers::ProviderKind)>)> {
+    let specs: Vec<_> = values
+        .iter()
+        .map(|v| flameiq::providers::MetricsSpec::parse(v))
+        .collect();
+    let (snap, used) = flameiq::providers::load_many(&specs, provider)?;
+    for (path, kind) in &used {
+        tracing::debug!("read {} via {}", path.display(), kind.name());
+    }
+    Ok((snap, used))
+}
+
+/// The `--metrics` values for messages: `a.txt, go:b.txt`.
+pub fn metrics_label(values: &[String]) -> String {
+    values.join(", ")
+}
+
 /// Writes an output artefact atomically, creating its folder.
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -11,9 +11,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The current run's metrics file (or folder, for criterion).
-    #[arg(short, long)]
-    metrics: PathBuf,
+    /// The metrics file (or folder, for criterion); repeatable, each optionally
+    /// `PROVIDER:FILE` (e.g. `--metrics go:bench.txt --metrics hyperfine:cli.json`), merged
+    /// into one run.
+    #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
+    metrics: Vec<String>,
     /// Provider (default: the config's `provider`, else json).
     #[arg(short, long)]
     provider: Option<String>,
@@ -35,7 +37,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         .unwrap_or_else(|| ctx.global.dir.join("report.html"));
     let store = ctx.store();
     let base = baseline::select(&store, &cfg);
-    let current = super::load_metrics(&args.metrics, &provider)?;
+    let (current, _) = super::load_metrics_all(&args.metrics, &provider)?;
     match base {
         Ok(base) => {
             let settings = Settings {

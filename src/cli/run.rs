@@ -9,9 +9,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The metrics file (or folder, for criterion).
-    #[arg(short, long)]
-    metrics: PathBuf,
+    /// The metrics file (or folder, for criterion); repeatable, each optionally
+    /// `PROVIDER:FILE` (e.g. `--metrics go:bench.txt --metrics hyperfine:cli.json`), merged
+    /// into one run.
+    #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
+    metrics: Vec<String>,
     /// Provider (default: the config's `provider`, else json).
     #[arg(short, long)]
     provider: Option<String>,
@@ -26,7 +28,10 @@ pub struct RunArgs {
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let provider = ctx.provider(args.provider.as_deref(), &cfg);
-    let (snap, kind) = flameiq::providers::load(&args.metrics, &provider)?;
+    let (snap, used) = super::load_metrics_all(&args.metrics, &provider)?;
+    // One name for one file; several files list theirs in order (`go, hyperfine`).
+    let kind_names: Vec<&str> = used.iter().map(|u| u.1.name()).collect();
+    let kind_name = kind_names.join(", ");
     if let Some(out) = &args.output {
         super::write_file(out, &jsonfmt::to_pretty(&snap.to_value()))?;
     }
@@ -41,14 +46,14 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
             "commit": snap.metadata.commit,
             "metrics_count": snap.metrics.len(),
             "metrics": metrics,
-            "provider": kind.name(),
+            "provider": kind_name,
         });
         println!("{}", jsonfmt::to_pretty(&doc));
     } else {
         ctx.say(format!(
             "{} via provider '{}'",
             ctx.good("✓ Snapshot loaded"),
-            kind.name()
+            kind_name
         ));
         ctx.say(format!(
             "  Commit:  {}",

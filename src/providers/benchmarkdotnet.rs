@@ -14,7 +14,7 @@
 //! - A benchmark without statistics (it failed to build or run) is reported as a warning
 //!   naming it.
 
-use super::util::{put, unique_key};
+use super::util::{put, unique_key, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -49,6 +49,7 @@ impl Provider for BenchmarkDotNet {
                 bad("expected a non-empty 'Benchmarks' list (BenchmarkDotNet JSON export)".into())
             })?;
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, benches.len() * 2);
         for (i, b) in benches.iter().enumerate() {
             let s = |f: &str| b.get(f).and_then(Value::as_str).filter(|s| !s.is_empty());
@@ -100,7 +101,7 @@ impl Provider for BenchmarkDotNet {
                     })
                     .unwrap_or_default();
             }
-            let key = unique_key(&snap, format!("custom.{name}"));
+            let key = unique_key(&snap, &mut seen, format!("custom.{name}"));
             put(
                 &mut snap,
                 key.clone(),

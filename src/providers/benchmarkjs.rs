@@ -7,7 +7,7 @@
 //! ` x <number> ops/sec`. A line such as `name: Error ...` that benchmark.js prints for a
 //! failed benchmark is not a result and is reported as a warning.
 
-use super::util::{num, put_new};
+use super::util::{num, put_new, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -29,14 +29,21 @@ impl Provider for BenchmarkJs {
             .is_some_and(|t| t.lines().any(|l| parse_line(l).is_some()))
     }
 
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let text = input.text.as_deref()?;
+        Some(text.lines().filter(|l| parse_line(l).is_some()).count())
+    }
+
     fn parse(&self, input: &Input) -> Result<Snapshot> {
         let text = input.text(NAME)?;
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
         for line in text.lines() {
             if let Some((name, ops)) = parse_line(line) {
                 put_new(
                     &mut snap,
+                    &mut seen,
                     format!("custom.{name}"),
                     ops,
                     "ops/s",

@@ -9,7 +9,7 @@
 //! `count` and lower is better (BMF does not carry a direction; set one in `flameiq.yaml`
 //! if needed). `lower_value`/`upper_value` are bounds, not samples, and are not kept.
 
-use super::util::{put_measure, starts_with_char};
+use super::util::{put_measure, starts_with_char, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -57,6 +57,7 @@ impl Provider for Bmf {
             )
         })?;
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         for (bench, measures) in benches {
             let measures = measures
                 .as_object()
@@ -90,7 +91,15 @@ impl Provider for Bmf {
                         Direction::LowerIsBetter,
                     ),
                 };
-                put_measure(&mut snap, key, value, unit, Some(dir), Vec::new());
+                put_measure(
+                    &mut snap,
+                    &mut seen,
+                    key,
+                    value,
+                    unit,
+                    Some(dir),
+                    Vec::new(),
+                );
             }
         }
         Ok(snap)

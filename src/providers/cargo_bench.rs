@@ -10,7 +10,7 @@
 //! (`.../s`). The `(+/- dev)` is not a sample and is not kept. `test name ... FAILED` is
 //! reported as a warning naming the benchmark.
 
-use super::util::{num, put_measure};
+use super::util::{num, put_measure, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
@@ -33,9 +33,15 @@ impl Provider for CargoBench {
             .is_some_and(|t| t.lines().any(|l| parse_line(l).is_some()))
     }
 
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let text = input.text.as_deref()?;
+        Some(text.lines().filter(|l| parse_line(l).is_some()).count())
+    }
+
     fn parse(&self, input: &Input) -> Result<Snapshot> {
         let text = input.text(NAME)?;
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
         for line in text.lines() {
             if let Some((name, value, unit)) = parse_line(line) {
@@ -45,6 +51,7 @@ impl Provider for CargoBench {
                 };
                 put_measure(
                     &mut snap,
+                    &mut seen,
                     format!("custom.{name}"),
                     value,
                     base,

@@ -14,7 +14,7 @@
 //! warnings naming them. A benchmark row whose numbers cannot be read is an error naming
 //! the line.
 
-use super::util::{num, put_measure};
+use super::util::{num, put_measure, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
@@ -37,6 +37,12 @@ impl Provider for Catch2 {
                     l.starts_with("benchmark name") && l.contains("samples")
                 })
         })
+    }
+
+    /// The XML report is structural; in the console table, the benchmark rows count.
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let text = input.text.as_deref()?;
+        (!is_xml(text)).then(|| text.lines().filter(|l| name_row(l).is_some()).count())
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
@@ -93,6 +99,7 @@ fn name_row(l: &str) -> Option<&str> {
 }
 
 fn parse_console(text: &str, snap: &mut Snapshot) -> std::result::Result<(), String> {
+    let seen = &mut Suffixes::default();
     let lines: Vec<&str> = text.lines().collect();
     // Four lines per benchmark.
     super::util::reserve(snap, lines.len() / 4);
@@ -158,7 +165,7 @@ fn parse_console(text: &str, snap: &mut Snapshot) -> std::result::Result<(), Str
         }
         // The mean row, then the standard-deviation row.
         i += 2;
-        put_measure(snap, format!("custom.{full}"), v, u, None, Vec::new());
+        put_measure(snap, seen, format!("custom.{full}"), v, u, None, Vec::new());
     }
     Ok(())
 }
@@ -203,6 +210,7 @@ fn unescape(s: &str) -> String {
 
 /// Walks the tags of the XML report in order.
 fn parse_xml(text: &str, snap: &mut Snapshot) {
+    let seen = &mut Suffixes::default();
     let mut test_case = String::new();
     // The open benchmark: (name, mean in ns, failure message).
     let mut bench: Option<(String, Option<f64>, Option<String>)> = None;
@@ -233,7 +241,15 @@ fn parse_xml(text: &str, snap: &mut Snapshot) {
             }
             "/BenchmarkResults" => match bench.take() {
                 Some((name, Some(mean), None)) => {
-                    put_measure(snap, format!("custom.{name}"), mean, "ns", None, Vec::new());
+                    put_measure(
+                        snap,
+                        seen,
+                        format!("custom.{name}"),
+                        mean,
+                        "ns",
+                        None,
+                        Vec::new(),
+                    );
                 }
                 Some((name, _, msg)) => tracing::warn!(
                     "catch2: benchmark '{name}' failed{}",

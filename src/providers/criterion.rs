@@ -23,7 +23,7 @@
 //!   Criterion's human console output is not read (use the folder or `--output-format
 //!   bencher` with the `cargo-bench` provider).
 
-use super::util::{put, put_measure, unique_key};
+use super::util::{put, put_measure, unique_key, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -47,10 +47,14 @@ impl Provider for Criterion {
     fn detect(&self, input: &Input) -> bool {
         match input.text.as_deref() {
             None => !bench_dirs(&input.path).is_empty(),
-            Some(t) => t
-                .lines()
-                .any(|l| l.starts_with('{') && l.contains("\"benchmark-complete\"")),
+            Some(t) => t.lines().any(is_complete_line),
         }
+    }
+
+    /// A folder is structural; cargo-criterion's JSON output is one message per line.
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let text = input.text.as_deref()?;
+        Some(text.lines().filter(|l| is_complete_line(l)).count())
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
@@ -114,6 +118,7 @@ fn parse_folder(root: &Path) -> Result<Snapshot> {
         ));
     }
     let mut snap = Snapshot::new();
+    let mut seen = Suffixes::default();
     for dir in dirs {
         let new = dir.join("new");
         let estimates = read_json(&new.join("estimates.json")).map_err(&bad)?;
@@ -163,8 +168,16 @@ fn parse_folder(root: &Path) -> Result<Snapshot> {
                     .collect()
             })
             .unwrap_or_default();
-        let key = unique_key(&snap, format!("custom.{id}"));
-        put_measure(&mut snap, key.clone(), mean_ns, "ns", None, samples);
+        let key = unique_key(&snap, &mut seen, format!("custom.{id}"));
+        put_measure(
+            &mut snap,
+            &mut seen,
+            key.clone(),
+            mean_ns,
+            "ns",
+            None,
+            samples,
+        );
         let throughput = meta
             .as_ref()
             .and_then(|m| m.get("throughput"))
@@ -191,9 +204,15 @@ fn parse_folder(root: &Path) -> Result<Snapshot> {
     Ok(snap)
 }
 
+/// A cargo-criterion `benchmark-complete` message line.
+fn is_complete_line(l: &str) -> bool {
+    l.starts_with('{') && l.contains("\"benchmark-complete\"")
+}
+
 fn parse_lines(text: &str, path: &Path) -> Result<Snapshot> {
     let bad = |reason: String| Error::parse(NAME, path, reason);
     let mut snap = Snapshot::new();
+    let mut seen = Suffixes::default();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if !line.starts_with('{') {
@@ -232,8 +251,8 @@ fn parse_lines(text: &str, path: &Path) -> Result<Snapshot> {
             .filter(|(_, n)| *n > 0.0)
             .map(|(t, n)| t / n)
             .collect();
-        let key = unique_key(&snap, format!("custom.{id}"));
-        put_measure(&mut snap, key, value, unit, None, samples);
+        let key = unique_key(&snap, &mut seen, format!("custom.{id}"));
+        put_measure(&mut snap, &mut seen, key, value, unit, None, samples);
     }
     if snap.metrics.is_empty() {
         return Err(bad(

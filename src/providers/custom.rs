@@ -10,7 +10,7 @@
 //! `custom-bigger-is-better` when an entry's unit is a rate (`.../s`, `ops...`), else
 //! `custom-smaller-is-better`; name the provider explicitly to be sure.
 
-use super::util::{direction_of_unit, put_measure, starts_with_char};
+use super::util::{direction_of_unit, put_measure, starts_with_char, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -34,18 +34,45 @@ pub const SMALLER: Custom = Custom {
     direction: Direction::LowerIsBetter,
 };
 
-/// The entries, if `text` is a custom-format list.
-fn entries(text: &str) -> Option<Vec<Value>> {
+/// One entry as `auto` sniffs it: typed and borrowed, so detecting a 500 MB file builds
+/// no `serde_json::Value` tree (issue 19 item 9: detection parsed the file into a tree and
+/// cloned it).
+#[derive(serde::Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow)]
+    #[allow(dead_code)]
+    name: std::borrow::Cow<'a, str>,
+    #[allow(dead_code)]
+    value: serde::de::IgnoredAny,
+    #[serde(default)]
+    unit: Option<Value>,
+}
+
+/// One entry as parsed: every field optional so a bad entry gets a message naming it.
+#[derive(serde::Deserialize)]
+struct Entry {
+    #[serde(default)]
+    name: Option<Value>,
+    #[serde(default)]
+    value: Option<Value>,
+    #[serde(default)]
+    unit: Option<Value>,
+}
+
+/// Whether `text` is a non-empty custom-format list, and whether an entry's unit is a rate.
+fn sniff(text: &str) -> Option<bool> {
     if !starts_with_char(text, '[') || !text.contains("\"value\"") || !text.contains("\"name\"") {
         return None;
     }
-    let v: Value = serde_json::from_str(text).ok()?;
-    let list = v.as_array()?;
-    let ok = !list.is_empty()
-        && list
-            .iter()
-            .all(|e| e.get("name").is_some_and(Value::is_string) && e.get("value").is_some());
-    ok.then(|| list.clone())
+    let list: Vec<Probe> = serde_json::from_str(text).ok()?;
+    (!list.is_empty()).then(|| {
+        list.iter().any(|e| {
+            e.unit
+                .as_ref()
+                .and_then(Value::as_str)
+                .is_some_and(|u| direction_of_unit(u) == Direction::HigherIsBetter)
+        })
+    })
 }
 
 impl Provider for Custom {
@@ -54,37 +81,43 @@ impl Provider for Custom {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        let Some(list) = input.text.as_deref().and_then(entries) else {
-            return false;
-        };
-        let rate = list.iter().any(|e| {
-            e.get("unit")
-                .and_then(Value::as_str)
-                .is_some_and(|u| direction_of_unit(u) == Direction::HigherIsBetter)
-        });
-        rate == (self.direction == Direction::HigherIsBetter)
+        input
+            .text
+            .as_deref()
+            .and_then(sniff)
+            .is_some_and(|rate| rate == (self.direction == Direction::HigherIsBetter))
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
-        let doc = input.json(self.name)?;
         let bad = |reason: String| Error::parse(self.name, &input.path, reason);
-        let list = doc.as_array().filter(|l| !l.is_empty()).ok_or_else(|| {
-            bad("expected a non-empty JSON list of {\"name\", \"unit\", \"value\"} objects".into())
+        let list: Vec<Entry> = serde_json::from_str(input.text(self.name)?).map_err(|e| {
+            bad(format!(
+                "expected a JSON list of {{\"name\", \"unit\", \"value\"}} objects: {e}"
+            ))
         })?;
+        if list.is_empty() {
+            return Err(bad(
+                "expected a non-empty JSON list of {\"name\", \"unit\", \"value\"} objects".into(),
+            ));
+        }
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, list.len());
         for (i, e) in list.iter().enumerate() {
             let name = e
-                .get("name")
+                .name
+                .as_ref()
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad(format!("entry [{i}] has no 'name' string")))?;
             let value = e
-                .get("value")
+                .value
+                .as_ref()
                 .and_then(Value::as_f64)
                 .ok_or_else(|| bad(format!("entry [{i}] ('{name}') has no numeric 'value'")))?;
-            let unit = e.get("unit").and_then(Value::as_str).unwrap_or("");
+            let unit = e.unit.as_ref().and_then(Value::as_str).unwrap_or("");
             put_measure(
                 &mut snap,
+                &mut seen,
                 format!("custom.{name}"),
                 value,
                 unit,

@@ -19,7 +19,7 @@
 //! - A benchmark that logs prints its name on one line and its numbers on a later line; the
 //!   numbers are attached to the last name seen.
 
-use super::util::{num, put_measure};
+use super::util::{num, put_measure, Suffixes};
 use super::{Input, Provider};
 use crate::compare::stats::median;
 use crate::error::{Error, Result};
@@ -31,19 +31,10 @@ pub struct Go;
 
 const NAME: &str = "go";
 
-/// Each measure's unit and repeated values, in first-seen order.
-type Measures = Vec<(String, Vec<f64>)>;
-
-/// A borrowed `(package, name)` to look the map up without allocating per line; hashes
-/// exactly as the owned tuple does.
-#[derive(Hash)]
-struct Key<'a>(&'a str, &'a str);
-
-impl indexmap::Equivalent<(String, String)> for Key<'_> {
-    fn equivalent(&self, k: &(String, String)) -> bool {
-        self.0 == k.0 && self.1 == k.1
-    }
-}
+/// Each measure's unit and repeated values, in first-seen order. Units and names borrow
+/// from the input: copying them per line made a Go log cost many times its size in memory
+/// (issue 19 item 9).
+type Measures<'a> = Vec<(&'a str, Vec<f64>)>;
 
 impl Provider for Go {
     fn name(&self) -> &'static str {
@@ -51,18 +42,22 @@ impl Provider for Go {
     }
 
     fn detect(&self, input: &Input) -> bool {
-        input.text.as_deref().is_some_and(|t| {
-            t.lines().any(|l| {
-                l.starts_with("Benchmark")
-                    && parse_result(l.split_once(char::is_whitespace).map_or("", |p| p.1)).is_some()
-            })
-        })
+        input
+            .text
+            .as_deref()
+            .is_some_and(|t| t.lines().any(is_result_line))
+    }
+
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let text = input.text.as_deref()?;
+        Some(text.lines().filter(|l| is_result_line(l)).count())
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
         let text = input.text(NAME)?;
         // (package, name) → measures, in first-seen order.
-        let mut benches: IndexMap<(String, String), Measures> = IndexMap::new();
+        let mut benches: IndexMap<(&str, &str), Measures, crate::schema::FastHash> =
+            IndexMap::default();
         let mut pkg = "";
         let mut pending: Option<&str> = None;
         for line in text.lines() {
@@ -100,21 +95,11 @@ impl Provider for Go {
             };
             pending = None;
             let short = strip_procs(name);
-            let idx = match benches.get_index_of(&Key(pkg, short)) {
-                Some(i) => i,
-                None => {
-                    benches
-                        .insert_full((pkg.to_string(), short.to_string()), Vec::new())
-                        .0
-                }
-            };
-            let Some((_, entry)) = benches.get_index_mut(idx) else {
-                continue;
-            };
+            let entry = benches.entry((pkg, short)).or_default();
             for (v, unit) in values {
-                match entry.iter_mut().find(|(u, _)| u == unit) {
+                match entry.iter_mut().find(|(u, _)| *u == unit) {
                     Some((_, vs)) => vs.push(v),
-                    None => entry.push((unit.to_string(), vec![v])),
+                    None => entry.push((unit, vec![v])),
                 }
             }
         }
@@ -126,32 +111,31 @@ impl Provider for Go {
             ));
         }
         // Which names occur in more than one package.
-        let mut packages_of: IndexMap<&str, Vec<&str>> = IndexMap::new();
-        for (p, n) in benches.keys() {
-            let v = packages_of.entry(n.as_str()).or_default();
-            if !v.contains(&p.as_str()) {
-                v.push(p.as_str());
+        let mut packages_of: IndexMap<&str, Vec<&str>, crate::schema::FastHash> =
+            IndexMap::default();
+        for &(p, n) in benches.keys() {
+            let v = packages_of.entry(n).or_default();
+            if !v.contains(&p) {
+                v.push(p);
             }
         }
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, benches.values().map(Vec::len).sum::<usize>());
-        for ((p, n), measures) in &benches {
-            let ambiguous = packages_of.get(n.as_str()).is_some_and(|v| v.len() > 1);
+        for ((p, n), measures) in benches {
+            let ambiguous = packages_of.get(n).is_some_and(|v| v.len() > 1);
             let base = if ambiguous && !p.is_empty() {
                 format!("custom.{p}.{n}")
             } else {
                 format!("custom.{n}")
             };
             for (unit, values) in measures {
-                let Some(value) = median(values) else {
+                let Some(value) = median(&values) else {
                     continue;
                 };
-                let samples = if values.len() > 1 {
-                    values.clone()
-                } else {
-                    Vec::new()
-                };
-                let (key, unit, dir) = match unit.as_str() {
+                // Moved, not copied: the repeats are this measure's samples.
+                let samples = if values.len() > 1 { values } else { Vec::new() };
+                let (key, unit, dir) = match unit {
                     "ns/op" => (base.clone(), "ns", None),
                     "B/op" => (format!("{base}.bytes_per_op"), "B", None),
                     "allocs/op" => (format!("{base}.allocs_per_op"), "allocs", None),
@@ -166,11 +150,17 @@ impl Provider for Go {
                         None,
                     ),
                 };
-                put_measure(&mut snap, key, value, unit, dir, samples);
+                put_measure(&mut snap, &mut seen, key, value, unit, dir, samples);
             }
         }
         Ok(snap)
     }
+}
+
+/// A complete `BenchmarkName-P <iterations> <value> <unit>...` line.
+fn is_result_line(l: &str) -> bool {
+    l.starts_with("Benchmark")
+        && parse_result(l.split_once(char::is_whitespace).map_or("", |p| p.1)).is_some()
 }
 
 /// `Name-8` → `Name` (the GOMAXPROCS suffix); other names unchanged.
@@ -218,10 +208,10 @@ mod tests {
     #[test]
     fn logged_benchmark_numbers_on_a_later_line() {
         let s = Go
-            .parse(&Input {
-                path: "go.txt".into(),
-                text: Some("BenchmarkLog-2\n    log line\n  100\t 2000 ns/op\n".into()),
-            })
+            .parse(&Input::from_text(
+                "go.txt",
+                "BenchmarkLog-2\n    log line\n  100\t 2000 ns/op\n",
+            ))
             .unwrap();
         assert_eq!(s.get("custom.BenchmarkLog"), Some(0.002));
     }

@@ -16,7 +16,7 @@
 //! - A run with `error_occurred` (or `skipped`) is reported as a warning naming it, with its
 //!   message, and has no value.
 
-use super::util::{put, put_measure};
+use super::util::{put, put_measure, Suffixes};
 use super::{Input, Provider};
 use crate::compare::stats::median;
 use crate::error::{Error, Result};
@@ -220,6 +220,7 @@ impl Provider for GoogleBenchmark {
             }
         }
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(
             &mut snap,
             runs.values().map(|r| 1 + r.counters.len()).sum::<usize>(),
@@ -248,6 +249,7 @@ impl Provider for GoogleBenchmark {
                 };
                 put_measure(
                     &mut snap,
+                    &mut seen,
                     format!("custom.{name}.{counter}"),
                     m,
                     unit,

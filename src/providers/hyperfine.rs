@@ -2,12 +2,17 @@
 //! Format: <https://github.com/sharkdp/hyperfine#exporting-results> (`results[]` with
 //! `command`, `mean`, `stddev`, `median`, `min`, `max`, `times`, `exit_codes`, in seconds).
 //!
-//! Decisions: one key per command, `custom.<command>` (the command line as given, or its
-//! `--command-name`), value the mean converted to ms, lower is better, with every run of
-//! `times` as samples. A command with a non-zero exit code (run with `--ignore-failure`) is
+//! Decisions: one key per command, `custom.<command>`, value the mean converted to ms,
+//! lower is better, with every run of `times` as samples. The command (the command line as
+//! given, or its `--command-name`) becomes the key by one fixed rule (issue 11 defect 9:
+//! `./work.sh` read `custom../work.sh`): surrounding whitespace is trimmed, every run of
+//! whitespace (spaces, tabs, newlines) becomes one space, and leading `./` is dropped, so
+//! `./work.sh  --fast` is `custom.work.sh --fast`. Nothing else changes: `../x.sh`,
+//! `/usr/bin/x` and quotes are kept as written. Two commands that end up with the same key
+//! (`./x` and `x`) are told apart by the `#2` rule. A command with a non-zero exit code (run with `--ignore-failure`) is
 //! kept and reported as a warning naming it. The same command twice gets `#2`.
 
-use super::util::put_new;
+use super::util::{put_new, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -60,6 +65,7 @@ impl Provider for Hyperfine {
             ));
         }
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, doc.results.len());
         for r in doc.results {
             let command = r.command;
@@ -78,7 +84,8 @@ impl Provider for Hyperfine {
             }
             put_new(
                 &mut snap,
-                format!("custom.{command}"),
+                &mut seen,
+                format!("custom.{}", command_key(&command)),
                 mean * 1e3,
                 "ms",
                 Direction::LowerIsBetter,
@@ -86,5 +93,36 @@ impl Provider for Hyperfine {
             );
         }
         Ok(snap)
+    }
+}
+
+/// A command line as a key: whitespace runs collapsed to one space, then leading `./`
+/// dropped (see the module docs).
+fn command_key(command: &str) -> String {
+    let collapsed = command.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut key = collapsed.as_str();
+    while let Some(rest) = key.strip_prefix("./") {
+        key = rest;
+    }
+    if key.is_empty() {
+        // `./` alone: keep it rather than make an empty name.
+        collapsed
+    } else {
+        key.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_key;
+
+    #[test]
+    fn command_keys_are_readable() {
+        assert_eq!(command_key("./work.sh"), "work.sh");
+        assert_eq!(command_key("  ./work.sh \t --fast\n"), "work.sh --fast");
+        assert_eq!(command_key("././x"), "x");
+        assert_eq!(command_key("../up.sh"), "../up.sh");
+        assert_eq!(command_key("sleep 0.1"), "sleep 0.1");
+        assert_eq!(command_key("./"), "./");
     }
 }

@@ -16,7 +16,7 @@
 //!   (e.g. `.gc.alloc.rate` in `MB/s`, `.gc.alloc.rate.norm` in `B/op`), lower is better
 //!   unless they are operations per time.
 
-use super::util::{put, to_ms, unique_key};
+use super::util::{put, to_ms, unique_key, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
@@ -74,6 +74,7 @@ impl Provider for Jmh {
             names.push(name);
         }
         let mut snap = Snapshot::new();
+        let mut seen = Suffixes::default();
         super::util::reserve(&mut snap, runs.len());
         for (i, (r, name)) in runs.iter().zip(names).enumerate() {
             let mode = r.get("mode").and_then(Value::as_str).unwrap_or("");
@@ -89,13 +90,13 @@ impl Provider for Jmh {
                 "thrpt" => Direction::HigherIsBetter,
                 _ => Direction::LowerIsBetter,
             };
-            let key = unique_key(&snap, format!("custom.{name}"));
+            let key = unique_key(&snap, &mut seen, format!("custom.{name}"));
             metric(&mut snap, key, primary, mode_dir)
                 .map_err(|e| bad(format!("run [{i}] ('{name}'): {e}")))?;
             if let Some(sec) = r.get("secondaryMetrics").and_then(Value::as_object) {
                 for (label, m) in sec {
                     let label = label.trim_start_matches('\u{b7}');
-                    let key = unique_key(&snap, format!("custom.{name}.{label}"));
+                    let key = unique_key(&snap, &mut seen, format!("custom.{name}.{label}"));
                     metric(&mut snap, key, m, Direction::LowerIsBetter).map_err(|e| {
                         bad(format!("run [{i}] ('{name}') secondary '{label}': {e}"))
                     })?;

@@ -11,8 +11,19 @@
 //! - refuses a file it cannot read with [`Error::ProviderParse`] (exit 3) naming what it
 //!   expected, never a silent empty result.
 //!
-//! `auto` asks each provider's cheap [`Provider::detect`] in [`ProviderKind::ALL`] order and
-//! uses the first that claims the input.
+//! `auto` ([`detect`]) asks each provider's cheap [`Provider::detect`]. A format recognised
+//! by its structure (a JSON document, Catch2's XML, a criterion folder) wins in
+//! [`ProviderKind::ALL`] order. Line formats (go, cargo-bench, Catch2's console table,
+//! benchmark.js, cargo-criterion's JSON lines) are weighed instead of taken in order,
+//! because one printed line must not steer the choice (issue 19 item 5: a single
+//! `test decoy ... bench: 1 ns/iter` line in Go output used to switch the file to
+//! cargo-bench, every baseline key went missing and a 10x slowdown passed). Each claiming
+//! line format counts the result lines it reads ([`Provider::result_lines`]); the one that
+//! reads the most wins when every other claimant reads less than a quarter of its count
+//! ([`AMBIGUOUS_SHARE`]); otherwise the file is refused (exit 3) naming both formats and
+//! the `--provider` flag to use. Flooding a file with decoys therefore fails closed: to be
+//! read as another format, a file needs more decoy lines than real results, and then none
+//! of the baseline's keys is compared.
 
 mod benchmarkdotnet;
 mod benchmarkjs;
@@ -39,10 +50,33 @@ pub struct Input {
     pub path: PathBuf,
     /// The file's text; `None` for a folder.
     pub text: Option<String>,
+    /// The bytes of the file that were not UTF-8 and are U+FFFD in `text`, if any.
+    pub invalid_utf8: Option<InvalidUtf8>,
+}
+
+/// Where a file was not UTF-8 (issue 19 item 14): console output is read anyway, with a
+/// warning; JSON formats refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidUtf8 {
+    /// How many bytes were replaced.
+    pub bytes: usize,
+    /// The offset of the first one.
+    pub first_offset: usize,
 }
 
 impl Input {
-    /// Reads `path`: missing → exit 3 "not found"; a folder → `text: None`; non-UTF-8 → exit 3.
+    /// An input of text already in memory (tests, benchmarks, other front ends).
+    pub fn from_text(path: impl Into<PathBuf>, text: impl Into<String>) -> Input {
+        Input {
+            path: path.into(),
+            text: Some(text.into()),
+            invalid_utf8: None,
+        }
+    }
+
+    /// Reads `path`: missing → exit 3 "not found"; a folder → `text: None`. Bytes that are
+    /// not UTF-8 are replaced by U+FFFD and counted in `invalid_utf8`; [`load`] decides,
+    /// once the format is known, whether that is a warning or an error.
     pub fn read(path: &Path) -> Result<Input> {
         let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::MetricsNotFound { path: path.into() },
@@ -55,24 +89,40 @@ impl Input {
             return Ok(Input {
                 path: path.into(),
                 text: None,
+                invalid_utf8: None,
             });
         }
         let bytes = std::fs::read(path).map_err(|e| Error::MetricsUnreadable {
             path: path.into(),
             source: e,
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::invalid(
-                path,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })?;
+        let (text, invalid_utf8) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let first_offset = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let mut text = String::with_capacity(bytes.len() + 16);
+                let mut bad = 0;
+                for chunk in bytes.utf8_chunks() {
+                    text.push_str(chunk.valid());
+                    if !chunk.invalid().is_empty() {
+                        bad += chunk.invalid().len();
+                        text.push(char::REPLACEMENT_CHARACTER);
+                    }
+                }
+                (
+                    text,
+                    Some(InvalidUtf8 {
+                        bytes: bad,
+                        first_offset,
+                    }),
+                )
+            }
+        };
         Ok(Input {
             path: path.into(),
             text: Some(text),
+            invalid_utf8,
         })
     }
 
@@ -99,7 +149,19 @@ pub trait Provider: Sync {
     fn detect(&self, input: &Input) -> bool;
     /// Parses the input into a snapshot.
     fn parse(&self, input: &Input) -> Result<Snapshot>;
+    /// For a line format: how many lines of the input this format reads as results, which
+    /// `auto` uses to weigh formats that both claim a file. `None` (the default) for a
+    /// format recognised by its structure (JSON, XML, folders), which `auto` takes as is.
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let _ = input;
+        None
+    }
 }
+
+/// `auto` refuses a file when a second line format reads at least this share of the
+/// result lines the best one reads (1/4): below it, the second format's lines are taken
+/// for noise a benchmark printed.
+pub const AMBIGUOUS_SHARE: (usize, usize) = (1, 4);
 
 /// Every provider FlameIQ knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +244,18 @@ impl ProviderKind {
         self.provider().name()
     }
 
+    /// Is this format a tool's console output (read despite bytes that are not UTF-8, which
+    /// a benchmark may print), rather than a file the tool writes as JSON?
+    pub fn reads_console_output(self) -> bool {
+        matches!(
+            self,
+            ProviderKind::Catch2
+                | ProviderKind::CargoBench
+                | ProviderKind::Go
+                | ProviderKind::BenchmarkJs
+        )
+    }
+
     /// Looks a provider up by name (`auto` is handled by [`load`]).
     pub fn from_name(name: &str) -> Result<ProviderKind> {
         ProviderKind::ALL
@@ -212,27 +286,53 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// Picks the provider for `auto`, or explains why none fits (exit 3).
+/// Picks the provider for `auto`, or explains why none fits, or why two fit (exit 3).
 pub fn detect(input: &Input) -> Result<ProviderKind> {
-    ProviderKind::ALL
+    let claims: Vec<ProviderKind> = ProviderKind::ALL
         .iter()
         .copied()
-        .find(|k| k.provider().detect(input))
-        .ok_or_else(|| {
-            Error::parse(
+        .filter(|k| k.provider().detect(input))
+        .collect();
+    // (kind, result lines) of the line formats; a structural format wins at once.
+    let mut weighed: Vec<(ProviderKind, usize)> = Vec::new();
+    for &k in &claims {
+        match k.provider().result_lines(input) {
+            None => return Ok(k),
+            Some(n) => weighed.push((k, n)),
+        }
+    }
+    // Most lines first; ties keep ALL's order (stable sort).
+    weighed.sort_by_key(|w| std::cmp::Reverse(w.1));
+    match weighed.as_slice() {
+        [] => Err(Error::parse(
+            "auto",
+            &input.path,
+            format!(
+                "no provider recognises this {}; name one with --provider ({})",
+                if input.text.is_some() {
+                    "file"
+                } else {
+                    "folder"
+                },
+                names().join(", ")
+            ),
+        )),
+        [(best, n), (second, m), ..] if *m * AMBIGUOUS_SHARE.1 >= *n * AMBIGUOUS_SHARE.0 => {
+            Err(Error::parse(
                 "auto",
                 &input.path,
                 format!(
-                    "no provider recognises this {}; name one with --provider ({})",
-                    if input.text.is_some() {
-                        "file"
-                    } else {
-                        "folder"
-                    },
-                    names().join(", ")
+                    "both {} ({n} result line(s)) and {} ({m}) read parts of this file; \
+                     name the right one with --provider {} or --provider {}",
+                    best.name(),
+                    second.name(),
+                    best.name(),
+                    second.name()
                 ),
-            )
-        })
+            ))
+        }
+        [(best, _), ..] => Ok(*best),
+    }
 }
 
 /// Loads a metrics file with the named provider (or `auto`). Returns the snapshot and the
@@ -256,9 +356,134 @@ pub fn load(path: &Path, provider: &str) -> Result<(Snapshot, ProviderKind)> {
             k
         }
     };
-    let mut snap = kind.provider().parse(&input)?;
+    if let Some(bad) = input.invalid_utf8 {
+        if kind.reads_console_output() {
+            tracing::warn!(
+                "'{}': {} byte(s) that are not UTF-8 replaced with U+FFFD (the first at offset {})",
+                path.display(),
+                bad.bytes,
+                bad.first_offset
+            );
+        } else {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {}); {} output must be UTF-8",
+                    bad.first_offset,
+                    kind.name()
+                ),
+            ));
+        }
+    }
+    let mut snap = kind
+        .provider()
+        .parse(&input)
+        .map_err(|e| hint_detected_format(e, kind, &input))?;
     snap.canonicalize();
     Ok((snap, kind))
+}
+
+/// One `--metrics` value: `[PROVIDER:]PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSpec {
+    /// The provider named before the colon, if any (else the command's `--provider`).
+    pub provider: Option<String>,
+    /// The file or folder.
+    pub path: PathBuf,
+}
+
+impl MetricsSpec {
+    /// Splits `go:bench.txt` into provider and path. The prefix is a provider only when it
+    /// is a known provider name (or `auto`), so `C:\bench.txt`, `a:b.json` and `./go:x`
+    /// are paths as written; a file really named `go:x` is given as `./go:x`.
+    pub fn parse(value: &str) -> MetricsSpec {
+        match value.split_once(':') {
+            Some((p, path)) if !path.is_empty() && names().contains(&p) => MetricsSpec {
+                provider: Some(p.to_string()),
+                path: path.into(),
+            },
+            _ => MetricsSpec {
+                provider: None,
+                path: value.into(),
+            },
+        }
+    }
+}
+
+/// Loads several metrics files (issue 11, several tools in one run), each with its own
+/// provider or `default_provider`, and merges them into one snapshot: metrics in file
+/// order, metadata from the first file (commit and branch from the first that has them).
+/// A key produced by two files is exit 3 naming the key and both files. Returns each
+/// file with the provider that read it.
+pub fn load_many(
+    specs: &[MetricsSpec],
+    default_provider: &str,
+) -> Result<(Snapshot, Vec<(PathBuf, ProviderKind)>)> {
+    let mut used = Vec::with_capacity(specs.len());
+    let mut merged: Option<Snapshot> = None;
+    // key → index of the file that produced it, only needed once a second file comes.
+    let mut origin: std::collections::HashMap<String, usize> = Default::default();
+    for (i, spec) in specs.iter().enumerate() {
+        let provider = spec.provider.as_deref().unwrap_or(default_provider);
+        let (snap, kind) = load(&spec.path, provider)?;
+        used.push((spec.path.clone(), kind));
+        let Some(into) = merged.as_mut() else {
+            if specs.len() > 1 {
+                origin.extend(snap.metrics.keys().map(|k| (k.clone(), i)));
+            }
+            merged = Some(snap);
+            continue;
+        };
+        let Snapshot {
+            metadata,
+            metrics,
+            metric_info,
+        } = snap;
+        into.metadata.commit = into.metadata.commit.take().or(metadata.commit);
+        into.metadata.branch = into.metadata.branch.take().or(metadata.branch);
+        for (key, value) in metrics {
+            if let Some(&first) = origin.get(&key) {
+                return Err(Error::invalid(
+                    &spec.path,
+                    format!(
+                        "metric '{key}' is also produced by '{}'; each key must come from \
+                         one file (rename the benchmark or drop one of the files)",
+                        specs[first].path.display()
+                    ),
+                ));
+            }
+            origin.insert(key.clone(), i);
+            into.metrics.insert(key, value);
+        }
+        // Every key is new (checked above), so the file's metric_info joins as it is.
+        into.metric_info.extend(metric_info);
+    }
+    let mut snap = merged.ok_or_else(|| Error::Usage("no metrics file given".into()))?;
+    snap.canonicalize();
+    Ok((snap, used))
+}
+
+/// A file that fails as schema v1 (`provider: json`, what `flameiq init` writes) but that
+/// `auto` recognises as a tool's output: the error names the format and the flag, not only
+/// the missing `schema_version` (issue 11 defect 8).
+fn hint_detected_format(e: Error, kind: ProviderKind, input: &Input) -> Error {
+    let Error::MetricsInvalid { path, reason } = e else {
+        return e;
+    };
+    if kind != ProviderKind::Json {
+        return Error::MetricsInvalid { path, reason };
+    }
+    match detect(input) {
+        Ok(found) if found != kind => Error::MetricsInvalid {
+            reason: format!(
+                "{reason}; it looks like {name} output: use --provider {name} \
+                 (or provider: auto in flameiq.yaml)",
+                name = found.name()
+            ),
+            path,
+        },
+        _ => Error::MetricsInvalid { path, reason },
+    }
 }
 
 /// Helpers shared by providers.
@@ -305,6 +530,7 @@ pub mod util {
     /// suffix (see [`unique_key`]), so duplicate names are kept, deterministically.
     pub fn put_new(
         snap: &mut Snapshot,
+        seen: &mut Suffixes,
         key: String,
         value: f64,
         unit: &str,
@@ -324,7 +550,7 @@ pub mod util {
             }
             indexmap::map::Entry::Occupied(o) => {
                 let base = o.key().clone();
-                let k = unique_key(snap, base);
+                let k = unique_key(snap, seen, base);
                 snap.metrics.insert(k.clone(), number);
                 k
             }
@@ -392,6 +618,7 @@ pub mod util {
     /// `direction` (or, when `None`, the unit's own direction, see [`direction_of_unit`]).
     pub fn put_measure(
         snap: &mut Snapshot,
+        seen: &mut Suffixes,
         key: String,
         value: f64,
         unit: &str,
@@ -401,6 +628,7 @@ pub mod util {
         match to_ms(value, unit) {
             Some(ms) => put_new(
                 snap,
+                seen,
                 key,
                 ms,
                 "ms",
@@ -409,6 +637,7 @@ pub mod util {
             ),
             None => put_new(
                 snap,
+                seen,
                 key,
                 value,
                 unit,
@@ -433,15 +662,31 @@ pub mod util {
         snap.metric_info.reserve(n);
     }
 
-    /// A key not yet used in `snap`: `base`, else `base#2`, `base#3`, ... (deterministic).
-    pub fn unique_key(snap: &Snapshot, base: String) -> String {
+    /// Where [`unique_key`] resumes probing for each duplicated base name, so `k`
+    /// duplicates of one name cost `O(k)` probes in all rather than `O(k²)` (issue 19
+    /// item 7: 32,000 duplicates took a minute). One per parse, used with one snapshot.
+    #[derive(Debug, Default)]
+    pub struct Suffixes(std::collections::HashMap<String, u64, crate::schema::FastHash>);
+
+    /// A key not yet used in `snap`: `base`, else `base#2`, `base#3`, ... (deterministic:
+    /// the smallest free number, whatever the probing hint in `seen` says).
+    pub fn unique_key(snap: &Snapshot, seen: &mut Suffixes, base: String) -> String {
         if !snap.metrics.contains_key(&base) {
             return base;
         }
-        (2..)
-            .map(|i| format!("{base}#{i}"))
-            .find(|k| !snap.metrics.contains_key(k))
-            .unwrap_or_default()
+        // Keys are never removed during a parse, so every number below the one handed out
+        // last time is still taken. Resuming at that number itself (not after it) keeps the
+        // result exact when the caller did not store the key (a non-finite value).
+        let mut i = seen.0.get(&base).copied().unwrap_or(2);
+        let key = loop {
+            let k = format!("{base}#{i}");
+            if !snap.metrics.contains_key(&k) {
+                break k;
+            }
+            i += 1;
+        };
+        seen.0.insert(base, i);
+        key
     }
 }
 

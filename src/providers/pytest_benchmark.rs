@@ -155,13 +155,9 @@ impl Provider for PytestBenchmark {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn parse(text: &str) -> Result<Snapshot> {
-        PytestBenchmark.parse(&Input {
-            path: PathBuf::from("bench.json"),
-            text: Some(text.into()),
-        })
+        PytestBenchmark.parse(&Input::from_text("bench.json", text))
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
     let out = args
         .output
         .unwrap_or_else(|| ctx.global.dir.join("report.html"));
-    let store = ctx.store();
+    let store = ctx.store()?;
     let base = baseline::select(&store, &cfg);
     let current = super::load_metrics(&args.metrics, &provider)?;
     match base {

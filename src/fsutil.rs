@@ -73,10 +73,7 @@ pub fn write_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<PathBu
         // A leftover of ours (same pid, an earlier process) or a planted link: never
         // written through, `create_new` below refuses anything that exists.
         remove_if_present(&tmp)?;
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(bytes)?;
         if durable {
             f.sync_all()?;

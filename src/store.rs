@@ -253,7 +253,8 @@ impl Store {
         if !rewrite {
             return Ok(None);
         }
-        let mut text = String::with_capacity(kept.iter().map(|l| l.len() + 1).sum::<usize>() + line.len() + 1);
+        let mut text =
+            String::with_capacity(kept.iter().map(|l| l.len() + 1).sum::<usize>() + line.len() + 1);
         for l in kept.iter().rev() {
             text.push_str(l);
             text.push('\n');
@@ -612,7 +613,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
         // A line of 5.5 blocks between two short ones, and no final newline.
-        let long: String = (0..BLOCK * 11 / 2).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        let long: String = (0..BLOCK * 11 / 2)
+            .map(|i| (b'a' + (i % 26) as u8) as char)
+            .collect();
         fs::write(&p, format!("first\n{long}\nlast")).unwrap();
         let mut r = ReverseLines::new(File::open(&p).unwrap()).unwrap();
         assert_eq!(r.next_line().unwrap().unwrap(), b"last");
@@ -639,7 +642,8 @@ mod tests {
             .append(true)
             .open(store.history_path())
             .unwrap();
-        f.write_all(b"\xff\xfe not json\n{\"schema_version\": 1, \"metr").unwrap();
+        f.write_all(b"\xff\xfe not json\n{\"schema_version\": 1, \"metr")
+            .unwrap();
         store.save_baseline(&snap(4.0), Some(3)).unwrap();
         let text = fs::read_to_string(store.history_path()).expect("valid UTF-8 again");
         assert_eq!(text.lines().count(), 3, "{text}");
@@ -688,7 +692,10 @@ mod tests {
             assert_eq!(e.exit_code(), 2);
             let msg = e.to_string();
             assert!(msg.contains("invalid environment name"), "{msg}");
-            assert!(!msg.contains('\n') && !msg.contains('\t'), "one line: {msg}");
+            assert!(
+                !msg.contains('\n') && !msg.contains('\t'),
+                "one line: {msg}"
+            );
         }
         assert!(check_env_name(&"x".repeat(101)).is_err());
         assert!(Store::for_env("d", Some("../x")).is_err());

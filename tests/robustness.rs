@@ -131,9 +131,7 @@ fn issue19_item14_a_killed_writer_leaves_a_readable_store() {
         let mut child = set(&name).spawn().unwrap();
         match at {
             Some(at) => std::thread::sleep(one_set.mul_f64(*at)),
-            None => {
-                while temp_files(d.path()).is_empty() && child.try_wait().unwrap().is_none() {}
-            }
+            None => while temp_files(d.path()).is_empty() && child.try_wait().unwrap().is_none() {},
         }
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();

@@ -46,7 +46,11 @@ fn snapshot(commit: &str, throughput: f64) -> Value {
 /// A temp dir with `m.json` (the current run) and a baseline set from `base.json`.
 fn with_baseline() -> TempDir {
     let d = TempDir::new().unwrap();
-    fs::write(d.path().join("base.json"), snapshot("aaa", 100.0).to_string()).unwrap();
+    fs::write(
+        d.path().join("base.json"),
+        snapshot("aaa", 100.0).to_string(),
+    )
+    .unwrap();
     fs::write(d.path().join("m.json"), snapshot("bbb", 101.0).to_string()).unwrap();
     let o = run(d.path(), &["baseline", "set", "--metrics", "base.json"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -59,7 +63,11 @@ fn cstr(p: &Path) -> CString {
 
 fn mkfifo(p: &Path) {
     // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(cstr(p).as_ptr(), 0o644) }, 0, "mkfifo");
+    assert_eq!(
+        unsafe { libc::mkfifo(cstr(p).as_ptr(), 0o644) },
+        0,
+        "mkfifo"
+    );
 }
 
 /// A character device node like `/dev/null` (1, 3) made in a temp dir. Needs root, which
@@ -67,13 +75,8 @@ fn mkfifo(p: &Path) {
 /// replaced, and writing through it is harmless).
 fn device_node(p: &Path) -> bool {
     // SAFETY: a valid NUL-terminated path; makedev only computes a number.
-    let made = unsafe {
-        libc::mknod(
-            cstr(p).as_ptr(),
-            libc::S_IFCHR | 0o666,
-            libc::makedev(1, 3),
-        )
-    } == 0;
+    let made =
+        unsafe { libc::mknod(cstr(p).as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) } == 0;
     if !made {
         eprintln!("not root: using a link to /dev/null instead of a device node");
         std::os::unix::fs::symlink("/dev/null", p).unwrap();
@@ -95,7 +98,11 @@ fn assert_still_null_device(p: &Path, real_node: bool, what: &str) {
 
 /// Every artefact flag of every command, pointed at `target` (`{}`), run in `d`.
 fn artefact_commands(target: &str) -> Vec<Vec<String>> {
-    let v = |a: &[&str]| a.iter().map(|s| s.replace("{}", target)).collect::<Vec<_>>();
+    let v = |a: &[&str]| {
+        a.iter()
+            .map(|s| s.replace("{}", target))
+            .collect::<Vec<_>>()
+    };
     vec![
         v(&["run", "--metrics", "m.json", "--output", "{}"]),
         v(&["compare", "--metrics", "m.json", "--output", "{}"]),
@@ -281,11 +288,26 @@ fn issue19_item12_env_names_that_leave_dir_are_exit_2() {
     fs::write(d.path().join("m.json"), snapshot("aaa", 1.0).to_string()).unwrap();
     let abs = d.path().join("abs-store");
     let abs = abs.to_str().unwrap();
-    for env in ["../../../escaped", "../escaped", abs, "a/b", "..", ".hidden", "x\\y"] {
+    for env in [
+        "../../../escaped",
+        "../escaped",
+        abs,
+        "a/b",
+        "..",
+        ".hidden",
+        "x\\y",
+    ] {
         for via_flag in [true, false] {
             let mut c = bin(d.path());
             // Deep enough that even a broken binary writes inside the temp dir.
-            c.args(["--dir", "s/t/u/store", "baseline", "set", "--metrics", "m.json"]);
+            c.args([
+                "--dir",
+                "s/t/u/store",
+                "baseline",
+                "set",
+                "--metrics",
+                "m.json",
+            ]);
             if via_flag {
                 c.args(["--env", env]);
             } else {
@@ -309,12 +331,24 @@ fn issue19_item12_env_names_that_leave_dir_are_exit_2() {
     // The `environment` input of `flameiq ci` goes through the same check.
     let o = bin(d.path())
         .env("INPUT_ENVIRONMENT", "../../escaped")
-        .args(["--dir", "s/t/store", "ci", "--metrics", "m.json", "--mode", "baseline"])
+        .args([
+            "--dir",
+            "s/t/store",
+            "ci",
+            "--metrics",
+            "m.json",
+            "--mode",
+            "baseline",
+        ])
         .args(["--summary", "false"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("invalid environment name"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("invalid environment name"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!d.path().join("s").exists());
 }
 
@@ -401,7 +435,10 @@ fn issue19_item13_lock_symlink_is_not_followed() {
     let o = run(d.path(), &["baseline", "set", "--metrics", "m.json"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains(".lock") && err.contains("symbolic link"), "{err}");
+    assert!(
+        err.contains(".lock") && err.contains("symbolic link"),
+        "{err}"
+    );
     assert!(!elsewhere.exists(), "nothing created through the link");
     assert_eq!(store_files(d.path()), before);
 }
@@ -537,11 +574,7 @@ fn issue19_item10_failed_trim_changes_nothing() {
     let before = store_files(d.path());
     let listing = baselines_listing(d.path());
     // The trimmed history (two 6 KB lines and the new one) exceeds the limit.
-    let o = run_with_file_size_limit(
-        d.path(),
-        &["baseline", "set", "--metrics", "m.json"],
-        8_000,
-    );
+    let o = run_with_file_size_limit(d.path(), &["baseline", "set", "--metrics", "m.json"], 8_000);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(store_files(d.path()), before, "byte for byte as before");

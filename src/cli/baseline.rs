@@ -76,7 +76,8 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
             .tags
             .insert("release".into(), Value::String(tag.clone()));
     }
-    ctx.store()?.save_baseline(&snap, cfg.baseline.max_history)?;
+    ctx.store()?
+        .save_baseline(&snap, cfg.baseline.max_history)?;
     print_set(ctx, &snap, a.tag.as_deref());
     Ok(0)
 }

@@ -220,7 +220,8 @@ fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Confi
 
 fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     let (cfg, snap) = load(ctx, r, ci)?;
-    ctx.store()?.save_baseline(&snap, cfg.baseline.max_history)?;
+    ctx.store()?
+        .save_baseline(&snap, cfg.baseline.max_history)?;
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),

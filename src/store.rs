@@ -507,24 +507,13 @@ impl ReverseLines {
         })
     }
 
-    /// Joins `head` (the line's first bytes) with the gathered pieces.
-    fn take_line(&mut self, head: &[u8]) -> Vec<u8> {
-        let len = head.len() + self.pieces.iter().map(Vec::len).sum::<usize>();
-        let mut line = Vec::with_capacity(len);
-        line.extend_from_slice(head);
-        for p in self.pieces.drain(..).rev() {
-            line.extend_from_slice(&p);
-        }
-        line
-    }
-
     fn next_line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
         loop {
             // Lines come back without their terminator; the caller skips empty ones.
             if let Some(i) = self.block[..self.end].iter().rposition(|b| *b == b'\n') {
-                let head = self.block[i + 1..self.end].to_vec();
+                let line = join(&self.block[i + 1..self.end], &mut self.pieces);
                 self.end = i;
-                return Ok(Some(self.take_line(&head)));
+                return Ok(Some(line));
             }
             // No line start in what is left of this block: all of it belongs to the line.
             if self.end > 0 {
@@ -537,7 +526,7 @@ impl ReverseLines {
                 if self.pieces.is_empty() {
                     return Ok(None);
                 }
-                return Ok(Some(self.take_line(&[])));
+                return Ok(Some(join(&[], &mut self.pieces)));
             }
             let read = (self.pos as usize).min(BLOCK);
             self.pos -= read as u64;
@@ -547,6 +536,18 @@ impl ReverseLines {
             self.end = read;
         }
     }
+}
+
+/// `head` (a line's first bytes) followed by the gathered `pieces` (last piece first),
+/// which it empties.
+fn join(head: &[u8], pieces: &mut Vec<Vec<u8>>) -> Vec<u8> {
+    let len = head.len() + pieces.iter().map(Vec::len).sum::<usize>();
+    let mut line = Vec::with_capacity(len);
+    line.extend_from_slice(head);
+    for p in pieces.drain(..).rev() {
+        line.extend_from_slice(&p);
+    }
+    line
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@
 //!   snapshots read, then stays flat (history is read from the end of the file).
 //! - `render/<view>`: the Markdown summary and comment and the HTML report of a
 //!   1,000-metric result.
+//! - `history/long_line/<MiB>`: `Store::history_tail(1)` when the newest history line is
+//!   1, 20 or 100 MiB long (a snapshot carrying a long tag), issue 19 item 8: the backwards
+//!   reader must cost the line's length, not its square.
 //!
 //! Run with `cargo bench --bench engine` (one group: `cargo bench --bench engine -- baseline`).
 //! Inputs are generated in memory (and the stores in a temporary folder) with fixed values,
@@ -168,11 +171,46 @@ fn bench_render(c: &mut Criterion) {
     g.finish();
 }
 
+/// A store whose history holds one ordinary snapshot and then one `mib` MiB long line.
+fn store_with_long_line(dir: &Path, mib: usize) -> Store {
+    let store = Store::new(dir, None);
+    std::fs::create_dir_all(store.baselines_dir()).unwrap();
+    let mut long = snapshot(10, 7);
+    long.metadata.tags.insert(
+        "note".into(),
+        serde_json::Value::String("x".repeat(mib << 20)),
+    );
+    let mut f = std::io::BufWriter::new(std::fs::File::create(store.history_path()).unwrap());
+    writeln!(f, "{}", jsonfmt::to_line(&snapshot(10, 6).to_value())).unwrap();
+    writeln!(f, "{}", jsonfmt::to_line(&long.to_value())).unwrap();
+    f.into_inner().unwrap().sync_all().unwrap();
+    store
+}
+
+fn bench_history(c: &mut Criterion) {
+    let mut g = c.benchmark_group("history");
+    g.sample_size(10);
+    for mib in [1usize, 20, 100] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_long_line(dir.path(), mib);
+        g.throughput(Throughput::Bytes((mib << 20) as u64));
+        g.bench_with_input(BenchmarkId::new("long_line", mib), &store, |b, store| {
+            b.iter(|| {
+                let tail = black_box(store).history_tail(1).unwrap();
+                assert_eq!(tail.len(), 1);
+                tail
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     bench_load,
     bench_compare,
     bench_baseline,
-    bench_render
+    bench_render,
+    bench_history
 );
 criterion_main!(benches);

@@ -12,6 +12,7 @@
 //! | [`schema`] | schema v1 snapshots, validation, flat keys, `metric_info` |
 //! | [`config`] | `flameiq.yaml` |
 //! | [`store`] | `.flameiq/` baselines and history |
+//! | [`fsutil`] | atomic and straight-through file writes, no-follow opens |
 //! | [`ci`] | `flameiq ci`: CI detection, Action inputs/outputs, the PR comment |
 //! | [`compare`] | comparison, thresholds, baseline strategies |
 //! | [`providers`] | benchmark tool adapters and auto-detection |
@@ -22,6 +23,7 @@ pub mod ci;
 pub mod compare;
 pub mod config;
 pub mod error;
+pub mod fsutil;
 pub mod jsonfmt;
 pub mod providers;
 pub mod render;

@@ -13,14 +13,40 @@
 //! leaves either the old or the new file, never half of one (`runs/last.json`, a convenience
 //! copy rewritten by every `compare`, skips the fsync: see [`Store::save_last_run`]).
 //! Writers take an exclusive `flock` on `.lock`; the kernel drops it when a process dies, so
-//! a stale lock never blocks the next run. An append first adds a newline if the file does not end with one, so a line
-//! torn by a killed writer never merges with the next record; malformed history lines are
-//! skipped with a warning.
+//! a stale lock never blocks the next run. Temp files (`.<name>.<pid>.tmp`) left by a killed
+//! writer are removed by the next write (under the lock: all of them, since every writer
+//! of those files holds it). An append first adds a newline if the file does not end with
+//! one, so a line torn by a killed writer never merges with the next record; malformed
+//! history lines are skipped with a warning, by the readers and by the `max_history` trim
+//! alike.
+//!
+//! `baseline set` is one step ([`Store::save_baseline`]): everything that can fail (reading
+//! the history, writing the new `current.json` and, when trimming, the new history to temp
+//! files, appending the line) happens before `current.json` is replaced, and an append that
+//! fails is truncated away again, so a failed set leaves both files as they were. The one
+//! window left: when trimming, the history is renamed into place first and `current.json`
+//! second; if that second rename fails (both files are already written in the same folder,
+//! so only an I/O error of the folder itself can do it) the history holds the new snapshot
+//! while `current.json` still holds the old one. A process killed between the two steps
+//! leaves the same state: readable, with the old baseline.
+//!
+//! `history.jsonl` and `.lock` are never opened through a symbolic link (`O_NOFOLLOW`,
+//! exit 2 naming the path); `current.json` and the temp files are replaced by rename,
+//! which replaces a link rather than writing through it. Readers (`compare`, `baseline
+//! list`) still follow links: reading through one changes nothing.
+//!
+//! Environment names (`--env`, `FLAMEIQ_ENV`, the `environment` input) become one folder
+//! under `--dir`, so [`check_env_name`] allows only letters, digits, `.`, `_`, `-` and `+`
+//! (no `/`, `\`, `..`, no leading `.`): `linux-x64`, `ubuntu-24.04`, `py3.12`,
+//! `x86_64-unknown-linux-gnu`, `c++17` are fine, `../../x` and `/abs` are refused. An empty
+//! name means no environment, as in flameiq-core (a matrix variable left empty).
 //!
 //! History is read backwards from the end of the file in blocks, so the rolling-median and
-//! tagged strategies cost the lines they use, not the length of the history.
+//! tagged strategies cost the lines they use, not the length of the history; a line costs
+//! its length (each byte is copied a bounded number of times, however many blocks it spans).
 
 use crate::error::{Error, Result};
+use crate::fsutil;
 use crate::jsonfmt;
 use crate::schema::Snapshot;
 use std::fs::{self, File, OpenOptions};
@@ -32,6 +58,8 @@ const HISTORY: &str = "history.jsonl";
 const LOCK: &str = ".lock";
 const LAST_RUN: &str = "last.json";
 const BLOCK: usize = 64 * 1024;
+/// Longest environment name: one path component, far below any file system's limit.
+const ENV_NAME_MAX: usize = 100;
 
 /// A handle on one store folder (`<dir>` or `<dir>/<env>`).
 #[derive(Debug, Clone)]
@@ -39,14 +67,48 @@ pub struct Store {
     root: PathBuf,
 }
 
+/// Checks an environment name before it becomes a folder under `--dir` (exit 2): letters,
+/// digits, `.`, `_`, `-` and `+`, at most 100 characters, not starting with `.`. An empty
+/// name is allowed and means no environment.
+pub fn check_env_name(name: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+');
+    let problem = if name.starts_with('.') {
+        Some("it starts with '.'")
+    } else if !name.chars().all(allowed) {
+        Some("it has a character other than letters, digits, '.', '_', '-' and '+'")
+    } else if name.len() > ENV_NAME_MAX {
+        Some("it is longer than 100 characters")
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(why) => Err(Error::Usage(format!(
+            "invalid environment name '{}': {why}; use letters, digits, '.', '_', '-' and '+' \
+             (e.g. linux-x64, ubuntu-24.04, py3.12), no '/', '\\' or leading '.'",
+            name.escape_debug()
+        ))),
+    }
+}
+
 impl Store {
-    /// The store at `dir`, or at `dir/env` for a named environment.
+    /// The store at `dir`, or at `dir/env` for a named environment. `env` is trusted as is:
+    /// for a name from the command line or a CI input use [`Store::for_env`].
     pub fn new(dir: impl Into<PathBuf>, env: Option<&str>) -> Store {
         let mut root = dir.into();
         if let Some(e) = env.filter(|e| !e.is_empty()) {
             root.push(e);
         }
         Store { root }
+    }
+
+    /// [`Store::new`] after [`check_env_name`]: a name that would leave `dir` (`../x`,
+    /// `/abs`) is an error (exit 2), not a store elsewhere.
+    pub fn for_env(dir: impl Into<PathBuf>, env: Option<&str>) -> Result<Store> {
+        if let Some(e) = env {
+            check_env_name(e)?;
+        }
+        Ok(Store::new(dir, env))
     }
 
     /// The store folder.
@@ -86,20 +148,120 @@ impl Store {
         load_snapshot_file(&path)?.ok_or(Error::NoBaseline { path })
     }
 
-    /// Stores `snap` as the baseline and appends it to the history, under the lock.
-    /// `max_history` trims the oldest lines.
+    /// Stores `snap` as the baseline and appends it to the history, under the lock, as one
+    /// step: on any error both `current.json` and `history.jsonl` are left as they were
+    /// (see the module docs for the one window a failing rename leaves). `max_history`
+    /// keeps only the newest valid lines; malformed ones are dropped (with a warning) and
+    /// do not count.
     pub fn save_baseline(&self, snap: &Snapshot, max_history: Option<usize>) -> Result<()> {
         let dir = self.baselines_dir();
         mkdirs(&dir)?;
         let _lock = self.lock()?;
+        let current = self.baseline_path();
+        let history = self.history_path();
+        // Every writer of these two files holds the lock: any temp file of theirs is a
+        // killed writer's.
+        fsutil::remove_stale_temps(&current, true);
+        fsutil::remove_stale_temps(&history, true);
         let doc = snap.to_value();
-        atomic_write(&self.baseline_path(), jsonfmt::to_pretty(&doc).as_bytes())?;
         let line = jsonfmt::to_line(&doc);
-        append_line(&self.history_path(), &line)?;
-        if let Some(max) = max_history {
-            self.trim_history(max)?;
+        // Everything is read and written aside before `current.json` changes.
+        let rewrite = match max_history {
+            Some(max) => self.trimmed_history(max, &line)?,
+            None => None,
+        };
+        let current_tmp = fsutil::write_temp(&current, jsonfmt::to_pretty(&doc).as_bytes(), true)
+            .map_err(storage(&current))?;
+        let committed = match rewrite {
+            None => append_line(&history, &line).and_then(|appended| {
+                fs::rename(&current_tmp, &current).map_err(|e| {
+                    appended.undo();
+                    Error::Storage {
+                        path: current.clone(),
+                        source: e,
+                    }
+                })
+            }),
+            Some(text) => fsutil::write_temp(&history, text.as_bytes(), true)
+                .map_err(storage(&history))
+                .and_then(|history_tmp| {
+                    fs::rename(&history_tmp, &history).map_err(|e| {
+                        let _ = fs::remove_file(&history_tmp);
+                        Error::Storage {
+                            path: history.clone(),
+                            source: e,
+                        }
+                    })
+                })
+                .and_then(|()| fs::rename(&current_tmp, &current).map_err(storage(&current))),
+        };
+        if committed.is_err() {
+            let _ = fs::remove_file(&current_tmp);
         }
-        Ok(())
+        committed
+    }
+
+    /// With `max_history`, the history a set must write instead of appending `line`:
+    /// `None` when appending keeps it within `max` valid lines and it holds no bad line;
+    /// otherwise the newest `max - 1` valid lines and `line`. Only reads.
+    fn trimmed_history(&self, max: usize, line: &str) -> Result<Option<String>> {
+        let path = self.history_path();
+        let keep = max.max(1) - 1;
+        let file = match fsutil::open_nofollow(&path, OpenOptions::new().read(true)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::Storage { path, source: e }),
+        };
+        let io = storage(&path);
+        let mut lines = ReverseLines::new(file).map_err(io)?;
+        let mut kept: Vec<String> = Vec::new();
+        // Whether the file must be rewritten: too many lines, or a bad one to drop.
+        let mut rewrite = false;
+        let mut lineno_from_end = 0usize;
+        while let Some(raw) = lines.next_line().map_err(storage(&path))? {
+            lineno_from_end += 1;
+            let text = String::from_utf8_lossy(&raw);
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            if kept.len() == keep {
+                rewrite = true;
+                break;
+            }
+            match Snapshot::from_json_str(trimmed, &path) {
+                Ok(_) => {
+                    if matches!(text, std::borrow::Cow::Owned(_)) {
+                        // Kept as the readers see it; the rewrite makes the file UTF-8 again.
+                        tracing::warn!(
+                            "replacing invalid UTF-8 in history entry {lineno_from_end} from the end of {}",
+                            path.display()
+                        );
+                        rewrite = true;
+                    }
+                    kept.push(trimmed.to_string());
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "dropping malformed history entry ({lineno_from_end} from the end of {}) while trimming to max_history: {e}",
+                        path.display()
+                    );
+                    rewrite = true;
+                }
+            }
+        }
+        if !rewrite {
+            return Ok(None);
+        }
+        let mut text =
+            String::with_capacity(kept.iter().map(|l| l.len() + 1).sum::<usize>() + line.len() + 1);
+        for l in kept.iter().rev() {
+            text.push_str(l);
+            text.push('\n');
+        }
+        text.push_str(line);
+        text.push('\n');
+        Ok(Some(text))
     }
 
     /// Deletes the baseline, the history and the last run, under the lock.
@@ -108,6 +270,8 @@ impl Store {
             return Ok(());
         }
         let _lock = self.lock()?;
+        fsutil::remove_stale_temps(&self.baseline_path(), true);
+        fsutil::remove_stale_temps(&self.history_path(), true);
         for p in [
             self.baseline_path(),
             self.history_path(),
@@ -132,7 +296,8 @@ impl Store {
     pub fn save_last_run(&self, snap: &Snapshot) -> Result<()> {
         let p = self.last_run_path();
         mkdirs(p.parent().expect("runs/ has a parent"))?;
-        write_atomically(&p, jsonfmt::to_pretty(&snap.to_value()).as_bytes(), false)
+        fsutil::replace_atomically(&p, jsonfmt::to_pretty(&snap.to_value()).as_bytes(), false)
+            .map_err(storage(&p))
     }
 
     /// The last compared run, if any.
@@ -172,15 +337,9 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(Error::Storage { path, source: e }),
         };
-        let mut lines = ReverseLines::new(file).map_err(|e| Error::Storage {
-            path: path.clone(),
-            source: e,
-        })?;
+        let mut lines = ReverseLines::new(file).map_err(storage(&path))?;
         let mut lineno_from_end = 0usize;
-        while let Some(line) = lines.next_line().map_err(|e| Error::Storage {
-            path: path.clone(),
-            source: e,
-        })? {
+        while let Some(line) = lines.next_line().map_err(storage(&path))? {
             lineno_from_end += 1;
             let text = String::from_utf8_lossy(&line);
             let text = text.trim();
@@ -202,34 +361,23 @@ impl Store {
         Ok(())
     }
 
-    fn trim_history(&self, max: usize) -> Result<()> {
-        let path = self.history_path();
-        let text = fs::read_to_string(&path).map_err(|e| Error::Storage {
-            path: path.clone(),
-            source: e,
-        })?;
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        if lines.len() <= max {
-            return Ok(());
-        }
-        let mut kept = lines[lines.len() - max..].join("\n");
-        kept.push('\n');
-        atomic_write(&path, kept.as_bytes())
-    }
-
     fn lock(&self) -> Result<File> {
         let path = self.baselines_dir().join(LOCK);
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::Storage {
-                path: path.clone(),
-                source: e,
-            })?;
-        f.lock().map_err(|e| Error::Storage { path, source: e })?;
+        let f = fsutil::open_nofollow(
+            &path,
+            OpenOptions::new().create(true).truncate(false).write(true),
+        )
+        .map_err(storage(&path))?;
+        f.lock().map_err(storage(&path))?;
         Ok(f)
+    }
+}
+
+/// Maps an I/O error on `path` to [`Error::Storage`].
+fn storage(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Storage {
+        path: path.into(),
+        source,
     }
 }
 
@@ -257,89 +405,94 @@ fn load_snapshot_file(path: &Path) -> Result<Option<Snapshot>> {
 }
 
 fn mkdirs(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| Error::Storage {
-        path: dir.into(),
-        source: e,
-    })
+    fs::create_dir_all(dir).map_err(storage(dir))
 }
 
-/// Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename.
+/// Writes an output artefact (report, result document, JUnit, Markdown): atomically onto
+/// a new path or a regular file, straight through to a device, FIFO or `/dev/stdout`,
+/// never replacing a non-regular file ([`fsutil::write_artefact`]).
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomically(path, bytes, true)
+    fsutil::write_artefact(path, bytes).map_err(storage(path))
 }
 
-/// [`atomic_write`], with the fsync only when `durable` (see [`Store::save_last_run`]).
-fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let io = |e| Error::Storage {
+/// A line appended to the history, which [`Appended::undo`] takes back.
+struct Appended {
+    file: File,
+    path: PathBuf,
+    old_len: u64,
+    existed: bool,
+}
+
+impl Appended {
+    /// Best effort: truncates the history back to its old length (or removes a file the
+    /// append created). Truncating frees space, so it works on a full disk too.
+    fn undo(self) {
+        if self.existed {
+            let _ = self.file.set_len(self.old_len);
+            let _ = self.file.sync_data();
+        } else {
+            drop(self.file);
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Appends one line, first adding a newline if the file does not end with one. Never
+/// through a symbolic link; on failure the file is truncated back to its old length.
+fn append_line(path: &Path, line: &str) -> Result<Appended> {
+    let io = storage(path);
+    let existed = fs::symlink_metadata(path).is_ok();
+    let f = fsutil::open_nofollow(
+        path,
+        OpenOptions::new().create(true).read(true).append(true),
+    )
+    .map_err(&io)?;
+    let old_len = f.metadata().map_err(&io)?.len();
+    let mut appended = Appended {
+        file: f,
         path: path.into(),
-        source: e,
+        old_len,
+        existed,
     };
     let result = (|| -> std::io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if durable {
-            f.sync_all()?;
-        } else {
-            // ext4 (auto_da_alloc) forces the new data out when a rename *replaces* a file,
-            // which blocked `compare` for milliseconds on a busy disk. For a file that need
-            // not be durable, unlink the old one first so the rename replaces nothing; a
-            // reader in between sees no file, which `baseline promote` reports as "no run".
-            match fs::remove_file(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
+        let f = &mut appended.file;
+        let mut buf = String::with_capacity(line.len() + 2);
+        if old_len > 0 {
+            let mut last = [0u8; 1];
+            f.seek(SeekFrom::Start(old_len - 1))?;
+            f.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                buf.push('\n');
             }
         }
-        fs::rename(&tmp, path)
+        buf.push_str(line);
+        buf.push('\n');
+        f.write_all(buf.as_bytes())?;
+        f.sync_data()
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(io)
-}
-
-/// Appends one line, first adding a newline if the file does not end with one.
-fn append_line(path: &Path, line: &str) -> Result<()> {
-    let io = |e| Error::Storage {
-        path: path.into(),
-        source: e,
-    };
-    let mut f = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(io)?;
-    let len = f.metadata().map_err(io)?.len();
-    let mut buf = String::with_capacity(line.len() + 2);
-    if len > 0 {
-        let mut last = [0u8; 1];
-        f.seek(SeekFrom::Start(len - 1)).map_err(io)?;
-        f.read_exact(&mut last).map_err(io)?;
-        if last[0] != b'\n' {
-            buf.push('\n');
+    match result {
+        Ok(()) => Ok(appended),
+        Err(e) => {
+            appended.undo();
+            Err(io(e))
         }
     }
-    buf.push_str(line);
-    buf.push('\n');
-    f.write_all(buf.as_bytes()).map_err(io)?;
-    f.sync_data().map_err(io)
 }
 
 /// Yields a file's lines from the last to the first, reading 64 KiB blocks from the end.
+///
+/// A line longer than a block is gathered as a list of pieces and joined once, when its
+/// start is found: each byte is copied twice at most, so a 100 MB line costs 100 MB, not
+/// (re-copying the growing buffer for every block) 1,600 times that.
 struct ReverseLines {
     file: File,
+    /// File offset of `block[0]`.
     pos: u64,
-    buf: Vec<u8>,
+    /// The last block read; `block[..end]` is not yet consumed.
+    block: Vec<u8>,
+    end: usize,
+    /// Pieces of the line being gathered, the piece nearest the end of the file first.
+    pieces: Vec<Vec<u8>>,
 }
 
 impl ReverseLines {
@@ -348,33 +501,53 @@ impl ReverseLines {
         Ok(ReverseLines {
             file,
             pos,
-            buf: Vec::new(),
+            block: Vec::new(),
+            end: 0,
+            pieces: Vec::new(),
         })
     }
 
     fn next_line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
         loop {
             // Lines come back without their terminator; the caller skips empty ones.
-            if let Some(i) = self.buf.iter().rposition(|b| *b == b'\n') {
-                let line = self.buf.split_off(i + 1);
-                self.buf.truncate(i);
+            if let Some(i) = self.block[..self.end].iter().rposition(|b| *b == b'\n') {
+                let line = join(&self.block[i + 1..self.end], &mut self.pieces);
+                self.end = i;
                 return Ok(Some(line));
             }
+            // No line start in what is left of this block: all of it belongs to the line.
+            if self.end > 0 {
+                let mut piece = std::mem::take(&mut self.block);
+                piece.truncate(self.end);
+                self.pieces.push(piece);
+                self.end = 0;
+            }
             if self.pos == 0 {
-                if self.buf.is_empty() {
+                if self.pieces.is_empty() {
                     return Ok(None);
                 }
-                return Ok(Some(std::mem::take(&mut self.buf)));
+                return Ok(Some(join(&[], &mut self.pieces)));
             }
             let read = (self.pos as usize).min(BLOCK);
             self.pos -= read as u64;
             self.file.seek(SeekFrom::Start(self.pos))?;
-            let mut block = vec![0u8; read];
-            self.file.read_exact(&mut block)?;
-            block.extend_from_slice(&self.buf);
-            self.buf = block;
+            self.block.resize(read, 0);
+            self.file.read_exact(&mut self.block)?;
+            self.end = read;
         }
     }
+}
+
+/// `head` (a line's first bytes) followed by the gathered `pieces` (last piece first),
+/// which it empties.
+fn join(head: &[u8], pieces: &mut Vec<Vec<u8>>) -> Vec<u8> {
+    let len = head.len() + pieces.iter().map(Vec::len).sum::<usize>();
+    let mut line = Vec::with_capacity(len);
+    line.extend_from_slice(head);
+    for p in pieces.drain(..).rev() {
+        line.extend_from_slice(&p);
+    }
+    line
 }
 
 #[cfg(test)]
@@ -434,6 +607,103 @@ mod tests {
         let all = store.history_newest_first().unwrap();
         let vals: Vec<f64> = all.iter().map(|s| s.get("throughput").unwrap()).collect();
         assert_eq!(vals, [2.0, 1.0]);
+    }
+
+    #[test]
+    fn issue19_item8_reverse_lines_joins_a_line_of_many_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        // A line of 5.5 blocks between two short ones, and no final newline.
+        let long: String = (0..BLOCK * 11 / 2)
+            .map(|i| (b'a' + (i % 26) as u8) as char)
+            .collect();
+        fs::write(&p, format!("first\n{long}\nlast")).unwrap();
+        let mut r = ReverseLines::new(File::open(&p).unwrap()).unwrap();
+        assert_eq!(r.next_line().unwrap().unwrap(), b"last");
+        assert_eq!(r.next_line().unwrap().unwrap(), long.as_bytes());
+        assert_eq!(r.next_line().unwrap().unwrap(), b"first");
+        assert_eq!(r.next_line().unwrap(), None);
+        // A file that is one long line ending in a newline.
+        fs::write(&p, format!("{long}\n")).unwrap();
+        let mut r = ReverseLines::new(File::open(&p).unwrap()).unwrap();
+        assert_eq!(r.next_line().unwrap().unwrap(), b"");
+        assert_eq!(r.next_line().unwrap().unwrap(), long.as_bytes());
+        assert_eq!(r.next_line().unwrap(), None);
+    }
+
+    #[test]
+    fn issue19_item10_trim_skips_bad_lines_and_keeps_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), None);
+        for i in 1..=3 {
+            store.save_baseline(&snap(i as f64), None).unwrap();
+        }
+        // A line that is not UTF-8 and a torn line without its newline.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(store.history_path())
+            .unwrap();
+        f.write_all(b"\xff\xfe not json\n{\"schema_version\": 1, \"metr")
+            .unwrap();
+        store.save_baseline(&snap(4.0), Some(3)).unwrap();
+        let text = fs::read_to_string(store.history_path()).expect("valid UTF-8 again");
+        assert_eq!(text.lines().count(), 3, "{text}");
+        let vals: Vec<f64> = store
+            .history_newest_first()
+            .unwrap()
+            .iter()
+            .map(|s| s.get("throughput").unwrap())
+            .collect();
+        assert_eq!(vals, [4.0, 3.0, 2.0]);
+        // Within the limit and clean: a plain append, earlier lines byte for byte.
+        let before = fs::read(store.history_path()).unwrap();
+        store.save_baseline(&snap(5.0), Some(10)).unwrap();
+        let after = fs::read(store.history_path()).unwrap();
+        assert_eq!(&after[..before.len()], &before[..]);
+        assert_eq!(store.history_newest_first().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn issue19_item12_env_names() {
+        for ok in [
+            "linux-x64",
+            "ubuntu-24.04",
+            "py3.12",
+            "x86_64-unknown-linux-gnu",
+            "c++17",
+            "Windows_2022",
+            "node-20.x",
+            "",
+        ] {
+            assert!(check_env_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "../../../escaped",
+            "/abs",
+            "a/b",
+            "a\\b",
+            "..",
+            ".",
+            ".hidden",
+            "linux x64",
+            "tab\there",
+            "ünï",
+        ] {
+            let e = check_env_name(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            let msg = e.to_string();
+            assert!(msg.contains("invalid environment name"), "{msg}");
+            assert!(
+                !msg.contains('\n') && !msg.contains('\t'),
+                "one line: {msg}"
+            );
+        }
+        assert!(check_env_name(&"x".repeat(101)).is_err());
+        assert!(Store::for_env("d", Some("../x")).is_err());
+        assert_eq!(
+            Store::for_env("d", Some("linux")).unwrap().root(),
+            Path::new("d/linux")
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Robustness of the binary (issue #2): concurrent writers lose nothing, a killed writer
-//! leaves a readable store, and no input makes the binary panic.
+//! leaves a readable store (issue 19 item 14: killed for real, with SIGKILL), and no input
+//! makes the binary panic.
 
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{json, Value};
@@ -60,6 +61,125 @@ fn sixteen_concurrent_baseline_sets_lose_no_line() {
     )
     .unwrap();
     assert!(commits.contains(&cur["metadata"]["commit"].as_str().unwrap().to_string()));
+}
+
+/// The `.tmp` files in the store's `baselines/`.
+fn temp_files(d: &Path) -> Vec<String> {
+    fs::read_dir(d.join(".flameiq/baselines"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+/// `baseline set` killed with SIGKILL at moments spread over its run: every time the store
+/// stays readable and the baseline is the old one or the new one, whole; the next set
+/// leaves no temp file of the killed ones behind.
+#[test]
+fn issue19_item14_a_killed_writer_leaves_a_readable_store() {
+    const METRICS: usize = 5_000;
+    let d = TempDir::new().unwrap();
+    let write = |name: &str, commit: &str| {
+        let custom: serde_json::Map<String, Value> = (0..METRICS)
+            .map(|k| (format!("bench_{k:05}"), json!(k as f64 + 0.25)))
+            .collect();
+        fs::write(
+            d.path().join(name),
+            json!({"schema_version": 1, "metadata": {"commit": commit},
+                   "metrics": {"custom": custom}})
+            .to_string(),
+        )
+        .unwrap();
+    };
+    let set = |name: &str| {
+        let mut c = bin();
+        c.current_dir(d.path())
+            .args(["-q", "baseline", "set", "--metrics", name])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    write("first.json", "c-first");
+    assert!(set("first.json").status().unwrap().success());
+    // How long one set takes here, to spread the kills over it.
+    let started = std::time::Instant::now();
+    assert!(set("first.json").status().unwrap().success());
+    let one_set = started.elapsed();
+    let mut expected = "c-first".to_string();
+    let mut attempted = vec![expected.clone()];
+    let mut kills_that_left_a_temp = 0;
+    // Fixed fractions of a set's duration, in no particular order; `None`: the moment its
+    // temp file appears (mid-write, before the rename).
+    let moments = [
+        None,
+        Some(0.55),
+        Some(0.1),
+        None,
+        Some(0.8),
+        Some(0.35),
+        None,
+        Some(0.95),
+        Some(0.2),
+        None,
+    ];
+    for (i, at) in moments.iter().enumerate() {
+        let commit = format!("c{i}");
+        let name = format!("m{i}.json");
+        write(&name, &commit);
+        attempted.push(commit.clone());
+        let mut child = set(&name).spawn().unwrap();
+        match at {
+            Some(at) => std::thread::sleep(one_set.mul_f64(*at)),
+            None => while temp_files(d.path()).is_empty() && child.try_wait().unwrap().is_none() {},
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if !temp_files(d.path()).is_empty() {
+            kills_that_left_a_temp += 1;
+        }
+        // The baseline is whole, and either the old one or the new one.
+        let cur: Value = serde_json::from_str(
+            &fs::read_to_string(d.path().join(".flameiq/baselines/current.json")).unwrap(),
+        )
+        .expect("current.json is whole JSON");
+        let got = cur["metadata"]["commit"].as_str().unwrap().to_string();
+        assert!(
+            got == expected || got == commit,
+            "kill {i}: baseline {got}, expected {expected} or {commit}"
+        );
+        assert_eq!(
+            cur["metrics"]["custom"].as_object().unwrap().len(),
+            METRICS,
+            "kill {i}: a whole baseline"
+        );
+        expected = got;
+        // And the store reads: the baseline and the history.
+        let show = bin()
+            .current_dir(d.path())
+            .args(["baseline", "show", "--json"])
+            .output()
+            .unwrap();
+        assert!(show.status.success(), "kill {i}: show");
+        let list = bin()
+            .current_dir(d.path())
+            .args(["baseline", "list", "--json"])
+            .output()
+            .unwrap();
+        assert!(list.status.success(), "kill {i}: list");
+        let rows: Value = serde_json::from_slice(&list.stdout).unwrap();
+        for r in rows.as_array().unwrap() {
+            let c = r["commit"].as_str().unwrap();
+            assert!(attempted.iter().any(|a| a == c), "kill {i}: unknown {c}");
+        }
+    }
+    eprintln!(
+        "{kills_that_left_a_temp} of {} kills left a temp file",
+        moments.len()
+    );
+    // The next set removes whatever the killed ones left.
+    assert!(set("first.json").status().unwrap().success());
+    assert_eq!(temp_files(d.path()), Vec::<String>::new());
 }
 
 #[test]

@@ -77,7 +77,8 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
             .tags
             .insert("release".into(), Value::String(tag.clone()));
     }
-    ctx.store().save_baseline(&snap, cfg.baseline.max_history)?;
+    ctx.store()?
+        .save_baseline(&snap, cfg.baseline.max_history)?;
     print_set(ctx, &snap, a.tag.as_deref());
     Ok(0)
 }
@@ -103,7 +104,7 @@ fn print_set(ctx: &Ctx, snap: &flameiq::schema::Snapshot, tag: Option<&str>) {
 
 fn show(ctx: &Ctx, as_json: bool) -> Result<i32> {
     let cfg = ctx.config()?;
-    let b = baseline::select(&ctx.store(), &cfg)?;
+    let b = baseline::select(&ctx.store()?, &cfg)?;
     let s = &b.snapshot;
     if as_json {
         println!("{}", jsonfmt::to_pretty(&s.to_value()));
@@ -128,7 +129,7 @@ fn show(ctx: &Ctx, as_json: bool) -> Result<i32> {
 }
 
 fn list(ctx: &Ctx, as_json: bool) -> Result<i32> {
-    let all = ctx.store().history_newest_first()?;
+    let all = ctx.store()?.history_newest_first()?;
     if as_json {
         let rows: Vec<Value> = all
             .iter()
@@ -185,7 +186,7 @@ fn clear(ctx: &Ctx, yes: bool) -> Result<i32> {
     if !yes {
         eprint!(
             "Delete baseline and all history in {}? This cannot be undone. [y/N]: ",
-            ctx.store().root().display()
+            ctx.store()?.root().display()
         );
         let mut answer = String::new();
         let read = std::io::stdin().lock().read_line(&mut answer).unwrap_or(0);
@@ -197,14 +198,14 @@ fn clear(ctx: &Ctx, yes: bool) -> Result<i32> {
             ));
         }
     }
-    ctx.store().clear()?;
+    ctx.store()?.clear()?;
     ctx.say(format!("{} Baseline storage cleared.", ctx.good("✓")));
     Ok(0)
 }
 
 fn promote(ctx: &Ctx) -> Result<i32> {
     let cfg = ctx.config()?;
-    let store = ctx.store();
+    let store = ctx.store()?;
     match store.load_last_run()? {
         None => {
             ctx.say("ℹ No compared run to promote yet. Run: flameiq baseline set --metrics <latest_metrics.json>");

@@ -230,7 +230,8 @@ fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Confi
 
 fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     let (cfg, snap) = load(ctx, r, ci)?;
-    ctx.store().save_baseline(&snap, cfg.baseline.max_history)?;
+    ctx.store()?
+        .save_baseline(&snap, cfg.baseline.max_history)?;
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
@@ -268,7 +269,7 @@ fn compare_run(
     may_comment: bool,
 ) -> Result<i32> {
     let (cfg, current) = load(ctx, r, ci)?;
-    let store = ctx.store();
+    let store = ctx.store()?;
     let base = match baseline::select(&store, &cfg) {
         Ok(b) => b,
         Err(e @ (Error::NoBaseline { .. } | Error::Baseline(_))) => {

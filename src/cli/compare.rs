@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     cfg.statistics.enabled |= args.statistics;
     let provider = ctx.provider(args.provider.as_deref(), &cfg);
     flameiq::providers::check_name(&provider)?;
-    let store = ctx.store();
+    let store = ctx.store()?;
 
     // Baseline first, as flameiq-core: with both broken, the exit code is 2.
     let base = match &args.baseline {

@@ -160,8 +160,10 @@ impl Ctx {
         Config::load(&self.global.config)
     }
 
-    pub fn store(&self) -> Store {
-        Store::new(&self.global.dir, self.global.environment.as_deref())
+    /// The store of `--dir` and `--env`; an environment name that would leave `--dir`
+    /// (`../x`, `/abs`) is exit 2.
+    pub fn store(&self) -> Result<Store> {
+        Store::for_env(&self.global.dir, self.global.environment.as_deref())
     }
 
     /// Prints a human line unless `--quiet`.
@@ -244,21 +246,17 @@ pub fn metrics_label(values: &[String]) -> String {
     values.join(", ")
 }
 
-/// Writes an output artefact atomically, creating its folder.
+/// Writes an output artefact, creating its folder: atomically onto a new path or a regular
+/// file, straight through to a device, FIFO or `/dev/stdout` (never replacing one).
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
+    let out = |e| Error::Output {
+        path: path.into(),
+        source: e,
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Output {
-            path: path.into(),
-            source: e,
-        })?;
+        std::fs::create_dir_all(dir).map_err(out)?;
     }
-    flameiq::store::atomic_write(path, text.as_bytes()).map_err(|e| match e {
-        Error::Storage { source, .. } => Error::Output {
-            path: path.into(),
-            source,
-        },
-        other => other,
-    })
+    flameiq::fsutil::write_artefact(path, text.as_bytes()).map_err(out)
 }
 
 /// Sets up tracing on stderr: warnings by default, debug with `-v`, errors only with `-q`.

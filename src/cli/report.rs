@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
     let out = args
         .output
         .unwrap_or_else(|| ctx.global.dir.join("report.html"));
-    let store = ctx.store();
+    let store = ctx.store()?;
     let base = baseline::select(&store, &cfg);
     let (current, _) = super::load_metrics_all(&args.metrics, &provider)?;
     match base {

@@ -30,6 +30,7 @@
 
 pub mod context_other;
 pub mod github;
+pub mod http;
 pub mod gitlab;
 pub mod inputs;
 pub mod outputs;

@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex};
 
 include!("common/fake_github.rs");
 
+#[path = "common/fake_gitlab.rs"]
+mod fake_gitlab;
+
 /// Points a repository object of a payload at `full` (`owner/name`).
 fn repoint(repo: &mut Value, full: &str) {
     let (owner, name) = full.split_once('/').unwrap();
@@ -578,154 +581,10 @@ fn on_regression_and_never() {
 
 // ---------------------------------------------------------------- GitLab
 
-const GL_TOKEN: &str = "glpat-TESTTOKENgitlab-xyz";
-const GL_PROJECT: u64 = 278964;
-const GL_BOT: u64 = 9_100_001;
-
-/// A loopback GitLab answering the MR notes API in GitLab's shapes (note objects with author,
-/// `system`, `noteable_*`; `X-Page`/`X-Next-Page`/`X-Total` pagination), checking
-/// `PRIVATE-TOKEN`. Notes of every MR live in one list, keyed by `noteable_iid`.
-struct FakeGitLab {
-    port: u16,
-    notes: Arc<Mutex<Vec<Value>>>,
-    requests: Arc<Mutex<Vec<Req>>>,
-}
-
-impl FakeGitLab {
-    fn start() -> FakeGitLab {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let gl = FakeGitLab {
-            port,
-            notes: Arc::default(),
-            requests: Arc::default(),
-        };
-        let (notes, requests) = (gl.notes.clone(), gl.requests.clone());
-        std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
-                let (notes, requests) = (notes.clone(), requests.clone());
-                std::thread::spawn(move || gitlab_serve(conn, &notes, &requests));
-            }
-        });
-        gl
-    }
-
-    fn api(&self) -> String {
-        format!("http://127.0.0.1:{}/api/v4", self.port)
-    }
-}
-
-fn gitlab_note(id: u64, iid: u64, body: &str) -> Value {
-    json!({
-        "id": id, "type": null, "body": body, "attachment": null,
-        "author": {"id": GL_BOT, "username": "project_278964_bot_3f2a", "name": "flameiq",
-                   "state": "active", "locked": false,
-                   "avatar_url": "https://secure.gravatar.com/avatar/x?s=80&d=identicon",
-                   "web_url": "https://gitlab.example.com/project_278964_bot_3f2a"},
-        "created_at": "2026-11-28T12:00:00.000Z", "updated_at": "2026-11-28T12:00:00.000Z",
-        "system": false, "noteable_id": 345_678_901u64, "noteable_type": "MergeRequest",
-        "project_id": GL_PROJECT, "resolvable": false, "confidential": false,
-        "internal": false, "imported": false, "imported_from": "none",
-        "noteable_iid": iid, "commands_changes": {}
-    })
-}
-
-fn gitlab_serve(conn: TcpStream, notes: &Mutex<Vec<Value>>, requests: &Mutex<Vec<Req>>) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
-    let (mut len, mut auth) = (0usize, None);
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-            break;
-        }
-        let (k, v) = h.split_once(':').unwrap_or((&h, ""));
-        match k.to_ascii_lowercase().as_str() {
-            "content-length" => len = v.trim().parse().unwrap_or(0),
-            "private-token" => auth = Some(v.trim().to_string()),
-            _ => {}
-        }
-    }
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body).unwrap();
-    let body = String::from_utf8_lossy(&body).to_string();
-    requests.lock().unwrap().push(Req {
-        method: method.clone(),
-        path: path.clone(),
-        auth: auth.clone(),
-        body: body.clone(),
-    });
-    let mut headers = vec![];
-    let (status, out) = if auth.as_deref() != Some(GL_TOKEN) {
-        (401, json!({"message": "401 Unauthorized"}))
-    } else {
-        let route = path.split_once('?').map_or(path.as_str(), |(r, _)| r);
-        let prefix = format!("/api/v4/projects/{GL_PROJECT}/merge_requests/");
-        let rest = route.strip_prefix(&prefix).unwrap_or("");
-        let mut seg = rest.split('/');
-        let iid: u64 = seg.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        let (kind, id) = (seg.next(), seg.next().and_then(|s| s.parse::<u64>().ok()));
-        let mut all = notes.lock().unwrap();
-        match (method.as_str(), kind, id) {
-            ("GET", Some("notes"), None) => {
-                let mine: Vec<Value> = all
-                    .iter()
-                    .rev()
-                    .filter(|n| n["noteable_iid"] == iid)
-                    .cloned()
-                    .collect();
-                headers = vec![
-                    ("X-Page", "1".to_string()),
-                    ("X-Per-Page", "100".to_string()),
-                    ("X-Next-Page", String::new()),
-                    ("X-Prev-Page", String::new()),
-                    ("X-Total", mine.len().to_string()),
-                    ("X-Total-Pages", "1".to_string()),
-                ];
-                (200, Value::Array(mine))
-            }
-            ("POST", Some("notes"), None) => {
-                let text: Value = serde_json::from_str(&body).unwrap();
-                let n = gitlab_note(
-                    2_000_000_001 + all.len() as u64,
-                    iid,
-                    text["body"].as_str().unwrap(),
-                );
-                all.push(n.clone());
-                (201, n)
-            }
-            ("PUT", Some("notes"), Some(id)) => {
-                let text: Value = serde_json::from_str(&body).unwrap();
-                match all.iter_mut().find(|n| n["id"] == id) {
-                    Some(n) => {
-                        n["body"] = text["body"].clone();
-                        (200, n.clone())
-                    }
-                    None => (404, json!({"message": "404 Not found"})),
-                }
-            }
-            _ => (404, json!({"error": "404 Not Found"})),
-        }
-    };
-    let out = out.to_string();
-    let mut resp = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-        out.len()
-    );
-    for (k, v) in headers {
-        resp.push_str(&format!("{k}: {v}\r\n"));
-    }
-    resp.push_str("\r\n");
-    resp.push_str(&out);
-    let mut w = conn;
-    let _ = w.write_all(resp.as_bytes());
-}
+// The one fake GitLab of the suite (tests/common/fake_gitlab.rs).
+use fake_gitlab::FakeGitLab;
+const GL_TOKEN: &str = fake_gitlab::TOKEN;
+const GL_PROJECT: u64 = fake_gitlab::PROJECT;
 
 fn gitlab_vars(gl: &FakeGitLab, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     let mut v: Vec<(&'static str, String)> = vec![
@@ -773,18 +632,16 @@ fn gitlab_mr_pipeline_posts_then_updates_one_note() {
             "{}",
             r.stdout
         );
-        assert!(!r.all().contains("TESTTOKENgitlab"), "{}", r.all());
+        assert!(!r.all().contains("Sup3rSecret"), "{}", r.all());
     }
-    let notes = gl.notes.lock().unwrap().clone();
+    let notes = gl.notes();
     assert_eq!(notes.len(), 1, "{notes:#?}");
     assert_eq!(notes[0]["noteable_iid"], 12);
     let body = notes[0]["body"].as_str().unwrap();
     assert!(body.starts_with("<!-- flameiq:default -->"), "{body}");
     assert!(body.contains("latency.p95"), "{body}");
     assert!(gl
-        .requests
-        .lock()
-        .unwrap()
+        .requests()
         .iter()
         .all(|q| q.auth.as_deref() == Some(GL_TOKEN)));
 }
@@ -804,11 +661,11 @@ fn gitlab_branch_pipeline_posts_to_the_mr_given_with_pr() {
     let r = ws.run(&vars, &["comment", "--result", "result.json"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("--pr"), "{}", r.stderr);
-    assert!(gl.requests.lock().unwrap().is_empty());
+    assert!(gl.requests().is_empty());
     // --pr 5 names MR !5 of the project.
     let r = ws.run(&vars, &["comment", "--result", "result.json", "--pr", "5"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    let notes = gl.notes.lock().unwrap().clone();
+    let notes = gl.notes();
     assert_eq!(notes.len(), 1, "{}", r.all());
     assert_eq!(notes[0]["noteable_iid"], 5);
 }

@@ -669,3 +669,224 @@ fn gitlab_branch_pipeline_posts_to_the_mr_given_with_pr() {
     assert_eq!(notes.len(), 1, "{}", r.all());
     assert_eq!(notes[0]["noteable_iid"], 5);
 }
+
+// ---------------------------------------------------------------- issue 19: hostile servers and comments
+
+const ARGS: [&str; 7] = [
+    "comment",
+    "--result",
+    "result.json",
+    "--pr",
+    "7",
+    "--repo",
+    REPO,
+];
+
+#[test]
+fn issue19_item2_a_users_comment_starting_with_the_marker_is_never_patched() {
+    // No bot comment yet; a person's comment that starts with the marker (pasted or planted
+    // to capture the report): it is left alone and FlameIQ posts its own.
+    let gh = Fake::start();
+    let planted = "<!-- flameiq:default -->\n### FlameIQ\n\n✅ all good (written by hand)";
+    gh.push_comment(planted, user("mallory", 666, "User"));
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "PATCH"), 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 1);
+    let comments = gh.comments();
+    assert_eq!(comments[0]["body"], planted);
+    assert_eq!(ours(&comments, "default").len(), 1);
+    // The job token is an installation token: no GET /user (it would be refused).
+    assert!(gh.requests().iter().all(|q| q.path != "/user"));
+    // The next run updates ours, not mallory's.
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let patch = gh
+        .requests()
+        .into_iter()
+        .find(|q| q.method == "PATCH")
+        .unwrap();
+    let mine = ours(&gh.comments(), "default");
+    assert!(patch.path.ends_with(&format!("/{}", mine[0]["id"])));
+    assert_eq!(gh.comments()[0]["body"], planted);
+}
+
+#[test]
+fn issue19_item2_a_personal_token_updates_only_its_users_comments() {
+    // With a personal token the comments are the token's user's (GET /user), not the bot's:
+    // neither the Actions bot's comment nor another person's, both with the marker, is edited.
+    let gh = Fake::start();
+    let bots = "<!-- flameiq:default -->\n### FlameIQ\n\nfrom the workflow";
+    gh.push_comment(bots, user("github-actions[bot]", 41898282, "Bot"));
+    gh.push_comment(
+        "<!-- flameiq:default -->\nby someone else",
+        user("Codertocat", 21031067, "User"),
+    );
+    let ws = Ws::new();
+    let vars = [
+        ("GITHUB_API_URL", gh.url()),
+        ("GITHUB_TOKEN", PAT_TOKEN.to_string()),
+    ];
+    let r = ws.run(&vars, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains("TESTTOKENpersonal"), "{}", r.all());
+    assert_eq!(count(&gh.requests(), "PATCH"), 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 1);
+    assert!(gh.requests().iter().any(|q| q.path == "/user"));
+    let r = ws.run(&vars, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let comments = gh.comments();
+    assert_eq!(comments.len(), 3);
+    assert_eq!(comments[0]["body"], bots);
+    assert_eq!(comments[1]["body"], "<!-- flameiq:default -->\nby someone else");
+    assert_eq!(comments[2]["user"]["login"], PAT_USER);
+    let patch = gh
+        .requests()
+        .into_iter()
+        .find(|q| q.method == "PATCH")
+        .unwrap();
+    assert!(patch.path.ends_with(&format!("/{}", comments[2]["id"])));
+}
+
+#[test]
+fn issue19_item2_two_of_ours_the_newest_is_updated_and_said() {
+    let gh = Fake::start();
+    let bot = || user("github-actions[bot]", 41898282, "Bot");
+    gh.push_comment("<!-- flameiq:default -->\nolder", bot());
+    gh.seed_human_comments(3);
+    gh.push_comment("<!-- flameiq:default -->\nnewer", bot());
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let comments = gh.comments();
+    let newer = comments.last().unwrap();
+    assert!(newer["body"].as_str().unwrap().contains("latency.p95"));
+    assert_eq!(comments[0]["body"], "<!-- flameiq:default -->\nolder");
+    assert_eq!(count(&gh.requests(), "POST"), 0);
+    assert!(
+        r.stderr.contains("found 2 FlameIQ comments") && r.stderr.contains(&newer["id"].to_string()),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn issue19_item3_a_token_echoed_in_a_long_error_is_redacted_before_the_cut() {
+    // The token straddles the 200th character of the message: cut-then-redact left
+    // `ghs_TESTTOKENa1b2` in the warning.
+    let gh = Fake::start();
+    let msg = format!("{}{TOKEN} rejected {}", "x".repeat(190), "y".repeat(300));
+    gh.script(422, &[], &json!({ "message": msg }).to_string());
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("HTTP 422"), "{}", r.stderr);
+    assert!(!r.all().contains("ghs_"), "a token prefix survived: {}", r.all());
+    r.assert_no_token();
+}
+
+#[test]
+fn issue19_item4_plain_http_to_a_remote_api_is_refused_with_the_fix() {
+    let ws = Ws::new();
+    let r = ws.run(
+        &[
+            ("GITHUB_API_URL", "http://github.example.com/api/v3".into()),
+            ("GITHUB_TOKEN", TOKEN.into()),
+        ],
+        &ARGS,
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("http://github.example.com/api/v3")
+            && r.stderr.contains("FLAMEIQ_ALLOW_INSECURE_API=1"),
+        "{}",
+        r.stderr
+    );
+    r.assert_no_token();
+}
+
+#[test]
+fn issue19_item11_endless_next_links_stop_at_the_page_cap_without_a_duplicate() {
+    let gh = Fake::start();
+    gh.state.lock().unwrap().endless = true;
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "GET"), 100);
+    assert_eq!(count(&gh.requests(), "POST"), 0, "a duplicate was posted");
+    assert!(r.stderr.contains("not posting a new one"), "{}", r.stderr);
+}
+
+#[test]
+fn issue19_item11_the_deadline_ends_the_search_without_a_duplicate() {
+    let gh = Fake::start();
+    {
+        let mut s = gh.state.lock().unwrap();
+        s.endless = true;
+        s.page_delay = Some(std::time::Duration::from_millis(100));
+    }
+    let ws = Ws::new();
+    let r = ws.run(
+        &[
+            ("GITHUB_API_URL", gh.url()),
+            ("GITHUB_TOKEN", TOKEN.into()),
+            ("FLAMEIQ_COMMENT_DEADLINE_MS", "700".into()),
+        ],
+        &ARGS,
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("deadline"), "{}", r.stderr);
+    assert!(count(&gh.requests(), "GET") < 20);
+    assert_eq!(count(&gh.requests(), "POST"), 0, "a duplicate was posted");
+}
+
+#[test]
+fn issue19_item11_a_huge_answer_is_refused_with_a_warning() {
+    let gh = Fake::start();
+    gh.state.lock().unwrap().huge_pages = Some(11 * 1024 * 1024);
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("larger than 10 MiB"), "{}", r.stderr);
+    assert_eq!(count(&gh.requests(), "POST"), 0);
+}
+
+#[test]
+fn retry_after_3600_gives_up_at_once_on_github_as_on_gitlab() {
+    let gh = Fake::start();
+    gh.script(
+        429,
+        &[("retry-after", "3600")],
+        r#"{"message": "API rate limit exceeded"}"#,
+    );
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("3600"), "{}", r.stderr);
+    assert_eq!(gh.requests().len(), 1, "no retry");
+    assert!(gh.comments().is_empty());
+}
+
+#[test]
+fn issue19_item11_gitlab_retry_after_3600_gives_up_at_once_through_the_binary() {
+    let gl = FakeGitLab::start();
+    {
+        let mut s = gl.state.lock().unwrap();
+        s.retry_after = Some("3600".into());
+        s.fail_next.extend([429]);
+    }
+    let ws = Ws::new();
+    let vars = gitlab_vars(
+        &gl,
+        &[
+            ("CI_PIPELINE_SOURCE", "merge_request_event"),
+            ("CI_MERGE_REQUEST_IID", "12"),
+        ],
+    );
+    let r = ws.run(&vars, &["comment", "--result", "result.json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("3600"), "{}", r.stderr);
+    assert_eq!(gl.requests().len(), 1, "no retry");
+    assert!(gl.notes().is_empty());
+}

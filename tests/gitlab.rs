@@ -12,7 +12,6 @@ use fake_gitlab::{author, bot, FakeGitLab, BOT_ID, IID, MARKER, PROJECT, TOKEN};
 use flameiq::ci::context_other::{self, map_env, CommentTarget, Mode};
 use flameiq::ci::gitlab::{self, GitLabTarget};
 use flameiq::ci::http::{CommentError, Outcome, Policy, Secret};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::TcpListener;
@@ -621,4 +620,116 @@ fn a_note_deleted_meanwhile_is_posted_again() {
     assert_eq!(notes[0]["body"], body("new"));
     let methods: Vec<String> = gl.requests().iter().map(|r| r.method.clone()).collect();
     assert_eq!(methods, ["GET", "GET", "PUT", "GET", "POST"]);
+}
+
+#[test]
+fn issue19_item3_a_token_echoed_in_a_long_error_is_redacted_before_the_cut() {
+    // GitLab (or a proxy) echoes the token in an error message longer than 200 characters,
+    // the token straddling the 200th: no prefix of it may reach the warning.
+    let gl = FakeGitLab::start();
+    let msg = format!("{}{TOKEN} is not allowed here {}", "x".repeat(190), "y".repeat(300));
+    gl.state.lock().unwrap().error_body = Some(serde_json::json!({ "message": msg }).to_string());
+    gl.fail_next(&[422]);
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast());
+    let reason = skipped(&out);
+    assert!(reason.contains("HTTP 422") && reason.contains("***"), "{reason}");
+    assert!(!reason.contains("glpat-"), "a token prefix survived: {reason}");
+    assert_no_token(&out);
+}
+
+#[test]
+fn issue19_item4_plain_http_to_a_remote_host_is_refused_before_any_request() {
+    let target = GitLabTarget {
+        api_url: "http://gitlab.example.com/api/v4".into(),
+        project_id: PROJECT.to_string(),
+        mr_iid: IID,
+        project_web_url: None,
+    };
+    let out = gitlab::upsert_note(&target, &token(), MARKER, "x", &fast());
+    let reason = skipped(&out);
+    assert!(
+        reason.contains("http://gitlab.example.com/api/v4")
+            && reason.contains("CI_API_V4_URL")
+            && reason.contains("FLAMEIQ_ALLOW_INSECURE_API=1"),
+        "{reason}"
+    );
+    assert_no_token(&out);
+}
+
+#[test]
+fn issue19_item11_endless_next_pages_stop_at_the_page_cap_and_post_nothing() {
+    let gl = FakeGitLab::start();
+    gl.state.lock().unwrap().endless = true;
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast());
+    let reason = skipped(&out);
+    assert!(reason.contains("100 pages") && reason.contains("not posting"), "{reason}");
+    let reqs = gl.requests();
+    assert_eq!(reqs.len(), 1 + 100, "GET /user, then 100 pages");
+    assert!(reqs.iter().all(|r| r.method == "GET"), "nothing was posted");
+    assert!(gl.notes().is_empty());
+}
+
+#[test]
+fn issue19_item11_one_deadline_for_the_whole_step_and_no_duplicate() {
+    // Each page answers well within the per-request timeout, for ever: the step's deadline
+    // ends it, and no note is posted since ours may be on a later page.
+    let gl = FakeGitLab::start();
+    {
+        let mut s = gl.state.lock().unwrap();
+        s.endless = true;
+        s.page_delay = Some(Duration::from_millis(100));
+    }
+    let policy = Policy {
+        deadline: Duration::from_millis(700),
+        ..fast()
+    };
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &policy);
+    let reason = skipped(&out);
+    assert!(reason.contains("deadline"), "{reason}");
+    let reqs = gl.requests();
+    assert!(reqs.len() < 20, "{} requests", reqs.len());
+    assert!(reqs.iter().all(|r| r.method == "GET"));
+    assert!(gl.notes().is_empty());
+}
+
+#[test]
+fn issue19_item11_a_huge_answer_is_refused_and_nothing_is_posted() {
+    let gl = FakeGitLab::start();
+    gl.state.lock().unwrap().huge_pages = Some(11 * 1024 * 1024);
+    let out = gitlab::upsert_note(
+        &gl.target(),
+        &token(),
+        MARKER,
+        &body("x"),
+        &Policy::default(),
+    );
+    let reason = skipped(&out);
+    assert!(reason.contains("larger than 10 MiB") && reason.contains("!12"), "{reason}");
+    assert!(gl.requests().iter().all(|r| r.method == "GET"));
+    assert!(gl.notes().is_empty());
+}
+
+#[test]
+fn issue19_item11_retry_after_3600_gives_up_at_once() {
+    // The defaults (30 s longest wait, 60 s deadline): GitLab asking for an hour is not
+    // slept through, nor capped to 30 s and retried three times.
+    let gl = FakeGitLab::start();
+    {
+        let mut s = gl.state.lock().unwrap();
+        s.retry_after = Some("3600".into());
+        s.fail_next.extend([429]);
+    }
+    let started = std::time::Instant::now();
+    let out = gitlab::upsert_note(
+        &gl.target(),
+        &token(),
+        MARKER,
+        &body("x"),
+        &Policy::default(),
+    );
+    let reason = skipped(&out);
+    assert!(reason.contains("429") && reason.contains("3600"), "{reason}");
+    assert_eq!(gl.requests().len(), 1, "no retry");
+    assert!(started.elapsed() < Duration::from_secs(25), "it waited");
+    assert!(gl.notes().is_empty());
 }

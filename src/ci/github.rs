@@ -334,9 +334,9 @@ impl Client {
                     uncertain(attempt, why)?
                 }
                 Ok(Err(Fail::TooLarge)) => {
-                    return Err(CommentError::Failed(http::too_large(
-                        self.policy.max_response_bytes,
-                        during,
+                    return Err(CommentError::Failed(format!(
+                        "{} while {during}",
+                        http::too_large(self.policy.max_response_bytes)
                     )))
                 }
                 Ok(Err(Fail::Transport(e))) => {

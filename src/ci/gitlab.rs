@@ -214,9 +214,9 @@ pub async fn upsert_note_async(
             None => (reqwest::Method::POST, api.notes_url.clone(), "post"),
         };
         let during = if found.is_some() {
-            "updating the merge-request note"
+            "update the merge-request note on"
         } else {
-            "posting the merge-request note"
+            "post the merge-request note on"
         };
         let sent = api.once(&step, method, &url, Some(&payload), during).await;
         let (why, after) = match sent {
@@ -362,15 +362,18 @@ impl<'a> Api<'a> {
         payload: Option<&Value>,
         during: &str,
     ) -> Result<Resp, Attempt> {
-        let timeout = step
-            .request_timeout()
-            .map_err(|why| Attempt::Final(CommentError::Failed(format!("{why} while {during}"))))?;
+        let final_error = |why: String| {
+            Attempt::Final(CommentError::Failed(format!(
+                "could not {during} {}: {why}",
+                self.target.describe()
+            )))
+        };
+        let timeout = step.request_timeout().map_err(final_error)?;
         let mut req = self.client.request(method, url).timeout(timeout);
         if let Some(p) = payload {
             req = req.json(p);
         }
         let max = self.policy.max_response_bytes;
-        let too_large = || Attempt::Final(CommentError::Failed(http::too_large(max, during)));
         let read = async {
             let mut resp = req.send().await?;
             let status = resp.status();
@@ -395,7 +398,7 @@ impl<'a> Api<'a> {
         match tokio::time::timeout(timeout, read).await {
             Err(_) => Err(Attempt::Transport("request timed out".into())),
             Ok(Err(e)) => Err(Attempt::Transport(self.describe(&e))),
-            Ok(Ok(Err(()))) => Err(too_large()),
+            Ok(Ok(Err(()))) => Err(final_error(http::too_large(max))),
             Ok(Ok(Ok(r))) => Ok(r),
         }
     }

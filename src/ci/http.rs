@@ -213,7 +213,7 @@ impl Step {
         let wait = match server_wait {
             Some(w) if w > self.policy.max_delay || w >= left => {
                 return Err(format!(
-                    "{why}; the server asks to wait {}s, longer than this step waits ({}s left)",
+                    "{why}; the server asks to wait {}s, longer than this step waits (at most {}s)",
                     w.as_secs(),
                     left.min(self.policy.max_delay).as_secs()
                 ))
@@ -338,10 +338,10 @@ pub fn check_api_url(url: &str, var: &str, allow_insecure: bool) -> Result<(), S
     }
 }
 
-/// "the answer is larger than 10 MiB".
-pub fn too_large(max: usize, during: &str) -> String {
+/// "an answer larger than 10 MiB (refused)", for the callers to place in context.
+pub fn too_large(max: usize) -> String {
     format!(
-        "the answer while {during} is larger than {} MiB; refusing to read it",
+        "an answer larger than {} MiB (refused unread)",
         max as f64 / (1024.0 * 1024.0)
     )
 }

@@ -405,16 +405,13 @@ impl<'a> Api<'a> {
 
     /// A transport error in one line, without the token.
     fn describe(&self, e: &reqwest::Error) -> String {
-        let mut root: &dyn std::error::Error = e;
-        while let Some(src) = root.source() {
-            root = src;
-        }
+        let root = http::root_cause(e);
         let text = if e.is_timeout() {
             "request timed out".to_string()
         } else if e.is_connect() {
             format!("cannot connect ({root})")
         } else {
-            root.to_string()
+            root
         };
         http::redact(&self.token, &text, 2 * MAX_MESSAGE_CHARS)
     }

@@ -310,6 +310,16 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// The message of the innermost source of `e` (a transport error's root cause, without
+/// the layers that repeat the URL).
+pub fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut root = e;
+    while let Some(src) = root.source() {
+        root = src;
+    }
+    root.to_string()
+}
+
 /// Refuses an API URL that would send the token in clear: `http://` to anything but the
 /// loopback interface, unless `allow_insecure` ([`Policy::allow_insecure`]). `var` names
 /// the variable the URL came from, for the fix.

@@ -890,3 +890,26 @@ fn issue19_item11_gitlab_retry_after_3600_gives_up_at_once_through_the_binary() 
     assert_eq!(gl.requests().len(), 1, "no retry");
     assert!(gl.notes().is_empty());
 }
+
+#[test]
+fn issue19_item12_env_default_and_no_env_get_their_own_comments() {
+    // `--env default` is the store `<dir>/default/`, not the default store `<dir>/`: its
+    // comment must not overwrite the default store's.
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let mut with_env = vec!["--env", "default"];
+    with_env.extend(ARGS);
+    let r = ws.plain(&gh, &with_env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 2, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "PATCH"), 0);
+    assert_eq!(ours(&gh.comments(), "default").len(), 1);
+    assert_eq!(ours(&gh.comments(), "%64efault").len(), 1);
+    // Each is found again by its own marker.
+    let r = ws.plain(&gh, &with_env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 2);
+    assert_eq!(count(&gh.requests(), "PATCH"), 1);
+}

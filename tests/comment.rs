@@ -739,7 +739,10 @@ fn issue19_item2_a_personal_token_updates_only_its_users_comments() {
     let comments = gh.comments();
     assert_eq!(comments.len(), 3);
     assert_eq!(comments[0]["body"], bots);
-    assert_eq!(comments[1]["body"], "<!-- flameiq:default -->\nby someone else");
+    assert_eq!(
+        comments[1]["body"],
+        "<!-- flameiq:default -->\nby someone else"
+    );
     assert_eq!(comments[2]["user"]["login"], PAT_USER);
     let patch = gh
         .requests()
@@ -765,7 +768,8 @@ fn issue19_item2_two_of_ours_the_newest_is_updated_and_said() {
     assert_eq!(comments[0]["body"], "<!-- flameiq:default -->\nolder");
     assert_eq!(count(&gh.requests(), "POST"), 0);
     assert!(
-        r.stderr.contains("found 2 FlameIQ comments") && r.stderr.contains(&newer["id"].to_string()),
+        r.stderr.contains("found 2 FlameIQ comments")
+            && r.stderr.contains(&newer["id"].to_string()),
         "{}",
         r.stderr
     );
@@ -782,7 +786,11 @@ fn issue19_item3_a_token_echoed_in_a_long_error_is_redacted_before_the_cut() {
     let r = ws.plain(&gh, &ARGS);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("HTTP 422"), "{}", r.stderr);
-    assert!(!r.all().contains("ghs_"), "a token prefix survived: {}", r.all());
+    assert!(
+        !r.all().contains("ghs_"),
+        "a token prefix survived: {}",
+        r.all()
+    );
     r.assert_no_token();
 }
 

@@ -204,14 +204,20 @@ fn wrong_token_and_missing_mr_are_warnings() {
         &fast(),
     );
     assert!(
-        { let reason = skipped(&out); reason.contains("401") && reason.contains("expired") },
+        {
+            let reason = skipped(&out);
+            reason.contains("401") && reason.contains("expired")
+        },
         "{out:?}"
     );
     let mut t = gl.target();
     t.mr_iid = 999;
     let out = gitlab::upsert_note(&t, &token(), MARKER, &body("x"), &fast());
     assert!(
-        { let reason = skipped(&out); reason.contains("404") && reason.contains("CI_PROJECT_ID") },
+        {
+            let reason = skipped(&out);
+            reason.contains("404") && reason.contains("CI_PROJECT_ID")
+        },
         "{out:?}"
     );
     assert!(gl.notes().is_empty());
@@ -330,7 +336,10 @@ fn a_failed_post_is_retried_without_posting_twice() {
     assert_eq!(gl.notes().len(), 1, "exactly one note after retries");
     let methods: Vec<String> = gl.requests().iter().map(|r| r.method.clone()).collect();
     // GET /user once, then the look-up before every POST.
-    assert_eq!(methods, ["GET", "GET", "POST", "GET", "POST", "GET", "POST"]);
+    assert_eq!(
+        methods,
+        ["GET", "GET", "POST", "GET", "POST", "GET", "POST"]
+    );
 }
 
 #[test]
@@ -571,7 +580,10 @@ fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
     gl.state.lock().unwrap().always = Some(503);
     let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("b"));
     assert!(
-        { let reason = skipped(&out); reason.contains("503") },
+        {
+            let reason = skipped(&out);
+            reason.contains("503")
+        },
         "{out:?}"
     );
     assert_no_token(&out);
@@ -581,7 +593,10 @@ fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
     let before = gl.requests().len();
     let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("c"));
     assert!(
-        { let reason = skipped(&out); reason.contains("CI_JOB_TOKEN") },
+        {
+            let reason = skipped(&out);
+            reason.contains("CI_JOB_TOKEN")
+        },
         "{out:?}"
     );
     assert_eq!(gl.requests().len(), before);
@@ -595,7 +610,10 @@ fn a_redirect_is_never_followed_with_the_token() {
     old.state.lock().unwrap().redirect = Some(new.addr.clone());
     let out = gitlab::upsert_note(&old.target(), &token(), MARKER, &body("x"), &fast());
     assert!(
-        { let reason = skipped(&out); reason.contains("301") && reason.contains("CI_API_V4_URL") },
+        {
+            let reason = skipped(&out);
+            reason.contains("301") && reason.contains("CI_API_V4_URL")
+        },
         "{out:?}"
     );
     assert!(
@@ -627,13 +645,23 @@ fn issue19_item3_a_token_echoed_in_a_long_error_is_redacted_before_the_cut() {
     // GitLab (or a proxy) echoes the token in an error message longer than 200 characters,
     // the token straddling the 200th: no prefix of it may reach the warning.
     let gl = FakeGitLab::start();
-    let msg = format!("{}{TOKEN} is not allowed here {}", "x".repeat(190), "y".repeat(300));
+    let msg = format!(
+        "{}{TOKEN} is not allowed here {}",
+        "x".repeat(190),
+        "y".repeat(300)
+    );
     gl.state.lock().unwrap().error_body = Some(serde_json::json!({ "message": msg }).to_string());
     gl.fail_next(&[422]);
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast());
     let reason = skipped(&out);
-    assert!(reason.contains("HTTP 422") && reason.contains("***"), "{reason}");
-    assert!(!reason.contains("glpat-"), "a token prefix survived: {reason}");
+    assert!(
+        reason.contains("HTTP 422") && reason.contains("***"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("glpat-"),
+        "a token prefix survived: {reason}"
+    );
     assert_no_token(&out);
 }
 
@@ -662,7 +690,10 @@ fn issue19_item11_endless_next_pages_stop_at_the_page_cap_and_post_nothing() {
     gl.state.lock().unwrap().endless = true;
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast());
     let reason = skipped(&out);
-    assert!(reason.contains("100 pages") && reason.contains("not posting"), "{reason}");
+    assert!(
+        reason.contains("100 pages") && reason.contains("not posting"),
+        "{reason}"
+    );
     let reqs = gl.requests();
     assert_eq!(reqs.len(), 1 + 100, "GET /user, then 100 pages");
     assert!(reqs.iter().all(|r| r.method == "GET"), "nothing was posted");
@@ -704,7 +735,10 @@ fn issue19_item11_a_huge_answer_is_refused_and_nothing_is_posted() {
         &Policy::default(),
     );
     let reason = skipped(&out);
-    assert!(reason.contains("larger than 10 MiB") && reason.contains("!12"), "{reason}");
+    assert!(
+        reason.contains("larger than 10 MiB") && reason.contains("!12"),
+        "{reason}"
+    );
     assert!(gl.requests().iter().all(|r| r.method == "GET"));
     assert!(gl.notes().is_empty());
 }
@@ -728,7 +762,10 @@ fn issue19_item11_retry_after_3600_gives_up_at_once() {
         &Policy::default(),
     );
     let reason = skipped(&out);
-    assert!(reason.contains("429") && reason.contains("3600"), "{reason}");
+    assert!(
+        reason.contains("429") && reason.contains("3600"),
+        "{reason}"
+    );
     assert_eq!(gl.requests().len(), 1, "no retry");
     assert!(started.elapsed() < Duration::from_secs(25), "it waited");
     assert!(gl.notes().is_empty());

@@ -27,8 +27,8 @@
 
 use super::http::{self, Policy, Search, Step, MAX_MESSAGE_CHARS};
 pub use super::http::{CommentError, Outcome, Secret};
-use http_body_util::{BodyExt, Limited};
 use ::http::HeaderMap;
+use http_body_util::{BodyExt, Limited};
 use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
@@ -149,9 +149,9 @@ impl Client {
                 let r = self.patch(&step, repo, id, &payload).await?;
                 Ok(Outcome::Updated { url: html_url(&r)? })
             }
-            None if !found.complete => Err(CommentError::Failed(
-                found.incomplete_warning("comment"),
-            )),
+            None if !found.complete => {
+                Err(CommentError::Failed(found.incomplete_warning("comment")))
+            }
             None if create => self.create(&step, &me, repo, pr, marker, &payload).await,
             None => Ok(Outcome::NotCreated),
         }
@@ -168,7 +168,14 @@ impl Client {
         }
         let url = format!("{}/user", self.api);
         match self
-            .send(step, Method::Get, &url, None, "identifying the token's user", true)
+            .send(
+                step,
+                Method::Get,
+                &url,
+                None,
+                "identifying the token's user",
+                true,
+            )
             .await
         {
             Ok(r) => {
@@ -229,7 +236,9 @@ impl Client {
             {
                 Ok(r) => return Ok(Outcome::Created { url: html_url(&r)? }),
                 Err(CommentError::Uncertain(why)) => {
-                    let wait = step.wait(attempt, None, &why).map_err(CommentError::Failed)?;
+                    let wait = step
+                        .wait(attempt, None, &why)
+                        .map_err(CommentError::Failed)?;
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                     let found = self.find(step, me, repo, pr, marker).await?;
@@ -276,8 +285,7 @@ impl Client {
                 let body = c["body"].as_str().unwrap_or("");
                 // Only the token's own comments: someone else's comment carrying the
                 // marker (pasted, quoted, or planted to capture the report) is never edited.
-                if c["user"]["login"].as_str() == Some(me) && http::has_marker_line(body, marker)
-                {
+                if c["user"]["login"].as_str() == Some(me) && http::has_marker_line(body, marker) {
                     search.ours.push(id);
                 }
             }
@@ -321,16 +329,13 @@ impl Client {
             }
         };
         loop {
-            let timeout = step.request_timeout().map_err(|why| {
-                CommentError::Failed(format!("{why} while {during}"))
-            })?;
+            let timeout = step
+                .request_timeout()
+                .map_err(|why| CommentError::Failed(format!("{why} while {during}")))?;
             let outcome = tokio::time::timeout(timeout, self.once(method, url, body)).await;
             let wait = match outcome {
                 Err(_) => {
-                    let why = format!(
-                        "timed out after {}s while {during}",
-                        timeout.as_secs_f64()
-                    );
+                    let why = format!("timed out after {}s while {during}", timeout.as_secs_f64());
                     uncertain(attempt, why)?
                 }
                 Ok(Err(Fail::TooLarge)) => {

@@ -245,8 +245,13 @@ pub async fn upsert_note_async(
             "could not {what} the merge-request note on {}: {why}",
             target.describe()
         );
-        let wait = step.wait(retry, after, &why).map_err(CommentError::Failed)?;
-        tracing::debug!("gitlab note {what} failed; retrying in {}ms", wait.as_millis());
+        let wait = step
+            .wait(retry, after, &why)
+            .map_err(CommentError::Failed)?;
+        tracing::debug!(
+            "gitlab note {what} failed; retrying in {}ms",
+            wait.as_millis()
+        );
         tokio::time::sleep(wait).await;
         retry += 1;
     }
@@ -417,17 +422,27 @@ impl<'a> Api<'a> {
     }
 
     /// GETs `url`, retrying 5xx/429/transport errors within the step's rules.
-    async fn get_retrying(&self, step: &Step, url: &str, during: &str) -> Result<Resp, CommentError> {
+    async fn get_retrying(
+        &self,
+        step: &Step,
+        url: &str,
+        during: &str,
+    ) -> Result<Resp, CommentError> {
         let mut retry = 0;
         loop {
-            let (why, after) = match self.once(step, reqwest::Method::GET, url, None, during).await {
+            let (why, after) = match self
+                .once(step, reqwest::Method::GET, url, None, during)
+                .await
+            {
                 Ok(r) if !retryable(r.status) => return Ok(r),
                 Ok(r) => (format!("HTTP {}", r.status), retry_after(&r.headers)),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Transport(why)) => (why, None),
             };
             let why = format!("could not {during} {}: {why}", self.target.describe());
-            let wait = step.wait(retry, after, &why).map_err(CommentError::Failed)?;
+            let wait = step
+                .wait(retry, after, &why)
+                .map_err(CommentError::Failed)?;
             tracing::debug!("gitlab: {why}; retrying in {}ms", wait.as_millis());
             tokio::time::sleep(wait).await;
             retry += 1;
@@ -437,7 +452,9 @@ impl<'a> Api<'a> {
     /// The numeric id of the token's user (`GET /user`): only notes by this author are ours.
     async fn identity(&self, step: &Step) -> Result<u64, CommentError> {
         let url = format!("{}/user", self.target.api_url.trim_end_matches('/'));
-        let r = self.get_retrying(step, &url, "identify the token's user for").await?;
+        let r = self
+            .get_retrying(step, &url, "identify the token's user for")
+            .await?;
         if !r.status.is_success() {
             return Err(self.refused("identify the token's user for the", &r));
         }
@@ -484,7 +501,9 @@ impl<'a> Api<'a> {
                     .filter(|n| {
                         !n.system
                             && n.author.as_ref().is_some_and(|a| a.id == me)
-                            && n.body.as_deref().is_some_and(|b| has_marker_line(b, marker))
+                            && n.body
+                                .as_deref()
+                                .is_some_and(|b| has_marker_line(b, marker))
                     })
                     .map(|n| n.id),
             );
@@ -495,7 +514,8 @@ impl<'a> Api<'a> {
                 }
                 Some(Some(n)) if n > page => page = n,
                 Some(_) => {
-                    search.stopped = Some(format!("X-Next-Page after page {page} is not a later page"));
+                    search.stopped =
+                        Some(format!("X-Next-Page after page {page} is not a later page"));
                     return Ok(search);
                 }
             }
@@ -576,15 +596,9 @@ mod tests {
             mr_iid: 1,
             project_web_url: None,
         };
-        let err = upsert_note(
-            &t,
-            &Secret::new("glpat-a\nb"),
-            M,
-            "x",
-            &Policy::default(),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = upsert_note(&t, &Secret::new("glpat-a\nb"), M, "x", &Policy::default())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("not allowed in an HTTP header") && !err.contains("glpat"),
             "{err}"

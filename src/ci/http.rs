@@ -344,7 +344,9 @@ pub fn check_api_url(url: &str, var: &str, allow_insecure: bool) -> Result<(), S
                 ))
             }
         }
-        _ => Err(format!("invalid API URL '{url}': not http(s) (check {var})")),
+        _ => Err(format!(
+            "invalid API URL '{url}': not http(s) (check {var})"
+        )),
     }
 }
 

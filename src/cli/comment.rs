@@ -485,15 +485,28 @@ mod tests {
         std::fs::write(&good, result.to_json()).unwrap();
         assert!(read_result(&good).is_ok());
         let doc: Value = serde_json::from_str(&result.to_json()).unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-            ("'status' is 'pass'", Box::new(|d| d["status"] = "pass".into())),
-            ("has 'is_regression' false", Box::new(|d| {
-                let diffs = d["diffs"].as_array_mut().unwrap();
-                let r = diffs.iter_mut().find(|x| x["is_regression"] == true).unwrap();
-                r["is_regression"] = false.into();
-            })),
+        type Edit = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "'status' is 'pass'",
+                Box::new(|d| d["status"] = "pass".into()),
+            ),
+            (
+                "has 'is_regression' false",
+                Box::new(|d| {
+                    let diffs = d["diffs"].as_array_mut().unwrap();
+                    let r = diffs
+                        .iter_mut()
+                        .find(|x| x["is_regression"] == true)
+                        .unwrap();
+                    r["is_regression"] = false.into();
+                }),
+            ),
             ("'exit_code' is 0", Box::new(|d| d["exit_code"] = 0.into())),
-            ("'counts' say 0 regressions", Box::new(|d| d["counts"]["regressions"] = 0.into())),
+            (
+                "'counts' say 0 regressions",
+                Box::new(|d| d["counts"]["regressions"] = 0.into()),
+            ),
         ];
         for (want, edit) in cases {
             let mut d = doc.clone();
@@ -503,7 +516,10 @@ mod tests {
             let e = read_result(&p).unwrap_err();
             assert_eq!(e.exit_code(), 3);
             let msg = e.to_string();
-            assert!(msg.contains("edited.json") && msg.contains(want), "{want}: {msg}");
+            assert!(
+                msg.contains("edited.json") && msg.contains(want),
+                "{want}: {msg}"
+            );
             assert!(!msg.contains('\n'), "{msg}");
         }
     }

@@ -96,8 +96,8 @@ pub fn marker(environment: Option<&str>) -> String {
     };
     let mut out = String::with_capacity(env.len() + 8);
     for (i, b) in env.bytes().enumerate() {
-        let keep = (b.is_ascii_alphanumeric() || b"._-/:+_".contains(&b))
-            && !(i == 0 && env == "default");
+        let keep =
+            (b.is_ascii_alphanumeric() || b"._-/:+_".contains(&b)) && !(i == 0 && env == "default");
         if keep {
             out.push(b as char);
         } else {
@@ -516,7 +516,10 @@ mod tests {
         assert_eq!(escape_md("@someone"), "@\u{200D}someone");
         assert_eq!(marker(None), "<!-- flameiq:default -->");
         assert_eq!(marker(Some("linux")), "<!-- flameiq:linux -->");
-        assert_eq!(marker(Some("a --> <b>")), "<!-- flameiq:a%20--%3E%20%3Cb%3E -->");
+        assert_eq!(
+            marker(Some("a --> <b>")),
+            "<!-- flameiq:a%20--%3E%20%3Cb%3E -->"
+        );
     }
 
     #[test]

@@ -335,11 +335,21 @@ fn handle(mut stream: TcpStream, st: &Mutex<State>) -> std::io::Result<()> {
 
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     if path == "/api/v4/user" && method == "GET" {
-        return respond(&mut stream, 200, &json_headers(), &user_object().to_string());
+        return respond(
+            &mut stream,
+            200,
+            &json_headers(),
+            &user_object().to_string(),
+        );
     }
     let prefix = format!("/api/v4/projects/{PROJECT}/merge_requests/");
     let Some(rest) = path.strip_prefix(&prefix) else {
-        return respond(&mut stream, 404, &json_headers(), r#"{"error":"404 Not Found"}"#);
+        return respond(
+            &mut stream,
+            404,
+            &json_headers(),
+            r#"{"error":"404 Not Found"}"#,
+        );
     };
     let mut seg = rest.split('/');
     let iid: u64 = seg.next().and_then(|v| v.parse().ok()).unwrap_or(0);

@@ -53,6 +53,29 @@ pub struct GitLabTarget {
 }
 
 impl GitLabTarget {
+    /// MR `iid` of the job's project, from GitLab CI's variables: `CI_API_V4_URL` (else
+    /// `CI_SERVER_URL` + `/api/v4`), `CI_MERGE_REQUEST_PROJECT_ID` (a fork's MR pipeline runs
+    /// in the fork; the note lives in the target project) else `CI_PROJECT_ID`, and the web
+    /// URL from `CI_MERGE_REQUEST_PROJECT_URL` else `CI_PROJECT_URL`. Empty means unset.
+    /// None without an API URL or a project.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>, iid: u64) -> Option<GitLabTarget> {
+        let v = |k: &str| {
+            env(k)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let api_url = v("CI_API_V4_URL").or_else(|| {
+            v("CI_SERVER_URL").map(|s| format!("{}/api/v4", s.trim_end_matches('/')))
+        })?;
+        let project_id = v("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| v("CI_PROJECT_ID"))?;
+        Some(GitLabTarget {
+            api_url,
+            project_id,
+            mr_iid: iid,
+            project_web_url: v("CI_MERGE_REQUEST_PROJECT_URL").or_else(|| v("CI_PROJECT_URL")),
+        })
+    }
+
     fn notes_url(&self) -> String {
         format!(
             "{}/projects/{}/merge_requests/{}/notes",

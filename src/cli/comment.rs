@@ -278,7 +278,7 @@ fn resolve_target(
                 return Ok(Ok(CommentTarget::GitLab(GitLabTarget { mr_iid: n, ..t })));
             }
             if platform == Platform::GitLab {
-                return gitlab_from_env(n, &var).map(|t| Ok(CommentTarget::GitLab(t)));
+                return gitlab_from_env(n, get).map(|t| Ok(CommentTarget::GitLab(t)));
             }
         }
         return match github_repo() {
@@ -329,22 +329,13 @@ fn resolve_target(
 }
 
 /// A GitLab MR target from the job's variables, for `--pr` outside an MR pipeline.
-fn gitlab_from_env(iid: u64, var: &dyn Fn(&str) -> Option<String>) -> Result<GitLabTarget> {
-    let api_url = var("CI_API_V4_URL")
-        .or_else(|| var("CI_SERVER_URL").map(|s| format!("{}/api/v4", s.trim_end_matches('/'))));
-    let project_id = var("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| var("CI_PROJECT_ID"));
-    match (api_url, project_id) {
-        (Some(api_url), Some(project_id)) => Ok(GitLabTarget {
-            api_url,
-            project_id,
-            mr_iid: iid,
-            project_web_url: var("CI_MERGE_REQUEST_PROJECT_URL").or_else(|| var("CI_PROJECT_URL")),
-        }),
-        _ => Err(Error::Usage(
+fn gitlab_from_env(iid: u64, get: &dyn Fn(&str) -> Option<String>) -> Result<GitLabTarget> {
+    GitLabTarget::from_env(get, iid).ok_or_else(|| {
+        Error::Usage(
             "--pr on GitLab CI needs CI_API_V4_URL and CI_PROJECT_ID (set by GitLab in every job)"
                 .into(),
-        )),
-    }
+        )
+    })
 }
 
 /// `OWNER/NAME`: two non-empty parts without spaces (it becomes part of an API path).

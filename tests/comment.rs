@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex};
 
 include!("common/fake_github.rs");
 
+#[path = "common/fake_gitlab.rs"]
+mod fake_gitlab;
+
 /// Points a repository object of a payload at `full` (`owner/name`).
 fn repoint(repo: &mut Value, full: &str) {
     let (owner, name) = full.split_once('/').unwrap();
@@ -578,154 +581,10 @@ fn on_regression_and_never() {
 
 // ---------------------------------------------------------------- GitLab
 
-const GL_TOKEN: &str = "glpat-TESTTOKENgitlab-xyz";
-const GL_PROJECT: u64 = 278964;
-const GL_BOT: u64 = 9_100_001;
-
-/// A loopback GitLab answering the MR notes API in GitLab's shapes (note objects with author,
-/// `system`, `noteable_*`; `X-Page`/`X-Next-Page`/`X-Total` pagination), checking
-/// `PRIVATE-TOKEN`. Notes of every MR live in one list, keyed by `noteable_iid`.
-struct FakeGitLab {
-    port: u16,
-    notes: Arc<Mutex<Vec<Value>>>,
-    requests: Arc<Mutex<Vec<Req>>>,
-}
-
-impl FakeGitLab {
-    fn start() -> FakeGitLab {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let gl = FakeGitLab {
-            port,
-            notes: Arc::default(),
-            requests: Arc::default(),
-        };
-        let (notes, requests) = (gl.notes.clone(), gl.requests.clone());
-        std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
-                let (notes, requests) = (notes.clone(), requests.clone());
-                std::thread::spawn(move || gitlab_serve(conn, &notes, &requests));
-            }
-        });
-        gl
-    }
-
-    fn api(&self) -> String {
-        format!("http://127.0.0.1:{}/api/v4", self.port)
-    }
-}
-
-fn gitlab_note(id: u64, iid: u64, body: &str) -> Value {
-    json!({
-        "id": id, "type": null, "body": body, "attachment": null,
-        "author": {"id": GL_BOT, "username": "project_278964_bot_3f2a", "name": "flameiq",
-                   "state": "active", "locked": false,
-                   "avatar_url": "https://secure.gravatar.com/avatar/x?s=80&d=identicon",
-                   "web_url": "https://gitlab.example.com/project_278964_bot_3f2a"},
-        "created_at": "2026-11-28T12:00:00.000Z", "updated_at": "2026-11-28T12:00:00.000Z",
-        "system": false, "noteable_id": 345_678_901u64, "noteable_type": "MergeRequest",
-        "project_id": GL_PROJECT, "resolvable": false, "confidential": false,
-        "internal": false, "imported": false, "imported_from": "none",
-        "noteable_iid": iid, "commands_changes": {}
-    })
-}
-
-fn gitlab_serve(conn: TcpStream, notes: &Mutex<Vec<Value>>, requests: &Mutex<Vec<Req>>) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
-    let (mut len, mut auth) = (0usize, None);
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-            break;
-        }
-        let (k, v) = h.split_once(':').unwrap_or((&h, ""));
-        match k.to_ascii_lowercase().as_str() {
-            "content-length" => len = v.trim().parse().unwrap_or(0),
-            "private-token" => auth = Some(v.trim().to_string()),
-            _ => {}
-        }
-    }
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body).unwrap();
-    let body = String::from_utf8_lossy(&body).to_string();
-    requests.lock().unwrap().push(Req {
-        method: method.clone(),
-        path: path.clone(),
-        auth: auth.clone(),
-        body: body.clone(),
-    });
-    let mut headers = vec![];
-    let (status, out) = if auth.as_deref() != Some(GL_TOKEN) {
-        (401, json!({"message": "401 Unauthorized"}))
-    } else {
-        let route = path.split_once('?').map_or(path.as_str(), |(r, _)| r);
-        let prefix = format!("/api/v4/projects/{GL_PROJECT}/merge_requests/");
-        let rest = route.strip_prefix(&prefix).unwrap_or("");
-        let mut seg = rest.split('/');
-        let iid: u64 = seg.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        let (kind, id) = (seg.next(), seg.next().and_then(|s| s.parse::<u64>().ok()));
-        let mut all = notes.lock().unwrap();
-        match (method.as_str(), kind, id) {
-            ("GET", Some("notes"), None) => {
-                let mine: Vec<Value> = all
-                    .iter()
-                    .rev()
-                    .filter(|n| n["noteable_iid"] == iid)
-                    .cloned()
-                    .collect();
-                headers = vec![
-                    ("X-Page", "1".to_string()),
-                    ("X-Per-Page", "100".to_string()),
-                    ("X-Next-Page", String::new()),
-                    ("X-Prev-Page", String::new()),
-                    ("X-Total", mine.len().to_string()),
-                    ("X-Total-Pages", "1".to_string()),
-                ];
-                (200, Value::Array(mine))
-            }
-            ("POST", Some("notes"), None) => {
-                let text: Value = serde_json::from_str(&body).unwrap();
-                let n = gitlab_note(
-                    2_000_000_001 + all.len() as u64,
-                    iid,
-                    text["body"].as_str().unwrap(),
-                );
-                all.push(n.clone());
-                (201, n)
-            }
-            ("PUT", Some("notes"), Some(id)) => {
-                let text: Value = serde_json::from_str(&body).unwrap();
-                match all.iter_mut().find(|n| n["id"] == id) {
-                    Some(n) => {
-                        n["body"] = text["body"].clone();
-                        (200, n.clone())
-                    }
-                    None => (404, json!({"message": "404 Not found"})),
-                }
-            }
-            _ => (404, json!({"error": "404 Not Found"})),
-        }
-    };
-    let out = out.to_string();
-    let mut resp = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-        out.len()
-    );
-    for (k, v) in headers {
-        resp.push_str(&format!("{k}: {v}\r\n"));
-    }
-    resp.push_str("\r\n");
-    resp.push_str(&out);
-    let mut w = conn;
-    let _ = w.write_all(resp.as_bytes());
-}
+// The one fake GitLab of the suite (tests/common/fake_gitlab.rs).
+use fake_gitlab::FakeGitLab;
+const GL_TOKEN: &str = fake_gitlab::TOKEN;
+const GL_PROJECT: u64 = fake_gitlab::PROJECT;
 
 fn gitlab_vars(gl: &FakeGitLab, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     let mut v: Vec<(&'static str, String)> = vec![
@@ -773,18 +632,16 @@ fn gitlab_mr_pipeline_posts_then_updates_one_note() {
             "{}",
             r.stdout
         );
-        assert!(!r.all().contains("TESTTOKENgitlab"), "{}", r.all());
+        assert!(!r.all().contains("Sup3rSecret"), "{}", r.all());
     }
-    let notes = gl.notes.lock().unwrap().clone();
+    let notes = gl.notes();
     assert_eq!(notes.len(), 1, "{notes:#?}");
     assert_eq!(notes[0]["noteable_iid"], 12);
     let body = notes[0]["body"].as_str().unwrap();
     assert!(body.starts_with("<!-- flameiq:default -->"), "{body}");
     assert!(body.contains("latency.p95"), "{body}");
     assert!(gl
-        .requests
-        .lock()
-        .unwrap()
+        .requests()
         .iter()
         .all(|q| q.auth.as_deref() == Some(GL_TOKEN)));
 }
@@ -804,11 +661,263 @@ fn gitlab_branch_pipeline_posts_to_the_mr_given_with_pr() {
     let r = ws.run(&vars, &["comment", "--result", "result.json"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("--pr"), "{}", r.stderr);
-    assert!(gl.requests.lock().unwrap().is_empty());
+    assert!(gl.requests().is_empty());
     // --pr 5 names MR !5 of the project.
     let r = ws.run(&vars, &["comment", "--result", "result.json", "--pr", "5"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    let notes = gl.notes.lock().unwrap().clone();
+    let notes = gl.notes();
     assert_eq!(notes.len(), 1, "{}", r.all());
     assert_eq!(notes[0]["noteable_iid"], 5);
+}
+
+// ---------------------------------------------------------------- issue 19: hostile servers and comments
+
+const ARGS: [&str; 7] = [
+    "comment",
+    "--result",
+    "result.json",
+    "--pr",
+    "7",
+    "--repo",
+    REPO,
+];
+
+#[test]
+fn issue19_item2_a_users_comment_starting_with_the_marker_is_never_patched() {
+    // No bot comment yet; a person's comment that starts with the marker (pasted or planted
+    // to capture the report): it is left alone and FlameIQ posts its own.
+    let gh = Fake::start();
+    let planted = "<!-- flameiq:default -->\n### FlameIQ\n\n✅ all good (written by hand)";
+    gh.push_comment(planted, user("mallory", 666, "User"));
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "PATCH"), 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 1);
+    let comments = gh.comments();
+    assert_eq!(comments[0]["body"], planted);
+    assert_eq!(ours(&comments, "default").len(), 1);
+    // The job token is an installation token: no GET /user (it would be refused).
+    assert!(gh.requests().iter().all(|q| q.path != "/user"));
+    // The next run updates ours, not mallory's.
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let patch = gh
+        .requests()
+        .into_iter()
+        .find(|q| q.method == "PATCH")
+        .unwrap();
+    let mine = ours(&gh.comments(), "default");
+    assert!(patch.path.ends_with(&format!("/{}", mine[0]["id"])));
+    assert_eq!(gh.comments()[0]["body"], planted);
+}
+
+#[test]
+fn issue19_item2_a_personal_token_updates_only_its_users_comments() {
+    // With a personal token the comments are the token's user's (GET /user), not the bot's:
+    // neither the Actions bot's comment nor another person's, both with the marker, is edited.
+    let gh = Fake::start();
+    let bots = "<!-- flameiq:default -->\n### FlameIQ\n\nfrom the workflow";
+    gh.push_comment(bots, user("github-actions[bot]", 41898282, "Bot"));
+    gh.push_comment(
+        "<!-- flameiq:default -->\nby someone else",
+        user("Codertocat", 21031067, "User"),
+    );
+    let ws = Ws::new();
+    let vars = [
+        ("GITHUB_API_URL", gh.url()),
+        ("GITHUB_TOKEN", PAT_TOKEN.to_string()),
+    ];
+    let r = ws.run(&vars, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.all().contains("TESTTOKENpersonal"), "{}", r.all());
+    assert_eq!(count(&gh.requests(), "PATCH"), 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 1);
+    assert!(gh.requests().iter().any(|q| q.path == "/user"));
+    let r = ws.run(&vars, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let comments = gh.comments();
+    assert_eq!(comments.len(), 3);
+    assert_eq!(comments[0]["body"], bots);
+    assert_eq!(
+        comments[1]["body"],
+        "<!-- flameiq:default -->\nby someone else"
+    );
+    assert_eq!(comments[2]["user"]["login"], PAT_USER);
+    let patch = gh
+        .requests()
+        .into_iter()
+        .find(|q| q.method == "PATCH")
+        .unwrap();
+    assert!(patch.path.ends_with(&format!("/{}", comments[2]["id"])));
+}
+
+#[test]
+fn issue19_item2_two_of_ours_the_newest_is_updated_and_said() {
+    let gh = Fake::start();
+    let bot = || user("github-actions[bot]", 41898282, "Bot");
+    gh.push_comment("<!-- flameiq:default -->\nolder", bot());
+    gh.seed_human_comments(3);
+    gh.push_comment("<!-- flameiq:default -->\nnewer", bot());
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let comments = gh.comments();
+    let newer = comments.last().unwrap();
+    assert!(newer["body"].as_str().unwrap().contains("latency.p95"));
+    assert_eq!(comments[0]["body"], "<!-- flameiq:default -->\nolder");
+    assert_eq!(count(&gh.requests(), "POST"), 0);
+    assert!(
+        r.stderr.contains("found 2 FlameIQ comments")
+            && r.stderr.contains(&newer["id"].to_string()),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn issue19_item3_a_token_echoed_in_a_long_error_is_redacted_before_the_cut() {
+    // The token straddles the 200th character of the message: cut-then-redact left
+    // `ghs_TESTTOKENa1b2` in the warning.
+    let gh = Fake::start();
+    let msg = format!("{}{TOKEN} rejected {}", "x".repeat(190), "y".repeat(300));
+    gh.script(422, &[], &json!({ "message": msg }).to_string());
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("HTTP 422"), "{}", r.stderr);
+    assert!(
+        !r.all().contains("ghs_"),
+        "a token prefix survived: {}",
+        r.all()
+    );
+    r.assert_no_token();
+}
+
+#[test]
+fn issue19_item4_plain_http_to_a_remote_api_is_refused_with_the_fix() {
+    let ws = Ws::new();
+    let r = ws.run(
+        &[
+            ("GITHUB_API_URL", "http://github.example.com/api/v3".into()),
+            ("GITHUB_TOKEN", TOKEN.into()),
+        ],
+        &ARGS,
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("http://github.example.com/api/v3")
+            && r.stderr.contains("FLAMEIQ_ALLOW_INSECURE_API=1"),
+        "{}",
+        r.stderr
+    );
+    r.assert_no_token();
+}
+
+#[test]
+fn issue19_item11_endless_next_links_stop_at_the_page_cap_without_a_duplicate() {
+    let gh = Fake::start();
+    gh.state.lock().unwrap().endless = true;
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "GET"), 100);
+    assert_eq!(count(&gh.requests(), "POST"), 0, "a duplicate was posted");
+    assert!(r.stderr.contains("not posting a new one"), "{}", r.stderr);
+}
+
+#[test]
+fn issue19_item11_the_deadline_ends_the_search_without_a_duplicate() {
+    let gh = Fake::start();
+    {
+        let mut s = gh.state.lock().unwrap();
+        s.endless = true;
+        s.page_delay = Some(std::time::Duration::from_millis(100));
+    }
+    let ws = Ws::new();
+    let r = ws.run(
+        &[
+            ("GITHUB_API_URL", gh.url()),
+            ("GITHUB_TOKEN", TOKEN.into()),
+            ("FLAMEIQ_COMMENT_DEADLINE_MS", "700".into()),
+        ],
+        &ARGS,
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("deadline"), "{}", r.stderr);
+    assert!(count(&gh.requests(), "GET") < 20);
+    assert_eq!(count(&gh.requests(), "POST"), 0, "a duplicate was posted");
+}
+
+#[test]
+fn issue19_item11_a_huge_answer_is_refused_with_a_warning() {
+    let gh = Fake::start();
+    gh.state.lock().unwrap().huge_pages = Some(11 * 1024 * 1024);
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("larger than 10 MiB"), "{}", r.stderr);
+    assert_eq!(count(&gh.requests(), "POST"), 0);
+}
+
+#[test]
+fn retry_after_3600_gives_up_at_once_on_github_as_on_gitlab() {
+    let gh = Fake::start();
+    gh.script(
+        429,
+        &[("retry-after", "3600")],
+        r#"{"message": "API rate limit exceeded"}"#,
+    );
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("3600"), "{}", r.stderr);
+    assert_eq!(gh.requests().len(), 1, "no retry");
+    assert!(gh.comments().is_empty());
+}
+
+#[test]
+fn issue19_item11_gitlab_retry_after_3600_gives_up_at_once_through_the_binary() {
+    let gl = FakeGitLab::start();
+    {
+        let mut s = gl.state.lock().unwrap();
+        s.retry_after = Some("3600".into());
+        s.fail_next.extend([429]);
+    }
+    let ws = Ws::new();
+    let vars = gitlab_vars(
+        &gl,
+        &[
+            ("CI_PIPELINE_SOURCE", "merge_request_event"),
+            ("CI_MERGE_REQUEST_IID", "12"),
+        ],
+    );
+    let r = ws.run(&vars, &["comment", "--result", "result.json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("3600"), "{}", r.stderr);
+    assert_eq!(gl.requests().len(), 1, "no retry");
+    assert!(gl.notes().is_empty());
+}
+
+#[test]
+fn issue19_item12_env_default_and_no_env_get_their_own_comments() {
+    // `--env default` is the store `<dir>/default/`, not the default store `<dir>/`: its
+    // comment must not overwrite the default store's.
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let r = ws.plain(&gh, &ARGS);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let mut with_env = vec!["--env", "default"];
+    with_env.extend(ARGS);
+    let r = ws.plain(&gh, &with_env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 2, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "PATCH"), 0);
+    assert_eq!(ours(&gh.comments(), "default").len(), 1);
+    assert_eq!(ours(&gh.comments(), "%64efault").len(), 1);
+    // Each is found again by its own marker.
+    let r = ws.plain(&gh, &with_env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(count(&gh.requests(), "POST"), 2);
+    assert_eq!(count(&gh.requests(), "PATCH"), 1);
 }

@@ -5,373 +5,54 @@
 //! the `PRIVATE-TOKEN` header, refuses to edit another user's note (403, as GitLab does) and
 //! can be told to fail the next requests (502 from the proxy, 429, 403 for everything).
 
+#[path = "common/fake_gitlab.rs"]
+mod fake_gitlab;
+
+use fake_gitlab::{author, bot, FakeGitLab, BOT_ID, IID, MARKER, PROJECT, TOKEN};
 use flameiq::ci::context_other::{self, map_env, CommentTarget, Mode};
-use flameiq::ci::gitlab::{self, GitLabTarget, NoteOutcome, RetryPolicy, Token};
-use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use flameiq::ci::gitlab::{self, GitLabTarget};
+use flameiq::ci::http::{CommentError, Outcome, Policy, Secret};
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const TOKEN: &str = "glpat-Sup3rSecretT0ken-xyz";
-const PROJECT: u64 = 278964;
-const IID: u64 = 12;
-const BOT_ID: u64 = 9_100_001;
-const MARKER: &str = "<!-- flameiq:default -->";
-
-#[derive(Debug, Clone)]
-struct Req {
-    method: String,
-    target: String,
-    token_ok: bool,
-    body: String,
+trait Target {
+    fn target(&self) -> GitLabTarget;
 }
 
-#[derive(Default)]
-struct State {
-    /// Oldest first; listed newest first (GitLab's default `sort=desc` on `created_at`).
-    notes: Vec<Value>,
-    next_id: u64,
-    /// Statuses to answer the next requests with, one each.
-    fail_next: VecDeque<u16>,
-    /// Answer every request with this status.
-    always: Option<u16>,
-    /// Statuses to answer the next POSTs with, one each.
-    fail_posts: VecDeque<u16>,
-    /// Delete the note before answering the next PUT (someone deleted it meanwhile).
-    delete_before_put: bool,
-    /// Answer every request with a 301 to this URL (an http → https move, a renamed host).
-    redirect: Option<String>,
-    requests: Vec<Req>,
-}
-
-struct FakeGitLab {
-    addr: String,
-    state: Arc<Mutex<State>>,
-}
-
-fn author(id: u64, username: &str, name: &str) -> Value {
-    json!({
-        "id": id,
-        "username": username,
-        "name": name,
-        "state": "active",
-        "locked": false,
-        "avatar_url": format!("https://secure.gravatar.com/avatar/{id:032x}?s=80&d=identicon"),
-        "web_url": format!("https://gitlab.example.com/{username}"),
-    })
-}
-
-fn timestamp(n: u64) -> String {
-    format!(
-        "2026-11-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        20 + n / 86_400,
-        (n / 3600) % 24,
-        (n / 60) % 60,
-        n % 60,
-        n % 1000
-    )
-}
-
-fn note(id: u64, seq: u64, body: &str, system: bool, author_v: Value) -> Value {
-    json!({
-        "id": id,
-        "type": null,
-        "body": body,
-        "attachment": null,
-        "author": author_v,
-        "created_at": timestamp(seq * 61),
-        "updated_at": timestamp(seq * 61),
-        "system": system,
-        "noteable_id": 345_678_901u64,
-        "noteable_type": "MergeRequest",
-        "project_id": PROJECT,
-        "resolvable": false,
-        "confidential": false,
-        "internal": false,
-        "imported": false,
-        "imported_from": "none",
-        "noteable_iid": IID,
-        "commands_changes": {},
-    })
-}
-
-impl FakeGitLab {
-    fn start() -> FakeGitLab {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(Mutex::new(State {
-            next_id: 2_000_000_000,
-            ..State::default()
-        }));
-        let st = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let st = st.clone();
-                std::thread::spawn(move || {
-                    let _ = handle(stream, &st);
-                });
-            }
-        });
-        FakeGitLab { addr, state }
-    }
-
+impl Target for FakeGitLab {
     fn target(&self) -> GitLabTarget {
         GitLabTarget {
-            api_url: format!("{}/api/v4", self.addr),
+            api_url: self.api(),
             project_id: PROJECT.to_string(),
             mr_iid: IID,
             project_web_url: Some("https://gitlab.example.com/acme/app".into()),
         }
     }
-
-    fn add(&self, body: &str, system: bool, author_v: Value) -> u64 {
-        let mut s = self.state.lock().unwrap();
-        s.next_id += 1;
-        let id = s.next_id;
-        let seq = s.notes.len() as u64;
-        s.notes.push(note(id, seq, body, system, author_v));
-        id
-    }
-
-    fn notes(&self) -> Vec<Value> {
-        self.state.lock().unwrap().notes.clone()
-    }
-
-    fn requests(&self) -> Vec<Req> {
-        self.state.lock().unwrap().requests.clone()
-    }
-
-    fn fail_next(&self, statuses: &[u16]) {
-        self.state.lock().unwrap().fail_next.extend(statuses);
-    }
 }
 
-fn respond(
-    stream: &mut TcpStream,
-    status: u16,
-    headers: &[(String, String)],
-    body: &str,
-) -> std::io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        301 => "Moved Permanently",
-        201 => "Created",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
-    };
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    stream.flush()
-}
-
-fn json_headers() -> Vec<(String, String)> {
-    vec![("Content-Type".to_string(), "application/json".to_string())]
-}
-
-fn message(status: u16) -> String {
-    let m = match status {
-        401 => "401 Unauthorized",
-        403 => "403 Forbidden",
-        404 => "404 Not found",
-        429 => "Retry later",
-        _ => "error",
-    };
-    json!({ "message": m }).to_string()
-}
-
-fn handle(mut stream: TcpStream, st: &Mutex<State>) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let target = parts.next().unwrap_or_default().to_string();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h)?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body)?;
-    let body = String::from_utf8_lossy(&body).to_string();
-    let token_ok = headers.get("private-token").map(String::as_str) == Some(TOKEN);
-
-    let mut s = st.lock().unwrap();
-    s.requests.push(Req {
-        method: method.clone(),
-        target: target.clone(),
-        token_ok,
-        body: body.clone(),
-    });
-    if !token_ok {
-        return respond(&mut stream, 401, &json_headers(), &message(401));
-    }
-    if let Some(to) = s.redirect.clone() {
-        let h = vec![("Location".to_string(), format!("{to}{target}"))];
-        return respond(&mut stream, 301, &h, "");
-    }
-    if let Some(code) = s.always {
-        return respond(&mut stream, code, &json_headers(), &message(code));
-    }
-    let injected = if method == "POST" {
-        s.fail_posts.pop_front()
-    } else {
-        None
-    };
-    if let Some(code) = injected.or_else(|| s.fail_next.pop_front()) {
-        if code == 502 {
-            // What a reverse proxy in front of GitLab answers.
-            let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
-            return respond(
-                &mut stream,
-                502,
-                &[("Content-Type".into(), "text/html".into())],
-                html,
-            );
-        }
-        let mut h = json_headers();
-        if code == 429 {
-            h.push(("Retry-After".into(), "0".into()));
-        }
-        return respond(&mut stream, code, &h, &message(code));
-    }
-
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let base = format!("/api/v4/projects/{PROJECT}/merge_requests/{IID}/notes");
-    let q: HashMap<&str, &str> = query.split('&').filter_map(|p| p.split_once('=')).collect();
-    if path == base && method == "GET" {
-        let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(20);
-        let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
-        let newest_first: Vec<Value> = s.notes.iter().rev().cloned().collect();
-        let total = newest_first.len();
-        let pages = total.div_ceil(per_page).max(1);
-        let items: Vec<Value> = newest_first
-            .into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .collect();
-        let next = if page < pages {
-            (page + 1).to_string()
-        } else {
-            String::new()
-        };
-        let prev = if page > 1 {
-            (page - 1).to_string()
-        } else {
-            String::new()
-        };
-        let link = |p: usize, rel: &str| {
-            format!("<https://gitlab.example.com{base}?id={PROJECT}&noteable_id={IID}&page={p}&per_page={per_page}>; rel=\"{rel}\"")
-        };
-        let mut links = vec![link(1, "first"), link(pages, "last")];
-        if page < pages {
-            links.insert(0, link(page + 1, "next"));
-        }
-        let mut h = json_headers();
-        h.extend([
-            ("Link".to_string(), links.join(", ")),
-            ("X-Next-Page".to_string(), next),
-            ("X-Page".to_string(), page.to_string()),
-            ("X-Per-Page".to_string(), per_page.to_string()),
-            ("X-Prev-Page".to_string(), prev),
-            ("X-Total".to_string(), total.to_string()),
-            ("X-Total-Pages".to_string(), pages.to_string()),
-        ]);
-        return respond(&mut stream, 200, &h, &Value::Array(items).to_string());
-    }
-    if path == base && method == "POST" {
-        let Some(text) = serde_json::from_str::<Value>(&body)
-            .ok()
-            .and_then(|v| v["body"].as_str().map(str::to_string))
-        else {
-            return respond(
-                &mut stream,
-                400,
-                &json_headers(),
-                r#"{"message":"400 Bad request - body is missing"}"#,
-            );
-        };
-        s.next_id += 1;
-        let id = s.next_id;
-        let seq = s.notes.len() as u64;
-        let n = note(
-            id,
-            seq,
-            &text,
-            false,
-            author(BOT_ID, "project_278964_bot_3f2a", "flameiq"),
-        );
-        s.notes.push(n.clone());
-        return respond(&mut stream, 201, &json_headers(), &n.to_string());
-    }
-    if let Some(id) = path
-        .strip_prefix(&format!("{base}/"))
-        .and_then(|i| i.parse::<u64>().ok())
-    {
-        if method == "PUT" {
-            if std::mem::take(&mut s.delete_before_put) {
-                s.notes.retain(|n| n["id"] != id);
-            }
-            let text = serde_json::from_str::<Value>(&body)
-                .ok()
-                .and_then(|v| v["body"].as_str().map(str::to_string));
-            let Some(n) = s.notes.iter_mut().find(|n| n["id"] == id) else {
-                return respond(&mut stream, 404, &json_headers(), &message(404));
-            };
-            if n["author"]["id"] != BOT_ID {
-                return respond(&mut stream, 403, &json_headers(), &message(403));
-            }
-            n["body"] = json!(text.unwrap_or_default());
-            n["updated_at"] = json!("2026-11-28T12:00:00.000Z");
-            let n = n.clone();
-            return respond(&mut stream, 200, &json_headers(), &n.to_string());
-        }
-    }
-    respond(
-        &mut stream,
-        404,
-        &json_headers(),
-        r#"{"error":"404 Not Found"}"#,
-    )
-}
-
-fn fast() -> RetryPolicy {
-    RetryPolicy {
+fn fast() -> Policy {
+    Policy {
         max_retries: 3,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(50),
         timeout: Duration::from_secs(10),
+        ..Policy::default()
     }
 }
 
-fn token() -> Token {
-    Token::new(TOKEN)
+fn token() -> Secret {
+    Secret::new(TOKEN)
+}
+
+/// The warning of a note that was not written.
+fn skipped(out: &Result<Outcome, CommentError>) -> String {
+    match out {
+        Err(CommentError::Failed(reason)) => reason.clone(),
+        other => panic!("expected a warning, got {other:?}"),
+    }
 }
 
 fn assert_no_token(what: &impl std::fmt::Debug) {
@@ -395,7 +76,7 @@ fn first_run_creates_one_note_then_rerun_updates_it() {
     let id = notes[1]["id"].as_u64().unwrap();
     assert_eq!(
         out,
-        NoteOutcome::Created {
+        Outcome::Created {
             url: format!("https://gitlab.example.com/acme/app/-/merge_requests/12#note_{id}")
         }
     );
@@ -407,6 +88,8 @@ fn first_run_creates_one_note_then_rerun_updates_it() {
             .map(|r| format!("{} {}", r.method, r.target))
             .collect::<Vec<_>>(),
         vec![
+            // Who the token is: only that user's notes are FlameIQ's.
+            "GET /api/v4/user".to_string(),
             format!(
                 "GET /api/v4/projects/{PROJECT}/merge_requests/{IID}/notes?per_page=100&page=1"
             ),
@@ -416,7 +99,7 @@ fn first_run_creates_one_note_then_rerun_updates_it() {
 
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("run 2"), &fast()).unwrap();
     assert!(
-        matches!(out, NoteOutcome::Updated { ref url } if url.ends_with(&format!("#note_{id}"))),
+        matches!(out, Outcome::Updated { ref url } if url.ends_with(&format!("#note_{id}"))),
         "{out:?}"
     );
     let notes = gl.notes();
@@ -466,7 +149,7 @@ fn rerun_finds_its_note_on_page_two_past_system_notes_and_quotes() {
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("new"), &fast()).unwrap();
     assert_eq!(
         out,
-        NoteOutcome::Updated {
+        Outcome::Updated {
             url: format!("https://gitlab.example.com/acme/app/-/merge_requests/12#note_{ours}")
         }
     );
@@ -482,6 +165,7 @@ fn rerun_finds_its_note_on_page_two_past_system_notes_and_quotes() {
     assert_eq!(
         reqs,
         vec![
+            "GET /api/v4/user".to_string(),
             format!("GET {notes_path}?per_page=100&page=1"),
             format!("GET {notes_path}?per_page=100&page=2"),
             format!("PUT {notes_path}/{ours}"),
@@ -497,10 +181,8 @@ fn rerun_finds_its_note_on_page_two_past_system_notes_and_quotes() {
 fn forbidden_is_a_warning_with_the_fix_and_posts_nothing() {
     let gl = FakeGitLab::start();
     gl.state.lock().unwrap().always = Some(403);
-    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast()).unwrap();
-    let NoteOutcome::Skipped { reason } = &out else {
-        panic!("{out:?}")
-    };
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast());
+    let reason = &skipped(&out);
     assert!(
         reason.contains("403") && reason.contains("'api' scope"),
         "{reason}"
@@ -516,35 +198,80 @@ fn wrong_token_and_missing_mr_are_warnings() {
     let gl = FakeGitLab::start();
     let out = gitlab::upsert_note(
         &gl.target(),
-        &Token::new("glpat-wrong"),
+        &Secret::new("glpat-wrong"),
         MARKER,
         &body("x"),
         &fast(),
-    )
-    .unwrap();
+    );
     assert!(
-        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("401") && reason.contains("expired")),
+        {
+            let reason = skipped(&out);
+            reason.contains("401") && reason.contains("expired")
+        },
         "{out:?}"
     );
     let mut t = gl.target();
     t.mr_iid = 999;
-    let out = gitlab::upsert_note(&t, &token(), MARKER, &body("x"), &fast()).unwrap();
+    let out = gitlab::upsert_note(&t, &token(), MARKER, &body("x"), &fast());
     assert!(
-        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("404") && reason.contains("CI_PROJECT_ID")),
+        {
+            let reason = skipped(&out);
+            reason.contains("404") && reason.contains("CI_PROJECT_ID")
+        },
         "{out:?}"
     );
     assert!(gl.notes().is_empty());
 }
 
 #[test]
-fn editing_someone_elses_note_is_a_warning() {
-    // A user pasted the marker on its own line in their note: GitLab refuses the PUT.
+fn issue19_item2_someone_elses_note_with_the_marker_is_never_edited() {
+    // A reviewer's note carrying the marker on a line of its own (invisible once rendered),
+    // newer than anything of ours: it must not capture the report. A new note is posted.
     let gl = FakeGitLab::start();
-    gl.add(&body("pasted by hand"), false, author(18, "bob", "Bob"));
+    let theirs = gl.add(
+        &format!("nice work\n{MARKER}"),
+        false,
+        author(18, "bob", "Bob"),
+    );
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast()).unwrap();
+    assert!(matches!(out, Outcome::Created { .. }), "{out:?}");
+    let notes = gl.notes();
+    assert_eq!(notes.len(), 2);
+    let bobs = notes.iter().find(|n| n["id"] == theirs).unwrap();
+    assert_eq!(bobs["body"], format!("nice work\n{MARKER}"));
+    assert_eq!(bobs["updated_at"], bobs["created_at"]);
+    assert!(gl.requests().iter().all(|r| r.method != "PUT"));
+    assert_eq!(notes[1]["author"]["id"], BOT_ID);
+    // The next run updates our note, still not Bob's.
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("y"), &fast()).unwrap();
+    assert!(matches!(out, Outcome::Updated { .. }), "{out:?}");
+    let notes = gl.notes();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[1]["body"], body("y"));
+    assert_eq!(notes[0]["body"], format!("nice work\n{MARKER}"));
+}
+
+#[test]
+fn issue19_item2_two_of_ours_the_newest_is_updated_and_said() {
+    let gl = FakeGitLab::start();
+    let older = gl.add(&body("older"), false, bot());
+    gl.add("unrelated", false, author(18, "bob", "Bob"));
+    let newer = gl.add(&body("newer"), false, bot());
+    logs();
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("new"), &fast()).unwrap();
     assert!(
-        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("403")),
+        matches!(&out, Outcome::Updated { url } if url.ends_with(&format!("#note_{newer}"))),
         "{out:?}"
+    );
+    let notes = gl.notes();
+    assert_eq!(notes.len(), 3);
+    let by_id = |id: u64| notes.iter().find(|n| n["id"] == id).unwrap()["body"].clone();
+    assert_eq!(by_id(newer), body("new"));
+    assert_eq!(by_id(older), body("older"));
+    let logs = logs();
+    assert!(
+        logs.contains("found 2 FlameIQ notes") && logs.contains(&newer.to_string()),
+        "{logs}"
     );
 }
 
@@ -587,9 +314,13 @@ fn two_502s_then_success_posts_once() {
     logs();
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast()).unwrap();
     let logs = logs();
-    assert!(matches!(out, NoteOutcome::Created { .. }), "{out:?}");
+    assert!(matches!(out, Outcome::Created { .. }), "{out:?}");
     assert_eq!(gl.notes().len(), 1);
-    assert_eq!(gl.requests().len(), 4, "GET 502, GET 502, GET, POST");
+    assert_eq!(
+        gl.requests().len(),
+        5,
+        "GET /user 502, GET /user 502, GET /user, GET notes, POST"
+    );
     assert!(logs.contains("retrying"), "{logs}");
     assert!(!logs.contains(TOKEN), "{logs}");
 }
@@ -601,10 +332,14 @@ fn a_failed_post_is_retried_without_posting_twice() {
     // before each new POST the note is looked up again.
     gl.state.lock().unwrap().fail_posts.extend([502, 429]);
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast()).unwrap();
-    assert!(matches!(out, NoteOutcome::Created { .. }), "{out:?}");
+    assert!(matches!(out, Outcome::Created { .. }), "{out:?}");
     assert_eq!(gl.notes().len(), 1, "exactly one note after retries");
     let methods: Vec<String> = gl.requests().iter().map(|r| r.method.clone()).collect();
-    assert_eq!(methods, ["GET", "POST", "GET", "POST", "GET", "POST"]);
+    // GET /user once, then the look-up before every POST.
+    assert_eq!(
+        methods,
+        ["GET", "GET", "POST", "GET", "POST", "GET", "POST"]
+    );
 }
 
 #[test]
@@ -636,7 +371,7 @@ fn every_request_has_a_timeout() {
         mr_iid: 1,
         project_web_url: None,
     };
-    let policy = RetryPolicy {
+    let policy = Policy {
         max_retries: 1,
         timeout: Duration::from_millis(300),
         ..fast()
@@ -665,7 +400,6 @@ fn unreachable_gitlab_is_an_error_without_the_token() {
     };
     let err = gitlab::upsert_note(&target, &token(), MARKER, "x", &fast()).unwrap_err();
     assert!(err.to_string().contains("cannot connect"), "{err}");
-    assert_eq!(err.exit_code(), 2);
     assert_no_token(&err);
 }
 
@@ -676,7 +410,7 @@ fn a_huge_body_is_truncated_below_gitlabs_limit() {
         body(&"| `custom.bench` | 1.0 | 2.0 | +100.00% | 10.0% | regression |\n".repeat(20_000));
     assert!(big.chars().count() > 1_000_000);
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &big, &fast()).unwrap();
-    assert!(matches!(out, NoteOutcome::Created { .. }));
+    assert!(matches!(out, Outcome::Created { .. }));
     let posted = gl.notes()[0]["body"].as_str().unwrap().to_string();
     assert!(posted.chars().count() < 1_000_000);
     assert!(posted.starts_with(MARKER) && posted.contains("truncated"));
@@ -802,7 +536,7 @@ fn mr_pipeline_with_a_regression_exits_1_and_keeps_one_note() {
     for run in 0..2 {
         let out = gitlab::upsert_note(&target, &tok, &marker, &comment, &fast()).unwrap();
         match (run, &out) {
-            (0, NoteOutcome::Created { .. }) | (1, NoteOutcome::Updated { .. }) => {}
+            (0, Outcome::Created { .. }) | (1, Outcome::Updated { .. }) => {}
             _ => panic!("run {run}: {out:?}"),
         }
     }
@@ -841,13 +575,16 @@ fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
     let gl = FakeGitLab::start();
     let mut env = gitlab_env(&gl, &[("FLAMEIQ_HTTP_RETRY_BASE_MS", "1")]);
     let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("a"));
-    assert!(matches!(out, NoteOutcome::Created { .. }), "{out:?}");
+    assert!(matches!(out, Ok(Outcome::Created { .. })), "{out:?}");
 
     // GitLab down: a warning, not an error.
     gl.state.lock().unwrap().always = Some(503);
     let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("b"));
     assert!(
-        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("503")),
+        {
+            let reason = skipped(&out);
+            reason.contains("503")
+        },
         "{out:?}"
     );
     assert_no_token(&out);
@@ -857,7 +594,10 @@ fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
     let before = gl.requests().len();
     let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("c"));
     assert!(
-        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("CI_JOB_TOKEN")),
+        {
+            let reason = skipped(&out);
+            reason.contains("CI_JOB_TOKEN")
+        },
         "{out:?}"
     );
     assert_eq!(gl.requests().len(), before);
@@ -869,9 +609,12 @@ fn a_redirect_is_never_followed_with_the_token() {
     let old = FakeGitLab::start();
     let new = FakeGitLab::start();
     old.state.lock().unwrap().redirect = Some(new.addr.clone());
-    let out = gitlab::upsert_note(&old.target(), &token(), MARKER, &body("x"), &fast()).unwrap();
+    let out = gitlab::upsert_note(&old.target(), &token(), MARKER, &body("x"), &fast());
     assert!(
-        matches!(&out, NoteOutcome::Skipped { reason } if reason.contains("301") && reason.contains("CI_API_V4_URL")),
+        {
+            let reason = skipped(&out);
+            reason.contains("301") && reason.contains("CI_API_V4_URL")
+        },
         "{out:?}"
     );
     assert!(
@@ -890,10 +633,141 @@ fn a_note_deleted_meanwhile_is_posted_again() {
     );
     gl.state.lock().unwrap().delete_before_put = true;
     let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("new"), &fast()).unwrap();
-    assert!(matches!(out, NoteOutcome::Created { .. }), "{out:?}");
+    assert!(matches!(out, Outcome::Created { .. }), "{out:?}");
     let notes = gl.notes();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0]["body"], body("new"));
     let methods: Vec<String> = gl.requests().iter().map(|r| r.method.clone()).collect();
-    assert_eq!(methods, ["GET", "PUT", "GET", "POST"]);
+    assert_eq!(methods, ["GET", "GET", "PUT", "GET", "POST"]);
+}
+
+#[test]
+fn issue19_item3_a_token_echoed_in_a_long_error_is_redacted_before_the_cut() {
+    // GitLab (or a proxy) echoes the token in an error message longer than 200 characters,
+    // the token straddling the 200th: no prefix of it may reach the warning.
+    let gl = FakeGitLab::start();
+    let msg = format!(
+        "{}{TOKEN} is not allowed here {}",
+        "x".repeat(190),
+        "y".repeat(300)
+    );
+    gl.state.lock().unwrap().error_body = Some(serde_json::json!({ "message": msg }).to_string());
+    gl.fail_next(&[422]);
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast());
+    let reason = skipped(&out);
+    assert!(
+        reason.contains("HTTP 422") && reason.contains("***"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("glpat-"),
+        "a token prefix survived: {reason}"
+    );
+    assert_no_token(&out);
+}
+
+#[test]
+fn issue19_item4_plain_http_to_a_remote_host_is_refused_before_any_request() {
+    let target = GitLabTarget {
+        api_url: "http://gitlab.example.com/api/v4".into(),
+        project_id: PROJECT.to_string(),
+        mr_iid: IID,
+        project_web_url: None,
+    };
+    let out = gitlab::upsert_note(&target, &token(), MARKER, "x", &fast());
+    let reason = skipped(&out);
+    assert!(
+        reason.contains("http://gitlab.example.com/api/v4")
+            && reason.contains("CI_API_V4_URL")
+            && reason.contains("FLAMEIQ_ALLOW_INSECURE_API=1"),
+        "{reason}"
+    );
+    assert_no_token(&out);
+}
+
+#[test]
+fn issue19_item11_endless_next_pages_stop_at_the_page_cap_and_post_nothing() {
+    let gl = FakeGitLab::start();
+    gl.state.lock().unwrap().endless = true;
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &fast());
+    let reason = skipped(&out);
+    assert!(
+        reason.contains("100 pages") && reason.contains("not posting"),
+        "{reason}"
+    );
+    let reqs = gl.requests();
+    assert_eq!(reqs.len(), 1 + 100, "GET /user, then 100 pages");
+    assert!(reqs.iter().all(|r| r.method == "GET"), "nothing was posted");
+    assert!(gl.notes().is_empty());
+}
+
+#[test]
+fn issue19_item11_one_deadline_for_the_whole_step_and_no_duplicate() {
+    // Each page answers well within the per-request timeout, for ever: the step's deadline
+    // ends it, and no note is posted since ours may be on a later page.
+    let gl = FakeGitLab::start();
+    {
+        let mut s = gl.state.lock().unwrap();
+        s.endless = true;
+        s.page_delay = Some(Duration::from_millis(100));
+    }
+    let policy = Policy {
+        deadline: Duration::from_millis(700),
+        ..fast()
+    };
+    let out = gitlab::upsert_note(&gl.target(), &token(), MARKER, &body("x"), &policy);
+    let reason = skipped(&out);
+    assert!(reason.contains("deadline"), "{reason}");
+    let reqs = gl.requests();
+    assert!(reqs.len() < 20, "{} requests", reqs.len());
+    assert!(reqs.iter().all(|r| r.method == "GET"));
+    assert!(gl.notes().is_empty());
+}
+
+#[test]
+fn issue19_item11_a_huge_answer_is_refused_and_nothing_is_posted() {
+    let gl = FakeGitLab::start();
+    gl.state.lock().unwrap().huge_pages = Some(11 * 1024 * 1024);
+    let out = gitlab::upsert_note(
+        &gl.target(),
+        &token(),
+        MARKER,
+        &body("x"),
+        &Policy::default(),
+    );
+    let reason = skipped(&out);
+    assert!(
+        reason.contains("larger than 10 MiB") && reason.contains("!12"),
+        "{reason}"
+    );
+    assert!(gl.requests().iter().all(|r| r.method == "GET"));
+    assert!(gl.notes().is_empty());
+}
+
+#[test]
+fn issue19_item11_retry_after_3600_gives_up_at_once() {
+    // The defaults (30 s longest wait, 60 s deadline): GitLab asking for an hour is not
+    // slept through, nor capped to 30 s and retried three times.
+    let gl = FakeGitLab::start();
+    {
+        let mut s = gl.state.lock().unwrap();
+        s.retry_after = Some("3600".into());
+        s.fail_next.extend([429]);
+    }
+    let started = std::time::Instant::now();
+    let out = gitlab::upsert_note(
+        &gl.target(),
+        &token(),
+        MARKER,
+        &body("x"),
+        &Policy::default(),
+    );
+    let reason = skipped(&out);
+    assert!(
+        reason.contains("429") && reason.contains("3600"),
+        "{reason}"
+    );
+    assert_eq!(gl.requests().len(), 1, "no retry");
+    assert!(started.elapsed() < Duration::from_secs(25), "it waited");
+    assert!(gl.notes().is_empty());
 }

@@ -326,7 +326,7 @@ fn markdown_summary_and_comment_small() {
         // A sparkline for a regressed metric.
         assert!(md.chars().any(|c| ('▁'..='█').contains(&c)));
     }
-    assert!(comment.starts_with("<!-- flameiq:linux-_x86_ -->\n### ❌ FlameIQ: "));
+    assert!(comment.starts_with("<!-- flameiq:linux-%3Cx86%3E -->\n### ❌ FlameIQ: "));
     assert!(!summary.contains("<!-- flameiq:"));
     insta::assert_snapshot!("summary_md", summary);
     insta::assert_snapshot!("comment_md", comment);

@@ -1,32 +1,34 @@
 //! The sticky PR comment through the GitHub REST API (octocrab over rustls/ring).
 //!
-//! - **One comment per PR and environment.** It is found by its hidden marker
-//!   ([`crate::render::markdown::marker`]) across *all* pages of the PR's comments
-//!   (`per_page=100`, following the `Link: <…>; rel="next"` header), then updated in place
-//!   (`PATCH`); one is created (`POST`) only when none exists and the policy allows it.
-//!   A match is a bot's comment containing the marker, or (for comments posted with a
-//!   personal token) one that *starts* with it; a person quoting the marker in a comment
-//!   is never edited. Bodies are sent starting with the marker ([`with_marker_first`]).
-//! - **Bounded.** Every request (including reading its body) has a timeout; 5xx
-//!   responses, transport errors and rate limits (429, or 403 with `retry-after` or
-//!   `x-ratelimit-remaining: 0`) are retried at most [`Retry::max_retries`] times, waiting
-//!   `retry-after` / until `x-ratelimit-reset` when given, else exponential backoff from
-//!   [`Retry::base_delay`]. A wait longer than [`Retry::max_delay`] is not slept: the
-//!   comment is given up with a warning. Pagination stops after [`MAX_PAGES`] pages and
-//!   never follows a `Link` to another host (the token would go with it).
+//! - **One comment per PR and environment, and only ours.** It is found by its hidden
+//!   marker ([`crate::render::markdown::marker`]) on a line of its own, across all pages of
+//!   the PR's comments (`per_page=100`, following the `Link: <…>; rel="next"` header), and
+//!   only among comments written by the token's own identity: [`ACTIONS_BOT`] for an
+//!   installation token (`ghs_…`, the job's `GITHUB_TOKEN`; `GET /user` does not work with
+//!   it), the `GET /user` login for a personal or OAuth token. Someone else's comment
+//!   carrying the marker is never edited: a new one is created beside it. With several of
+//!   ours, the newest is updated and a warning says so. Bodies are sent starting with the
+//!   marker ([`with_marker_first`]).
+//! - **Bounded** by the shared [`super::http`] policy: one deadline for the whole step,
+//!   a per-request timeout, at most 10 MiB per answer and [`Policy::max_pages`] pages,
+//!   bounded retries of 5xx, transport errors and rate limits (429, or 403 with
+//!   `retry-after` or `x-ratelimit-remaining: 0`) whose server-given waits are honoured
+//!   only when they fit. A look-up cut short creates nothing. A `Link` to another host is
+//!   never followed (the token would go with it).
 //! - **Never fatal.** Every failure is a [`CommentError`] the caller prints as a warning;
 //!   401/403/404 are [`CommentError::Forbidden`] so the warning can say how to fix it.
 //! - **The token is never printed.** It only lives in octocrab's auth state and a
-//!   [`Secret`]; error texts pass through [`Secret::redact`].
+//!   [`Secret`]; error texts pass through [`super::http::redact`] (redact, then cut).
 //! - Bodies longer than [`MAX_BODY_CHARS`] are cut with a note linking the run.
 //!
-//! octocrab's own retry layer is switched off ([`RetryConfig::None`]) in favour of the loop
-//! here, whose delays tests can shrink; its raw `_get`/`_post`/`_patch` methods are used
-//! because the typed ones hide the `Link` and rate-limit headers.
+//! octocrab's own retry layer is switched off ([`RetryConfig::None`]) in favour of the
+//! shared rule, whose delays tests can shrink; its raw `_get`/`_post`/`_patch` methods are
+//! used because the typed ones hide the `Link` and rate-limit headers.
 
-use super::inputs::Secret;
-use http::HeaderMap;
-use http_body_util::BodyExt;
+use super::http::{self, Policy, Search, Step, MAX_MESSAGE_CHARS};
+pub use super::http::{CommentError, Outcome, Secret};
+use ::http::HeaderMap;
+use http_body_util::{BodyExt, Limited};
 use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
@@ -35,92 +37,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// GitHub rejects comment bodies longer than this many characters.
 pub const MAX_BODY_CHARS: usize = 65_536;
-/// At most this many pages of 100 comments are read (10,000 comments).
-pub const MAX_PAGES: usize = 100;
 
-/// Retry policy for one request.
-#[derive(Debug, Clone, Copy)]
-pub struct Retry {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// First backoff delay; doubles each retry.
-    pub base_delay: Duration,
-    /// The longest wait accepted (backoff is capped to it; a longer rate-limit wait gives up).
-    pub max_delay: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Self {
-        Retry {
-            max_retries: 3,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
-        }
-    }
-}
-
-/// Why no comment was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CommentError {
-    /// 401, 403 (not a rate limit) or 404: the token may not write comments here.
-    Forbidden {
-        /// HTTP status.
-        status: u16,
-        /// What was being done (`listing comments`, ...).
-        during: &'static str,
-    },
-    /// Anything else (network, timeouts, 5xx after retries, a malformed answer).
-    Failed(String),
-    /// A write that may or may not have been applied (a 5xx, timeout or broken connection
-    /// on `POST`): the caller looks for the comment again before posting a second time.
-    Uncertain(String),
-}
-
-impl fmt::Display for CommentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CommentError::Forbidden { status, during } => {
-                write!(f, "HTTP {status} while {during}")
-            }
-            CommentError::Failed(m) | CommentError::Uncertain(m) => f.write_str(m),
-        }
-    }
-}
-
-/// What happened to the comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// A new comment was posted.
-    Created {
-        /// Its `html_url`.
-        url: String,
-    },
-    /// The existing comment was updated.
-    Updated {
-        /// Its `html_url`.
-        url: String,
-    },
-    /// No comment exists and the policy did not ask for one.
-    NotCreated,
-}
-
-impl Outcome {
-    /// The comment's URL, when there is one.
-    pub fn url(&self) -> Option<&str> {
-        match self {
-            Outcome::Created { url } | Outcome::Updated { url } => Some(url),
-            Outcome::NotCreated => None,
-        }
-    }
-}
+/// The author of comments written with a GitHub Actions job's `GITHUB_TOKEN`.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// A GitHub REST client for the comment.
 pub struct Client {
     crab: Octocrab,
     api: String,
     token: Secret,
-    retry: Retry,
-    timeout: Duration,
+    policy: Policy,
+    app_login: String,
 }
 
 impl fmt::Debug for Client {
@@ -128,8 +55,8 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api", &self.api)
             .field("token", &self.token)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
+            .field("policy", &self.policy)
+            .field("app_login", &self.app_login)
             .finish()
     }
 }
@@ -147,51 +74,64 @@ enum Method {
     Patch,
 }
 
+/// Why one attempt failed before a status was read.
+enum Fail {
+    Transport(String),
+    TooLarge,
+}
+
 impl Client {
     /// Builds a client for `api` (e.g. `GITHUB_API_URL`). Must be called inside a tokio
-    /// runtime. Fails (as a warning for the caller) when the URL is invalid or no CA
-    /// certificates can be loaded.
-    pub fn new(
-        api: &str,
-        token: Secret,
-        retry: Retry,
-        timeout: Duration,
-    ) -> Result<Client, CommentError> {
+    /// runtime. Fails (as a warning for the caller) when the URL is invalid, is plain
+    /// `http://` to a host that is not loopback (unless [`Policy::allow_insecure`]), or no
+    /// CA certificates can be loaded.
+    pub fn new(api: &str, token: Secret, policy: Policy) -> Result<Client, CommentError> {
         let api = api.trim_end_matches('/').to_string();
+        http::check_api_url(&api, "GITHUB_API_URL", policy.allow_insecure)
+            .map_err(CommentError::Failed)?;
         let crab = Octocrab::builder()
             .base_uri(api.as_str())
             .map_err(|e| CommentError::Failed(format!("invalid GITHUB_API_URL '{api}': {e}")))?
             .personal_token(token.expose().to_string())
             .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(timeout))
-            .set_read_timeout(Some(timeout))
-            .set_write_timeout(Some(timeout))
+            .set_connect_timeout(Some(policy.timeout))
+            .set_read_timeout(Some(policy.timeout))
+            .set_write_timeout(Some(policy.timeout))
             .add_header(
-                http::header::ACCEPT,
+                ::http::header::ACCEPT,
                 "application/vnd.github+json".to_string(),
             )
             .add_header(
-                http::HeaderName::from_static("x-github-api-version"),
+                ::http::HeaderName::from_static("x-github-api-version"),
                 "2022-11-28".to_string(),
             )
             .build()
             .map_err(|e| {
-                CommentError::Failed(token.redact(&format!(
-                    "cannot build the HTTP client: {}",
-                    error_chain(&e)
-                )))
+                CommentError::Failed(http::redact(
+                    &token,
+                    &format!("cannot build the HTTP client: {}", http::error_chain(&e)),
+                    2 * MAX_MESSAGE_CHARS,
+                ))
             })?;
         Ok(Client {
             crab,
             api,
             token,
-            retry,
-            timeout,
+            policy,
+            app_login: ACTIONS_BOT.to_string(),
         })
     }
 
-    /// Finds the comment carrying `marker` on PR `pr` of `repo` and updates it with `body`,
-    /// or creates one when none exists and `create` is true.
+    /// The login that comments written with an installation token carry: `my-app[bot]`
+    /// for a GitHub App of your own (default [`ACTIONS_BOT`]).
+    pub fn with_app_login(mut self, login: &str) -> Client {
+        self.app_login = login.to_string();
+        self
+    }
+
+    /// Finds our comment carrying `marker` on PR `pr` of `repo` and updates it with `body`,
+    /// or creates one when none exists and `create` is true. The whole call ends within
+    /// [`Policy::deadline`].
     pub async fn upsert(
         &self,
         repo: &str,
@@ -200,25 +140,72 @@ impl Client {
         body: &str,
         create: bool,
     ) -> Result<Outcome, CommentError> {
-        let existing = self.find(repo, pr, marker).await?;
+        let step = Step::start(self.policy.clone());
+        let me = self.identity(&step).await?;
+        let found = self.find(&step, &me, repo, pr, marker).await?;
         let payload = json!({ "body": body });
-        match existing {
+        match found.newest_ours("comment") {
             Some(id) => {
-                let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api);
-                let r = self
-                    .send(
-                        Method::Patch,
-                        &url,
-                        Some(&payload),
-                        "updating the comment",
-                        true,
-                    )
-                    .await?;
+                let r = self.patch(&step, repo, id, &payload).await?;
                 Ok(Outcome::Updated { url: html_url(&r)? })
             }
-            None if create => self.create(repo, pr, marker, &payload).await,
+            None if !found.complete => {
+                Err(CommentError::Failed(found.incomplete_warning("comment")))
+            }
+            None if create => self.create(&step, &me, repo, pr, marker, &payload).await,
             None => Ok(Outcome::NotCreated),
         }
+    }
+
+    /// The login our comments carry. An installation token (`ghs_…`: the job's
+    /// `GITHUB_TOKEN`, or a GitHub App's) cannot read `GET /user`, and its comments are
+    /// written by the app's bot: [`ACTIONS_BOT`] unless [`Client::with_app_login`] said
+    /// otherwise. Any other token (personal, OAuth, user-to-server) is asked `GET /user`;
+    /// a 403 there (an installation token of an older format) also means the app's bot.
+    async fn identity(&self, step: &Step) -> Result<String, CommentError> {
+        if self.token.expose().starts_with("ghs_") {
+            return Ok(self.app_login.clone());
+        }
+        let url = format!("{}/user", self.api);
+        match self
+            .send(
+                step,
+                Method::Get,
+                &url,
+                None,
+                "identifying the token's user",
+                true,
+            )
+            .await
+        {
+            Ok(r) => {
+                let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+                v["login"].as_str().map(str::to_string).ok_or_else(|| {
+                    CommentError::Failed("unexpected answer from GET /user: no login".into())
+                })
+            }
+            Err(CommentError::Forbidden { status: 403, .. }) => Ok(self.app_login.clone()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn patch(
+        &self,
+        step: &Step,
+        repo: &str,
+        id: u64,
+        payload: &Value,
+    ) -> Result<Resp, CommentError> {
+        let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api);
+        self.send(
+            step,
+            Method::Patch,
+            &url,
+            Some(payload),
+            "updating the comment",
+            true,
+        )
+        .await
     }
 
     /// `POST`s the comment. A POST is not idempotent: after an answer that leaves it unknown
@@ -226,6 +213,8 @@ impl Client {
     /// rather than post a duplicate.
     async fn create(
         &self,
+        step: &Step,
+        me: &str,
         repo: &str,
         pr: u64,
         marker: &str,
@@ -236,6 +225,7 @@ impl Client {
         loop {
             match self
                 .send(
+                    step,
                     Method::Post,
                     &url,
                     Some(payload),
@@ -246,21 +236,18 @@ impl Client {
             {
                 Ok(r) => return Ok(Outcome::Created { url: html_url(&r)? }),
                 Err(CommentError::Uncertain(why)) => {
-                    let wait = self.retry_or(attempt, None, why)?;
+                    let wait = step
+                        .wait(attempt, None, &why)
+                        .map_err(CommentError::Failed)?;
                     tokio::time::sleep(wait).await;
                     attempt += 1;
-                    if let Some(id) = self.find(repo, pr, marker).await? {
-                        let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api);
-                        let r = self
-                            .send(
-                                Method::Patch,
-                                &url,
-                                Some(payload),
-                                "updating the comment",
-                                true,
-                            )
-                            .await?;
+                    let found = self.find(step, me, repo, pr, marker).await?;
+                    if let Some(id) = found.newest_ours("comment") {
+                        let r = self.patch(step, repo, id, payload).await?;
                         return Ok(Outcome::Created { url: html_url(&r)? });
+                    }
+                    if !found.complete {
+                        return Err(CommentError::Failed(found.incomplete_warning("comment")));
                     }
                 }
                 Err(e) => return Err(e),
@@ -268,21 +255,24 @@ impl Client {
         }
     }
 
-    /// The id of the comment with `marker`, reading every page.
-    pub async fn find(
+    /// Our comments with `marker` (written by `me`, the marker on a line of its own),
+    /// reading every page up to [`Policy::max_pages`] and the deadline.
+    async fn find(
         &self,
+        step: &Step,
+        me: &str,
         repo: &str,
         pr: u64,
         marker: &str,
-    ) -> Result<Option<u64>, CommentError> {
+    ) -> Result<Search, CommentError> {
         let mut url = format!(
             "{}/repos/{repo}/issues/{pr}/comments?per_page=100",
             self.api
         );
-        let mut fallback = None;
-        for _ in 0..MAX_PAGES {
+        let mut search = Search::default();
+        for _ in 0..self.policy.max_pages {
             let r = self
-                .send(Method::Get, &url, None, "listing comments", true)
+                .send(step, Method::Get, &url, None, "listing comments", true)
                 .await?;
             let page: Value = serde_json::from_slice(&r.body).map_err(|e| {
                 CommentError::Failed(format!("unexpected answer listing comments: {e}"))
@@ -291,18 +281,12 @@ impl Client {
                 CommentError::Failed("unexpected answer listing comments: not a list".into())
             })?;
             for c in items {
-                let body = c["body"].as_str().unwrap_or("");
                 let Some(id) = c["id"].as_u64() else { continue };
-                if !body.contains(marker) {
-                    continue;
-                }
-                if c["user"]["type"].as_str() == Some("Bot") {
-                    return Ok(Some(id));
-                }
-                // Posted with a personal token: ours start with the marker; a person
-                // quoting it further down is not ours and is never edited.
-                if body.trim_start().starts_with(marker) {
-                    fallback.get_or_insert(id);
+                let body = c["body"].as_str().unwrap_or("");
+                // Only the token's own comments: someone else's comment carrying the
+                // marker (pasted, quoted, or planted to capture the report) is never edited.
+                if c["user"]["login"].as_str() == Some(me) && http::has_marker_line(body, marker) {
+                    search.ours.push(id);
                 }
             }
             match next_link(&r.headers) {
@@ -312,15 +296,23 @@ impl Client {
                         "refusing to follow a pagination link to another host: {next}"
                     )))
                 }
-                None => return Ok(fallback),
+                None => {
+                    search.complete = true;
+                    return Ok(search);
+                }
             }
         }
-        tracing::warn!("stopped looking for the comment after {MAX_PAGES} pages");
-        Ok(fallback)
+        search.stopped = Some(format!("{} pages read", self.policy.max_pages));
+        tracing::warn!(
+            "stopped looking for the comment after {} pages",
+            self.policy.max_pages
+        );
+        Ok(search)
     }
 
     async fn send(
         &self,
+        step: &Step,
         method: Method,
         url: &str,
         body: Option<&Value>,
@@ -331,26 +323,33 @@ impl Client {
         // A non-repeatable request is handed back on an uncertain failure (see `create`).
         let uncertain = |attempt: u32, why: String| -> Result<Duration, CommentError> {
             if repeatable {
-                self.retry_or(attempt, None, why)
+                step.wait(attempt, None, &why).map_err(CommentError::Failed)
             } else {
                 Err(CommentError::Uncertain(why))
             }
         };
         loop {
-            let outcome = tokio::time::timeout(self.timeout, self.once(method, url, body)).await;
+            let timeout = step
+                .request_timeout()
+                .map_err(|why| CommentError::Failed(format!("{why} while {during}")))?;
+            let outcome = tokio::time::timeout(timeout, self.once(method, url, body)).await;
             let wait = match outcome {
                 Err(_) => {
-                    let why = format!(
-                        "timed out after {}s while {during}",
-                        self.timeout.as_secs_f64()
-                    );
+                    let why = format!("timed out after {}s while {during}", timeout.as_secs_f64());
                     uncertain(attempt, why)?
                 }
-                Ok(Err(e)) => {
-                    let why = self.token.redact(&format!(
-                        "request failed while {during}: {}",
-                        error_chain(&e)
-                    ));
+                Ok(Err(Fail::TooLarge)) => {
+                    return Err(CommentError::Failed(format!(
+                        "{} while {during}",
+                        http::too_large(self.policy.max_response_bytes)
+                    )))
+                }
+                Ok(Err(Fail::Transport(e))) => {
+                    let why = http::redact(
+                        &self.token,
+                        &format!("request failed while {during}: {e}"),
+                        2 * MAX_MESSAGE_CHARS,
+                    );
                     uncertain(attempt, why)?
                 }
                 Ok(Ok(r)) if (200..300).contains(&r.status) => return Ok(r),
@@ -361,7 +360,8 @@ impl Client {
                                 || header(&r.headers, "x-ratelimit-remaining") == Some("0")));
                     if limited {
                         let why = format!("rate limited (HTTP {}) while {during}", r.status);
-                        self.retry_or(attempt, rate_limit_wait(&r.headers), why)?
+                        step.wait(attempt, rate_limit_wait(&r.headers), &why)
+                            .map_err(CommentError::Failed)?
                     } else if r.status >= 500 {
                         let why = format!("HTTP {} while {during}", r.status);
                         uncertain(attempt, why)?
@@ -374,7 +374,7 @@ impl Client {
                         return Err(CommentError::Failed(format!(
                             "HTTP {} while {during}: {}",
                             r.status,
-                            self.token.redact(&api_message(&r.body))
+                            api_message(&self.token, &r.body)
                         )));
                     }
                 }
@@ -385,66 +385,32 @@ impl Client {
         }
     }
 
-    /// The wait before the next attempt, or the error when retries are used up or the
-    /// server asks for a longer wait than [`Retry::max_delay`].
-    fn retry_or(
-        &self,
-        attempt: u32,
-        server_wait: Option<Duration>,
-        why: String,
-    ) -> Result<Duration, CommentError> {
-        if attempt >= self.retry.max_retries {
-            return Err(CommentError::Failed(format!(
-                "{why} (gave up after {} attempts)",
-                attempt + 1
-            )));
-        }
-        match server_wait {
-            Some(w) if w > self.retry.max_delay => Err(CommentError::Failed(format!(
-                "{why}; the limit resets in {}s, longer than the {}s this step waits",
-                w.as_secs(),
-                self.retry.max_delay.as_secs()
-            ))),
-            Some(w) => Ok(w),
-            None => Ok(self
-                .retry
-                .base_delay
-                .saturating_mul(1u32 << attempt.min(16))
-                .min(self.retry.max_delay)),
-        }
-    }
-
-    async fn once(
-        &self,
-        method: Method,
-        url: &str,
-        body: Option<&Value>,
-    ) -> Result<Resp, octocrab::Error> {
+    /// One request; its answer is read up to [`Policy::max_response_bytes`].
+    async fn once(&self, method: Method, url: &str, body: Option<&Value>) -> Result<Resp, Fail> {
+        let transport = |e: octocrab::Error| Fail::Transport(http::error_chain(&e));
         let resp = match method {
-            Method::Get => self.crab._get(url).await?,
-            Method::Post => self.crab._post(url, body).await?,
-            Method::Patch => self.crab._patch(url, body).await?,
+            Method::Get => self.crab._get(url).await.map_err(transport)?,
+            Method::Post => self.crab._post(url, body).await.map_err(transport)?,
+            Method::Patch => self.crab._patch(url, body).await.map_err(transport)?,
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await?.to_bytes().to_vec();
+        let max = self.policy.max_response_bytes;
+        let declared = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > max as u64) {
+            return Err(Fail::TooLarge);
+        }
+        let body = match Limited::new(resp.into_body(), max).collect().await {
+            Ok(b) => b.to_bytes().to_vec(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(Fail::TooLarge),
+            Err(e) => return Err(Fail::Transport(http::error_chain(&*e))),
+        };
         Ok(Resp {
             status,
             headers,
             body,
         })
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(x) = src {
-        s.push_str(": ");
-        s.push_str(&x.to_string());
-        src = x.source();
-    }
-    s
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -461,16 +427,11 @@ fn rate_limit_wait(h: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(reset.saturating_sub(now)))
 }
 
-/// GitHub's `{"message": ...}` of an error answer, one line, bounded.
-fn api_message(body: &[u8]) -> String {
+/// GitHub's `{"message": ...}` of an error answer: redacted, then cut to one bounded line.
+fn api_message(token: &Secret, body: &[u8]) -> String {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let m = v["message"].as_str().unwrap_or("no message");
-    m.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(200)
-        .collect()
+    http::redact(token, m, MAX_MESSAGE_CHARS)
 }
 
 fn html_url(r: &Resp) -> Result<String, CommentError> {
@@ -484,7 +445,7 @@ fn html_url(r: &Resp) -> Result<String, CommentError> {
 
 /// The `rel="next"` URL of a `Link` header.
 pub fn next_link(h: &HeaderMap) -> Option<String> {
-    h.get_all(http::header::LINK)
+    h.get_all(::http::header::LINK)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split('<').skip(1))
@@ -503,7 +464,7 @@ pub fn next_link(h: &HeaderMap) -> Option<String> {
 /// Whether `url` has the scheme and host of `api`.
 fn same_origin(url: &str, api: &str) -> bool {
     fn origin(u: &str) -> Option<(String, String)> {
-        let uri: http::Uri = u.parse().ok()?;
+        let uri: ::http::Uri = u.parse().ok()?;
         Some((
             uri.scheme_str()?.to_ascii_lowercase(),
             uri.authority()?.as_str().to_ascii_lowercase(),

@@ -2,40 +2,41 @@
 //! marker and updated in place, through the GitLab REST API (v4) with reqwest (rustls + ring,
 //! no OpenSSL).
 //!
-//! The rules are the GitHub comment's (design §5):
-//! - one note per MR and environment: the note whose body has the marker on a line of its own
-//!   and which is not a system note (GitLab's own "added 1 commit" notes are skipped even if
-//!   they quote the marker); a marker inside a quote (`> <!-- flameiq:… -->`) does not count,
-//!   so a reviewer quoting the note is never overwritten;
-//! - paginated look-up (`GET …/notes?per_page=100&page=N`, following `X-Next-Page`), then
-//!   `PUT` the found note or `POST` a new one;
+//! The rules are the GitHub comment's (design §5), with the limits, retries, deadline,
+//! redaction and ownership rule of the shared [`super::http`] policy:
+//! - one note per MR and environment, and only ours: a note counts when its author is the
+//!   token's own user (`GET /user`), it is not a system note, and the marker is on a line of
+//!   its own (a quote, `> <!-- flameiq:… -->`, does not count). Someone else's note carrying
+//!   the marker is never edited; with several of ours the newest is updated, with a warning;
+//! - paginated look-up (`GET …/notes?per_page=100&page=N`, following `X-Next-Page`, at most
+//!   [`Policy::max_pages`] pages), then `PUT` the found note or `POST` a new one — never a
+//!   `POST` when the look-up was cut short by the page cap or the deadline;
 //! - the body stays under GitLab's 1,000,000-character limit (truncated with a note, the
 //!   marker kept);
-//! - every request has a timeout; 5xx, 429 (honouring `Retry-After`, capped) and transport
-//!   errors are retried a bounded number of times with exponential backoff. A retried `POST`
-//!   first looks the note up again, so a create that succeeded behind a failing proxy is not
-//!   posted twice;
-//! - 401/403/404 (and other 4xx) are [`NoteOutcome::Skipped`] with a warning saying how to
-//!   fix it; they never change the exit code. An [`Err`] (retries exhausted, GitLab
-//!   unreachable) is also meant to be printed as a warning by the caller;
-//! - the token is sent only as the `PRIVATE-TOKEN` header (marked sensitive) and never appears
-//!   in any output, error message or `Debug` output ([`Token`]); redirects are not followed,
-//!   since reqwest would carry that custom header to the redirect's host (a 3xx is a warning
-//!   naming `CI_API_V4_URL`).
+//! - one deadline for the whole step, a timeout per request, at most 10 MiB per answer;
+//!   5xx, 429 (honouring `Retry-After` only when it fits) and transport errors are retried a
+//!   bounded number of times with exponential backoff. A retried `POST` first looks the note
+//!   up again, so a create that succeeded behind a failing proxy is not posted twice;
+//! - 401/403/404 (and other 4xx) are a [`CommentError`] with a warning saying how to fix it;
+//!   like every other failure they never change the exit code;
+//! - the token is sent only as the `PRIVATE-TOKEN` header (marked sensitive), never over
+//!   plain `http://` to a host that is not loopback ([`super::http::check_api_url`]), and
+//!   never appears in any output, error message or `Debug` output ([`Secret`]); server
+//!   messages are redacted before they are cut. Redirects are not followed, since reqwest
+//!   would carry that custom header to the redirect's host (a 3xx is a warning naming
+//!   `CI_API_V4_URL`).
 //!
-//! Async (tokio, current-thread) lives only inside this module: [`upsert_note`] is blocking and
-//! builds its own runtime, so commands that post nothing build no runtime or HTTP client.
+//! Async (tokio, current-thread) lives only inside `ci/`: [`upsert_note`] is blocking and
+//! builds its runtime ([`super::http::runtime`]), so commands that post nothing build no
+//! runtime or HTTP client.
 
-use crate::error::{Error, Result};
-use std::fmt;
+use super::http::{self, Policy, Search, Step, MAX_MESSAGE_CHARS};
+pub use super::http::{CommentError, Outcome, Secret};
+use serde_json::Value;
 use std::time::Duration;
 
 /// GitLab's limit on a note body, in characters.
 pub const MAX_NOTE_CHARS: usize = 1_000_000;
-
-/// Pages scanned at most (100 notes each) looking for the marker; a guard against a server
-/// whose `X-Next-Page` never ends.
-const MAX_PAGES: u32 = 500;
 
 /// One merge request of one project on one GitLab instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,29 @@ pub struct GitLabTarget {
 }
 
 impl GitLabTarget {
+    /// MR `iid` of the job's project, from GitLab CI's variables: `CI_API_V4_URL` (else
+    /// `CI_SERVER_URL` + `/api/v4`), `CI_MERGE_REQUEST_PROJECT_ID` (a fork's MR pipeline runs
+    /// in the fork; the note lives in the target project) else `CI_PROJECT_ID`, and the web
+    /// URL from `CI_MERGE_REQUEST_PROJECT_URL` else `CI_PROJECT_URL`. Empty means unset.
+    /// None without an API URL or a project.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>, iid: u64) -> Option<GitLabTarget> {
+        let v = |k: &str| {
+            env(k)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let api_url = v("CI_API_V4_URL").or_else(|| {
+            v("CI_SERVER_URL").map(|s| format!("{}/api/v4", s.trim_end_matches('/')))
+        })?;
+        let project_id = v("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| v("CI_PROJECT_ID"))?;
+        Some(GitLabTarget {
+            api_url,
+            project_id,
+            mr_iid: iid,
+            project_web_url: v("CI_MERGE_REQUEST_PROJECT_URL").or_else(|| v("CI_PROJECT_URL")),
+        })
+    }
+
     fn notes_url(&self) -> String {
         format!(
             "{}/projects/{}/merge_requests/{}/notes",
@@ -91,30 +115,13 @@ fn encode_project_id(id: &str) -> String {
     out
 }
 
-/// A GitLab token. Its `Debug` and `Display` never show the secret.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl Token {
-    /// Wraps a token value.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Token(secret.into())
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(***)")
-    }
-}
-
 /// The token for MR notes: `FLAMEIQ_GITLAB_TOKEN`, else `GITLAB_TOKEN` (empty = unset).
 /// `Err` is the warning to print when there is none; it says that `CI_JOB_TOKEN` cannot post
 /// notes when that is the only token, and how to fix it.
-pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> std::result::Result<Token, String> {
+pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Secret, String> {
     for name in ["FLAMEIQ_GITLAB_TOKEN", "GITLAB_TOKEN"] {
         if let Some(t) = env(name).filter(|t| !t.trim().is_empty()) {
-            return Ok(Token(t.trim().to_string()));
+            return Ok(Secret::new(t.trim()));
         }
     }
     let fix = "create a project access token with the 'api' scope (Settings > Access tokens, \
@@ -132,79 +139,6 @@ pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> std::result::Resu
             )
         },
     )
-}
-
-/// Timeouts and retries of the GitLab requests.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt of a request (5xx, 429, transport errors).
-    pub max_retries: u32,
-    /// Delay before the first retry; doubled each retry.
-    pub base_delay: Duration,
-    /// Cap on one delay (also on a server's `Retry-After`).
-    pub max_delay: Duration,
-    /// Timeout of each request (connect + send + read).
-    pub timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 3,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(30),
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The defaults, tuned by the same knobs as the GitHub side: `FLAMEIQ_HTTP_TIMEOUT_MS`
-    /// (per request) and `FLAMEIQ_HTTP_RETRY_BASE_MS` (first backoff). Unparsable values are
-    /// ignored.
-    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
-        let ms = |name: &str| {
-            env(name)
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_millis)
-        };
-        let mut p = RetryPolicy::default();
-        if let Some(t) = ms("FLAMEIQ_HTTP_TIMEOUT_MS") {
-            p.timeout = t;
-        }
-        if let Some(b) = ms("FLAMEIQ_HTTP_RETRY_BASE_MS") {
-            p.base_delay = b;
-        }
-        p
-    }
-
-    fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        let backoff = self
-            .base_delay
-            .saturating_mul(2u32.saturating_pow(retry.min(16)));
-        retry_after.unwrap_or(backoff).min(self.max_delay)
-    }
-}
-
-/// What happened to the note.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoteOutcome {
-    /// A new note was posted.
-    Created {
-        /// Link to the note.
-        url: String,
-    },
-    /// FlameIQ's existing note was updated in place.
-    Updated {
-        /// Link to the note.
-        url: String,
-    },
-    /// Nothing posted; `reason` is a one-line warning with the fix, for the caller to print.
-    /// The exit code stays the comparison's.
-    Skipped {
-        /// The warning.
-        reason: String,
-    },
 }
 
 /// Makes the body GitLab will accept: the marker on a line of its own (prepended when the
@@ -240,112 +174,109 @@ pub fn prepare_body(marker: &str, body: &str) -> String {
 }
 
 fn has_marker_line(body: &str, marker: &str) -> bool {
-    body.lines().any(|l| l.trim() == marker)
+    http::has_marker_line(body, marker)
 }
 
 /// Posts or updates FlameIQ's note on the MR (blocking: builds a current-thread runtime).
 /// `marker` is `render::markdown::marker(environment)`; `body` the rendered comment.
 ///
-/// `Ok(Skipped)` for a token or permission problem (with the fix); `Err` when GitLab could not
-/// be reached or kept failing after the retries. Neither should change the exit code.
+/// Every `Err` is a one-line warning with the fix (a token or permission problem, GitLab
+/// unreachable or failing after the retries, the look-up cut short); none should change the
+/// exit code.
 pub fn upsert_note(
     target: &GitLabTarget,
-    token: &Token,
+    token: &Secret,
     marker: &str,
     body: &str,
-    policy: &RetryPolicy,
-) -> Result<NoteOutcome> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Ci(format!("cannot start the HTTP runtime: {e}")))?;
+    policy: &Policy,
+) -> Result<Outcome, CommentError> {
+    let rt = http::runtime().map_err(CommentError::Failed)?;
     rt.block_on(upsert_note_async(target, token, marker, body, policy))
 }
 
 /// Everything `flameiq ci`/`flameiq comment` need in one call: the token from `env`
-/// ([`token_from_env`]), the retry policy from `env` ([`RetryPolicy::from_env`]), then
-/// [`upsert_note`]. Never fails: a missing token, a refusal and an unreachable GitLab all come
-/// back as [`NoteOutcome::Skipped`] with the warning to print; the exit code stays the
-/// comparison's.
+/// ([`token_from_env`]), the policy from `env` ([`Policy::from_env`]), then
+/// [`upsert_note`]. A missing token comes back as the `Err` warning explaining it, before
+/// any request.
 pub fn post_note_from_env(
     target: &GitLabTarget,
     env: &dyn Fn(&str) -> Option<String>,
     marker: &str,
     body: &str,
-) -> NoteOutcome {
-    let token = match token_from_env(env) {
-        Ok(t) => t,
-        Err(reason) => return NoteOutcome::Skipped { reason },
-    };
-    match upsert_note(target, &token, marker, body, &RetryPolicy::from_env(env)) {
-        Ok(outcome) => outcome,
-        Err(e) => NoteOutcome::Skipped {
-            reason: e.to_string(),
-        },
-    }
+) -> Result<Outcome, CommentError> {
+    let token = token_from_env(env).map_err(CommentError::Failed)?;
+    upsert_note(target, &token, marker, body, &Policy::from_env(env))
 }
 
-/// The async form of [`upsert_note`].
+/// The async form of [`upsert_note`]; the whole call ends within [`Policy::deadline`].
 pub async fn upsert_note_async(
     target: &GitLabTarget,
-    token: &Token,
+    token: &Secret,
     marker: &str,
     body: &str,
-    policy: &RetryPolicy,
-) -> Result<NoteOutcome> {
+    policy: &Policy,
+) -> Result<Outcome, CommentError> {
     let api = Api::new(target, token, policy)?;
+    let step = Step::start(policy.clone());
     let body = prepare_body(marker, body);
+    let payload = serde_json::json!({ "body": body });
+    let me = api.identity(&step).await?;
     let mut retry = 0;
     loop {
-        let found = match api.find_note(marker).await? {
-            Ok(found) => found,
-            Err(skip) => return Ok(skip),
+        let search = api.find_notes(&step, me, marker).await?;
+        let found = search.newest_ours("note");
+        if found.is_none() && !search.complete {
+            return Err(CommentError::Failed(search.incomplete_warning("note")));
+        }
+        let (method, url, what) = match found {
+            Some(id) => (
+                reqwest::Method::PUT,
+                format!("{}/{id}", api.notes_url),
+                "update",
+            ),
+            None => (reqwest::Method::POST, api.notes_url.clone(), "post"),
         };
-        let payload = serde_json::json!({ "body": body });
-        let (method, url) = match found {
-            Some(id) => (reqwest::Method::PUT, format!("{}/{id}", api.notes_url)),
-            None => (reqwest::Method::POST, api.notes_url.clone()),
+        let during = if found.is_some() {
+            "update the merge-request note on"
+        } else {
+            "post the merge-request note on"
         };
-        let sent = api
-            .send(|c| c.request(method.clone(), &url).json(&payload))
-            .await;
-        let what = if found.is_some() { "update" } else { "post" };
-        match sent {
-            Ok(resp) if resp.status().is_success() => {
-                let id = note_id(resp).await.or(found);
+        let sent = api.once(&step, method, &url, Some(&payload), during).await;
+        let (why, after) = match sent {
+            Ok(r) if r.status.is_success() => {
+                let id = serde_json::from_slice::<Value>(&r.body)
+                    .ok()
+                    .and_then(|v| v.get("id")?.as_u64())
+                    .or(found);
                 let url = id.map_or_else(|| api.notes_url.clone(), |id| target.note_web_url(id));
                 return Ok(if found.is_some() {
-                    NoteOutcome::Updated { url }
+                    Outcome::Updated { url }
                 } else {
-                    NoteOutcome::Created { url }
+                    Outcome::Created { url }
                 });
             }
             // The note was deleted between the look-up and the update: look up again (and post).
-            Ok(resp)
-                if found.is_some()
-                    && resp.status() == reqwest::StatusCode::NOT_FOUND
-                    && retry < policy.max_retries =>
-            {
-                retry += 1;
+            Ok(r) if found.is_some() && r.status == reqwest::StatusCode::NOT_FOUND => {
+                (format!("HTTP {}", r.status), None)
             }
-            Ok(resp) if !retryable(resp.status()) => {
-                return Ok(api.skip(what, resp).await);
-            }
-            other if retry < policy.max_retries => {
-                let after = other.as_ref().ok().and_then(retry_after);
-                tracing::debug!("gitlab note {what} failed ({}); retrying", describe(&other));
-                tokio::time::sleep(policy.delay(retry, after)).await;
-                retry += 1;
-            }
-            other => {
-                return Err(Error::Ci(format!(
-                    "could not {what} the merge-request note on {}: {} after {} attempts",
-                    target.describe(),
-                    describe(&other),
-                    retry + 1
-                )))
-            }
-        }
+            Ok(r) if !retryable(r.status) => return Err(api.refused(what, &r)),
+            Ok(r) => (format!("HTTP {}", r.status), retry_after(&r.headers)),
+            Err(Attempt::Final(e)) => return Err(e),
+            Err(Attempt::Transport(why)) => (why, None),
+        };
+        let why = format!(
+            "could not {what} the merge-request note on {}: {why}",
+            target.describe()
+        );
+        let wait = step
+            .wait(retry, after, &why)
+            .map_err(CommentError::Failed)?;
+        tracing::debug!(
+            "gitlab note {what} failed; retrying in {}ms",
+            wait.as_millis()
+        );
+        tokio::time::sleep(wait).await;
+        retry += 1;
     }
 }
 
@@ -353,33 +284,24 @@ fn retryable(status: reqwest::StatusCode) -> bool {
     status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS
 }
 
-fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    let v = resp.headers().get("retry-after")?.to_str().ok()?;
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get("retry-after")?.to_str().ok()?;
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// One line for a failed attempt: the HTTP status, or the transport error without its URL
-/// (URLs carry no secret, but keep messages short).
-fn describe(r: &std::result::Result<reqwest::Response, reqwest::Error>) -> String {
-    match r {
-        Ok(resp) => format!("HTTP {}", resp.status()),
-        Err(e) if e.is_timeout() => "request timed out".to_string(),
-        Err(e) if e.is_connect() => format!("cannot connect ({})", root_cause(e)),
-        Err(e) => root_cause(e),
-    }
+/// One answer, read in full (at most [`Policy::max_response_bytes`]).
+struct Resp {
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
 }
 
-fn root_cause(e: &reqwest::Error) -> String {
-    let mut err: &dyn std::error::Error = e;
-    while let Some(src) = err.source() {
-        err = src;
-    }
-    err.to_string()
-}
-
-async fn note_id(resp: reqwest::Response) -> Option<u64> {
-    let v: serde_json::Value = resp.json().await.ok()?;
-    v.get("id")?.as_u64()
+/// Why one attempt gave no answer.
+enum Attempt {
+    /// Worth retrying (a timeout, a broken connection): the one-line reason.
+    Transport(String),
+    /// Not worth retrying (the deadline passed, an oversized answer).
+    Final(CommentError),
 }
 
 /// The note fields FlameIQ reads (GitLab sends many more).
@@ -390,22 +312,36 @@ struct Note {
     body: Option<String>,
     #[serde(default)]
     system: bool,
+    #[serde(default)]
+    author: Option<Author>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Author {
+    id: u64,
 }
 
 struct Api<'a> {
     client: reqwest::Client,
     target: &'a GitLabTarget,
     notes_url: String,
-    policy: &'a RetryPolicy,
+    token: Secret,
+    policy: &'a Policy,
 }
 
 impl<'a> Api<'a> {
-    fn new(target: &'a GitLabTarget, token: &Token, policy: &'a RetryPolicy) -> Result<Self> {
+    fn new(
+        target: &'a GitLabTarget,
+        token: &Secret,
+        policy: &'a Policy,
+    ) -> Result<Self, CommentError> {
         // reqwest is built with `rustls-no-provider`: the ring provider is installed here (a
         // second install, e.g. by the GitHub side, is harmless and ignored).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut secret = reqwest::header::HeaderValue::from_str(&token.0).map_err(|_| {
-            Error::Ci("the GitLab token contains characters not allowed in an HTTP header".into())
+        let mut secret = reqwest::header::HeaderValue::from_str(token.expose()).map_err(|_| {
+            CommentError::Failed(
+                "the GitLab token contains characters not allowed in an HTTP header".into(),
+            )
         })?;
         secret.set_sensitive(true);
         let mut headers = reqwest::header::HeaderMap::new();
@@ -416,137 +352,218 @@ impl<'a> Api<'a> {
             // PRIVATE-TOKEN: never follow one (a redirect is reported with the fix instead).
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("flameiq/", env!("CARGO_PKG_VERSION")))
-            .timeout(policy.timeout)
             .connect_timeout(policy.timeout);
         let notes_url = target.notes_url();
         let parsed = reqwest::Url::parse(&notes_url).map_err(|e| {
-            Error::Ci(format!(
+            CommentError::Failed(format!(
                 "invalid GitLab API URL '{}': {e} (check CI_API_V4_URL)",
                 target.api_url
             ))
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Ci(format!(
-                "invalid GitLab API URL '{}': not http(s) (check CI_API_V4_URL)",
-                target.api_url
-            )));
-        }
+        http::check_api_url(&target.api_url, "CI_API_V4_URL", policy.allow_insecure)
+            .map_err(CommentError::Failed)?;
         // A proxy never reaches the loopback interface.
         if matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) {
             builder = builder.no_proxy();
         }
-        let client = builder
-            .build()
-            .map_err(|e| Error::Ci(format!("cannot build the HTTP client: {}", root_cause(&e))))?;
+        let client = builder.build().map_err(|e| {
+            CommentError::Failed(format!(
+                "cannot build the HTTP client: {}",
+                http::error_chain(&e)
+            ))
+        })?;
         Ok(Api {
             client,
             target,
             notes_url,
+            token: token.clone(),
             policy,
         })
     }
 
-    /// Sends one request, once.
-    async fn send(
+    /// Sends one request, once, and reads its answer within the step's limits.
+    async fn once(
         &self,
-        make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-    ) -> std::result::Result<reqwest::Response, reqwest::Error> {
-        make(&self.client).send().await
+        step: &Step,
+        method: reqwest::Method,
+        url: &str,
+        payload: Option<&Value>,
+        during: &str,
+    ) -> Result<Resp, Attempt> {
+        let final_error = |why: String| {
+            Attempt::Final(CommentError::Failed(format!(
+                "could not {during} {}: {why}",
+                self.target.describe()
+            )))
+        };
+        let timeout = step.request_timeout().map_err(final_error)?;
+        let mut req = self.client.request(method, url).timeout(timeout);
+        if let Some(p) = payload {
+            req = req.json(p);
+        }
+        let max = self.policy.max_response_bytes;
+        let read = async {
+            let mut resp = req.send().await?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            if resp.content_length().is_some_and(|n| n > max as u64) {
+                return Ok(Err(()));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await? {
+                if body.len() + chunk.len() > max {
+                    return Ok(Err(()));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Ok(Resp {
+                status,
+                headers,
+                body,
+            }))
+        };
+        // The reqwest timeout covers the answer's body too; this guards the step's deadline.
+        match tokio::time::timeout(timeout, read).await {
+            Err(_) => Err(Attempt::Transport("request timed out".into())),
+            Ok(Err(e)) => Err(Attempt::Transport(self.describe(&e))),
+            Ok(Ok(Err(()))) => Err(final_error(http::too_large(max))),
+            Ok(Ok(Ok(r))) => Ok(r),
+        }
     }
 
-    /// GETs `url`, retrying 5xx/429/transport errors; `Err` holds the last attempt and the
-    /// number of attempts.
-    async fn send_retrying(
+    /// A transport error in one line, without the token.
+    fn describe(&self, e: &reqwest::Error) -> String {
+        let root = http::root_cause(e);
+        let text = if e.is_timeout() {
+            "request timed out".to_string()
+        } else if e.is_connect() {
+            format!("cannot connect ({root})")
+        } else {
+            root
+        };
+        http::redact(&self.token, &text, 2 * MAX_MESSAGE_CHARS)
+    }
+
+    /// GETs `url`, retrying 5xx/429/transport errors within the step's rules.
+    async fn get_retrying(
         &self,
+        step: &Step,
         url: &str,
-    ) -> std::result::Result<
-        reqwest::Response,
-        (std::result::Result<reqwest::Response, reqwest::Error>, u32),
-    > {
+        during: &str,
+    ) -> Result<Resp, CommentError> {
         let mut retry = 0;
         loop {
-            let r = self.send(|c| c.get(url)).await;
-            match r {
-                Ok(resp) if !retryable(resp.status()) => return Ok(resp),
-                other if retry < self.policy.max_retries => {
-                    let after = other.as_ref().ok().and_then(retry_after);
-                    tracing::debug!(
-                        "gitlab notes look-up failed ({}); retrying",
-                        describe(&other)
-                    );
-                    tokio::time::sleep(self.policy.delay(retry, after)).await;
-                    retry += 1;
-                }
-                other => return Err((other, retry + 1)),
-            }
+            let (why, after) = match self
+                .once(step, reqwest::Method::GET, url, None, during)
+                .await
+            {
+                Ok(r) if !retryable(r.status) => return Ok(r),
+                Ok(r) => (format!("HTTP {}", r.status), retry_after(&r.headers)),
+                Err(Attempt::Final(e)) => return Err(e),
+                Err(Attempt::Transport(why)) => (why, None),
+            };
+            let why = format!("could not {during} {}: {why}", self.target.describe());
+            let wait = step
+                .wait(retry, after, &why)
+                .map_err(CommentError::Failed)?;
+            tracing::debug!("gitlab: {why}; retrying in {}ms", wait.as_millis());
+            tokio::time::sleep(wait).await;
+            retry += 1;
         }
     }
 
-    /// The id of FlameIQ's note, `Ok(None)` when there is none yet, `Err(Skipped)` for a
-    /// permission problem; the outer `Err` when GitLab kept failing.
-    async fn find_note(
-        &self,
-        marker: &str,
-    ) -> Result<std::result::Result<Option<u64>, NoteOutcome>> {
-        let mut page: u32 = 1;
-        for _ in 0..MAX_PAGES {
+    /// The numeric id of the token's user (`GET /user`): only notes by this author are ours.
+    async fn identity(&self, step: &Step) -> Result<u64, CommentError> {
+        let url = format!("{}/user", self.target.api_url.trim_end_matches('/'));
+        let r = self
+            .get_retrying(step, &url, "identify the token's user for")
+            .await?;
+        if !r.status.is_success() {
+            return Err(self.refused("identify the token's user for the", &r));
+        }
+        serde_json::from_slice::<Value>(&r.body)
+            .ok()
+            .and_then(|v| v.get("id")?.as_u64())
+            .ok_or_else(|| {
+                CommentError::Failed(format!(
+                    "unexpected answer from GET /user on {}: no user id",
+                    self.target.api_url
+                ))
+            })
+    }
+
+    /// FlameIQ's notes (by `me`, not system, marker line), reading the pages until the last
+    /// one, the page cap or the deadline.
+    async fn find_notes(&self, step: &Step, me: u64, marker: &str) -> Result<Search, CommentError> {
+        let mut search = Search::default();
+        let mut page: u64 = 1;
+        for _ in 0..self.policy.max_pages {
             let url = format!("{}?per_page=100&page={page}", self.notes_url);
-            let resp = match self.send_retrying(&url).await {
-                Ok(resp) => resp,
-                Err((last, attempts)) => {
-                    return Err(Error::Ci(format!(
-                    "could not list the merge-request notes of {}: {} after {attempts} attempts",
-                    self.target.describe(),
-                    describe(&last)
-                )))
-                }
-            };
-            if !resp.status().is_success() {
-                return Ok(Err(self.skip("read the notes of", resp).await));
+            let r = self
+                .get_retrying(step, &url, "list the merge-request notes of")
+                .await?;
+            if !r.status.is_success() {
+                return Err(self.refused("read the notes of", &r));
             }
-            let next = resp
-                .headers()
+            let next = r
+                .headers
                 .get("x-next-page")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u32>().ok());
-            let notes: Vec<Note> = resp.json().await.map_err(|e| {
-                Error::Ci(format!(
-                    "unexpected answer listing the merge-request notes of {}: {}",
-                    self.target.describe(),
-                    root_cause(&e)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.parse::<u64>().ok());
+            let notes: Vec<Note> = serde_json::from_slice(&r.body).map_err(|e| {
+                CommentError::Failed(format!(
+                    "unexpected answer listing the merge-request notes of {}: {e}",
+                    self.target.describe()
                 ))
             })?;
-            if let Some(n) = notes.iter().find(|n| {
-                !n.system
-                    && n.body
-                        .as_deref()
-                        .is_some_and(|b| has_marker_line(b, marker))
-            }) {
-                return Ok(Ok(Some(n.id)));
-            }
+            search.ours.extend(
+                notes
+                    .iter()
+                    .filter(|n| {
+                        !n.system
+                            && n.author.as_ref().is_some_and(|a| a.id == me)
+                            && n.body
+                                .as_deref()
+                                .is_some_and(|b| has_marker_line(b, marker))
+                    })
+                    .map(|n| n.id),
+            );
             match next {
-                Some(n) if n > page => page = n,
-                _ => return Ok(Ok(None)),
+                None => {
+                    search.complete = true;
+                    return Ok(search);
+                }
+                Some(Some(n)) if n > page => page = n,
+                Some(_) => {
+                    search.stopped =
+                        Some(format!("X-Next-Page after page {page} is not a later page"));
+                    return Ok(search);
+                }
             }
         }
-        Ok(Ok(None))
+        search.stopped = Some(format!("{} pages read", self.policy.max_pages));
+        tracing::warn!(
+            "stopped looking for the note after {} pages",
+            self.policy.max_pages
+        );
+        Ok(search)
     }
 
-    /// The warning for a non-retryable failure, with the fix.
-    async fn skip(&self, what: &str, resp: reqwest::Response) -> NoteOutcome {
-        let status = resp.status();
-        let message = resp
-            .json::<serde_json::Value>()
-            .await
+    /// The warning for a non-retryable answer, with the fix.
+    fn refused(&self, what: &str, r: &Resp) -> CommentError {
+        let status = r.status;
+        let message = serde_json::from_slice::<Value>(&r.body)
             .ok()
             .and_then(|v| {
                 let m = v.get("message").or_else(|| v.get("error"))?;
                 Some(match m {
-                    serde_json::Value::String(s) => s.clone(),
+                    Value::String(s) => s.clone(),
                     other => other.to_string(),
                 })
             })
-            .map(|m| format!(" ({})", m.chars().take(200).collect::<String>()))
+            .map(|m| format!(" ({})", http::redact(&self.token, &m, MAX_MESSAGE_CHARS)))
             .unwrap_or_default();
         let fix = match status.as_u16() {
             401 => {
@@ -569,12 +586,10 @@ impl<'a> Api<'a> {
             }
             _ => "GitLab refused the request",
         };
-        NoteOutcome::Skipped {
-            reason: format!(
-                "could not {what} merge-request note on {}: HTTP {status}{message}; {fix}",
-                self.target.describe()
-            ),
-        }
+        CommentError::Failed(format!(
+            "could not {what} merge-request note on {}: HTTP {status}{message}; {fix}",
+            self.target.describe()
+        ))
     }
 }
 
@@ -592,8 +607,8 @@ mod tests {
 
     #[test]
     fn token_debug_hides_the_secret() {
-        let t = Token::new("glpat-SECRET");
-        assert_eq!(format!("{t:?}"), "Token(***)");
+        let t = Secret::new("glpat-SECRET");
+        assert_eq!(format!("{t:?}"), "Secret(***)");
     }
 
     #[test]
@@ -604,15 +619,9 @@ mod tests {
             mr_iid: 1,
             project_web_url: None,
         };
-        let err = upsert_note(
-            &t,
-            &Token::new("glpat-a\nb"),
-            M,
-            "x",
-            &RetryPolicy::default(),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = upsert_note(&t, &Secret::new("glpat-a\nb"), M, "x", &Policy::default())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("not allowed in an HTTP header") && !err.contains("glpat"),
             "{err}"
@@ -633,7 +642,7 @@ mod tests {
             "FLAMEIQ_GITLAB_TOKEN" => Some(" ".to_string()),
             _ => None,
         };
-        assert_eq!(token_from_env(&env).unwrap().0, "b");
+        assert_eq!(token_from_env(&env).unwrap().expose(), "b");
     }
 
     #[test]
@@ -653,21 +662,5 @@ mod tests {
     fn quoted_marker_does_not_count() {
         assert!(!has_marker_line(&format!("> {M}\nthanks"), M));
         assert!(has_marker_line(&format!("title\n{M}\n"), M));
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        let p = RetryPolicy {
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(300),
-            ..RetryPolicy::default()
-        };
-        assert_eq!(p.delay(0, None), Duration::from_millis(100));
-        assert_eq!(p.delay(1, None), Duration::from_millis(200));
-        assert_eq!(p.delay(2, None), Duration::from_millis(300));
-        assert_eq!(
-            p.delay(0, Some(Duration::from_secs(60))),
-            Duration::from_millis(300)
-        );
     }
 }

@@ -11,6 +11,7 @@
 //! | [`outputs`] | `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, workflow-command annotations |
 //! | [`context_other`] | GitLab CI, CircleCI and Jenkins: detection, context, baseline-or-compare |
 //! | [`gitlab`] | the GitLab MR note |
+//! | [`http`] | what both share: deadline, retries, size caps, redaction, whose comment is ours |
 //!
 //! Decisions where the design is silent:
 //!
@@ -31,6 +32,7 @@
 pub mod context_other;
 pub mod github;
 pub mod gitlab;
+pub mod http;
 pub mod inputs;
 pub mod outputs;
 

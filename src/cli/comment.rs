@@ -21,8 +21,10 @@
 //!    a CircleCI or Jenkins PR build.
 //! 4. None of these: a warning, exit 0.
 //!
-//! Exit codes: 3 when the result file is missing, unreadable or not a result document
-//! (one line naming the file); 2 for a bad flag; otherwise 0 — posting failures (a
+//! Exit codes: 3 when the result file is missing, unreadable, not a result document, or
+//! contradicts itself (a `status` that disagrees with its diffs' regressions, a diff whose
+//! `is_regression` disagrees with its `status`, `exit_code` or `counts` that do not match
+//! the rows: one line naming the file and the contradiction); 2 for a bad flag; otherwise 0 — posting failures (a
 //! fork's read-only token, 403/404, network) are warnings with the fix, as in `flameiq ci`.
 //! The comparison's own exit code is not repeated here: the workflow that compared has
 //! already failed or passed on it. With `GITHUB_OUTPUT` set, `comment-url` is written
@@ -40,7 +42,7 @@ use flameiq::ci::context_other::{CommentTarget, GitHubPr};
 use flameiq::ci::gitlab::GitLabTarget;
 use flameiq::ci::inputs::{CommentPolicy, Secret};
 use flameiq::ci::{Context, Platform};
-use flameiq::compare::result::ComparisonResult;
+use flameiq::compare::result::{ComparisonResult, DiffStatus, Status};
 use flameiq::error::{Error, Result};
 use flameiq::render::View;
 use serde_json::Value;
@@ -138,11 +140,81 @@ fn read_result(path: &Path) -> Result<ComparisonResult> {
         }
         Err(e) => return Err(err(e.to_string())),
     };
-    ComparisonResult::from_json(&text).map_err(|e| {
+    let result = ComparisonResult::from_json(&text).map_err(|e| {
         err(format!(
             "not a flameiq result document ({e}); expected the JSON written by 'flameiq compare --output <file>'"
         ))
+    })?;
+    contradiction(&result).map_or(Ok(result), |why| {
+        Err(err(format!(
+            "{why}; the document was edited or is damaged: write it again with 'flameiq compare --output <file>'"
+        )))
     })
+}
+
+/// Why a result document cannot be trusted: its verdict disagrees with its own rows. The
+/// document may come from a fork's artifact, and the comment shows `status` as the verdict,
+/// so a `"status": "pass"` over regressed rows must not become a green comment.
+fn contradiction(r: &ComparisonResult) -> Option<String> {
+    let regressed = r.diffs.iter().filter(|d| d.is_regression).count();
+    let warned = r
+        .diffs
+        .iter()
+        .filter(|d| d.is_warning && !d.is_regression)
+        .count();
+    if (r.status == Status::Regression) != (regressed > 0) {
+        return Some(format!(
+            "'status' is '{}' but {regressed} of its {} diffs regressed",
+            r.status.as_str(),
+            r.diffs.len()
+        ));
+    }
+    let undecided = r
+        .diffs
+        .iter()
+        .any(|d| d.status == DiffStatus::InsufficientData);
+    if regressed == 0 && (r.status == Status::InsufficientData) != undecided {
+        return Some(format!(
+            "'status' is '{}' but {} of its diffs has insufficient data",
+            r.status.as_str(),
+            if undecided { "one" } else { "none" }
+        ));
+    }
+    if let Some(d) = r
+        .diffs
+        .iter()
+        .find(|d| d.is_regression != (d.status == DiffStatus::Regression))
+    {
+        return Some(format!(
+            "diff '{}' has 'is_regression' {} but 'status' '{}'",
+            escape_control(&d.metric_key),
+            d.is_regression,
+            d.status.as_str()
+        ));
+    }
+    if r.exit_code != i32::from(regressed > 0) {
+        return Some(format!(
+            "'exit_code' is {} but {regressed} diffs regressed",
+            r.exit_code
+        ));
+    }
+    let c = &r.counts;
+    if (c.regressions, c.warnings, c.total) != (regressed, warned, r.diffs.len()) {
+        return Some(format!(
+            "'counts' say {} regressions, {} warnings and {} metrics but the diffs hold {regressed}, {warned} and {}",
+            c.regressions,
+            c.warnings,
+            c.total,
+            r.diffs.len()
+        ));
+    }
+    None
+}
+
+/// A metric name from an untrusted document, with control characters escaped, for a
+/// one-line error.
+fn escape_control(s: &str) -> String {
+    s.chars().flat_map(char::escape_debug).collect()
 }
 
 /// The `workflow_run` object of the event payload (`GITHUB_EVENT_PATH`). The payload was
@@ -206,7 +278,7 @@ fn resolve_target(
                 return Ok(Ok(CommentTarget::GitLab(GitLabTarget { mr_iid: n, ..t })));
             }
             if platform == Platform::GitLab {
-                return gitlab_from_env(n, &var).map(|t| Ok(CommentTarget::GitLab(t)));
+                return gitlab_from_env(n, get).map(|t| Ok(CommentTarget::GitLab(t)));
             }
         }
         return match github_repo() {
@@ -257,22 +329,13 @@ fn resolve_target(
 }
 
 /// A GitLab MR target from the job's variables, for `--pr` outside an MR pipeline.
-fn gitlab_from_env(iid: u64, var: &dyn Fn(&str) -> Option<String>) -> Result<GitLabTarget> {
-    let api_url = var("CI_API_V4_URL")
-        .or_else(|| var("CI_SERVER_URL").map(|s| format!("{}/api/v4", s.trim_end_matches('/'))));
-    let project_id = var("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| var("CI_PROJECT_ID"));
-    match (api_url, project_id) {
-        (Some(api_url), Some(project_id)) => Ok(GitLabTarget {
-            api_url,
-            project_id,
-            mr_iid: iid,
-            project_web_url: var("CI_MERGE_REQUEST_PROJECT_URL").or_else(|| var("CI_PROJECT_URL")),
-        }),
-        _ => Err(Error::Usage(
+fn gitlab_from_env(iid: u64, get: &dyn Fn(&str) -> Option<String>) -> Result<GitLabTarget> {
+    GitLabTarget::from_env(get, iid).ok_or_else(|| {
+        Error::Usage(
             "--pr on GitLab CI needs CI_API_V4_URL and CI_PROJECT_ID (set by GitLab in every job)"
                 .into(),
-        )),
-    }
+        )
+    })
 }
 
 /// `OWNER/NAME`: two non-empty parts without spaces (it becomes part of an API path).
@@ -391,6 +454,64 @@ mod tests {
         assert!(check_repo("acme/wid.gets-2_x").is_ok());
         for bad in ["acme", "acme/", "/w", "a/b/c", "a b/c", "a/../../x?y"] {
             assert!(check_repo(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn issue19_item14_a_result_contradicting_its_rows_is_exit_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let read = |f: &str| {
+            let p = examples.join(f);
+            flameiq::schema::Snapshot::from_json_str(&std::fs::read_to_string(&p).unwrap(), &p)
+                .unwrap()
+        };
+        let result = flameiq::compare::compare(
+            &flameiq::compare::baseline::Baseline::from_file(read("baseline.json")),
+            &read("current.json"),
+            &flameiq::compare::Settings::default(),
+        );
+        assert_eq!(result.status, Status::Regression);
+        let good = dir.path().join("good.json");
+        std::fs::write(&good, result.to_json()).unwrap();
+        assert!(read_result(&good).is_ok());
+        let doc: Value = serde_json::from_str(&result.to_json()).unwrap();
+        type Edit = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "'status' is 'pass'",
+                Box::new(|d| d["status"] = "pass".into()),
+            ),
+            (
+                "has 'is_regression' false",
+                Box::new(|d| {
+                    let diffs = d["diffs"].as_array_mut().unwrap();
+                    let r = diffs
+                        .iter_mut()
+                        .find(|x| x["is_regression"] == true)
+                        .unwrap();
+                    r["is_regression"] = false.into();
+                }),
+            ),
+            ("'exit_code' is 0", Box::new(|d| d["exit_code"] = 0.into())),
+            (
+                "'counts' say 0 regressions",
+                Box::new(|d| d["counts"]["regressions"] = 0.into()),
+            ),
+        ];
+        for (want, edit) in cases {
+            let mut d = doc.clone();
+            edit(&mut d);
+            let p = dir.path().join("edited.json");
+            std::fs::write(&p, d.to_string()).unwrap();
+            let e = read_result(&p).unwrap_err();
+            assert_eq!(e.exit_code(), 3);
+            let msg = e.to_string();
+            assert!(
+                msg.contains("edited.json") && msg.contains(want),
+                "{want}: {msg}"
+            );
+            assert!(!msg.contains('\n'), "{msg}");
         }
     }
 

@@ -7,14 +7,18 @@
 //! token, a refusal (403/404, a fork's read-only token) or an unreachable server is a
 //! warning saying how to fix it, and the caller's exit code stays what it was.
 //!
-//! Two undocumented knobs tune the GitHub client for tests and slow GitHub Enterprise
-//! servers: `FLAMEIQ_HTTP_TIMEOUT_MS` (per request, default 30 s) and
-//! `FLAMEIQ_HTTP_RETRY_BASE_MS` (first backoff, default 1 s); the GitLab client reads the
-//! same knobs ([`flameiq::ci::gitlab::RetryPolicy::from_env`]).
+//! Both clients run under one [`Policy`] read from the environment
+//! ([`Policy::from_env`]): `FLAMEIQ_COMMENT_DEADLINE_MS` (the whole step, default 60 s),
+//! `FLAMEIQ_HTTP_TIMEOUT_MS` (per request, default 30 s), `FLAMEIQ_HTTP_RETRY_BASE_MS`
+//! (first backoff, default 1 s) and `FLAMEIQ_ALLOW_INSECURE_API=1` (allow a plain `http://`
+//! API URL to a host that is not loopback). `FLAMEIQ_GITHUB_APP_LOGIN` names the bot
+//! (`my-app[bot]`) whose comments are ours when the GitHub token is an installation token
+//! of your own GitHub App (default `github-actions[bot]`, the job's `GITHUB_TOKEN`).
 
 use super::Ctx;
 use flameiq::ci::context_other::{CommentTarget, GitHubPr};
-use flameiq::ci::github::{self, Client, CommentError, Outcome, Retry};
+use flameiq::ci::github::{self, Client};
+use flameiq::ci::http::{self, CommentError, Outcome, Policy};
 use flameiq::ci::inputs::{CommentPolicy, Secret};
 use flameiq::ci::{gitlab, outputs, Platform};
 use flameiq::compare::result::{ComparisonResult, Status};
@@ -22,7 +26,6 @@ use flameiq::error::Result;
 use flameiq::render::markdown::{self, Kind, Markdown, GITLAB_NOTE_LIMIT};
 use flameiq::render::{Render, View};
 use std::path::Path;
-use std::time::Duration;
 
 /// How to post, besides the target and the content.
 pub struct Post<'a> {
@@ -78,16 +81,16 @@ pub fn post_comment(
                 }
             };
             match gitlab::post_note_from_env(target, &env, &marker, &body) {
-                gitlab::NoteOutcome::Created { url } => {
-                    ctx.say(format!("Note created: {url}"));
-                    Some(url)
+                Ok(o) => {
+                    match &o {
+                        Outcome::Created { url } => ctx.say(format!("Note created: {url}")),
+                        Outcome::Updated { url } => ctx.say(format!("Note updated: {url}")),
+                        Outcome::NotCreated => {}
+                    }
+                    o.url().map(str::to_string)
                 }
-                gitlab::NoteOutcome::Updated { url } => {
-                    ctx.say(format!("Note updated: {url}"));
-                    Some(url)
-                }
-                gitlab::NoteOutcome::Skipped { reason } => {
-                    notice(post.platform, "FlameIQ note", &reason);
+                Err(e) => {
+                    notice(post.platform, "FlameIQ note", &e.to_string());
                     None
                 }
             }
@@ -123,23 +126,19 @@ fn github_comment(
             return None;
         }
     };
-    let retry = Retry {
-        base_delay: Duration::from_millis(knob("FLAMEIQ_HTTP_RETRY_BASE_MS", 1000)),
-        ..Retry::default()
-    };
-    let timeout = Duration::from_millis(knob("FLAMEIQ_HTTP_TIMEOUT_MS", 30_000));
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let policy = Policy::from_env(&env);
+    let rt = match http::runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            warn(&format!("could not start the HTTP runtime: {e}"));
+            warn(&e);
             return None;
         }
     };
     let outcome: std::result::Result<Outcome, CommentError> = rt.block_on(async {
-        let client = Client::new(&pr.api_url, token, retry, timeout)?;
+        let mut client = Client::new(&pr.api_url, token, policy)?;
+        if let Some(login) = env("FLAMEIQ_GITHUB_APP_LOGIN").filter(|l| !l.trim().is_empty()) {
+            client = client.with_app_login(login.trim());
+        }
         client
             .upsert(&pr.repo, pr.number, marker, &body, create)
             .await
@@ -164,12 +163,6 @@ fn github_comment(
             None
         }
     }
-}
-
-fn knob(name: &str, default: u64) -> u64 {
-    env(name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
 }
 
 /// A warning on stderr.

@@ -84,23 +84,31 @@ pub fn escape_md(s: &str) -> String {
     out
 }
 
-/// The hidden marker that identifies FlameIQ's comment for one environment. Characters
-/// other than ASCII letters, digits and `._-/:+` become `_`, so an environment name cannot
-/// close the HTML comment (`-->`) and inject Markdown.
+/// The hidden marker that identifies FlameIQ's comment for one environment, one-to-one:
+/// two store environments never share a comment.
+///
+/// - No environment (the default store `<dir>/`): `<!-- flameiq:default -->`.
+/// - A name of ASCII letters, digits and `._-/:+` only: the name as is
+///   (`<!-- flameiq:linux_x64 -->`), so comments of earlier versions are still found.
+/// - Any other name is percent-encoded byte by byte (`linux x64` → `linux%20x64`, `a-->`
+///   → `a--%3E`), so it cannot close the HTML comment, and `%` (never kept as is) makes
+///   the encoding reversible. The environment named `default` (store `<dir>/default/`, not
+///   the default store) becomes `%64efault`.
 pub fn marker(environment: Option<&str>) -> String {
-    let env: String = environment
-        .filter(|e| !e.is_empty())
-        .unwrap_or("default")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-/:+".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("<!-- flameiq:{env} -->")
+    let Some(env) = environment.filter(|e| !e.is_empty()) else {
+        return "<!-- flameiq:default -->".to_string();
+    };
+    let mut out = String::with_capacity(env.len() + 8);
+    for (i, b) in env.bytes().enumerate() {
+        let keep =
+            (b.is_ascii_alphanumeric() || b"._-/:+_".contains(&b)) && !(i == 0 && env == "default");
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("<!-- flameiq:{out} -->")
 }
 
 /// Which Markdown view.
@@ -531,7 +539,35 @@ mod tests {
         assert_eq!(escape_md("@someone"), "@\u{200D}someone");
         assert_eq!(marker(None), "<!-- flameiq:default -->");
         assert_eq!(marker(Some("linux")), "<!-- flameiq:linux -->");
-        assert_eq!(marker(Some("a --> <b>")), "<!-- flameiq:a_--___b_ -->");
+        assert_eq!(
+            marker(Some("a --> <b>")),
+            "<!-- flameiq:a%20--%3E%20%3Cb%3E -->"
+        );
+    }
+
+    #[test]
+    fn issue19_item12_the_marker_is_one_to_one() {
+        // Names that were already safe keep their marker (existing comments are found).
+        assert_eq!(marker(Some("linux_x64")), "<!-- flameiq:linux_x64 -->");
+        assert_eq!(marker(Some("")), marker(None));
+        let names = [
+            None,
+            Some("default"),
+            Some("%64efault"),
+            Some("linux x64"),
+            Some("linux_x64"),
+            Some("linux%20x64"),
+            Some("a-->"),
+            Some("é"),
+            Some("_"),
+        ];
+        let markers: std::collections::BTreeSet<String> =
+            names.iter().map(|n| marker(*n)).collect();
+        assert_eq!(markers.len(), names.len(), "{markers:?}");
+        for m in &markers {
+            let inner = &m["<!-- ".len()..m.len() - " -->".len()];
+            assert!(!inner.contains('>') && !inner.contains(' '), "{m}");
+        }
     }
 
     #[test]

@@ -4,6 +4,10 @@
 // Included textually (include!) so both test crates share one copy without re-exports.
 
 const TOKEN: &str = "ghs_TESTTOKENa1b2c3d4e5f6SECRET";
+/// A personal access token of [`PAT_USER`]: `GET /user` answers for it (not for [`TOKEN`],
+/// an installation token, as on GitHub).
+const PAT_TOKEN: &str = "ghp_TESTTOKENpersonal9z8y7x6w5v";
+const PAT_USER: &str = "octo-dev";
 const REPO: &str = "acme/widgets";
 const PR: u64 = 7;
 
@@ -29,6 +33,12 @@ struct State {
     /// was lost).
     lost_post_answers: usize,
     next_id: u64,
+    /// Every comments page says there is a next one.
+    endless: bool,
+    /// Sleep this long before answering a comments page.
+    page_delay: Option<std::time::Duration>,
+    /// Pad every comments page with one comment of about this many bytes.
+    huge_pages: Option<usize>,
 }
 
 struct Fake {
@@ -219,7 +229,8 @@ fn route(
             .to_string(),
         )
     };
-    if auth != Some(&format!("Bearer {TOKEN}")) {
+    let pat = auth == Some(&format!("Bearer {PAT_TOKEN}"));
+    if auth != Some(&format!("Bearer {TOKEN}")) && !pat {
         return (
             401,
             vec![],
@@ -232,6 +243,37 @@ fn route(
     let list_by_id = format!("/repositories/1296269/issues/{PR}/comments");
     let patch_prefix = format!("/repos/{REPO}/issues/comments/");
     match method {
+        // An installation token cannot read `GET /user`; a personal token can.
+        "GET" if route == "/user" && !pat => (
+            403,
+            vec![],
+            json!({"message": "Resource not accessible by integration",
+                   "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+                   "status": "403"})
+            .to_string(),
+        ),
+        "GET" if route == "/user" => {
+            let mut u = user(PAT_USER, 583231, "User");
+            for (k, v) in [
+                ("name", json!("Octo Dev")),
+                ("company", json!(null)),
+                ("blog", json!("")),
+                ("location", json!(null)),
+                ("email", json!(null)),
+                ("hireable", json!(null)),
+                ("bio", json!(null)),
+                ("twitter_username", json!(null)),
+                ("public_repos", json!(8)),
+                ("public_gists", json!(0)),
+                ("followers", json!(3)),
+                ("following", json!(0)),
+                ("created_at", json!("2019-03-02T10:11:12Z")),
+                ("updated_at", json!("2026-11-01T08:00:00Z")),
+            ] {
+                u[k] = v;
+            }
+            (200, vec![], u.to_string())
+        }
         "GET" if route == list || route == list_by_id => {
             let q = |k: &str| {
                 query
@@ -242,13 +284,29 @@ fn route(
             let per = q("per_page").unwrap_or(30).min(100);
             let page = q("page").unwrap_or(1);
             let all = &s.comments;
-            let items: Vec<Value> = all
+            let mut items: Vec<Value> = all
                 .iter()
                 .skip((page - 1) * per)
                 .take(per)
                 .cloned()
                 .collect();
-            let pages = all.len().div_ceil(per).max(1);
+            let pages = if s.endless {
+                usize::MAX
+            } else {
+                all.len().div_ceil(per).max(1)
+            };
+            if let Some(n) = s.huge_pages {
+                let mut id = 1;
+                items.push(comment_object(
+                    &mut id,
+                    port,
+                    &"lorem ipsum ".repeat(n / 12 + 1),
+                    user("Codertocat", 21031067, "User"),
+                ));
+            }
+            if let Some(d) = s.page_delay {
+                std::thread::sleep(d);
+            }
             let link = |p: usize, rel: &str| {
                 format!(
                     "<http://127.0.0.1:{port}{list_by_id}?per_page={per}&page={p}>; rel=\"{rel}\""
@@ -260,7 +318,9 @@ fn route(
             }
             if page < pages {
                 rels.push(link(page + 1, "next"));
-                rels.push(link(pages, "last"));
+                if !s.endless {
+                    rels.push(link(pages, "last"));
+                }
             }
             if page > 1 {
                 rels.push(link(1, "first"));
@@ -277,7 +337,11 @@ fn route(
                 return forbidden();
             }
             let b: Value = serde_json::from_str(body).unwrap();
-            let who = user("github-actions[bot]", 41898282, "Bot");
+            let who = if pat {
+                user(PAT_USER, 583231, "User")
+            } else {
+                user("github-actions[bot]", 41898282, "Bot")
+            };
             let c = comment_object(&mut s.next_id, port, b["body"].as_str().unwrap(), who);
             s.comments.push(c.clone());
             if s.lost_post_answers > 0 {

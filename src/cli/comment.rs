@@ -66,7 +66,7 @@ pub struct CommentArgs {
     #[arg(long, value_name = "TOKEN", env = "GITHUB_TOKEN", hide_env_values = true, value_parser = super::ci::parse_secret)]
     github_token: Option<Secret>,
     /// The default branch, for CIs that do not tell it (CircleCI, Jenkins; default main).
-    #[arg(long, value_name = "BRANCH")]
+    #[arg(long, value_name = "BRANCH", env = "FLAMEIQ_DEFAULT_BRANCH")]
     default_branch: Option<String>,
 }
 

@@ -36,6 +36,9 @@ pub struct View<'a> {
     pub report_url: Option<String>,
     /// The store environment (`--env`), for titles and the comment marker.
     pub environment: Option<String>,
+    /// The PR/MR label that accepted this run's regressions (`flameiq ci`'s `accept-label`),
+    /// when it did: the summary and comment say so.
+    pub accepted_by_label: Option<String>,
 }
 
 impl View<'_> {

@@ -356,7 +356,13 @@ pub fn detect_facts(get: &dyn Fn(&str) -> Option<String>) -> Option<Context> {
         Ok(c) => Some(c),
         Err(e) => {
             tracing::warn!("{e}; using the GITHUB_* variables only");
-            let without_payload = |k: &str| if k == "GITHUB_EVENT_PATH" { None } else { get(k) };
+            let without_payload = |k: &str| {
+                if k == "GITHUB_EVENT_PATH" {
+                    None
+                } else {
+                    get(k)
+                }
+            };
             Context::github(&without_payload).ok()
         }
     }

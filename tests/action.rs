@@ -1535,3 +1535,73 @@ fn issue11_item9_ci_writes_junit() {
     assert!(xml.contains("latency.p95"), "{xml}");
     assert!(xml.contains("<failure"), "{xml}");
 }
+
+/// Runs entrypoint.sh with a stand-in `flameiq` first on PATH that prints its arguments.
+fn entrypoint(args: &[&str], stdin: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("flameiq");
+    std::fs::write(&fake, "#!/bin/sh\necho \"flameiq[$*]\"\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("entrypoint.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .args(args)
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+        .write_stdin(stdin.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn issue11_item7_the_entrypoint_runs_flameiq_or_what_the_ci_asks() {
+    // The GitHub Action: no argument.
+    assert_eq!(entrypoint(&[], ""), "flameiq[ci]\n");
+    // flameiq subcommands and options.
+    assert_eq!(
+        entrypoint(&["compare", "--metrics", "b.json"], ""),
+        "flameiq[compare --metrics b.json]\n"
+    );
+    assert_eq!(entrypoint(&["--version"], ""), "flameiq[--version]\n");
+    assert_eq!(entrypoint(&["ci", "--junit", "j.xml"], ""), "flameiq[ci --junit j.xml]\n");
+    // GitLab's docker executor: the job's shell.
+    assert_eq!(entrypoint(&["sh", "-c", "echo from-sh"], ""), "from-sh\n");
+    // Jenkins' docker.image().inside: `cat` keeps the container alive on its stdin.
+    assert_eq!(entrypoint(&["cat"], "kept alive\n"), "kept alive\n");
+    // A shell by absolute path (CircleCI, `docker run -it <image> /bin/bash`).
+    assert_eq!(entrypoint(&["/bin/bash", "-c", "echo from-bash"], ""), "from-bash\n");
+}
+
+#[test]
+fn issue11_item7_the_entrypoint_knows_every_subcommand() {
+    let out = Command::cargo_bin("flameiq")
+        .unwrap()
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let commands: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.contains(&"ci") && commands.contains(&"help"), "{commands:?}");
+    for c in commands {
+        assert_eq!(
+            entrypoint(&[c, "x"], ""),
+            format!("flameiq[{c} x]\n"),
+            "entrypoint.sh does not pass '{c}' to flameiq"
+        );
+    }
+}

@@ -1568,13 +1568,19 @@ fn issue11_item7_the_entrypoint_runs_flameiq_or_what_the_ci_asks() {
         "flameiq[compare --metrics b.json]\n"
     );
     assert_eq!(entrypoint(&["--version"], ""), "flameiq[--version]\n");
-    assert_eq!(entrypoint(&["ci", "--junit", "j.xml"], ""), "flameiq[ci --junit j.xml]\n");
+    assert_eq!(
+        entrypoint(&["ci", "--junit", "j.xml"], ""),
+        "flameiq[ci --junit j.xml]\n"
+    );
     // GitLab's docker executor: the job's shell.
     assert_eq!(entrypoint(&["sh", "-c", "echo from-sh"], ""), "from-sh\n");
     // Jenkins' docker.image().inside: `cat` keeps the container alive on its stdin.
     assert_eq!(entrypoint(&["cat"], "kept alive\n"), "kept alive\n");
     // A shell by absolute path (CircleCI, `docker run -it <image> /bin/bash`).
-    assert_eq!(entrypoint(&["/bin/bash", "-c", "echo from-bash"], ""), "from-bash\n");
+    assert_eq!(
+        entrypoint(&["/bin/bash", "-c", "echo from-bash"], ""),
+        "from-bash\n"
+    );
 }
 
 #[test]
@@ -1596,7 +1602,10 @@ fn issue11_item7_the_entrypoint_knows_every_subcommand() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert!(commands.contains(&"ci") && commands.contains(&"help"), "{commands:?}");
+    assert!(
+        commands.contains(&"ci") && commands.contains(&"help"),
+        "{commands:?}"
+    );
     for c in commands {
         assert_eq!(
             entrypoint(&[c, "x"], ""),
@@ -1604,4 +1613,133 @@ fn issue11_item7_the_entrypoint_knows_every_subcommand() {
             "entrypoint.sh does not pass '{c}' to flameiq"
         );
     }
+}
+
+/// Runs scripts/lint-ci-examples.sh on `folder` (no FLAMEIQ_BIN: the flag check is not
+/// what these tests are about); (exit code, stdout + stderr).
+fn lint_recipes(folder: &Path) -> (i32, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg(root.join("scripts/lint-ci-examples.sh"))
+        .arg(folder)
+        .env_remove("FLAMEIQ_BIN")
+        .env("FLAMEIQ_LINT_QUICK", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The documented matrix workflow (docs/action.md), as a file.
+fn documented_matrix_workflow() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/action.md")).unwrap();
+    let section = doc
+        .split("### Matrix jobs")
+        .nth(1)
+        .expect("a matrix section");
+    let block = section.split("```yaml\n").nth(1).unwrap();
+    block.split("```").next().unwrap().to_string()
+}
+
+#[test]
+fn issue11_defect4_the_lint_fails_a_matrix_cache_key_without_the_matrix_variable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["gitlab-ci.yml", "circleci-config.yml", "Jenkinsfile"] {
+        std::fs::copy(root.join("examples/ci").join(f), dir.path().join(f)).unwrap();
+    }
+    let good = documented_matrix_workflow();
+    assert!(good.contains("matrix:"), "{good}");
+    std::fs::write(dir.path().join("github-actions.yml"), &good).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert!(
+        out.contains("matrix/upload/entrypoint check: 4 file(s), 0 problem(s)"),
+        "{out}"
+    );
+    assert_eq!(code, 0, "{out}");
+    // The key every leg shares (the old documented one): the lint fails, naming it.
+    let shared = good.replace("${{ matrix.python }}-", "");
+    assert_ne!(shared, good);
+    std::fs::write(dir.path().join("github-actions.yml"), &shared).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("lacks matrix.python"), "{out}");
+    // A leg without its own store environment also fails.
+    let no_env = good.replace(
+        "          environment: ${{ matrix.os }}-py${{ matrix.python }}\n",
+        "",
+    );
+    assert_ne!(no_env, good);
+    std::fs::write(dir.path().join("github-actions.yml"), &no_env).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("store environment per leg"), "{out}");
+    // A GitLab parallel:matrix job with one cache for all legs fails too.
+    std::fs::write(dir.path().join("github-actions.yml"), &good).unwrap();
+    let gitlab = std::fs::read_to_string(root.join("examples/ci/gitlab-ci.yml")).unwrap()
+        + "\nflameiq-matrix:\n  extends: .flameiq\n  parallel:\n    matrix:\n      - PYTHON: [\"3.11\", \"3.12\"]\n  cache:\n    key: flameiq-baseline-$CI_DEFAULT_BRANCH\n    paths:\n      - .flameiq/\n";
+    std::fs::write(dir.path().join("gitlab-ci.yml"), gitlab).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("lacks $PYTHON"), "{out}");
+}
+
+#[test]
+fn issue11_defect3_the_lint_fails_an_upload_of_a_hidden_path_and_entrypoint_overrides() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "gitlab-ci.yml",
+        "circleci-config.yml",
+        "Jenkinsfile",
+        "github-actions.yml",
+    ] {
+        std::fs::copy(root.join("examples/ci").join(f), dir.path().join(f)).unwrap();
+    }
+    let gh = std::fs::read_to_string(root.join("examples/ci/github-actions.yml")).unwrap();
+    let hidden = gh.replace(
+        "            flameiq-report.html\n",
+        "            .flameiq/report.html\n",
+    );
+    assert_ne!(hidden, gh);
+    std::fs::write(dir.path().join("github-actions.yml"), hidden).unwrap();
+    let gl = std::fs::read_to_string(root.join("examples/ci/gitlab-ci.yml")).unwrap();
+    let overridden = gl.replace(
+        "  image: ghcr.io/flameiq/flameiq:v1\n",
+        "  image:\n    name: ghcr.io/flameiq/flameiq:v1\n    entrypoint: [\"\"]\n",
+    );
+    assert_ne!(overridden, gl);
+    std::fs::write(dir.path().join("gitlab-ci.yml"), overridden).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("uploads the hidden path '.flameiq/report.html'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("gitlab-ci.yml: overrides the image's entrypoint"),
+        "{out}"
+    );
+}
+
+#[test]
+fn issue11_the_shipped_recipes_and_docs_pass_the_lint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = lint_recipes(&root.join("examples/ci"));
+    assert_eq!(code, 0, "{out}");
+    // The docs are among the files checked (docs/**/*.md and README.md).
+    let n: usize = out
+        .split("matrix/upload/entrypoint check: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(n >= 4 + 6, "{out}");
 }

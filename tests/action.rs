@@ -1584,7 +1584,7 @@ fn issue11_item7_the_entrypoint_runs_flameiq_or_what_the_ci_asks() {
 }
 
 #[test]
-fn issue11_item7_the_entrypoint_knows_every_subcommand() {
+fn the_entrypoint_knows_every_subcommand() {
     let out = Command::cargo_bin("flameiq")
         .unwrap()
         .arg("--help")

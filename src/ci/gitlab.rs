@@ -118,8 +118,8 @@ pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> std::result::Resu
         }
     }
     let fix = "create a project access token with the 'api' scope (Settings > Access tokens, \
-               role Reporter or higher) and add it as a CI/CD variable named \
-               FLAMEIQ_GITLAB_TOKEN that is masked but NOT protected (a protected variable \
+               role Reporter or higher) and add it as a masked CI/CD variable named \
+               FLAMEIQ_GITLAB_TOKEN that is NOT protected (a protected variable \
                only reaches pipelines of protected branches and tags, never the merge-request \
                pipelines of feature branches: if you already added it as protected, this is \
                why it is missing)";

@@ -77,7 +77,7 @@ pub struct Inputs {
     pub comment: Option<String>,
     /// `summary` (default `true`).
     pub summary: Option<String>,
-    /// `report` (default `.flameiq/report.html`).
+    /// `report` (default `flameiq-report.html`, see `flameiq ci`).
     pub report: Option<String>,
     /// `annotations` (default `true`).
     pub annotations: Option<String>,

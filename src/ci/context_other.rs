@@ -43,8 +43,8 @@
 //! MR labels: `CI_MERGE_REQUEST_LABELS` (comma-separated), for the accept label.
 //!
 //! The default branch: GitLab says it (`CI_DEFAULT_BRANCH`); CircleCI and Jenkins do not, so
-//! the caller passes one (`--default-branch`, default [`DEFAULT_BRANCH`]). An explicit value
-//! given by the user wins over the CI's.
+//! the caller passes one (`--default-branch` or `FLAMEIQ_DEFAULT_BRANCH`, default
+//! [`DEFAULT_BRANCH`]). An explicit value given by the user wins over the CI's.
 //!
 //! Jenkins and CircleCI building GitHub PRs: the PR URL (`CIRCLE_PULL_REQUEST`, Jenkins
 //! `CHANGE_URL`) gives the repository, the number and the API (`github.com` →

@@ -1,9 +1,14 @@
 #!/bin/bash
-# Entry point of the FlameIQ image (GitHub Action and `docker run`).
+# Entry point of the FlameIQ image: one image for the GitHub Action, GitLab CI, Jenkins,
+# CircleCI and `docker run`, with no entrypoint override anywhere.
 #
-# No logic on purpose: with no arguments (the GitHub Action) it runs `flameiq ci`, which
-# reads the INPUT_* variables; with arguments (GitLab, Jenkins, CircleCI, `docker run
-# <image> compare ...`) it runs `flameiq <arguments>`.
+#   no argument                   -> `flameiq ci` (the GitHub Action: it reads INPUT_*)
+#   a flameiq subcommand or option -> `flameiq <arguments>` (`docker run <image> compare ...`,
+#                                    the Action's `args: ci ...`)
+#   anything else                 -> exec it as given: GitLab's docker executor starts the
+#                                    job's shell (`sh -c ...`), Jenkins' docker.image().inside
+#                                    keeps the container alive with `cat`, and `/bin/bash`,
+#                                    `sh`, `env` ... run as in any image
 #
 # It must be bash: the runner passes inputs as INPUT_GITHUB-TOKEN, INPUT_FAIL-ON-REGRESSION,
 # ... and dash and busybox sh silently drop such hyphenated names from the environment
@@ -11,4 +16,12 @@
 if [ "$#" -eq 0 ]; then
   exec flameiq ci
 fi
-exec flameiq "$@"
+case "$1" in
+  # Keep in step with `flameiq --help` (tests/help.rs checks the list).
+  init | baseline | compare | report | validate | run | ci | comment | help | -*)
+    exec flameiq "$@"
+    ;;
+  *)
+    exec "$@"
+    ;;
+esac

@@ -4,7 +4,16 @@
 #      INPUT_* variables with hyphenated names (INPUT_GITHUB-TOKEN, INPUT_FAIL-ON-REGRESSION),
 #      GITHUB_* variables, the event payload and the summary/output files in mounted
 #      folders, no arguments (entrypoint -> `flameiq ci`) — a push and a pull request;
-#   2. GitLab / Jenkins / CircleCI: a shell script in the image (`sh -c 'flameiq compare ...'`).
+#   2. GitLab / Jenkins / CircleCI exactly as each starts a job container, with the image's
+#      own entrypoint (no override anywhere, issue 11):
+#      - GitLab's docker executor: the image's entrypoint with the runner's shell-detection
+#        command (`sh -c 'if [ -x /bin/bash ]; then exec /bin/bash ...'`), the job script on
+#        stdin;
+#      - Jenkins' docker.image().inside: `docker run -t -d ... <image> cat` (cat keeps the
+#        container alive), then every `sh` step through `docker exec`;
+#      - CircleCI: the container kept alive by a shell, each step through
+#        `docker exec ... /bin/sh -eo pipefail -c '...'`;
+#   3. `docker run <image> --version` / `compare ...`: flameiq subcommands and options.
 #
 # No base image can be pulled here (no registry is reachable), so the image is assembled
 # FROM scratch out of files (Dockerfile.runtime): the static musl binary, Debian's
@@ -123,8 +132,8 @@ run_action() {
     -e RUNNER_OS=Linux -e FLAMEIQ_HTTP_RETRY_BASE_MS=10 \
     -e INPUT_PROVIDER=auto -e INPUT_MODE=auto -e INPUT_THRESHOLDS= -e INPUT_CONFIG= \
     -e INPUT_ENVIRONMENT= -e INPUT_DIR=.flameiq -e INPUT_COMMENT=always \
-    -e INPUT_SUMMARY=true -e INPUT_REPORT=.flameiq/report.html -e INPUT_ANNOTATIONS=true \
-    -e "INPUT_GITHUB-TOKEN=$TOKEN" \
+    -e INPUT_SUMMARY=true -e INPUT_REPORT=flameiq-report.html -e INPUT_ANNOTATIONS=true \
+    -e "INPUT_ACCEPT-LABEL=flameiq:accept" -e "INPUT_GITHUB-TOKEN=$TOKEN" \
     "$@" "$IMAGE" >"$work/$name.out" 2>"$work/$name.err"
   code=$?
   set -e
@@ -151,7 +160,7 @@ run_action pr pull_request refs/pull/7/merge -e INPUT_METRICS=current.json -e "I
 [ "$code" -eq 1 ] || fail "pr: exit $code, expected 1"
 [ "$(output pr status)" = regression ] || fail "pr: status output"
 [ "$(output pr regressions)" = 1 ] || fail "pr: regressions output"
-[ -s "$ws/.flameiq/result.json" ] && [ -s "$ws/.flameiq/report.html" ] || fail "pr: result/report"
+[ -s "$ws/.flameiq/result.json" ] && [ -s "$ws/flameiq-report.html" ] || fail "pr: result/report"
 grep -q "1 of 9 metrics regressed, 1 improved" "$fc/step_summary_pr" || fail "pr: summary"
 grep -q '^::error title=FlameIQ regression%3A latency.p95::' "$work/pr.out" || fail "pr: annotation"
 grep -q '^::warning title=FlameIQ comment::could not comment on PR #7' "$work/pr.out" || fail "pr: comment warning"
@@ -161,19 +170,97 @@ step "GitHub Action: the hyphenated input reaches flameiq (fail-on-regression: f
 run_action pr-nofail pull_request refs/pull/7/merge -e INPUT_METRICS=current.json -e "INPUT_FAIL-ON-REGRESSION=false" -e INPUT_COMMENT=never -e GITHUB_HEAD_REF=changes
 [ "$code" -eq 0 ] || fail "INPUT_FAIL-ON-REGRESSION was lost (exit $code): is the entrypoint bash?"
 
-step "GitLab / Jenkins / CircleCI: a shell script in the image"
+ci_ws="$work/ci-ws"
+mkdir -p "$ci_ws"
+cp examples/baseline.json examples/current.json "$ci_ws/"
+
+step "GitLab docker executor: entrypoint kept, the runner's shell detection, the job on stdin"
+# What gitlab-runner's docker executor starts (its shell-detection command), job script on stdin.
+detect='if [ -x /usr/local/bin/bash ]; then exec /usr/local/bin/bash; elif [ -x /usr/bin/bash ]; then exec /usr/bin/bash; elif [ -x /bin/bash ]; then exec /bin/bash; elif [ -x /usr/local/bin/sh ]; then exec /usr/local/bin/sh; elif [ -x /usr/bin/sh ]; then exec /usr/bin/sh; elif [ -x /bin/sh ]; then exec /bin/sh; else echo shell not found; exit 1; fi'
+gitlab_job() {
+  "${podman[@]}" run --rm -i --network none "${limits[@]}" -v "$ci_ws:/builds/acme/widgets" \
+    -w /builds/acme/widgets -e GITLAB_CI=true -e CI=true -e CI_DEFAULT_BRANCH=main \
+    -e CI_PROJECT_ID=42 -e CI_PROJECT_PATH=acme/widgets -e CI_API_V4_URL=http://127.0.0.1:9/api/v4 \
+    -e CI_COMMIT_SHA=1f2e3d4c5b6a79881726354453627180a9b8c7d6 "$@" "$IMAGE" sh -c "$detect"
+}
 set +e
-"${podman[@]}" run --rm --network none "${limits[@]}" -v "$ws:/builds/acme/widgets" \
-  -w /builds/acme/widgets --entrypoint /bin/sh "$IMAGE" \
-  -c 'flameiq --version && flameiq compare --baseline baseline.json --metrics current.json --output gitlab-result.json'
+gitlab_job -e CI_PIPELINE_SOURCE=push -e CI_COMMIT_BRANCH=main \
+  <<<'set -eo pipefail; flameiq --version; flameiq ci --metrics baseline.json --dir gitlab-store'
 code=$?
 set -e
-echo "-- gitlab: exit $code"
-[ "$code" -eq 1 ] || fail "sh -c 'flameiq compare ...': exit $code, expected 1"
-[ -s "$ws/gitlab-result.json" ] || fail "gitlab: no result file"
+echo "-- gitlab default branch: exit $code"
+[ "$code" -eq 0 ] || fail "gitlab: the default-branch job exited $code"
+[ -s "$ci_ws/gitlab-store/baselines/current.json" ] || fail "gitlab: no baseline stored"
+set +e
+gitlab_job -e CI_PIPELINE_SOURCE=merge_request_event -e CI_MERGE_REQUEST_IID=5 \
+  -e CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=changes -e CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main \
+  <<<'set -eo pipefail; flameiq ci --metrics current.json --dir gitlab-store --comment never --report gitlab-report.html --junit gitlab-junit.xml'
+code=$?
+set -e
+echo "-- gitlab merge request: exit $code"
+[ "$code" -eq 1 ] || fail "gitlab: the MR job exited $code, expected 1"
+[ -s "$ci_ws/gitlab-junit.xml" ] && [ -s "$ci_ws/gitlab-report.html" ] || fail "gitlab: no JUnit/report"
+grep -q '"branch": "changes"' "$ci_ws/gitlab-store/result.json" || fail "gitlab: the MR's branch was not recorded"
+
+# keep_alive NAME CMD...: starts a detached job container the way the CI does; prints its id.
+keep_alive() {
+  local name="$1"
+  shift
+  "${podman[@]}" run -d --name "flameiq-image-test-$name" --network none "${limits[@]}" \
+    -v "$ci_ws:/ws" -w /ws "$@"
+}
+running() { [ "$("${podman[@]}" inspect --format '{{.State.Running}}' "$1")" = true ]; }
+stop() { "${podman[@]}" rm -f "$1" >/dev/null; }
+
+step "Jenkins docker.image().inside: docker run -t -d <image> cat, then docker exec"
+"${podman[@]}" rm -f flameiq-image-test-jenkins >/dev/null 2>&1 || true
+jid="$(keep_alive jenkins -t -e JENKINS_URL=https://ci.example.com/ "$IMAGE" cat)"
+sleep 1
+running "$jid" || { "${podman[@]}" logs "$jid" || true; stop "$jid"; fail "jenkins: the container did not stay up on 'cat'"; }
+set +e
+"${podman[@]}" exec -e JENKINS_URL=https://ci.example.com/ -e BRANCH_NAME=master -e FLAMEIQ_DEFAULT_BRANCH=master \
+  -e GIT_COMMIT=5c1a2b3c4d5e6f708192a3b4c5d6e7f801234567 "$jid" \
+  sh -c 'flameiq ci --metrics baseline.json --dir jenkins-store'
+c1=$?
+"${podman[@]}" exec -e JENKINS_URL=https://ci.example.com/ -e BRANCH_NAME=PR-7 -e CHANGE_ID=7 \
+  -e CHANGE_BRANCH=changes -e CHANGE_TARGET=master -e FLAMEIQ_DEFAULT_BRANCH=master "$jid" \
+  sh -c 'flameiq ci --metrics current.json --dir jenkins-store --comment never --report jenkins-report.html --junit jenkins-junit.xml'
+c2=$?
+set -e
+stop "$jid"
+echo "-- jenkins: master exit $c1, PR exit $c2"
+[ "$c1" -eq 0 ] || fail "jenkins: the master build exited $c1 (FLAMEIQ_DEFAULT_BRANCH=master)"
+[ "$c2" -eq 1 ] || fail "jenkins: the PR build exited $c2, expected 1"
+[ -s "$ci_ws/jenkins-junit.xml" ] || fail "jenkins: no JUnit file"
+
+step "CircleCI: a kept-alive container, each step a shell through docker exec"
+"${podman[@]}" rm -f flameiq-image-test-circleci >/dev/null 2>&1 || true
+cid="$(keep_alive circleci -i -e CIRCLECI=true "$IMAGE" /bin/sh)"
+sleep 1
+running "$cid" || { stop "$cid"; fail "circleci: the container did not stay up on /bin/sh"; }
+set +e
+"${podman[@]}" exec -e CIRCLECI=true -e CIRCLE_BRANCH=main -e CIRCLE_SHA1=7d0c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19081726 "$cid" \
+  /bin/sh -eo pipefail -c 'flameiq ci --metrics baseline.json --dir circle-store'
+c1=$?
+"${podman[@]}" exec -e CIRCLECI=true -e CIRCLE_BRANCH=changes "$cid" \
+  /bin/sh -eo pipefail -c 'mkdir -p test-results/flameiq && flameiq ci --metrics current.json --dir circle-store --comment never --report circle-report.html --junit test-results/flameiq/junit.xml'
+c2=$?
+set -e
+stop "$cid"
+echo "-- circleci: main exit $c1, branch exit $c2"
+[ "$c1" -eq 0 ] || fail "circleci: the main build exited $c1"
+[ "$c2" -eq 1 ] || fail "circleci: the branch build exited $c2, expected 1"
+[ -s "$ci_ws/test-results/flameiq/junit.xml" ] || fail "circleci: no JUnit file"
 
 step "docker run <image> <args>: the entrypoint passes arguments to flameiq"
 "${podman[@]}" run --rm --network none "${limits[@]}" "$IMAGE" --version
+set +e
+"${podman[@]}" run --rm --network none "${limits[@]}" -v "$ci_ws:/work" -w /work "$IMAGE" \
+  compare --baseline baseline.json --metrics current.json --output run-result.json
+code=$?
+set -e
+[ "$code" -eq 1 ] || fail "docker run <image> compare ...: exit $code, expected 1"
+[ -s "$ci_ws/run-result.json" ] || fail "docker run <image> compare: no result file"
 
 echo
 echo "image-test: OK (image $size bytes)"

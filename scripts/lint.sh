@@ -45,6 +45,16 @@ PY
 check-jsonschema --builtin-schema vendor.github-workflows "$tmp/.github/workflows/performance.yml"
 actionlint -shellcheck "$(command -v shellcheck)" "$tmp/.github/workflows/performance.yml"
 
+step "the documented matrix workflow (docs/action.md) is a valid workflow"
+python3 - "$tmp/.github/workflows/performance.yml" <<'PY'
+import re, sys
+text = open("docs/action.md").read()
+block = re.search(r"### Matrix jobs.*?```yaml\n(.*?)```", text, re.S).group(1)
+open(sys.argv[1], "w").write(block)
+PY
+check-jsonschema --builtin-schema vendor.github-workflows "$tmp/.github/workflows/performance.yml"
+actionlint -shellcheck "$(command -v shellcheck)" "$tmp/.github/workflows/performance.yml"
+
 step "the documented two-workflow pattern (docs/action.md) is two valid workflows"
 rm -f "$tmp"/.github/workflows/*.yml
 python3 - "$tmp/.github/workflows" <<'PY'

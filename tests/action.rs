@@ -140,6 +140,19 @@ impl Ws {
         inputs: &[(&str, &str)],
         args: &[&str],
     ) -> Run {
+        self.run_with(event, payload, api, inputs, args, &[])
+    }
+
+    /// [`Ws::run`] with extra variables (`FLAMEIQ_*`, a changed `GITHUB_*`) set last.
+    fn run_with(
+        &self,
+        event: &str,
+        payload: &Value,
+        api: &str,
+        inputs: &[(&str, &str)],
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Run {
         let files = self.path().join("_runner_file_commands");
         let n = std::fs::read_dir(&files).unwrap().count();
         let event_path = files.join(format!("event{n}.json"));
@@ -177,20 +190,9 @@ impl Ws {
             ("RUNNER_OS".into(), "Linux".into()),
             ("FLAMEIQ_HTTP_RETRY_BASE_MS".into(), "5".into()),
             ("FLAMEIQ_HTTP_TIMEOUT_MS".into(), "10000".into()),
-            // The runner passes every declared input, empty when unset.
-            ("INPUT_PROVIDER".into(), String::new()),
-            ("INPUT_MODE".into(), String::new()),
-            ("INPUT_THRESHOLDS".into(), String::new()),
-            ("INPUT_CONFIG".into(), String::new()),
-            ("INPUT_ENVIRONMENT".into(), String::new()),
-            ("INPUT_DIR".into(), ".flameiq".into()),
-            ("INPUT_GITHUB-TOKEN".into(), TOKEN.into()),
-            ("INPUT_FAIL-ON-REGRESSION".into(), "true".into()),
-            ("INPUT_COMMENT".into(), "always".into()),
-            ("INPUT_SUMMARY".into(), "true".into()),
-            ("INPUT_REPORT".into(), ".flameiq/report.html".into()),
-            ("INPUT_ANNOTATIONS".into(), "true".into()),
         ];
+        // The runner passes every input action.yml declares: its default, or empty.
+        vars.extend(action_input_defaults());
         if event == "pull_request" {
             vars.push(("GITHUB_HEAD_REF".into(), "changes".into()));
             vars.push(("GITHUB_BASE_REF".into(), "main".into()));
@@ -207,6 +209,10 @@ impl Ws {
             let name = format!("INPUT_{}", k.to_ascii_uppercase());
             vars.retain(|(n, _)| *n != name);
             vars.push((name, v.to_string()));
+        }
+        for (k, v) in extra {
+            vars.retain(|(n, _)| n != k);
+            vars.push((k.to_string(), v.to_string()));
         }
         cmd.envs(vars);
         if args.is_empty() {
@@ -241,6 +247,27 @@ impl Ws {
     }
 }
 
+/// `INPUT_<NAME>` = the default of every input in action.yml, as the runner sets them
+/// (`${{ github.token }}` is the test token; `metrics` has none).
+fn action_input_defaults() -> Vec<(String, String)> {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let doc: Value = serde_saphyr::from_str(&text).unwrap();
+    doc["inputs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, spec)| {
+            let v = match spec["default"].as_str() {
+                Some("${{ github.token }}") => TOKEN.to_string(),
+                Some(d) => d.to_string(),
+                None => String::new(),
+            };
+            (format!("INPUT_{}", name.to_ascii_uppercase()), v)
+        })
+        .collect()
+}
+
 fn posts(reqs: &[Req]) -> Vec<&Req> {
     reqs.iter().filter(|r| r.method == "POST").collect()
 }
@@ -270,9 +297,9 @@ fn push_to_default_branch_sets_the_baseline_and_posts_nothing() {
     assert!(r.summary.contains("baseline recorded"), "{}", r.summary);
     assert_eq!(r.output("status").as_deref(), Some("baseline"));
     assert_eq!(r.output("total").as_deref(), Some("4"));
-    assert_eq!(r.output("report").as_deref(), Some(".flameiq/report.html"));
+    assert_eq!(r.output("report").as_deref(), Some("flameiq-report.html"));
     assert_eq!(r.output("comment-url").as_deref(), Some(""));
-    assert!(ws.file(".flameiq/report.html").exists());
+    assert!(ws.file("flameiq-report.html").exists());
     assert!(
         gh.requests().is_empty(),
         "no API call on a push: {:?}",
@@ -313,7 +340,7 @@ fn regression_pr_fails_writes_everything_and_one_comment_updated_in_place_past_p
         serde_json::from_str(&std::fs::read_to_string(ws.file(".flameiq/result.json")).unwrap())
             .unwrap();
     assert_eq!(result["status"], "regression");
-    assert!(std::fs::read_to_string(ws.file(".flameiq/report.html"))
+    assert!(std::fs::read_to_string(ws.file("flameiq-report.html"))
         .unwrap()
         .contains("latency.p95"));
     // Annotations: one error, one warning, escaped properties.
@@ -578,7 +605,7 @@ fn first_pr_before_any_baseline_is_a_notice_not_a_failure() {
         r.stdout
     );
     assert!(gh.requests().is_empty());
-    assert!(ws.file(".flameiq/report.html").exists());
+    assert!(ws.file("flameiq-report.html").exists());
 }
 
 /// The first-run report shows values in their recorded units, as `flameiq report` does:
@@ -595,7 +622,7 @@ fn first_run_report_shows_values_in_their_units() {
     .unwrap();
     let r = ws.pr(false, &gh.url(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let html = std::fs::read_to_string(ws.file(".flameiq/report.html")).unwrap();
+    let html = std::fs::read_to_string(ws.file("flameiq-report.html")).unwrap();
     assert!(html.contains("2.59 µs"), "{html}");
 }
 
@@ -801,4 +828,918 @@ fn circleci_needs_the_default_branch_flag() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(ws.file(".flameiq/baselines/current.json").exists());
+}
+
+// ---------------------------------------------------------------- issue 11
+
+/// The real pytest-benchmark output: its `commit_info` says commit `b8e9e2af…` on `master`,
+/// which is what a checkout on a developer's machine said, not what the CI built.
+const PYTEST: &str = include_str!("fixtures/pytest-benchmark/several_units.json");
+const PYTEST_COMMIT: &str = "b8e9e2af2493a1ee2f3fa758a9572cd9972e6db7";
+
+/// `flameiq <args>` in `ws` with only `vars` in the environment (a CI job's variables).
+fn run_env(ws: &Ws, vars: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::cargo_bin("flameiq").unwrap();
+    cmd.current_dir(ws.path()).env_clear();
+    cmd.envs([
+        ("FLAMEIQ_HTTP_RETRY_BASE_MS", "5"),
+        ("FLAMEIQ_HTTP_TIMEOUT_MS", "2000"),
+    ]);
+    cmd.envs(vars.iter().copied());
+    cmd.args(args);
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// (commit, branch) of every stored baseline, newest first, from `flameiq baseline list
+/// --json` run outside any CI.
+fn stored(ws: &Ws) -> Vec<(String, String)> {
+    let (code, out, err) = run_env(ws, &[], &["baseline", "list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r["commit"].as_str().unwrap_or("").to_string(),
+                r["branch"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The current side's (commit, branch) of `<ws>/<rel>` (a result document).
+fn current_side(ws: &Ws, rel: &str) -> (String, String) {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(ws.file(rel)).unwrap()).unwrap();
+    (
+        doc["current"]["commit"].as_str().unwrap_or("").to_string(),
+        doc["current"]["branch"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+const JENKINS_MASTER: &[(&str, &str)] = &[
+    ("JENKINS_URL", "https://ci.example.com/"),
+    ("JENKINS_HOME", "/var/jenkins_home"),
+    (
+        "BUILD_URL",
+        "https://ci.example.com/job/widgets/job/master/12/",
+    ),
+    ("JOB_NAME", "widgets/master"),
+    ("BRANCH_NAME", "master"),
+    ("GIT_BRANCH", "master"),
+    ("GIT_COMMIT", "5c1a2b3c4d5e6f708192a3b4c5d6e7f801234567"),
+    ("FLAMEIQ_DEFAULT_BRANCH", "master"),
+];
+const JENKINS_PR: &[(&str, &str)] = &[
+    ("JENKINS_URL", "https://ci.example.com/"),
+    (
+        "BUILD_URL",
+        "https://ci.example.com/job/widgets/job/PR-7/3/",
+    ),
+    ("JOB_NAME", "widgets/PR-7"),
+    ("BRANCH_NAME", "PR-7"),
+    ("GIT_BRANCH", "PR-7"),
+    ("CHANGE_ID", "7"),
+    ("CHANGE_BRANCH", "feature/faster"),
+    ("CHANGE_TARGET", "master"),
+    ("CHANGE_URL", "https://github.com/acme/widgets/pull/7"),
+    ("GIT_COMMIT", "ec26c3e57ca3a959ca5aad62de7213c562f8c821"),
+    ("FLAMEIQ_DEFAULT_BRANCH", "master"),
+];
+const CIRCLE_MASTER: &[(&str, &str)] = &[
+    ("CI", "true"),
+    ("CIRCLECI", "true"),
+    ("CIRCLE_BRANCH", "master"),
+    ("CIRCLE_SHA1", "7d0c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19081726"),
+    (
+        "CIRCLE_BUILD_URL",
+        "https://circleci.com/gh/acme/widgets/88",
+    ),
+    ("CIRCLE_PROJECT_USERNAME", "acme"),
+    ("CIRCLE_PROJECT_REPONAME", "widgets"),
+    ("CIRCLE_REPOSITORY_URL", "git@github.com:acme/widgets.git"),
+    ("FLAMEIQ_DEFAULT_BRANCH", "master"),
+];
+const CIRCLE_PR: &[(&str, &str)] = &[
+    ("CI", "true"),
+    ("CIRCLECI", "true"),
+    ("CIRCLE_BRANCH", "feature/faster"),
+    ("CIRCLE_SHA1", "ec26c3e57ca3a959ca5aad62de7213c562f8c821"),
+    (
+        "CIRCLE_PULL_REQUEST",
+        "https://github.com/acme/widgets/pull/7",
+    ),
+    ("CIRCLE_PROJECT_USERNAME", "acme"),
+    ("CIRCLE_PROJECT_REPONAME", "widgets"),
+    ("FLAMEIQ_DEFAULT_BRANCH", "master"),
+];
+const GITLAB_MASTER: &[(&str, &str)] = &[
+    ("CI_DEFAULT_BRANCH", "master"),
+    ("CI_PIPELINE_SOURCE", "push"),
+    ("CI_COMMIT_BRANCH", "master"),
+    ("CI_COMMIT_REF_NAME", "master"),
+    ("CI_COMMIT_SHA", "1f2e3d4c5b6a79881726354453627180a9b8c7d6"),
+    ("FLAMEIQ_DEFAULT_BRANCH", "master"),
+];
+/// A merged-results MR pipeline: CI_COMMIT_SHA is the temporary merge commit.
+const GITLAB_MR: &[(&str, &str)] = &[
+    ("CI_DEFAULT_BRANCH", "master"),
+    ("CI_PIPELINE_SOURCE", "merge_request_event"),
+    ("CI_COMMIT_REF_NAME", "feature/faster"),
+    ("CI_COMMIT_SHA", "9999999999999999999999999999999999999999"),
+    ("CI_MERGE_REQUEST_IID", "5"),
+    ("CI_MERGE_REQUEST_EVENT_TYPE", "merged_result"),
+    ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/faster"),
+    (
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
+        "aa11bb22cc33dd44ee55ff6677889900aabbccdd",
+    ),
+    ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "master"),
+    ("CI_MERGE_REQUEST_LABELS", "performance,backend"),
+    ("FLAMEIQ_DEFAULT_BRANCH", "master"),
+];
+
+fn gitlab_env(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![
+        ("GITLAB_CI", "true"),
+        ("CI", "true"),
+        ("CI_PROJECT_ID", "42"),
+        ("CI_PROJECT_PATH", "acme/widgets"),
+        ("CI_API_V4_URL", "http://127.0.0.1:9/api/v4"),
+        (
+            "CI_JOB_URL",
+            "https://gitlab.example.com/acme/widgets/-/jobs/7",
+        ),
+    ];
+    for &(k, val) in extra {
+        v.retain(|&(n, _)| n != k);
+        v.push((k, val));
+    }
+    v
+}
+
+#[test]
+fn issue11_defect1_jenkins_master_default_branch_sets_the_baseline() {
+    let ws = Ws::new();
+    let (code, out, err) = run_env(&ws, JENKINS_MASTER, &["ci", "--metrics", "base.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Baseline set"), "{out}{err}");
+    assert!(ws.file(".flameiq/baselines/current.json").exists());
+    // The PR build then compares against it and fails on the regression.
+    let (code, out, err) = run_env(
+        &ws,
+        JENKINS_PR,
+        &["ci", "--metrics", "pr.json", "--comment", "never"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+}
+
+#[test]
+fn issue11_defect1_circleci_master_default_branch_sets_the_baseline() {
+    let ws = Ws::new();
+    let (code, out, err) = run_env(&ws, CIRCLE_MASTER, &["ci", "--metrics", "base.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Baseline set"), "{out}{err}");
+    let (code, out, err) = run_env(
+        &ws,
+        CIRCLE_PR,
+        &["ci", "--metrics", "pr.json", "--comment", "never"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+}
+
+#[test]
+fn issue11_defect1_gitlab_master_default_branch_sets_the_baseline_with_the_ci_commit() {
+    let ws = Ws::new();
+    std::fs::write(ws.file("bench.json"), PYTEST).unwrap();
+    let (code, out, err) = run_env(
+        &ws,
+        &gitlab_env(GITLAB_MASTER),
+        &["ci", "--metrics", "bench.json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Baseline set"), "{out}{err}");
+    assert_eq!(
+        stored(&ws),
+        vec![(
+            "1f2e3d4c5b6a79881726354453627180a9b8c7d6".to_string(),
+            "master".to_string()
+        )]
+    );
+}
+
+#[test]
+fn issue11_defect1_github_master_without_a_payload_default_branch_reads_the_variable() {
+    // A payload without `repository.default_branch` (act, a hand-made event): the variable
+    // names the default branch.
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let mut p = push_payload();
+    p["ref"] = "refs/heads/master".into();
+    p["repository"]
+        .as_object_mut()
+        .unwrap()
+        .remove("default_branch");
+    let r = ws.run_with(
+        "push",
+        &p,
+        &gh.url(),
+        &[("metrics", "base.json")],
+        &[],
+        &[
+            ("FLAMEIQ_DEFAULT_BRANCH", "master"),
+            ("GITHUB_REF_NAME", "master"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.output("status").as_deref(),
+        Some("baseline"),
+        "{}",
+        r.stdout
+    );
+    // And a master push whose payload says master sets it without any variable.
+    let mut p = push_payload();
+    p["ref"] = "refs/heads/master".into();
+    p["repository"]["default_branch"] = "master".into();
+    std::fs::remove_dir_all(ws.file(".flameiq")).unwrap();
+    let r = ws.run("push", &p, &gh.url(), &[("metrics", "base.json")], &[]);
+    assert_eq!(
+        r.output("status").as_deref(),
+        Some("baseline"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn issue11_defect1_comment_reads_the_default_branch_variable() {
+    let out = Command::cargo_bin("flameiq")
+        .unwrap()
+        .args(["comment", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("FLAMEIQ_DEFAULT_BRANCH"), "{help}");
+}
+
+#[test]
+fn issue11_defect2_github_records_the_pr_head_and_the_head_ref() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    std::fs::write(ws.file("bench.json"), PYTEST).unwrap();
+    // Push to main: GITHUB_SHA (the pushed commit) and the ref name, not the file's.
+    let r = ws.push(&gh.url(), &[("metrics", "bench.json")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        stored(&ws),
+        vec![(
+            "0123456789abcdef0123456789abcdef01234567".to_string(),
+            "main".to_string()
+        )]
+    );
+    // The PR: the head's SHA from the payload (GITHUB_SHA is the merge commit) and
+    // GITHUB_HEAD_REF.
+    let r = ws.pr(
+        false,
+        &gh.url(),
+        &[("metrics", "bench.json"), ("comment", "never")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        current_side(&ws, ".flameiq/result.json"),
+        (
+            "ec26c3e57ca3a959ca5aad62de7213c562f8c821".to_string(),
+            "changes".to_string()
+        )
+    );
+    assert!(!std::fs::read_to_string(ws.file(".flameiq/result.json"))
+        .unwrap()
+        .contains(PYTEST_COMMIT));
+}
+
+#[test]
+fn issue11_defect2_gitlab_records_the_mr_branch_and_head_not_detached_head() {
+    let ws = Ws::new();
+    // pytest-benchmark on GitLab's detached checkout writes "(detached head)".
+    let detached = PYTEST.replace("\"branch\": \"master\"", "\"branch\": \"(detached head)\"");
+    assert_ne!(detached, PYTEST);
+    std::fs::write(ws.file("bench.json"), &detached).unwrap();
+    let (code, out, err) = run_env(
+        &ws,
+        &gitlab_env(GITLAB_MASTER),
+        &["ci", "--metrics", "bench.json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run_env(
+        &ws,
+        &gitlab_env(GITLAB_MR),
+        &["ci", "--metrics", "bench.json", "--comment", "never"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Merged results: the MR head (CI_MERGE_REQUEST_SOURCE_BRANCH_SHA), its source branch.
+    assert_eq!(
+        current_side(&ws, ".flameiq/result.json"),
+        (
+            "aa11bb22cc33dd44ee55ff6677889900aabbccdd".to_string(),
+            "feature/faster".to_string()
+        )
+    );
+    let doc = std::fs::read_to_string(ws.file(".flameiq/result.json")).unwrap();
+    assert!(!doc.contains("detached"), "{doc}");
+    // Plain `compare` and `baseline set` inside the MR pipeline say the same.
+    let (code, _, err) = run_env(
+        &ws,
+        &gitlab_env(GITLAB_MR),
+        &[
+            "compare",
+            "--metrics",
+            "bench.json",
+            "--provider",
+            "pytest-benchmark",
+            "--output",
+            "plain.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        current_side(&ws, "plain.json"),
+        (
+            "aa11bb22cc33dd44ee55ff6677889900aabbccdd".to_string(),
+            "feature/faster".to_string()
+        )
+    );
+    let (code, _, err) = run_env(
+        &ws,
+        &gitlab_env(GITLAB_MASTER),
+        &[
+            "baseline",
+            "set",
+            "--metrics",
+            "bench.json",
+            "--provider",
+            "pytest-benchmark",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let branches: Vec<String> = stored(&ws).into_iter().map(|(_, b)| b).collect();
+    assert_eq!(branches, vec!["master", "master"]);
+}
+
+#[test]
+fn issue11_defect2_jenkins_records_git_commit_and_change_branch() {
+    let ws = Ws::new();
+    std::fs::write(ws.file("bench.json"), PYTEST).unwrap();
+    let (code, _, err) = run_env(
+        &ws,
+        JENKINS_MASTER,
+        &[
+            "baseline",
+            "set",
+            "--metrics",
+            "bench.json",
+            "--provider",
+            "pytest-benchmark",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        stored(&ws),
+        vec![(
+            "5c1a2b3c4d5e6f708192a3b4c5d6e7f801234567".to_string(),
+            "master".to_string()
+        )]
+    );
+    // `baseline list` (the table) shows the real branch.
+    let (_, table, _) = run_env(&ws, &[], &["baseline", "list"]);
+    assert!(table.contains("5c1a2b3c4d5e"), "{table}");
+    assert!(!table.contains("b8e9e2af2493"), "{table}");
+    let (code, out, err) = run_env(
+        &ws,
+        JENKINS_PR,
+        &["ci", "--metrics", "bench.json", "--comment", "never"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        current_side(&ws, ".flameiq/result.json"),
+        (
+            "ec26c3e57ca3a959ca5aad62de7213c562f8c821".to_string(),
+            "feature/faster".to_string()
+        )
+    );
+}
+
+#[test]
+fn issue11_defect2_circleci_records_circle_sha1_and_branch() {
+    let ws = Ws::new();
+    std::fs::write(ws.file("bench.json"), PYTEST).unwrap();
+    let (code, _, err) = run_env(&ws, CIRCLE_MASTER, &["ci", "--metrics", "bench.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        stored(&ws),
+        vec![(
+            "7d0c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19081726".to_string(),
+            "master".to_string()
+        )]
+    );
+    let (code, _, err) = run_env(
+        &ws,
+        CIRCLE_PR,
+        &[
+            "compare",
+            "--metrics",
+            "bench.json",
+            "--provider",
+            "pytest-benchmark",
+            "--output",
+            "r.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        current_side(&ws, "r.json"),
+        (
+            "ec26c3e57ca3a959ca5aad62de7213c562f8c821".to_string(),
+            "feature/faster".to_string()
+        )
+    );
+}
+
+#[test]
+fn outside_a_ci_the_files_own_commit_is_kept() {
+    let ws = Ws::new();
+    std::fs::write(ws.file("bench.json"), PYTEST).unwrap();
+    let (code, _, err) = run_env(
+        &ws,
+        &[],
+        &[
+            "baseline",
+            "set",
+            "--metrics",
+            "bench.json",
+            "--provider",
+            "pytest-benchmark",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        stored(&ws),
+        vec![(PYTEST_COMMIT.to_string(), "master".to_string())]
+    );
+}
+
+#[test]
+fn issue11_defect3_the_report_lands_where_upload_artifact_finds_it_and_dir_moves_the_result() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    // action.yml's default report path has no hidden component.
+    let defaults = action_input_defaults();
+    let report = &defaults
+        .iter()
+        .find(|(k, _)| k == "INPUT_REPORT")
+        .unwrap()
+        .1;
+    assert!(
+        Path::new(report)
+            .components()
+            .all(|c| !c.as_os_str().to_string_lossy().starts_with('.')),
+        "hidden report default {report}"
+    );
+    let store = [("dir", "perf-store")];
+    assert_eq!(ws.push(&gh.url(), &store).code, 0);
+    assert!(ws.file("perf-store/baselines/current.json").exists());
+    let r = ws.pr(
+        false,
+        &gh.url(),
+        &[("dir", "perf-store"), ("comment", "never")],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.output("report").as_deref(), Some("flameiq-report.html"));
+    assert!(ws.file("flameiq-report.html").exists());
+    assert_eq!(
+        r.output("result").as_deref(),
+        Some("perf-store/result.json")
+    );
+    assert!(ws.file("perf-store/result.json").exists());
+    assert!(!ws.file(".flameiq").exists());
+    // The flag's help says the same.
+    let out = Command::cargo_bin("flameiq")
+        .unwrap()
+        .args(["ci", "--help"])
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("default flameiq-report.html"), "{help}");
+    assert!(help.contains("default <dir>/result.json"), "{help}");
+}
+
+#[test]
+fn issue11_defect5_no_baseline_says_what_is_missing_per_ci() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    // GitHub: a ::warning annotation naming the store, the cache step and the doc section.
+    let r = ws.pr(false, &gh.url(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning title=FlameIQ%3A no baseline yet::"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(
+        line.contains(
+            "no baseline in .flameiq: the default-branch run has not saved one, or the cache \
+             step that restores .flameiq is missing — see docs/action.md#a-complete-workflow-with-a-baseline-that-really-refreshes"
+        ),
+        "{line}"
+    );
+    assert!(!line.contains("flameiq baseline set"), "{line}");
+    assert!(r.summary.contains("cache step"), "{}", r.summary);
+    // The other CIs: a warning on stderr naming their own mechanism.
+    for (vars, needle) in [
+        (
+            gitlab_env(GITLAB_MR),
+            "docs/ci/gitlab-ci.md#the-baseline-cache-and-why-it-really-refreshes",
+        ),
+        (
+            JENKINS_PR.to_vec(),
+            "docs/ci/jenkins.md#the-baseline-store-and-why-it-really-refreshes",
+        ),
+        (
+            CIRCLE_PR.to_vec(),
+            "docs/ci/circleci.md#the-baseline-cache-and-why-it-really-refreshes",
+        ),
+    ] {
+        let (code, out, err) = run_env(
+            &ws,
+            &vars,
+            &["ci", "--metrics", "pr.json", "--comment", "never"],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(err.contains("no baseline in .flameiq"), "{err}");
+        assert!(err.contains(needle), "{err}");
+        assert!(!err.contains("flameiq baseline set"), "{err}");
+    }
+    // Every section named exists (GitHub's heading anchors).
+    let anchor = |h: &str| {
+        h.trim_start_matches('#')
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect::<String>()
+    };
+    for (doc, id) in [
+        (
+            "docs/action.md",
+            "a-complete-workflow-with-a-baseline-that-really-refreshes",
+        ),
+        (
+            "docs/ci/gitlab-ci.md",
+            "the-baseline-cache-and-why-it-really-refreshes",
+        ),
+        (
+            "docs/ci/jenkins.md",
+            "the-baseline-store-and-why-it-really-refreshes",
+        ),
+        (
+            "docs/ci/circleci.md",
+            "the-baseline-cache-and-why-it-really-refreshes",
+        ),
+    ] {
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap();
+        assert!(
+            text.lines()
+                .filter(|l| l.starts_with('#'))
+                .any(|l| anchor(l) == id),
+            "{doc} has no section #{id}"
+        );
+    }
+}
+
+/// The PR payload with one more label.
+fn labelled(mut p: Value, name: &str) -> Value {
+    let mut l = p["pull_request"]["labels"][0].clone();
+    l["name"] = name.into();
+    p["pull_request"]["labels"].as_array_mut().unwrap().push(l);
+    p
+}
+
+#[test]
+fn issue11_item8_the_accept_label_turns_a_regression_into_an_accepted_one() {
+    let gh = Fake::start();
+    let ws = Ws::new();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    let payload = labelled(pr_payload(false), "flameiq:accept");
+    let r = ws.run(
+        "pull_request",
+        &payload,
+        &gh.url(),
+        &[("metrics", "pr.json")],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.output("status").as_deref(), Some("regression"));
+    assert_eq!(
+        r.output("accepted-by-label").as_deref(),
+        Some("flameiq:accept")
+    );
+    assert!(r.summary.contains("Accepted by label"), "{}", r.summary);
+    let mine = ours(&gh.comments(), "default");
+    assert_eq!(mine.len(), 1);
+    assert!(
+        mine[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("Accepted by label"),
+        "{}",
+        mine[0]["body"]
+    );
+    // Another label accepts nothing; a custom accept-label does.
+    let other = labelled(pr_payload(false), "perf-ok");
+    let r = ws.run(
+        "pull_request",
+        &other,
+        &gh.url(),
+        &[("metrics", "pr.json")],
+        &[],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.output("accepted-by-label").as_deref(), Some(""));
+    let r = ws.run(
+        "pull_request",
+        &other,
+        &gh.url(),
+        &[("metrics", "pr.json"), ("accept-label", "perf-ok")],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // GitLab: CI_MERGE_REQUEST_LABELS.
+    let ws = Ws::new();
+    let gl_master = gitlab_env(GITLAB_MASTER);
+    assert_eq!(
+        run_env(&ws, &gl_master, &["ci", "--metrics", "base.json"]).0,
+        0
+    );
+    let args = ["ci", "--metrics", "pr.json", "--comment", "never"];
+    assert_eq!(run_env(&ws, &gitlab_env(GITLAB_MR), &args).0, 1);
+    let accepted = gitlab_env(
+        &[
+            GITLAB_MR,
+            &[("CI_MERGE_REQUEST_LABELS", "performance,flameiq:accept")],
+        ]
+        .concat(),
+    );
+    let (code, out, err) = run_env(&ws, &accepted, &args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("accepted by the label 'flameiq:accept'"),
+        "{out}"
+    );
+}
+
+#[test]
+fn issue11_item9_ci_writes_junit() {
+    let ws = Ws::new();
+    assert_eq!(
+        run_env(
+            &ws,
+            &gitlab_env(GITLAB_MASTER),
+            &["ci", "--metrics", "base.json", "--junit", "j.xml"]
+        )
+        .0,
+        0
+    );
+    assert!(!ws.file("j.xml").exists(), "nothing compared, no JUnit");
+    let (code, out, err) = run_env(
+        &ws,
+        &gitlab_env(GITLAB_MR),
+        &[
+            "ci",
+            "--metrics",
+            "pr.json",
+            "--comment",
+            "never",
+            "--junit",
+            "flameiq-junit.xml",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let xml = std::fs::read_to_string(ws.file("flameiq-junit.xml")).unwrap();
+    assert!(xml.contains("<testsuite"), "{xml}");
+    assert!(xml.contains("latency.p95"), "{xml}");
+    assert!(xml.contains("<failure"), "{xml}");
+}
+
+/// Runs entrypoint.sh with a stand-in `flameiq` first on PATH that prints its arguments.
+fn entrypoint(args: &[&str], stdin: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("flameiq");
+    std::fs::write(&fake, "#!/bin/sh\necho \"flameiq[$*]\"\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("entrypoint.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .args(args)
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+        .write_stdin(stdin.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn issue11_item7_the_entrypoint_runs_flameiq_or_what_the_ci_asks() {
+    // The GitHub Action: no argument.
+    assert_eq!(entrypoint(&[], ""), "flameiq[ci]\n");
+    // flameiq subcommands and options.
+    assert_eq!(
+        entrypoint(&["compare", "--metrics", "b.json"], ""),
+        "flameiq[compare --metrics b.json]\n"
+    );
+    assert_eq!(entrypoint(&["--version"], ""), "flameiq[--version]\n");
+    assert_eq!(
+        entrypoint(&["ci", "--junit", "j.xml"], ""),
+        "flameiq[ci --junit j.xml]\n"
+    );
+    // GitLab's docker executor: the job's shell.
+    assert_eq!(entrypoint(&["sh", "-c", "echo from-sh"], ""), "from-sh\n");
+    // Jenkins' docker.image().inside: `cat` keeps the container alive on its stdin.
+    assert_eq!(entrypoint(&["cat"], "kept alive\n"), "kept alive\n");
+    // A shell by absolute path (CircleCI, `docker run -it <image> /bin/bash`).
+    assert_eq!(
+        entrypoint(&["/bin/bash", "-c", "echo from-bash"], ""),
+        "from-bash\n"
+    );
+}
+
+#[test]
+fn the_entrypoint_knows_every_subcommand() {
+    let out = Command::cargo_bin("flameiq")
+        .unwrap()
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let commands: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        commands.contains(&"ci") && commands.contains(&"help"),
+        "{commands:?}"
+    );
+    for c in commands {
+        assert_eq!(
+            entrypoint(&[c, "x"], ""),
+            format!("flameiq[{c} x]\n"),
+            "entrypoint.sh does not pass '{c}' to flameiq"
+        );
+    }
+}
+
+/// Runs scripts/lint-ci-examples.sh on `folder` (no FLAMEIQ_BIN: the flag check is not
+/// what these tests are about); (exit code, stdout + stderr).
+fn lint_recipes(folder: &Path) -> (i32, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg(root.join("scripts/lint-ci-examples.sh"))
+        .arg(folder)
+        .env_remove("FLAMEIQ_BIN")
+        .env("FLAMEIQ_LINT_QUICK", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The documented matrix workflow (docs/action.md), as a file.
+fn documented_matrix_workflow() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/action.md")).unwrap();
+    let section = doc
+        .split("### Matrix jobs")
+        .nth(1)
+        .expect("a matrix section");
+    let block = section.split("```yaml\n").nth(1).unwrap();
+    block.split("```").next().unwrap().to_string()
+}
+
+#[test]
+fn issue11_defect4_the_lint_fails_a_matrix_cache_key_without_the_matrix_variable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["gitlab-ci.yml", "circleci-config.yml", "Jenkinsfile"] {
+        std::fs::copy(root.join("examples/ci").join(f), dir.path().join(f)).unwrap();
+    }
+    let good = documented_matrix_workflow();
+    assert!(good.contains("matrix:"), "{good}");
+    std::fs::write(dir.path().join("github-actions.yml"), &good).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert!(
+        out.contains("matrix/upload/entrypoint check: 4 file(s), 0 problem(s)"),
+        "{out}"
+    );
+    assert_eq!(code, 0, "{out}");
+    // The key every leg shares (the old documented one): the lint fails, naming it.
+    let shared = good.replace("${{ matrix.python }}-", "");
+    assert_ne!(shared, good);
+    std::fs::write(dir.path().join("github-actions.yml"), &shared).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("lacks matrix.python"), "{out}");
+    // A leg without its own store environment also fails.
+    let no_env = good.replace(
+        "          environment: ${{ matrix.os }}-py${{ matrix.python }}\n",
+        "",
+    );
+    assert_ne!(no_env, good);
+    std::fs::write(dir.path().join("github-actions.yml"), &no_env).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("store environment per leg"), "{out}");
+    // A GitLab parallel:matrix job with one cache for all legs fails too.
+    std::fs::write(dir.path().join("github-actions.yml"), &good).unwrap();
+    let gitlab = std::fs::read_to_string(root.join("examples/ci/gitlab-ci.yml")).unwrap()
+        + "\nflameiq-matrix:\n  extends: .flameiq\n  parallel:\n    matrix:\n      - PYTHON: [\"3.11\", \"3.12\"]\n  cache:\n    key: flameiq-baseline-$CI_DEFAULT_BRANCH\n    paths:\n      - .flameiq/\n";
+    std::fs::write(dir.path().join("gitlab-ci.yml"), gitlab).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("lacks $PYTHON"), "{out}");
+}
+
+#[test]
+fn issue11_defect3_the_lint_fails_an_upload_of_a_hidden_path_and_entrypoint_overrides() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "gitlab-ci.yml",
+        "circleci-config.yml",
+        "Jenkinsfile",
+        "github-actions.yml",
+    ] {
+        std::fs::copy(root.join("examples/ci").join(f), dir.path().join(f)).unwrap();
+    }
+    let gh = std::fs::read_to_string(root.join("examples/ci/github-actions.yml")).unwrap();
+    let hidden = gh.replace(
+        "            flameiq-report.html\n",
+        "            .flameiq/report.html\n",
+    );
+    assert_ne!(hidden, gh);
+    std::fs::write(dir.path().join("github-actions.yml"), hidden).unwrap();
+    let gl = std::fs::read_to_string(root.join("examples/ci/gitlab-ci.yml")).unwrap();
+    let overridden = gl.replace(
+        "  image: ghcr.io/flameiq/flameiq:v1\n",
+        "  image:\n    name: ghcr.io/flameiq/flameiq:v1\n    entrypoint: [\"\"]\n",
+    );
+    assert_ne!(overridden, gl);
+    std::fs::write(dir.path().join("gitlab-ci.yml"), overridden).unwrap();
+    let (code, out) = lint_recipes(dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("uploads the hidden path '.flameiq/report.html'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("gitlab-ci.yml: overrides the image's entrypoint"),
+        "{out}"
+    );
+}
+
+#[test]
+fn issue11_the_shipped_recipes_and_docs_pass_the_lint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = lint_recipes(&root.join("examples/ci"));
+    assert_eq!(code, 0, "{out}");
+    // The docs are among the files checked (docs/**/*.md and README.md).
+    let n: usize = out
+        .split("matrix/upload/entrypoint check: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(n >= 4 + 6, "{out}");
 }

@@ -564,3 +564,61 @@ fn contexts_describe_themselves_in_one_line() {
     let ctx = jenkins(&[("BRANCH_NAME", "v1"), ("TAG_NAME", "v1")], None);
     assert_eq!(ctx.describe(), "Jenkins: tag 'v1'");
 }
+
+#[test]
+fn issue11_defect10_the_gitlab_token_warning_says_unprotected() {
+    for vars in [&[("CI_JOB_TOKEN", "[MASKED]")][..], &[][..]] {
+        let e = env(vars);
+        let w = flameiq::ci::gitlab::token_from_env(&map_env(&e)).unwrap_err();
+        assert!(w.contains("masked CI/CD variable named FLAMEIQ_GITLAB_TOKEN that is NOT protected"), "{w}");
+        assert!(w.contains("merge-request pipelines"), "{w}");
+    }
+}
+
+#[test]
+fn issue11_defect10_every_masked_token_in_the_gitlab_docs_is_also_unprotected() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for doc in [
+        "docs/ci/gitlab-ci.md",
+        "examples/ci/gitlab-ci.yml",
+        "docs/ci/jenkins.md",
+    ] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for (at, _) in text.match_indices("masked") {
+            let mut lo = at.saturating_sub(200);
+            while !text.is_char_boundary(lo) {
+                lo -= 1;
+            }
+            let mut hi = (at + 200).min(text.len());
+            while !text.is_char_boundary(hi) {
+                hi += 1;
+            }
+            let near = &text[lo..hi];
+            assert!(
+                near.contains("protected"),
+                "{doc}: 'masked' without saying protected or not: …{near}…"
+            );
+        }
+    }
+}
+
+#[test]
+fn issue11_item8_gitlab_mr_labels_are_read() {
+    let ctx = gitlab(&[
+        ("CI_PIPELINE_SOURCE", "merge_request_event"),
+        ("CI_MERGE_REQUEST_IID", "12"),
+        ("CI_MERGE_REQUEST_LABELS", "bug, flameiq:accept ,,perf"),
+    ]);
+    assert_eq!(ctx.labels, vec!["bug", "flameiq:accept", "perf"]);
+    let c = flameiq::ci::Context::from_other(&ctx);
+    assert!(c.has_label("flameiq:accept"));
+    assert!(!c.has_label("flameiq"));
+    assert!(!c.has_label(" "));
+    // A branch pipeline has no MR labels.
+    let ctx = gitlab(&[
+        ("CI_PIPELINE_SOURCE", "push"),
+        ("CI_COMMIT_BRANCH", "feature"),
+        ("CI_MERGE_REQUEST_LABELS", "flameiq:accept"),
+    ]);
+    assert!(ctx.labels.is_empty());
+}

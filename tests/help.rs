@@ -11,6 +11,7 @@ fn help(args: &[&str]) -> String {
         .env_remove("FLAMEIQ_DIR")
         .env_remove("FLAMEIQ_ENV")
         .env_remove("FLAMEIQ_PR")
+        .env_remove("FLAMEIQ_DEFAULT_BRANCH")
         .output()
         .unwrap();
     assert!(out.status.success(), "{args:?}");
@@ -35,4 +36,9 @@ fn baseline_help() {
 #[test]
 fn comment_help() {
     insta::assert_snapshot!(help(&["comment", "--help"]));
+}
+
+#[test]
+fn ci_help() {
+    insta::assert_snapshot!(help(&["ci", "--help"]));
 }

@@ -29,14 +29,22 @@
 //! says no baseline exists yet, nothing is posted), while a plain `flameiq compare` keeps
 //! flameiq-core's "no baseline" exit 2.
 //!
-//! Why the merged-result commit: in GitLab merged-result and merge-train pipelines the code
-//! that ran (and was benchmarked) is `CI_COMMIT_SHA`, the temporary merge of the source into
-//! the target; [`CiContext::commit`] is that commit, and [`CiContext::head_commit`] keeps
-//! `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA` for display.
+//! The commit recorded for a GitLab MR pipeline (issue 11, defect 2): the MR's head,
+//! `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`, when GitLab sets it (merged-result and merge-train
+//! pipelines), else `CI_COMMIT_SHA` (detached MR pipelines, where it is the head). In a
+//! merged-result pipeline `CI_COMMIT_SHA` is the temporary merge of the source into the
+//! target: it exists in no branch, so a link to it leads nowhere and a reader of "on
+//! feature/x at <commit>" expects the MR's own commit. [`CiContext::commit`] keeps
+//! `CI_COMMIT_SHA` (what ran) and [`CiContext::head_commit`] the MR head, which
+//! `flameiq ci` records ([`crate::ci::Context::sha`]). The branch is `CI_COMMIT_BRANCH`, or
+//! `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME` in MR pipelines (where `CI_COMMIT_BRANCH` is unset);
+//! never the checkout's `(detached head)`.
+//!
+//! MR labels: `CI_MERGE_REQUEST_LABELS` (comma-separated), for the accept label.
 //!
 //! The default branch: GitLab says it (`CI_DEFAULT_BRANCH`); CircleCI and Jenkins do not, so
-//! the caller passes one (`--default-branch`, default [`DEFAULT_BRANCH`]). An explicit value
-//! given by the user wins over the CI's.
+//! the caller passes one (`--default-branch` or `FLAMEIQ_DEFAULT_BRANCH`, default
+//! [`DEFAULT_BRANCH`]). An explicit value given by the user wins over the CI's.
 //!
 //! Jenkins and CircleCI building GitHub PRs: the PR URL (`CIRCLE_PULL_REQUEST`, Jenkins
 //! `CHANGE_URL`) gives the repository, the number and the API (`github.com` →
@@ -126,6 +134,8 @@ pub struct CiContext {
     pub gitlab: Option<GitLabTarget>,
     /// GitHub PR comment target, when the build is for a GitHub PR.
     pub github: Option<GitHubPr>,
+    /// The MR's labels (GitLab `CI_MERGE_REQUEST_LABELS`); empty elsewhere.
+    pub labels: Vec<String>,
 }
 
 impl CiContext {
@@ -276,6 +286,7 @@ pub fn read_gitlab(
         run_url: v("CI_JOB_URL").or_else(|| v("CI_PIPELINE_URL")),
         gitlab: None,
         github: None,
+        labels: Vec::new(),
     };
     if let Some(iid) = v("CI_MERGE_REQUEST_IID").and_then(|s| s.parse::<u64>().ok()) {
         // merge_request_event: detached, merged-result or merge-train pipeline.
@@ -287,6 +298,15 @@ pub fn read_gitlab(
         ctx.head_commit =
             v("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA").filter(|h| Some(h) != ctx.commit.as_ref());
         ctx.gitlab = target(iid);
+        ctx.labels = v("CI_MERGE_REQUEST_LABELS")
+            .map(|l| {
+                l.split(',')
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
     } else if source == "external_pull_request_event" {
         // A GitHub PR of a repository mirrored into GitLab CI/CD.
         if let Some(n) = v("CI_EXTERNAL_PULL_REQUEST_IID").and_then(|s| s.parse().ok()) {
@@ -348,6 +368,7 @@ pub fn read_circleci(
         run_url: v("CIRCLE_BUILD_URL"),
         gitlab: None,
         github: None,
+        labels: Vec::new(),
     };
     // CIRCLE_PULL_REQUEST is the PR's URL; CIRCLE_PULL_REQUESTS lists several (first wins);
     // CIRCLE_PR_NUMBER is set for fork PRs only.
@@ -418,6 +439,7 @@ pub fn read_jenkins(
         run_url: v("BUILD_URL"),
         gitlab: None,
         github: None,
+        labels: Vec::new(),
     };
     if let Some(number) = v("CHANGE_ID").and_then(|id| id.parse::<u64>().ok()) {
         // Multibranch PR/MR build: BRANCH_NAME is `PR-5`/`MR-5`; CHANGE_BRANCH is the source.

@@ -126,7 +126,10 @@ pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Secret, St
     }
     let fix = "create a project access token with the 'api' scope (Settings > Access tokens, \
                role Reporter or higher) and add it as a masked CI/CD variable named \
-               FLAMEIQ_GITLAB_TOKEN";
+               FLAMEIQ_GITLAB_TOKEN that is NOT protected (a protected variable \
+               only reaches pipelines of protected branches and tags, never the merge-request \
+               pipelines of feature branches: if you already added it as protected, this is \
+               why it is missing)";
     Err(
         if env("CI_JOB_TOKEN").is_some_and(|t| !t.trim().is_empty()) {
             format!(
@@ -568,12 +571,12 @@ impl<'a> Api<'a> {
         let fix = match status.as_u16() {
             401 => {
                 "the token is invalid, expired or revoked: create a project access token with \
-                    the 'api' scope and store it as a masked CI/CD variable FLAMEIQ_GITLAB_TOKEN"
+                    the 'api' scope and store it as a masked, unprotected CI/CD variable FLAMEIQ_GITLAB_TOKEN"
             }
             403 => {
                 "the token may not comment on this merge request: it needs the 'api' scope \
                     and the Reporter role or higher in the project (a project access token \
-                    stored as a masked CI/CD variable FLAMEIQ_GITLAB_TOKEN works)"
+                    stored as a masked, unprotected CI/CD variable FLAMEIQ_GITLAB_TOKEN works)"
             }
             404 => {
                 "the project or merge request was not found with this token: check \

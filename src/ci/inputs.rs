@@ -53,7 +53,9 @@ impl fmt::Display for Secret {
 /// Every input of `action.yml`, as given (None = unset or empty).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inputs {
-    /// `metrics` (required in the Action).
+    /// `metrics` (required in the Action): one file per line (each `PATH` or
+    /// `PROVIDER:PATH`), which `flameiq ci` takes as repeated `--metrics`; see
+    /// [`Inputs::metrics_list`].
     pub metrics: Option<String>,
     /// `provider` (default `auto`).
     pub provider: Option<String>,
@@ -75,10 +77,12 @@ pub struct Inputs {
     pub comment: Option<String>,
     /// `summary` (default `true`).
     pub summary: Option<String>,
-    /// `report` (default `.flameiq/report.html`).
+    /// `report` (default `flameiq-report.html`, see `flameiq ci`).
     pub report: Option<String>,
     /// `annotations` (default `true`).
     pub annotations: Option<String>,
+    /// `accept-label` (default `flameiq:accept`): the PR/MR label that accepts regressions.
+    pub accept_label: Option<String>,
 }
 
 /// The input names, as in `action.yml`.
@@ -96,6 +100,7 @@ pub const NAMES: &[&str] = &[
     "summary",
     "report",
     "annotations",
+    "accept-label",
 ];
 
 /// The variable the runner sets for an input: `INPUT_` + upper-cased name, hyphens kept.
@@ -109,8 +114,9 @@ impl Inputs {
     pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Inputs {
         let read = |name: &str| -> Option<String> {
             let v = get(&var_name(name))?;
-            // Multi-line `thresholds` keeps its lines; the rest are single values.
-            let v = if name == "thresholds" {
+            // Multi-line `thresholds` and `metrics` keep their lines; the rest are single
+            // values.
+            let v = if name == "thresholds" || name == "metrics" {
                 v
             } else {
                 v.trim().to_string()
@@ -131,7 +137,23 @@ impl Inputs {
             summary: read("summary"),
             report: read("report"),
             annotations: read("annotations"),
+            accept_label: read("accept-label"),
         }
+    }
+
+    /// The `metrics` input as a list: one entry per non-blank line, trimmed (a single line
+    /// is one file, as before). Each entry is what one `--metrics` flag takes.
+    pub fn metrics_list(&self) -> Vec<String> {
+        self.metrics
+            .as_deref()
+            .map(|m| {
+                m.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -236,7 +258,7 @@ mod tests {
             ("INPUT_THRESHOLDS", "latency.p95=5%\n\nthroughput=10%\n"),
         ]);
         let i = Inputs::from_env(&|k| e.get(k).cloned());
-        assert_eq!(i.metrics.as_deref(), Some("bench.json"));
+        assert_eq!(i.metrics_list(), vec!["bench.json"]);
         assert_eq!(i.fail_on_regression.as_deref(), Some("false"));
         assert_eq!(i.provider, None);
         assert_eq!(i.comment, None);
@@ -244,6 +266,19 @@ mod tests {
         assert_eq!(var_name("fail-on-regression"), "INPUT_FAIL-ON-REGRESSION");
         let rules = parse_thresholds(i.thresholds.as_deref().unwrap()).unwrap();
         assert_eq!(rules.iter().count(), 2);
+    }
+
+    #[test]
+    fn metrics_input_takes_one_file_per_line() {
+        let e = env(&[("INPUT_METRICS", "  go:bench.txt\n\n hyperfine:cli.json \n")]);
+        let i = Inputs::from_env(&|k| e.get(k).cloned());
+        assert_eq!(i.metrics_list(), vec!["go:bench.txt", "hyperfine:cli.json"]);
+        let e = env(&[("INPUT_METRICS", " bench.json ")]);
+        assert_eq!(
+            Inputs::from_env(&|k| e.get(k).cloned()).metrics_list(),
+            vec!["bench.json"]
+        );
+        assert!(Inputs::default().metrics_list().is_empty());
     }
 
     #[test]

@@ -26,8 +26,26 @@
 //!   common): not a failure. The summary says so, the report shows the current values,
 //!   `status` is `no-baseline`, no comment is written, and the exit code is 0 — on every CI.
 //!   `flameiq compare` keeps flameiq-core's exit 2 for this case.
-//! - **The commit of a baseline** is the metrics file's own `metadata.commit` when it has
-//!   one, else `GITHUB_SHA` (and the branch likewise from the ref), so reports can link it.
+//! - **Under a CI, the CI's facts win** (issue 11, defect 2): the commit and branch stored
+//!   with a run are what the CI says ([`Context::sha`], [`Context::branch`]), not what the
+//!   metrics file says (pytest-benchmark's `commit_info` reads `(detached head)` on GitLab
+//!   and Jenkins checkouts, and a GitHub PR checkout is the temporary merge commit). GitHub:
+//!   the PR head's SHA from the payload (`pull_request.head.sha`), else `GITHUB_SHA`; the
+//!   branch `GITHUB_HEAD_REF`, else the payload's head ref, else `GITHUB_REF_NAME`. GitLab
+//!   CI, CircleCI, Jenkins: see [`context_other`]. This holds for `flameiq ci` and for plain
+//!   `flameiq baseline set` / `flameiq compare` run inside a CI ([`apply_facts`]); outside
+//!   any CI the file's own values are kept. What the CI does not say, the file still fills.
+//! - **The default branch** the user names (`--default-branch`, `FLAMEIQ_DEFAULT_BRANCH`)
+//!   wins over the CI's (GitHub's payload, GitLab's `CI_DEFAULT_BRANCH`) on every CI, so one
+//!   setting means the same everywhere; CircleCI and Jenkins say none, so there it is the
+//!   only source (default `main`).
+//! - **Accepting a known regression** (`accept-label`, default `flameiq:accept`): when the
+//!   PR/MR carries that label, regressions are accepted: the exit code is 0 and the summary
+//!   and comment say the regressions were accepted by the label. Labels come from the
+//!   payload's `pull_request.labels[].name` on GitHub (the workflow must also run on the
+//!   `labeled`/`unlabeled` activity types to react to the label) and from
+//!   `CI_MERGE_REQUEST_LABELS` (comma-separated) on GitLab MR pipelines; CircleCI and Jenkins
+//!   do not pass labels, so the label has no effect there.
 
 pub mod context_other;
 pub mod github;
@@ -98,6 +116,8 @@ pub struct Context {
     /// The context of GitLab CI, CircleCI or Jenkins ([`context_other`]), which then decides
     /// the plan and the comment target.
     pub other: Option<context_other::CiContext>,
+    /// The labels of the PR/MR (GitHub payload, GitLab `CI_MERGE_REQUEST_LABELS`).
+    pub labels: Vec<String>,
 }
 
 /// What `flameiq ci` will do.
@@ -235,6 +255,10 @@ impl Context {
             .as_u64()
             .or_else(|| payload["number"].as_u64())
             .filter(|_| !pr.is_null());
+        let labels = pr["labels"]
+            .as_array()
+            .map(|ls| ls.iter().filter_map(|l| s(&l["name"])).collect())
+            .unwrap_or_default();
         let server = var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into());
         let run_url = match (&repository, var("GITHUB_RUN_ID")) {
             (Some(repo), Some(id)) => Some(format!(
@@ -259,6 +283,7 @@ impl Context {
                 .trim_end_matches('/')
                 .to_string(),
             other: None,
+            labels,
         })
     }
 
@@ -288,6 +313,7 @@ impl Context {
                 .map(|g| g.api_url.clone())
                 .unwrap_or_default(),
             other: Some(o.clone()),
+            labels: o.labels.clone(),
         }
     }
 
@@ -299,11 +325,59 @@ impl Context {
         default_branch: Option<&str>,
     ) -> Result<Context> {
         match platform {
-            Platform::GitHub => Context::github(get),
+            Platform::GitHub => {
+                let mut c = Context::github(get)?;
+                if let Some(b) = default_branch.map(str::trim).filter(|b| !b.is_empty()) {
+                    c.default_branch = Some(b.to_string());
+                }
+                Ok(c)
+            }
             _ => Ok(context_other::read(get, default_branch)
                 .map(|o| Context::from_other(&o))
                 .unwrap_or_default()),
         }
+    }
+
+    /// Whether the PR/MR carries `label` (exact match; an empty label never matches).
+    pub fn has_label(&self, label: &str) -> bool {
+        let label = label.trim();
+        !label.is_empty() && self.labels.iter().any(|l| l.trim() == label)
+    }
+}
+
+/// The CI's commit and branch for a run inside a CI, for `flameiq baseline set` and
+/// `flameiq compare` (which have no `--default-branch`: only commit and branch are used).
+/// `None` outside any CI. A GitHub payload that cannot be read is a warning here, not an
+/// error: these commands do not need it, and the variables still say the commit and ref.
+pub fn detect_facts(get: &dyn Fn(&str) -> Option<String>) -> Option<Context> {
+    let platform = Platform::detect(get);
+    if platform == Platform::Unknown {
+        return None;
+    }
+    match Context::detect(platform, get, None) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!("{e}; using the GITHUB_* variables only");
+            let without_payload = |k: &str| {
+                if k == "GITHUB_EVENT_PATH" {
+                    None
+                } else {
+                    get(k)
+                }
+            };
+            Context::github(&without_payload).ok()
+        }
+    }
+}
+
+/// Records the CI's commit and branch in `snap` (they win over the file's own; see the
+/// module doc). What the CI does not say is left as the file has it.
+pub fn apply_facts(snap: &mut crate::schema::Snapshot, ci: &Context) {
+    if let Some(sha) = &ci.sha {
+        snap.metadata.commit = Some(sha.clone());
+    }
+    if let Some(branch) = &ci.branch {
+        snap.metadata.branch = Some(branch.clone());
     }
 }
 

@@ -1,4 +1,8 @@
 //! `flameiq baseline set|show|list|clear|promote`.
+//!
+//! `baseline set` run inside a CI (GitHub Actions, GitLab CI, CircleCI, Jenkins, detected as
+//! `flameiq ci` detects them) records the CI's commit and branch, not the metrics file's
+//! (see [`flameiq::ci`]), so `baseline list` shows real branches, never `(detached head)`.
 
 use super::{esc, Ctx};
 use clap::{Args, Subcommand};
@@ -72,6 +76,10 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
     let provider = ctx.provider(a.provider.as_deref(), &cfg);
     // Load and validate everything before touching the store: a failed set changes nothing.
     let (mut snap, _) = super::load_metrics_all(&a.metrics, &provider)?;
+    // Inside a CI its commit and branch win over the file's (issue 11, defect 2).
+    if let Some(ci) = flameiq::ci::detect_facts(&super::post::env) {
+        flameiq::ci::apply_facts(&mut snap, &ci);
+    }
     if let Some(tag) = &a.tag {
         snap.metadata
             .tags

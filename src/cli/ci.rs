@@ -12,7 +12,17 @@
 //!
 //! Outputs (`$GITHUB_OUTPUT`): `status` (`pass`, `regression`, `insufficient_data`,
 //! `baseline` when a baseline was set, `no-baseline` when there was none to compare
-//! against), `regressions`, `warnings`, `total`, `report`, `result`, `comment-url`.
+//! against), `regressions`, `warnings`, `total`, `report`, `result`, `comment-url`,
+//! `accepted-by-label` (the label that accepted the regressions, else empty).
+//!
+//! Decisions (issue 11):
+//! - The report defaults to `flameiq-report.html` in the working directory, not inside the
+//!   store: `actions/upload-artifact` 4.4 and later skips hidden files, and `.flameiq/` is
+//!   hidden. The result JSON stays in the store (`<dir>/result.json`), so `dir` moves it.
+//! - `--junit F` writes the JUnit XML of the comparison (nothing on a baseline or
+//!   no-baseline run), so a CI's test view needs no second `flameiq compare`.
+//! - An accepted regression (the accept label on the PR/MR) keeps `status: regression` in
+//!   the outputs and the result document (flameiq-core's values), exits 0, and says so.
 //!
 //! The comment itself is posted by [`super::post`], which `flameiq comment` shares (its
 //! module doc names the HTTP knobs).
@@ -59,20 +69,37 @@ pub struct CiArgs {
     /// true or false: write the job summary (input `summary`; default true).
     #[arg(long, value_name = "BOOL")]
     summary: Option<String>,
-    /// Where to write the HTML report (input `report`; default <dir>/report.html).
+    /// Where to write the HTML report (input `report`; default flameiq-report.html in the
+    /// working directory: visible, so actions/upload-artifact uploads it).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// true or false: print annotations (input `annotations`; default true).
     #[arg(long, value_name = "BOOL")]
     annotations: Option<String>,
-    /// Where to write the result JSON (default <dir>/result.json).
+    /// Where to write the result JSON (default <dir>/result.json, so --dir and the `dir`
+    /// input move it).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The default branch, for CIs that do not tell it (CircleCI, Jenkins; default main).
-    /// GitHub Actions reads it from the event payload, GitLab from CI_DEFAULT_BRANCH.
-    #[arg(long, value_name = "BRANCH")]
+    /// Also write JUnit XML of the comparison to this file (for GitLab, Jenkins and
+    /// CircleCI test views; nothing is written when nothing was compared).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// The PR/MR label that accepts regressions: exit 0, and the summary and comment say
+    /// so (input `accept-label`; default flameiq:accept).
+    #[arg(long, value_name = "LABEL")]
+    accept_label: Option<String>,
+    /// The default branch (wins over the CI's). Needed where the CI does not tell it
+    /// (CircleCI, Jenkins; default main); GitHub Actions reads it from the event payload,
+    /// GitLab from CI_DEFAULT_BRANCH.
+    #[arg(long, value_name = "BRANCH", env = "FLAMEIQ_DEFAULT_BRANCH")]
     default_branch: Option<String>,
 }
+
+/// The accept label when neither the flag nor the input names one.
+pub const DEFAULT_ACCEPT_LABEL: &str = "flameiq:accept";
+
+/// The report when neither the flag nor the input names one (see the module doc).
+pub const DEFAULT_REPORT: &str = "flameiq-report.html";
 
 pub(super) fn parse_secret(s: &str) -> std::result::Result<Secret, String> {
     Ok(Secret::new(s))
@@ -91,6 +118,8 @@ struct Resolved {
     annotations: bool,
     report: PathBuf,
     result: PathBuf,
+    junit: Option<PathBuf>,
+    accept_label: String,
 }
 
 pub fn run(ctx: &Ctx, args: CiArgs) -> Result<i32> {
@@ -134,15 +163,8 @@ fn store_ctx(ctx: &Ctx, inp: &Inputs) -> Ctx {
 }
 
 fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
-    // Flags win; else the input, one file per line.
-    let metrics: Vec<String> = if a.metrics.is_empty() {
-        inp.metrics
-            .iter()
-            .flat_map(|m| m.lines())
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect()
+    let metrics = if a.metrics.is_empty() {
+        inp.metrics_list()
     } else {
         a.metrics
     };
@@ -201,13 +223,19 @@ fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
         report: a
             .report
             .or_else(|| inp.report.map(PathBuf::from))
-            .unwrap_or_else(|| dir.join("report.html")),
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORT)),
         result: a.output.unwrap_or_else(|| dir.join("result.json")),
+        junit: a.junit,
+        accept_label: a
+            .accept_label
+            .map(|l| l.trim().to_string())
+            .or(inp.accept_label)
+            .unwrap_or_else(|| DEFAULT_ACCEPT_LABEL.into()),
     })
 }
 
-/// Loads the metrics with the resolved provider (flag/input, config, else auto) and fills
-/// commit and branch from the CI context when the file has none.
+/// Loads the metrics with the resolved provider (flag/input, config, else auto); the CI's
+/// commit and branch win over the file's ([`flameiq::ci::apply_facts`]).
 fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Config, Snapshot)> {
     let cfg = ctx.config()?;
     let provider = r
@@ -219,12 +247,7 @@ fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Confi
         flameiq::providers::check_name(&provider)?;
     }
     let (mut snap, _) = super::load_metrics_all(&r.metrics, &provider)?;
-    if snap.metadata.commit.is_none() {
-        snap.metadata.commit = ci.sha.clone();
-    }
-    if snap.metadata.branch.is_none() {
-        snap.metadata.branch = ci.branch.clone();
-    }
+    flameiq::ci::apply_facts(&mut snap, ci);
     Ok((cfg, snap))
 }
 
@@ -282,6 +305,8 @@ fn compare_run(
         config: cfg,
     };
     let result = compare::compare(&base, &current, &settings)?;
+    let accepted = (result.status == Status::Regression && ci.has_label(&r.accept_label))
+        .then(|| r.accept_label.clone());
     if !ctx.global.quiet {
         print!(
             "{}",
@@ -289,11 +314,15 @@ fn compare_run(
         );
     }
     super::write_file(&r.result, &(result.to_json() + "\n"))?;
+    if let Some(junit) = &r.junit {
+        super::write_file(junit, &render::junit::render_result(&result))?;
+    }
     let view = View {
         result: Some(&result),
         history: base.history.clone(),
         run_url: ci.run_url.clone(),
         environment: ctx.global.environment.clone(),
+        accepted_by_label: accepted.clone(),
         ..View::default()
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
@@ -327,7 +356,14 @@ fn compare_run(
         ("report", r.report.display().to_string()),
         ("result", r.result.display().to_string()),
         ("comment-url", comment_url.unwrap_or_default()),
+        ("accepted-by-label", accepted.clone().unwrap_or_default()),
     ])?;
+    if let Some(label) = &accepted {
+        ctx.say(format!(
+            "regressions accepted by the label '{label}' on this PR/MR: exiting 0"
+        ));
+        return Ok(0);
+    }
     let code = if r.fail { result.exit_code } else { 0 };
     if result.status == Status::Regression && !r.fail {
         ctx.say("fail-on-regression is false: exiting 0 despite the regression");
@@ -345,13 +381,14 @@ fn no_baseline(
     current: &Snapshot,
     why: &Error,
 ) -> Result<i32> {
-    let msg = format!(
-        "no baseline to compare against yet ({why}); nothing was compared. It is recorded by the next run on the default branch{}.",
-        ci.default_branch
-            .as_deref()
-            .map(|b| format!(" ('{b}')"))
-            .unwrap_or_default()
-    );
+    let dir = ctx.store()?.root().display().to_string();
+    let msg = match why {
+        Error::NoBaseline { .. } => format!(
+            "{}; nothing was compared and this step passes",
+            no_baseline_hint(platform, ci, &dir)
+        ),
+        other => format!("{other}; nothing was compared and this step passes"),
+    };
     notice(platform, "FlameIQ: no baseline yet", &msg);
     let view = View {
         run_url: ci.run_url.clone(),
@@ -364,13 +401,7 @@ fn no_baseline(
         // Room for the line appended below.
         let room = markdown::Limit::Bytes(outputs::SUMMARY_LIMIT - 512);
         let mut md = markdown::render_limited(&view, Kind::Summary, room)?;
-        md.push_str(&format!(
-            "\n> The baseline is recorded by the next run on the default branch{}; until then nothing is compared and this step passes.\n",
-            ci.default_branch
-                .as_deref()
-                .map(|b| format!(" (`{}`)", b.replace('`', "")))
-                .unwrap_or_default()
-        ));
+        md.push_str(&format!("\n> **{}**\n", escape_md(&msg)));
         write_summary(&md, ci)?;
     }
     write_outputs(&[
@@ -383,6 +414,42 @@ fn no_baseline(
         ("comment-url", String::new()),
     ])?;
     Ok(0)
+}
+
+/// What is missing when a compare finds no baseline in `dir`, and how to fix it, for the CI
+/// it runs on (issue 11, defect 5): the default-branch run has not stored one yet, or the
+/// step that brings the store back (a cache, artefacts) is missing — with the recipe's
+/// section to read.
+fn no_baseline_hint(platform: Platform, ci: &Context, dir: &str) -> String {
+    let branch = ci.default_branch.as_deref().unwrap_or("main");
+    match platform {
+        Platform::GitHub => format!(
+            "no baseline in {dir}: the default-branch run has not saved one, or the cache step \
+             that restores {dir} is missing — see docs/action.md#a-complete-workflow-with-a-baseline-that-really-refreshes"
+        ),
+        Platform::GitLab => format!(
+            "no baseline in {dir}: no pipeline on the default branch ('{branch}') has stored one, \
+             or this job does not pull the cache the default-branch job pushes (the same \
+             `cache:key`, e.g. flameiq-baseline-$CI_DEFAULT_BRANCH, with `unprotect: true` on \
+             both jobs) — see docs/ci/gitlab-ci.md#the-baseline-cache-and-why-it-really-refreshes"
+        ),
+        Platform::CircleCi => format!(
+            "no baseline in {dir}: no build of the default branch ('{branch}'; set \
+             FLAMEIQ_DEFAULT_BRANCH or --default-branch if yours differs) has saved one, or \
+             the restore_cache step for the key prefix the default branch saves is missing — \
+             see docs/ci/circleci.md#the-baseline-cache-and-why-it-really-refreshes"
+        ),
+        Platform::Jenkins => format!(
+            "no baseline in {dir}: no successful build of the default branch ('{branch}'; set \
+             FLAMEIQ_DEFAULT_BRANCH or --default-branch if yours differs) has archived one, or \
+             this build does not copy {dir} from it (copyArtifacts) — see \
+             docs/ci/jenkins.md#the-baseline-store-and-why-it-really-refreshes"
+        ),
+        Platform::Unknown => format!(
+            "no baseline in {dir}: run `flameiq ci` (or `flameiq baseline set`) on the \
+             default branch first, and keep {dir} between runs"
+        ),
+    }
 }
 
 /// The job summary of a baseline run (the templates have no such view): what was stored.

@@ -68,7 +68,7 @@ pub struct CommentArgs {
     #[arg(long, value_name = "TOKEN", env = "GITHUB_TOKEN", hide_env_values = true, value_parser = super::ci::parse_secret)]
     github_token: Option<Secret>,
     /// The default branch, for CIs that do not tell it (CircleCI, Jenkins; default main).
-    #[arg(long, value_name = "BRANCH")]
+    #[arg(long, value_name = "BRANCH", env = "FLAMEIQ_DEFAULT_BRANCH")]
     default_branch: Option<String>,
 }
 
@@ -470,7 +470,8 @@ mod tests {
             &flameiq::compare::baseline::Baseline::from_file(read("baseline.json")),
             &read("current.json"),
             &flameiq::compare::Settings::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(result.status, Status::Regression);
         let good = dir.path().join("good.json");
         std::fs::write(&good, result.to_json()).unwrap();

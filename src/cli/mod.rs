@@ -212,8 +212,7 @@ pub fn threshold_flags(flags: &[String]) -> Result<Rules<Threshold>> {
 
 /// Loads a metrics file (exit 3 on any problem with it; exit 2 for an unknown provider).
 pub fn load_metrics(path: &Path, provider: &str) -> Result<Snapshot> {
-    let (mut snap, kind) = flameiq::providers::load(path, provider)?;
-    snap.provider.set(kind.name());
+    let (snap, kind) = flameiq::providers::load(path, provider)?;
     tracing::debug!(
         "loaded {} metric(s) from {} via {}",
         snap.metrics.len(),

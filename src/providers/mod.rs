@@ -380,6 +380,7 @@ pub fn load(path: &Path, provider: &str) -> Result<(Snapshot, ProviderKind)> {
         .parse(&input)
         .map_err(|e| hint_detected_format(e, kind, &input))?;
     snap.canonicalize();
+    snap.provider.set(kind.name());
     Ok((snap, kind))
 }
 
@@ -438,7 +439,20 @@ pub fn load_many(
             metadata,
             metrics,
             metric_info,
+            provider,
         } = snap;
+        // Several providers read this run: all are named (`go + hyperfine`).
+        if let Some(name) = provider.get() {
+            let names = into.provider.get().unwrap_or_default();
+            if !names.split(" + ").any(|n| n == name) {
+                let joined = if names.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{names} + {name}")
+                };
+                into.provider.set(joined);
+            }
+        }
         into.metadata.commit = into.metadata.commit.take().or(metadata.commit);
         into.metadata.branch = into.metadata.branch.take().or(metadata.branch);
         for (key, value) in metrics {

@@ -236,6 +236,8 @@ struct Fixed {
     extras: Vec<String>,
     run_url: Option<String>,
     report_url: Option<String>,
+    /// The accepting label, escaped (None: nothing accepted).
+    accepted_by_label: Option<String>,
 }
 
 /// One attempt: the fixed part plus the rows kept and how many were left out.
@@ -457,6 +459,7 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
         extras,
         run_url: view.run_url.as_deref().and_then(fmt::safe_url),
         report_url: view.report_url.as_deref().and_then(fmt::safe_url),
+        accepted_by_label: view.accepted_by_label.as_deref().map(escape_md),
     };
     let render = |k_top: usize, k_all: usize| -> Result<String> {
         let page = Page {

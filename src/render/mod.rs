@@ -39,6 +39,9 @@ pub struct View<'a> {
     /// The provider that read the current run, when there is no result to say it (first
     /// run); with a result, its `provider` is shown.
     pub provider: Option<String>,
+    /// The PR/MR label that accepted this run's regressions (`flameiq ci`'s `accept-label`),
+    /// when it did: the summary and comment say so.
+    pub accepted_by_label: Option<String>,
 }
 
 impl View<'_> {

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use clap::Args;
-use flameiq::compare::changes::{history_changes, MetricChanges};
+use flameiq::compare::changes::{HistorySeries, MetricChanges};
 use flameiq::compare::round_places;
 use flameiq::error::{Error, Result};
 use flameiq::jsonfmt;
@@ -21,23 +21,27 @@ pub struct ChangesArgs {
 pub fn run(ctx: &Ctx, a: ChangesArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let store = ctx.store();
-    let mut history = store.history_newest_first()?;
-    if history.is_empty() {
+    let mut series = HistorySeries::new(&a.metrics);
+    store.walk_history_backwards(|snap| {
+        series.push_older(snap);
+        true
+    })?;
+    let runs = series.runs();
+    if runs == 0 {
         return Err(Error::Baseline(format!(
             "no history at '{}': change points need stored runs; run flameiq baseline set (or flameiq ci on the default branch) first",
             store.history_path().display()
         )));
     }
-    history.reverse();
-    let metrics = history_changes(&history, &a.metrics, &cfg.changes);
+    let metrics = series.changes(&cfg.changes);
     let environment = ctx.global.environment.as_deref().unwrap_or("default");
     if a.json {
         println!(
             "{}",
-            jsonfmt::to_pretty(&document(environment, history.len(), &metrics))
+            jsonfmt::to_pretty(&document(environment, runs, &metrics))
         );
     } else {
-        print_human(ctx, environment, history.len(), &metrics);
+        print_human(ctx, environment, runs, &metrics);
     }
     Ok(0)
 }

@@ -470,36 +470,84 @@ pub struct RunChange {
     pub timestamp: String,
 }
 
-/// Change points of every metric of `history` (oldest first) whose key matches one of
-/// `patterns` (all when empty). A metric missing from some runs has a shorter series: the
-/// gaps are skipped, not filled. Keys in byte order.
-pub fn history_changes(
-    history: &[crate::schema::Snapshot],
-    patterns: &[String],
-    cfg: &ChangeConfig,
-) -> std::collections::BTreeMap<String, MetricChanges> {
-    let wanted =
-        |k: &str| patterns.is_empty() || patterns.iter().any(|p| crate::config::glob_match(p, k));
-    // key → (run positions, values), built in one pass over the runs.
-    let mut series: std::collections::BTreeMap<&str, (Vec<usize>, Vec<f64>)> =
-        std::collections::BTreeMap::new();
-    for (run, snap) in history.iter().enumerate() {
-        for (k, v) in snap.flat() {
-            if !v.is_finite() || !wanted(k) {
-                continue;
-            }
-            let e = series.entry(k).or_default();
-            e.0.push(run);
-            e.1.push(v);
+/// Gathers the series of a history one run at a time, newest first (as the store reads
+/// its file backwards), keeping only numbers and each run's commit, branch and time, so a
+/// history of 1,000 runs × 10,000 metrics never sits in memory as snapshots.
+pub struct HistorySeries {
+    patterns: Vec<String>,
+    runs: Vec<crate::schema::Metadata>,
+    keys: std::collections::HashMap<String, usize, foldhash::fast::FixedState>,
+    /// Per key: (run number counted from the newest, value), newest first.
+    series: Vec<(Vec<u32>, Vec<f64>)>,
+}
+
+impl HistorySeries {
+    /// Keeps metrics whose key matches one of `patterns` (all when empty).
+    pub fn new(patterns: &[String]) -> HistorySeries {
+        HistorySeries {
+            patterns: patterns.to_vec(),
+            runs: Vec::new(),
+            keys: Default::default(),
+            series: Vec::new(),
         }
     }
-    series
-        .into_iter()
-        .map(|(key, (runs, values))| {
-            let change_points = change_points(&values, cfg)
-                .into_iter()
-                .map(|point| {
-                    let meta = &history[runs[point.index]].metadata;
+
+    /// How many runs were pushed.
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Adds the next older run.
+    pub fn push_older(&mut self, snap: crate::schema::Snapshot) {
+        let run = self.runs.len() as u32;
+        for (k, v) in snap.flat() {
+            if !v.is_finite() {
+                continue;
+            }
+            let slot = match self.keys.get(k) {
+                Some(&i) => i,
+                None => {
+                    if !self.patterns.is_empty()
+                        && !self
+                            .patterns
+                            .iter()
+                            .any(|p| crate::config::glob_match(p, k))
+                    {
+                        continue;
+                    }
+                    self.keys.insert(k.to_string(), self.series.len());
+                    self.series.push(Default::default());
+                    self.series.len() - 1
+                }
+            };
+            self.series[slot].0.push(run);
+            self.series[slot].1.push(v);
+        }
+        self.runs.push(snap.metadata);
+    }
+
+    /// The change points of every kept metric, keys in byte order. A metric missing from
+    /// some runs has a shorter series: the gaps are skipped, not filled. The series are
+    /// independent, so they are spread over the machine's cores; the result does not depend
+    /// on how many there are.
+    pub fn changes(
+        mut self,
+        cfg: &ChangeConfig,
+    ) -> std::collections::BTreeMap<String, MetricChanges> {
+        for (runs, values) in &mut self.series {
+            runs.reverse();
+            values.reverse();
+        }
+        let found: Vec<Vec<ChangePoint>> =
+            parallel_map(&self.series, |(_, v)| change_points(v, cfg));
+        let mut out = std::collections::BTreeMap::new();
+        for (key, slot) in self.keys {
+            let (runs, values) = &self.series[slot];
+            let change_points = found[slot]
+                .iter()
+                .map(|&point| {
+                    // Runs were numbered from the newest.
+                    let meta = &self.runs[runs[point.index] as usize];
                     RunChange {
                         point,
                         commit: meta.commit.clone(),
@@ -508,15 +556,37 @@ pub fn history_changes(
                     }
                 })
                 .collect();
-            (
-                key.to_string(),
+            out.insert(
+                key,
                 MetricChanges {
                     runs: values.len(),
                     change_points,
                 },
-            )
-        })
-        .collect()
+            );
+        }
+        out
+    }
+}
+
+/// `items.map(f)` on all cores, in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
+    if threads <= 1 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("change-point worker panicked"))
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@
 //!   warmup_runs: 0
 //!   warning_margin: 5
 //! provider: json
+//! changes:                     # change-point detection (flameiq changes)
+//!   window: 50
+//!   max_pvalue: 0.001
+//!   min_magnitude: 0.0
 //! ```
 //!
 //! Lookup of a key's threshold: `--threshold` flags first, then the file, then 10 %. Within
@@ -268,6 +272,8 @@ pub struct Config {
     pub noise: NoiseConfig,
     /// Default provider name.
     pub provider: Option<String>,
+    /// Change-point detection over the history (`changes:`).
+    pub changes: crate::compare::changes::ChangeConfig,
     /// Where it was read from (None: defaults).
     pub source: Option<PathBuf>,
 }
@@ -292,6 +298,7 @@ impl Default for Config {
                 warning_margin: DEFAULT_WARNING_MARGIN,
             },
             provider: None,
+            changes: crate::compare::changes::ChangeConfig::default(),
             source: None,
         }
     }
@@ -465,6 +472,7 @@ impl Config {
                         }
                     }
                 }
+                "changes" => cfg.changes = parse_changes(v, path)?,
                 "provider" => {
                     cfg.provider = match v {
                         Value::Null => None,
@@ -482,6 +490,48 @@ impl Config {
         }
         Ok(cfg)
     }
+}
+
+/// The `changes:` section.
+fn parse_changes(v: &Value, path: &Path) -> Result<crate::compare::changes::ChangeConfig> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    let mut c = crate::compare::changes::ChangeConfig::default();
+    for (key, raw) in section(v, "changes", path)? {
+        match key.as_str() {
+            "window" => {
+                c.window = raw
+                    .as_u64()
+                    .filter(|w| *w >= 2)
+                    .map(|w| w as usize)
+                    .ok_or_else(|| bad(format!("changes.window: must be a whole number >= 2, found {raw}")))?
+            }
+            "max_pvalue" => {
+                c.max_pvalue = raw
+                    .as_f64()
+                    .filter(|p| *p > 0.0 && *p < 1.0)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "changes.max_pvalue: must be a number between 0 and 1 (e.g. 0.001), found {raw}"
+                        ))
+                    })?
+            }
+            "min_magnitude" => {
+                c.min_magnitude = raw
+                    .as_f64()
+                    .filter(|m| m.is_finite() && *m >= 0.0)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "changes.min_magnitude: must be a relative change >= 0 (0.05 is 5 %), found {raw}"
+                        ))
+                    })?
+            }
+            other => warn_unknown(path, &format!("changes.{other}")),
+        }
+    }
+    Ok(c)
 }
 
 fn section(v: &Value, name: &str, path: &Path) -> Result<IndexMap<String, Value>> {

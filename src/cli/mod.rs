@@ -2,6 +2,7 @@
 //! library has no clap types.
 
 mod baseline;
+mod changes;
 mod ci;
 mod comment;
 mod compare;
@@ -90,6 +91,8 @@ pub enum Command {
     Ci(ci::CiArgs),
     /// Post or update the PR/MR comment from a saved result (fork PRs: from `workflow_run`).
     Comment(comment::CommentArgs),
+    /// Change points of each metric over the stored history.
+    Changes(changes::ChangesArgs),
 }
 
 /// How a command reports an error on stdout when `--json` is on.
@@ -119,6 +122,7 @@ impl Command {
             Command::Run(a) if a.json => Some(JsonErrorShape::Status),
             Command::Validate(a) if a.json => Some(JsonErrorShape::Valid),
             Command::Baseline(b) if b.json() => Some(JsonErrorShape::Status),
+            Command::Changes(a) if a.json => Some(JsonErrorShape::Status),
             _ => None,
         }
     }
@@ -136,6 +140,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run(a) => run::run(&ctx, a),
         Command::Ci(a) => ci::run(&ctx, a),
         Command::Comment(a) => comment::run(&ctx, a),
+        Command::Changes(a) => changes::run(&ctx, a),
     }
 }
 

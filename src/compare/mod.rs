@@ -41,6 +41,7 @@
 //! and its `p_value`, `effect_size` and `test` stay null.
 
 pub mod baseline;
+pub mod changes;
 pub mod result;
 pub mod stats;
 

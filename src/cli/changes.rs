@@ -1,6 +1,6 @@
 //! `flameiq changes`: the change points of each metric over the store's history.
 
-use super::Ctx;
+use super::{esc, Ctx};
 use clap::Args;
 use flameiq::compare::changes::{HistorySeries, MetricChanges};
 use flameiq::compare::round_places;
@@ -20,7 +20,7 @@ pub struct ChangesArgs {
 
 pub fn run(ctx: &Ctx, a: ChangesArgs) -> Result<i32> {
     let cfg = ctx.config()?;
-    let store = ctx.store();
+    let store = ctx.store()?;
     let mut series = HistorySeries::new(&a.metrics);
     store.walk_history_backwards(|snap| {
         series.push_older(snap);
@@ -95,7 +95,7 @@ fn print_human(
     ctx.say(format!(
         "{} run(s) in environment '{}', {} metric(s)",
         runs,
-        terminal_safe(environment),
+        esc(environment),
         metrics.len()
     ));
     let mut quiet = 0usize;
@@ -104,7 +104,7 @@ fn print_human(
             quiet += 1;
             continue;
         }
-        ctx.say(format!("{} ({} runs)", terminal_safe(key), m.runs));
+        ctx.say(format!("{} ({} runs)", esc(key), m.runs));
         for c in &m.change_points {
             let pct = c.point.forward_change() * 100.0;
             let commit = c.commit.as_deref().map_or("-".to_string(), short);
@@ -112,8 +112,8 @@ fn print_human(
                 "  {:+.2} % at run {} (commit {}, {}): {} → {}, p = {:.2e}",
                 pct,
                 c.point.index,
-                terminal_safe(&commit),
-                terminal_safe(&c.timestamp),
+                esc(&commit),
+                esc(&c.timestamp),
                 round_places(c.point.before, 6),
                 round_places(c.point.after, 6),
                 c.point.p_value
@@ -129,16 +129,3 @@ fn short(commit: &str) -> String {
     commit.chars().take(12).collect()
 }
 
-/// Control characters escaped, so that no name starts a line or a terminal sequence.
-// TODO(merge): replace with the shared escaping function of render::fmt.
-fn terminal_safe(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}

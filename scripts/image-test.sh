@@ -210,7 +210,7 @@ keep_alive() {
     -v "$ci_ws:/ws" -w /ws "$@"
 }
 running() { [ "$("${podman[@]}" inspect --format '{{.State.Running}}' "$1")" = true ]; }
-stop() { "${podman[@]}" rm -f "$1" >/dev/null; }
+stop() { "${podman[@]}" rm -f -t 0 "$1" >/dev/null; }
 
 step "Jenkins docker.image().inside: docker run -t -d <image> cat, then docker exec"
 "${podman[@]}" rm -f flameiq-image-test-jenkins >/dev/null 2>&1 || true

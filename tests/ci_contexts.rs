@@ -570,7 +570,10 @@ fn issue11_defect10_the_gitlab_token_warning_says_unprotected() {
     for vars in [&[("CI_JOB_TOKEN", "[MASKED]")][..], &[][..]] {
         let e = env(vars);
         let w = flameiq::ci::gitlab::token_from_env(&map_env(&e)).unwrap_err();
-        assert!(w.contains("masked CI/CD variable named FLAMEIQ_GITLAB_TOKEN that is NOT protected"), "{w}");
+        assert!(
+            w.contains("masked CI/CD variable named FLAMEIQ_GITLAB_TOKEN that is NOT protected"),
+            "{w}"
+        );
         assert!(w.contains("merge-request pipelines"), "{w}");
     }
 }

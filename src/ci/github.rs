@@ -303,10 +303,14 @@ impl Client {
             }
         }
         search.stopped = Some(format!("{} pages read", self.policy.max_pages));
-        tracing::warn!(
-            "stopped looking for the comment after {} pages",
-            self.policy.max_pages
-        );
+        if !search.ours.is_empty() {
+            // Without one of ours the caller refuses to post and says why; with one, it
+            // updates the newest found, which may not be the newest there is.
+            tracing::warn!(
+                "stopped looking for the comment after {} pages; updating the newest one found",
+                self.policy.max_pages
+            );
+        }
         Ok(search)
     }
 

@@ -547,10 +547,14 @@ impl<'a> Api<'a> {
             }
         }
         search.stopped = Some(format!("{} pages read", self.policy.max_pages));
-        tracing::warn!(
-            "stopped looking for the note after {} pages",
-            self.policy.max_pages
-        );
+        if !search.ours.is_empty() {
+            // Without one of ours the caller refuses to post and says why; with one, it
+            // updates the newest found, which may not be the newest there is.
+            tracing::warn!(
+                "stopped looking for the note after {} pages; updating the newest one found",
+                self.policy.max_pages
+            );
+        }
         Ok(search)
     }
 

@@ -128,4 +128,3 @@ fn print_human(
 fn short(commit: &str) -> String {
     commit.chars().take(12).collect()
 }
-

@@ -258,10 +258,10 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
-        super::metrics_label(&r.metrics),
+        super::esc(&super::metrics_label(&r.metrics)),
         snap.metrics.len(),
-        snap.metadata.commit.as_deref().unwrap_or("(none)"),
-        snap.metadata.branch.as_deref().unwrap_or("(none)")
+        super::esc(snap.metadata.commit.as_deref().unwrap_or("(none)")),
+        super::esc(snap.metadata.branch.as_deref().unwrap_or("(none)"))
     ));
     let view = View {
         run_url: ci.run_url.clone(),

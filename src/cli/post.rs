@@ -83,8 +83,12 @@ pub fn post_comment(
             match gitlab::post_note_from_env(target, &env, &marker, &body) {
                 Ok(o) => {
                     match &o {
-                        Outcome::Created { url } => ctx.say(format!("Note created: {url}")),
-                        Outcome::Updated { url } => ctx.say(format!("Note updated: {url}")),
+                        Outcome::Created { url } => {
+                            ctx.say(format!("Note created: {}", super::esc(&url)))
+                        }
+                        Outcome::Updated { url } => {
+                            ctx.say(format!("Note updated: {}", super::esc(&url)))
+                        }
                         Outcome::NotCreated => {}
                     }
                     o.url().map(str::to_string)
@@ -146,8 +150,12 @@ fn github_comment(
     match outcome {
         Ok(o) => {
             match &o {
-                Outcome::Created { url } => ctx.say(format!("Comment created: {url}")),
-                Outcome::Updated { url } => ctx.say(format!("Comment updated: {url}")),
+                Outcome::Created { url } => {
+                    ctx.say(format!("Comment created: {}", super::esc(&url)))
+                }
+                Outcome::Updated { url } => {
+                    ctx.say(format!("Comment updated: {}", super::esc(&url)))
+                }
                 Outcome::NotCreated => {
                     ctx.say("No regression: no comment created (comment: on-regression)")
                 }

@@ -517,10 +517,14 @@ pub mod util {
 
     /// The `metric_info` every provider records: unit, direction and the finite samples.
     fn info(unit: &str, direction: Direction, samples: Vec<f64>) -> MetricInfo {
+        let mut samples: Vec<f64> = samples.into_iter().filter(|s| s.is_finite()).collect();
+        // Samples often arrive in a vector grown by doubling (Go's -count repeats): give the
+        // slack back, as the snapshot keeps them to the end of the run.
+        samples.shrink_to_fit();
         MetricInfo {
             unit: Some(unit.to_string()),
             direction: Some(direction),
-            samples: samples.into_iter().filter(|s| s.is_finite()).collect(),
+            samples,
         }
     }
 

@@ -114,7 +114,13 @@ pub fn write_artefact(path: &Path, bytes: &[u8]) -> io::Result<()> {
 fn write_through(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // Whatever this process printed so far comes first, whoever reads the other end.
     let _ = io::stdout().flush();
-    let mut f = OpenOptions::new().write(true).create(true).open(path)?;
+    // Not truncated on open: when the target is this process's own stdout or stderr
+    // (`> file`), truncating would erase what was printed before; truncated below instead.
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
     let m = f.metadata()?;
     match std_stream(&m) {
         Some(StdStream::Out) => {

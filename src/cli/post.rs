@@ -84,10 +84,10 @@ pub fn post_comment(
                 Ok(o) => {
                     match &o {
                         Outcome::Created { url } => {
-                            ctx.say(format!("Note created: {}", super::esc(&url)))
+                            ctx.say(format!("Note created: {}", super::esc(url)))
                         }
                         Outcome::Updated { url } => {
-                            ctx.say(format!("Note updated: {}", super::esc(&url)))
+                            ctx.say(format!("Note updated: {}", super::esc(url)))
                         }
                         Outcome::NotCreated => {}
                     }
@@ -151,10 +151,10 @@ fn github_comment(
         Ok(o) => {
             match &o {
                 Outcome::Created { url } => {
-                    ctx.say(format!("Comment created: {}", super::esc(&url)))
+                    ctx.say(format!("Comment created: {}", super::esc(url)))
                 }
                 Outcome::Updated { url } => {
-                    ctx.say(format!("Comment updated: {}", super::esc(&url)))
+                    ctx.say(format!("Comment updated: {}", super::esc(url)))
                 }
                 Outcome::NotCreated => {
                     ctx.say("No regression: no comment created (comment: on-regression)")

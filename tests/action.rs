@@ -1450,6 +1450,20 @@ fn issue11_item8_the_accept_label_turns_a_regression_into_an_accepted_one() {
         Some("flameiq:accept")
     );
     assert!(r.summary.contains("Accepted by label"), "{}", r.summary);
+    // The accepted regression is annotated as a warning that names the label, never as an
+    // `::error` (the gate passed).
+    assert!(
+        !r.stdout.lines().any(|l| l.starts_with("::error")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with(
+            "::warning title=FlameIQ regression accepted by label flameiq%3Aaccept%3A "
+        )),
+        "{}",
+        r.stdout
+    );
     let mine = ours(&gh.comments(), "default");
     assert_eq!(mine.len(), 1);
     assert!(

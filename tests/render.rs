@@ -695,7 +695,7 @@ fn issue11_defect6_every_view_calls_an_improvement_an_improvement() {
     assert!(xml.contains("IMPROVED"), "{xml}");
     assert_eq!(xml.matches("WARNING").count(), 1, "{xml}");
 
-    let ann = flameiq::ci::outputs::annotations(&r);
+    let ann = flameiq::ci::outputs::annotations(&r, None);
     let lines: Vec<&str> = ann.lines().collect();
     assert!(
         lines

@@ -117,8 +117,9 @@ fn describe(d: &MetricDiff) -> String {
 }
 
 /// The annotation lines for a result (each ends with a newline), plus a plain line when
-/// more were left out.
-pub fn annotations(result: &ComparisonResult) -> String {
+/// more were left out. Regressions accepted by a PR/MR label (`accepted_by_label`) are
+/// warnings, not errors: the gate passes, and an `::error` would say it failed.
+pub fn annotations(result: &ComparisonResult, accepted_by_label: Option<&str>) -> String {
     let mut out = String::new();
     let mut emit = |cmd: &str, what: &str, diffs: Vec<&MetricDiff>| {
         for d in diffs.iter().take(MAX_ANNOTATIONS) {
@@ -138,7 +139,17 @@ pub fn annotations(result: &ComparisonResult) -> String {
             ));
         }
     };
-    emit("error", "regression", result.regressions().collect());
+    match accepted_by_label {
+        None => emit("error", "regression", result.regressions().collect()),
+        Some(label) => emit(
+            "warning",
+            &format!(
+                "regression accepted by label {}",
+                crate::render::fmt::escape_terminal(label)
+            ),
+            result.regressions().collect(),
+        ),
+    }
     emit("warning", "warning", result.warnings().collect());
     emit("notice", "improvement", result.improvements().collect());
     out

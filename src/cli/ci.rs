@@ -341,7 +341,7 @@ fn compare_run(
         )?;
     }
     if r.annotations && platform == Platform::GitHub {
-        print!("{}", outputs::annotations(&result));
+        print!("{}", outputs::annotations(&result, accepted.as_deref()));
     }
     let comment_url = if may_comment {
         comment(ctx, r, ci, platform, &result, &view)

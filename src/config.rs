@@ -17,6 +17,8 @@
 //! statistics:
 //!   enabled: false
 //!   confidence: 0.95
+//!   insufficient: regress      # a breach the test cannot confirm for lack of samples
+//!                              # regresses by its threshold (or: pass)
 //! noise:
 //!   warmup_runs: 0
 //!   warning_margin: 5
@@ -239,6 +241,16 @@ pub struct BaselineConfig {
     pub max_history: Option<usize>,
 }
 
+/// `statistics.insufficient`: how a breach that the test cannot confirm for lack of
+/// samples is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insufficient {
+    /// By its threshold, as if statistics were off (the default: no silent pass).
+    Regress,
+    /// Not a regression: `INSUFFICIENT_DATA` (FlameIQ 0.1's behaviour).
+    Pass,
+}
+
 /// The `statistics:` section.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StatisticsConfig {
@@ -246,6 +258,9 @@ pub struct StatisticsConfig {
     pub enabled: bool,
     /// Confidence level; alpha = 1 - confidence.
     pub confidence: f64,
+    /// What a threshold breach is when the test cannot reach significance for lack of
+    /// samples (`statistics.insufficient`, default `regress`).
+    pub insufficient: Insufficient,
 }
 
 /// The `noise:` section.
@@ -292,6 +307,7 @@ impl Default for Config {
             statistics: StatisticsConfig {
                 enabled: false,
                 confidence: 0.95,
+                insufficient: Insufficient::Regress,
             },
             noise: NoiseConfig {
                 warmup_runs: 0,
@@ -437,6 +453,17 @@ impl Config {
                                             "statistics.confidence: must be a number between 0 and 1 (e.g. 0.95), found {raw}"
                                         ))
                                     })?
+                            }
+                            "insufficient" => {
+                                cfg.statistics.insufficient = match raw.as_str() {
+                                    Some("regress") => Insufficient::Regress,
+                                    Some("pass") => Insufficient::Pass,
+                                    _ => {
+                                        return Err(bad(format!(
+                                            "statistics.insufficient: must be regress or pass, found {raw}"
+                                        )))
+                                    }
+                                }
                             }
                             other => warn_unknown(path, &format!("statistics.{other}")),
                         }

@@ -69,6 +69,16 @@ fn stats_config(dir: &Path) {
     .unwrap();
 }
 
+/// Statistics on, with the opt-in `insufficient: pass` (a breach the test cannot confirm
+/// is `INSUFFICIENT_DATA`, not a regression).
+fn stats_config_insufficient_passes(dir: &Path) {
+    std::fs::write(
+        dir.join("flameiq.yaml"),
+        "statistics:\n  enabled: true\n  confidence: 0.95\n  insufficient: pass\n",
+    )
+    .unwrap();
+}
+
 #[test]
 fn noisy_breach_that_is_not_significant_passes() {
     let d = TempDir::new().unwrap();
@@ -202,7 +212,7 @@ fn throughput_drop_is_tested_in_the_lower_tail() {
 #[test]
 fn three_vs_three_is_insufficient_data_not_a_silent_pass() {
     let d = TempDir::new().unwrap();
-    stats_config(d.path());
+    stats_config_insufficient_passes(d.path());
     write_snapshot(
         d.path(),
         "b.json",
@@ -337,7 +347,7 @@ fn auto_threshold_without_enough_history_falls_back_to_ten_percent() {
 #[test]
 fn single_value_is_tested_against_the_history() {
     let d = TempDir::new().unwrap();
-    stats_config(d.path());
+    stats_config_insufficient_passes(d.path());
     // 20 runs of history around 100; the current run is above all of them.
     let hist: Vec<(f64, f64)> = (0..20)
         .map(|i| (100.0 + f64::from(i * 7 % 20) * 0.1, 50.0 + f64::from(i % 3)))
@@ -730,4 +740,97 @@ fn issue19_item14_table_uses_human_units() {
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("100 ns"), "{table}");
     assert!(!table.contains("0.0001"), "{table}");
+}
+
+/// Issue 14, item 4: with statistics on, a file without samples (pytest-benchmark without
+/// `--benchmark-save-data`) against a one-run history is 1 vs 1: no test can confirm
+/// anything, and a +88 % slowdown used to pass as `INSUFFICIENT_DATA` with exit 0.
+#[test]
+fn issue14_no_silent_pass_one_vs_one_run_plus_88_percent_fails_the_gate() {
+    let d = TempDir::new().unwrap();
+    stats_config(d.path());
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"custom": {"parse_ms": 10.0, "steady_ms": 5.0}}),
+        json!({}),
+    );
+    let set = flameiq(d.path())
+        .args(["baseline", "set", "-m", "b.json"])
+        .output()
+        .unwrap();
+    assert_eq!(set.status.code(), Some(0));
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"parse_ms": 18.8, "steady_ms": 5.0}}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    assert_eq!(doc["status"], "regression");
+    let parse = diff(&doc, "custom.parse_ms");
+    assert_eq!(parse["change_percent"], 88.0);
+    assert_eq!(parse["status"], "REGRESSION");
+    assert_eq!(parse["is_regression"], true);
+    assert_eq!(parse["test"], "threshold only: too few samples");
+    // Unchanged and unconfirmable: still said, never silently passed.
+    assert_eq!(diff(&doc, "custom.steady_ms")["status"], "INSUFFICIENT_DATA");
+
+    // The user's choice: `insufficient: pass` keeps the old verdict.
+    stats_config_insufficient_passes(d.path());
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{doc}");
+    assert_eq!(diff(&doc, "custom.parse_ms")["status"], "INSUFFICIENT_DATA");
+
+    // A bad value is a config error naming the key.
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "statistics:\n  enabled: true\n  insufficient: maybe\n",
+    )
+    .unwrap();
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("statistics.insufficient"));
+}
+
+/// The same breach as the 3 vs 3 case above, judged by default: by its threshold.
+#[test]
+fn issue14_no_silent_pass_three_vs_three_breach_is_a_threshold_regression() {
+    let d = TempDir::new().unwrap();
+    stats_config(d.path());
+    write_snapshot(
+        d.path(),
+        "b.json",
+        "b",
+        json!({"latency": {"p95": 100.0}}),
+        json!({"latency.p95": {"samples": [99.0, 100.0, 101.0]}}),
+    );
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"latency": {"p95": 150.0}}),
+        json!({"latency.p95": {"samples": [149.0, 150.0, 151.0]}}),
+    );
+    let (code, doc) = compare(d.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    let p95 = diff(&doc, "latency.p95");
+    assert_eq!(p95["status"], "REGRESSION");
+    assert_eq!(p95["test"], "threshold only: too few samples");
+    // The test's own number is kept for the reader.
+    assert_eq!(p95["p_value"], 0.05);
 }

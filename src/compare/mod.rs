@@ -34,11 +34,16 @@
 //!
 //! With statistics on (`statistics.enabled` or `--statistics`), each key with samples (or
 //! history) is tested with Mann-Whitney U in its worse tail ([`stats`]), and a breach is a
-//! regression only when `p < alpha`. A key whose sample sizes cannot reach alpha at all is
-//! `INSUFFICIENT_DATA` (whether or not it breached: the test could never have confirmed a
-//! breach, and saying so beats a silent `PASS`); `is_warning` still follows the warning
-//! rule for it. A key with neither samples nor history is decided by its threshold alone
+//! regression only when `p < alpha`. A key whose sample sizes cannot reach alpha at all
+//! cannot be confirmed by the test: if it breached, it is judged by its threshold (a
+//! regression, `test` = "threshold only: too few samples"), as asv falls back when its test
+//! cannot decide; with `statistics.insufficient: pass`, or when it did not breach, it is
+//! `INSUFFICIENT_DATA`. `is_warning` still follows the warning rule for it. A key with neither samples nor history is decided by its threshold alone
 //! and its `p_value`, `effect_size` and `test` stay null.
+
+/// The `test` of a diff judged by its threshold because the samples were too few for the
+/// statistical test to ever reach significance (`statistics.insufficient: regress`).
+pub const THRESHOLD_ONLY_TOO_FEW_SAMPLES: &str = "threshold only: too few samples";
 
 pub mod baseline;
 pub mod changes;
@@ -242,7 +247,12 @@ pub fn compare(
         } else {
             Verdict::threshold_only()
         };
-        let is_regression = breach && verdict.significant;
+        // No silent pass (issue 14): a breach the test could never confirm for lack of
+        // samples is judged by its threshold, and says so, unless the user chose `pass`.
+        let threshold_fallback = breach
+            && verdict.insufficient
+            && settings.config.statistics.insufficient == crate::config::Insufficient::Regress;
+        let is_regression = breach && (verdict.significant || threshold_fallback);
         // flameiq-core's warning rule; a change from zero has no percentage to weigh, and
         // is a regression or an improvement already.
         let is_warning = change.is_some_and(|ch| {
@@ -277,7 +287,11 @@ pub fn compare(
             effect_size: verdict.effect_size,
             direction,
             unit,
-            test: verdict.test.map(String::from),
+            test: if threshold_fallback {
+                Some(THRESHOLD_ONLY_TOO_FEW_SAMPLES.into())
+            } else {
+                verdict.test.map(String::from)
+            },
             threshold_kind: kind.into(),
             improved,
             change_absolute: change.is_none().then_some(c - b),

@@ -20,6 +20,9 @@ use std::sync::{Arc, Mutex};
 
 include!("common/fake_github.rs");
 
+#[path = "common/fake_gitlab.rs"]
+mod fake_gitlab;
+
 /// The names, as they would appear under `metrics.custom`.
 const HOSTILE: &[&str] = &[
     "x\n::stop-commands::pwn\n::error title=Spoofed::all good\n",
@@ -316,4 +319,62 @@ fn issue19_item14_verbose_log_has_no_ansi_when_stderr_is_not_a_terminal() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("debug:"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+/// The same hostile names through `flameiq ci` in a GitLab merge-request pipeline, against
+/// the fake GitLab: nothing FlameIQ prints starts a line it did not mean, and the MR note
+/// carries no raw control character, live mention or issue reference.
+#[test]
+fn issue19_item1_hostile_names_through_flameiq_ci_on_gitlab() {
+    let gl = fake_gitlab::FakeGitLab::start();
+    let d = tempfile::tempdir().unwrap();
+    write_files(d.path());
+    assert_eq!(run(d.path(), &["baseline", "set", "-m", "b.json"]).0, 0);
+    let mut cmd = Command::cargo_bin("flameiq").unwrap();
+    cmd.current_dir(d.path()).env_clear().envs([
+        ("HOME", d.path().display().to_string()),
+        ("CI", "true".into()),
+        ("GITLAB_CI", "true".into()),
+        ("CI_DEFAULT_BRANCH", "main".into()),
+        ("CI_PROJECT_ID", fake_gitlab::PROJECT.to_string()),
+        ("CI_PROJECT_PATH", "acme/app".into()),
+        (
+            "CI_PROJECT_URL",
+            "https://gitlab.example.com/acme/app".into(),
+        ),
+        (
+            "CI_JOB_URL",
+            "https://gitlab.example.com/acme/app/-/jobs/8812".into(),
+        ),
+        (
+            "CI_COMMIT_SHA",
+            "e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3".into(),
+        ),
+        ("CI_PIPELINE_SOURCE", "merge_request_event".into()),
+        ("CI_MERGE_REQUEST_IID", fake_gitlab::IID.to_string()),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/x".into()),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".into()),
+        ("CI_API_V4_URL", format!("{}/api/v4", gl.addr)),
+        ("FLAMEIQ_GITLAB_TOKEN", fake_gitlab::TOKEN.into()),
+        ("FLAMEIQ_HTTP_RETRY_BASE_MS", "5".into()),
+    ]);
+    let out = cmd
+        .args(["ci", "--metrics", "c.json", "--comment", "always"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_clean("ci (gitlab)", "stdout", &stdout);
+    assert_clean("ci (gitlab)", "stderr", &stderr);
+    // No GitHub workflow command at all on GitLab.
+    assert!(!stdout.lines().any(|l| l.starts_with("::")), "{stdout}");
+    let notes = gl.notes();
+    assert_eq!(notes.len(), 1, "{stdout}\n{stderr}");
+    let md = notes[0]["body"].as_str().unwrap();
+    assert!(!md.contains('\u{1b}') && !md.contains('\r'), "{md:?}");
+    assert!(!md.contains("@mention"), "{md}");
+    assert!(!md.contains("#123"), "{md}");
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(!md.lines().any(|l| l.starts_with("::")), "{md}");
 }

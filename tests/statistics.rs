@@ -781,7 +781,10 @@ fn issue14_no_silent_pass_one_vs_one_run_plus_88_percent_fails_the_gate() {
     assert_eq!(parse["is_regression"], true);
     assert_eq!(parse["test"], "threshold only: too few samples");
     // Unchanged and unconfirmable: still said, never silently passed.
-    assert_eq!(diff(&doc, "custom.steady_ms")["status"], "INSUFFICIENT_DATA");
+    assert_eq!(
+        diff(&doc, "custom.steady_ms")["status"],
+        "INSUFFICIENT_DATA"
+    );
 
     // The user's choice: `insufficient: pass` keeps the old verdict.
     stats_config_insufficient_passes(d.path());

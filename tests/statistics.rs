@@ -209,24 +209,30 @@ fn throughput_drop_is_tested_in_the_lower_tail() {
     assert_eq!(diff(&doc, "throughput")["p_value"], 1.0);
 }
 
-#[test]
-fn three_vs_three_is_insufficient_data_not_a_silent_pass() {
-    let d = TempDir::new().unwrap();
-    stats_config_insufficient_passes(d.path());
+/// `b.json` and `c.json`: latency.p95 100 → 150 ms (+50 %), three samples on each side —
+/// the best 3 vs 3 can reach is p = 0.05, never below alpha = 0.05.
+fn three_vs_three_breach(dir: &Path) {
     write_snapshot(
-        d.path(),
+        dir,
         "b.json",
         "b",
         json!({"latency": {"p95": 100.0}}),
         json!({"latency.p95": {"samples": [99.0, 100.0, 101.0]}}),
     );
     write_snapshot(
-        d.path(),
+        dir,
         "c.json",
         "c",
         json!({"latency": {"p95": 150.0}}),
         json!({"latency.p95": {"samples": [149.0, 150.0, 151.0]}}),
     );
+}
+
+#[test]
+fn three_vs_three_is_insufficient_data_not_a_silent_pass() {
+    let d = TempDir::new().unwrap();
+    stats_config_insufficient_passes(d.path());
+    three_vs_three_breach(d.path());
     let (code, doc) = compare(d.path(), &[]);
     assert_eq!(code, 0, "{doc}");
     assert_eq!(doc["status"], "insufficient_data");
@@ -815,20 +821,7 @@ fn issue14_no_silent_pass_one_vs_one_run_plus_88_percent_fails_the_gate() {
 fn issue14_no_silent_pass_three_vs_three_breach_is_a_threshold_regression() {
     let d = TempDir::new().unwrap();
     stats_config(d.path());
-    write_snapshot(
-        d.path(),
-        "b.json",
-        "b",
-        json!({"latency": {"p95": 100.0}}),
-        json!({"latency.p95": {"samples": [99.0, 100.0, 101.0]}}),
-    );
-    write_snapshot(
-        d.path(),
-        "c.json",
-        "c",
-        json!({"latency": {"p95": 150.0}}),
-        json!({"latency.p95": {"samples": [149.0, 150.0, 151.0]}}),
-    );
+    three_vs_three_breach(d.path());
     let (code, doc) = compare(d.path(), &[]);
     assert_eq!(code, 1, "{doc}");
     let p95 = diff(&doc, "latency.p95");

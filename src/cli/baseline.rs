@@ -75,11 +75,7 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let provider = ctx.provider(a.provider.as_deref(), &cfg);
     // Load and validate everything before touching the store: a failed set changes nothing.
-    let (mut snap, _) = super::load_metrics_all(&a.metrics, &provider)?;
-    // Inside a CI its commit and branch win over the file's (issue 11, defect 2).
-    if let Some(ci) = flameiq::ci::detect_facts(&super::post::env) {
-        flameiq::ci::apply_facts(&mut snap, &ci);
-    }
+    let mut snap = super::load_run(&a.metrics, &provider)?;
     if let Some(tag) = &a.tag {
         snap.metadata
             .tags

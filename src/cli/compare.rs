@@ -70,11 +70,7 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
             baseline::select_with(&store, &cfg, depth)?
         }
     };
-    let (mut current, _) = super::load_metrics_all(&args.metrics, &provider)?;
-    // Inside a CI its commit and branch win over the file's (issue 11, defect 2).
-    if let Some(ci) = flameiq::ci::detect_facts(&super::post::env) {
-        flameiq::ci::apply_facts(&mut current, &ci);
-    }
+    let current = super::load_run(&args.metrics, &provider)?;
     let settings = Settings {
         flag_thresholds: flags,
         config: cfg,

@@ -72,6 +72,20 @@ pub enum ColorChoice {
     Never,
 }
 
+impl ColorChoice {
+    /// Whether a stream that `is_terminal` (or not) gets colour: the flag, else `NO_COLOR`
+    /// and whether it is a terminal. One rule for stdout's table and stderr's log.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal
+            }
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write flameiq.yaml, create the store and ignore it in git.
@@ -152,12 +166,7 @@ pub struct Ctx {
 
 impl Ctx {
     fn new(global: Global) -> Ctx {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
-        };
+        let color = global.color.enabled(std::io::stdout().is_terminal());
         Ctx { global, color }
     }
 
@@ -245,6 +254,16 @@ pub fn load_metrics_all(
     Ok((snap, used))
 }
 
+/// Loads the run of `baseline set` / `compare` (see [`load_metrics_all`]); inside a CI its
+/// commit and branch win over the files' (issue 11, defect 2).
+pub fn load_run(values: &[String], provider: &str) -> Result<Snapshot> {
+    let (mut snap, _) = load_metrics_all(values, provider)?;
+    if let Some(ci) = flameiq::ci::detect_facts(&post::env) {
+        flameiq::ci::apply_facts(&mut snap, &ci);
+    }
+    Ok(snap)
+}
+
 /// The `--metrics` values for messages: `a.txt, go:b.txt`.
 pub fn metrics_label(values: &[String]) -> String {
     values.join(", ")
@@ -310,12 +329,7 @@ pub fn init_logging(g: &Global) {
     };
     // ANSI only for a terminal that accepts colour (issue 19 item 14): a CI log or a file
     // gets plain text.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let ansi = match g.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => !no_color && std::io::stderr().is_terminal(),
-    };
+    let ansi = g.color.enabled(std::io::stderr().is_terminal());
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_ansi(ansi)

@@ -470,6 +470,9 @@ pub struct RunChange {
     pub timestamp: String,
 }
 
+/// The slot of a key that the patterns leave out.
+const SKIPPED: usize = usize::MAX;
+
 /// Gathers the series of a history one run at a time, newest first (as the store reads
 /// its file backwards), keeping only numbers and each run's commit, branch and time, so a
 /// history of 1,000 runs × 10,000 metrics never sits in memory as snapshots.
@@ -504,7 +507,10 @@ impl HistorySeries {
             if !v.is_finite() {
                 continue;
             }
+            // Each key is matched against the patterns once: a key left out is remembered
+            // as `SKIPPED`, not matched again in every run.
             let slot = match self.keys.get(k) {
+                Some(&SKIPPED) => continue,
                 Some(&i) => i,
                 None => {
                     if !self.patterns.is_empty()
@@ -513,6 +519,7 @@ impl HistorySeries {
                             .iter()
                             .any(|p| crate::config::glob_match(p, k))
                     {
+                        self.keys.insert(k.to_string(), SKIPPED);
                         continue;
                     }
                     self.keys.insert(k.to_string(), self.series.len());
@@ -542,6 +549,9 @@ impl HistorySeries {
             parallel_map(&self.series, |(_, v)| change_points(v, cfg));
         let mut out = std::collections::BTreeMap::new();
         for (key, slot) in self.keys {
+            if slot == SKIPPED {
+                continue;
+            }
             let (runs, values) = &self.series[slot];
             let change_points = found[slot]
                 .iter()

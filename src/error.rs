@@ -200,6 +200,33 @@ impl Error {
 /// FlameIQ's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The message of an error and of all its sources, joined by `: ` (a source whose text
+/// the message already ends with is not repeated): the one walker of error chains, for
+/// HTTP transport errors and template errors alike.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        let next = x.to_string();
+        if !s.ends_with(&next) {
+            s.push_str(": ");
+            s.push_str(&next);
+        }
+        src = x.source();
+    }
+    s
+}
+
+/// The message of the innermost source of `e` (a transport error's root cause, without
+/// the layers that repeat the URL).
+pub fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut root = e;
+    while let Some(src) = root.source() {
+        root = src;
+    }
+    root.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +249,12 @@ mod tests {
             2
         );
         assert_eq!(Error::Usage("bad".into()).exit_code(), 2);
+    }
+
+    #[test]
+    fn error_chains_are_joined_once() {
+        let e = std::io::Error::other("inner");
+        assert_eq!(chain(&e), "inner");
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! each CI really sets in that situation, empty ones included) and the baseline-or-compare
 //! decision of `flameiq ci`.
 
-use flameiq::ci::context_other::{self, map_env, CiKind, CommentTarget, Event, GitHubPr, Mode};
-use flameiq::ci::gitlab::GitLabTarget;
+use flameiq::ci::context::map_env;
+use flameiq::ci::{
+    circleci, gitlab_ci, jenkins, CommentTarget, Context, Event, GitHubPr, GitLabTarget, Plan,
+    Platform,
+};
 use std::collections::HashMap;
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -13,10 +16,11 @@ fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
-fn read(pairs: &[(&str, &str)], default_branch: Option<&str>) -> context_other::CiContext {
+fn read(pairs: &[(&str, &str)], default_branch: Option<&str>) -> Context {
     let e = env(pairs);
-    let ctx = context_other::read(&map_env(&e), default_branch);
-    ctx.expect("a CI is detected")
+    let ctx = Context::from_env(&map_env(&e), default_branch).unwrap();
+    assert_ne!(ctx.platform, Platform::Unknown, "a CI is detected");
+    ctx
 }
 
 const GITLAB_COMMON: &[(&str, &str)] = &[
@@ -36,7 +40,7 @@ const GITLAB_COMMON: &[(&str, &str)] = &[
     ("CI_JOB_TOKEN", "[MASKED]"),
 ];
 
-fn gitlab(extra: &[(&str, &str)]) -> context_other::CiContext {
+fn gitlab(extra: &[(&str, &str)]) -> Context {
     let mut all: Vec<(&str, &str)> = GITLAB_COMMON.to_vec();
     all.extend_from_slice(extra);
     read(&all, None)
@@ -51,9 +55,9 @@ fn gitlab_default_branch_pipeline_is_baseline() {
         ("CI_COMMIT_TAG", ""),
         ("CI_OPEN_MERGE_REQUESTS", ""),
     ]);
-    assert_eq!(ctx.ci, CiKind::GitLab);
+    assert_eq!(ctx.platform, Platform::GitLab);
     assert_eq!(ctx.event, Event::DefaultBranchPush);
-    assert_eq!(ctx.default_branch, "main");
+    assert_eq!(ctx.default_branch.as_deref(), Some("main"));
     assert_eq!(
         ctx.commit.as_deref(),
         Some("1f2e3d4c5b6a79881726354453627180a9b8c7d6")
@@ -62,7 +66,7 @@ fn gitlab_default_branch_pipeline_is_baseline() {
         ctx.run_url.as_deref(),
         Some("https://gitlab.example.com/acme/app/-/jobs/8812")
     );
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
 }
 
 #[test]
@@ -72,8 +76,8 @@ fn gitlab_scheduled_pipeline_on_a_non_main_default_branch_is_baseline() {
         ("CI_PIPELINE_SOURCE", "schedule"),
         ("CI_COMMIT_BRANCH", "develop"),
     ]);
-    assert_eq!(ctx.default_branch, "develop");
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    assert_eq!(ctx.default_branch.as_deref(), Some("develop"));
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
 }
 
 #[test]
@@ -112,9 +116,9 @@ fn gitlab_merge_request_pipeline_is_compare_with_an_mr_note() {
     };
     assert_eq!(ctx.gitlab.as_ref(), Some(&target));
     assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: Some(CommentTarget::GitLab(target))
+        ctx.auto_plan(),
+        Plan::Compare {
+            comment: Some(CommentTarget::GitLab(target))
         }
     );
 }
@@ -143,9 +147,9 @@ fn gitlab_merged_result_pipeline_compares_the_merge_commit() {
         Some("aa11bb22cc33dd44ee55ff6677889900aabbccdd")
     );
     assert!(matches!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: Some(CommentTarget::GitLab(GitLabTarget { mr_iid: 31, .. }))
+        ctx.auto_plan(),
+        Plan::Compare {
+            comment: Some(CommentTarget::GitLab(GitLabTarget { mr_iid: 31, .. }))
         }
     ));
 }
@@ -164,12 +168,7 @@ fn gitlab_tag_pipeline_compares_and_posts_nothing() {
             name: "v1.4.0".into()
         }
     );
-    assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: None
-        }
-    );
+    assert_eq!(ctx.auto_plan(), Plan::Compare { comment: None });
 }
 
 #[test]
@@ -187,9 +186,9 @@ fn gitlab_feature_branch_pipeline_notes_its_open_mr_or_nothing() {
         }
     );
     assert!(matches!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: Some(CommentTarget::GitLab(GitLabTarget { mr_iid: 15, .. }))
+        ctx.auto_plan(),
+        Plan::Compare {
+            comment: Some(CommentTarget::GitLab(GitLabTarget { mr_iid: 15, .. }))
         }
     ));
 
@@ -198,12 +197,7 @@ fn gitlab_feature_branch_pipeline_notes_its_open_mr_or_nothing() {
         ("CI_COMMIT_BRANCH", "feature/x"),
     ]);
     assert_eq!(ctx.event, Event::OtherBranch);
-    assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: None
-        }
-    );
+    assert_eq!(ctx.auto_plan(), Plan::Compare { comment: None });
 }
 
 #[test]
@@ -216,11 +210,11 @@ fn gitlab_external_github_pull_request_comments_on_github() {
         ("CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME", "main"),
         ("CI_EXTERNAL_PULL_REQUEST_TARGET_REPOSITORY", "acme/app"),
     ]);
-    assert_eq!(ctx.github_repo(), Some("acme/app"));
+    assert_eq!(ctx.repository.as_deref(), Some("acme/app"));
     assert!(matches!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: Some(CommentTarget::GitHub(GitHubPr { number: 77, .. }))
+        ctx.auto_plan(),
+        Plan::Compare {
+            comment: Some(CommentTarget::GitHub(GitHubPr { number: 77, .. }))
         }
     ));
 }
@@ -235,7 +229,7 @@ fn gitlab_user_default_branch_overrides_the_ci() {
         ],
         Some("release"),
     );
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
 }
 
 const CIRCLE_COMMON: &[(&str, &str)] = &[
@@ -250,7 +244,7 @@ const CIRCLE_COMMON: &[(&str, &str)] = &[
     ("CIRCLE_JOB", "bench"),
 ];
 
-fn circle(extra: &[(&str, &str)], default_branch: Option<&str>) -> context_other::CiContext {
+fn circle(extra: &[(&str, &str)], default_branch: Option<&str>) -> Context {
     let mut all: Vec<(&str, &str)> = CIRCLE_COMMON.to_vec();
     all.extend_from_slice(extra);
     read(&all, default_branch)
@@ -259,7 +253,7 @@ fn circle(extra: &[(&str, &str)], default_branch: Option<&str>) -> context_other
 #[test]
 fn circleci_main_build_is_baseline() {
     let ctx = circle(&[("CIRCLE_BRANCH", "main")], None);
-    assert_eq!(ctx.ci, CiKind::CircleCi);
+    assert_eq!(ctx.platform, Platform::CircleCi);
     assert_eq!(ctx.event, Event::DefaultBranchPush);
     assert_eq!(
         ctx.run_url.as_deref(),
@@ -269,7 +263,7 @@ fn circleci_main_build_is_baseline() {
         ctx.commit.as_deref(),
         Some("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567")
     );
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
 }
 
 #[test]
@@ -278,7 +272,7 @@ fn circleci_default_branch_is_a_parameter() {
     let ctx = circle(&[("CIRCLE_BRANCH", "master")], None);
     assert_eq!(ctx.event, Event::OtherBranch);
     let ctx = circle(&[("CIRCLE_BRANCH", "master")], Some("master"));
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
 }
 
 #[test]
@@ -301,11 +295,11 @@ fn circleci_pull_request_is_compare_with_a_github_comment() {
             target_branch: None
         }
     );
-    assert_eq!(ctx.github_repo(), Some("acme/app"));
+    assert_eq!(ctx.repository.as_deref(), Some("acme/app"));
     assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: Some(CommentTarget::GitHub(GitHubPr {
+        ctx.auto_plan(),
+        Plan::Compare {
+            comment: Some(CommentTarget::GitHub(GitHubPr {
                 api_url: "https://api.github.com".into(),
                 repo: "acme/app".into(),
                 number: 42
@@ -327,7 +321,7 @@ fn circleci_fork_pull_request_uses_the_upstream_repo() {
         ],
         None,
     );
-    assert_eq!(ctx.github_repo(), Some("acme/app"));
+    assert_eq!(ctx.repository.as_deref(), Some("acme/app"));
     assert!(matches!(ctx.event, Event::ChangeRequest { number: 43, .. }));
 }
 
@@ -335,12 +329,7 @@ fn circleci_fork_pull_request_uses_the_upstream_repo() {
 fn circleci_branch_and_tag_builds_compare_without_comment() {
     let ctx = circle(&[("CIRCLE_BRANCH", "feature/no-pr-yet")], None);
     assert_eq!(ctx.event, Event::OtherBranch);
-    assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: None
-        }
-    );
+    assert_eq!(ctx.auto_plan(), Plan::Compare { comment: None });
     let ctx = circle(&[("CIRCLE_TAG", "v2.0.0")], None);
     assert_eq!(
         ctx.event,
@@ -366,12 +355,7 @@ fn circleci_bitbucket_pull_request_compares_without_a_github_comment() {
         ],
         None,
     );
-    assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: None
-        }
-    );
+    assert_eq!(ctx.auto_plan(), Plan::Compare { comment: None });
 }
 
 const JENKINS_COMMON: &[(&str, &str)] = &[
@@ -382,7 +366,7 @@ const JENKINS_COMMON: &[(&str, &str)] = &[
     ("GIT_COMMIT", "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"),
 ];
 
-fn jenkins(extra: &[(&str, &str)], default_branch: Option<&str>) -> context_other::CiContext {
+fn jenkins(extra: &[(&str, &str)], default_branch: Option<&str>) -> Context {
     let mut all: Vec<(&str, &str)> = JENKINS_COMMON.to_vec();
     all.extend_from_slice(extra);
     read(&all, default_branch)
@@ -405,7 +389,7 @@ fn jenkins_multibranch_pr_build_is_compare_with_a_github_comment() {
         ],
         None,
     );
-    assert_eq!(ctx.ci, CiKind::Jenkins);
+    assert_eq!(ctx.platform, Platform::Jenkins);
     assert_eq!(
         ctx.event,
         Event::ChangeRequest {
@@ -423,9 +407,9 @@ fn jenkins_multibranch_pr_build_is_compare_with_a_github_comment() {
         Some("9f8e7d6c5b4a39281706f5e4d3c2b1a098765432")
     );
     assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: Some(CommentTarget::GitHub(GitHubPr {
+        ctx.auto_plan(),
+        Plan::Compare {
+            comment: Some(CommentTarget::GitHub(GitHubPr {
                 api_url: "https://api.github.com".into(),
                 repo: "acme/app".into(),
                 number: 5
@@ -447,18 +431,13 @@ fn jenkins_branch_build_on_the_default_branch_is_baseline() {
         None,
     );
     assert_eq!(ctx.event, Event::DefaultBranchPush);
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
 }
 
 #[test]
 fn jenkins_other_branch_build_compares_without_comment() {
     let ctx = jenkins(&[("BRANCH_NAME", "feature/x")], None);
-    assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: None
-        }
-    );
+    assert_eq!(ctx.auto_plan(), Plan::Compare { comment: None });
 }
 
 #[test]
@@ -466,7 +445,7 @@ fn jenkins_plain_pipeline_reads_git_branch_and_the_default_branch_parameter() {
     // Not multibranch: no BRANCH_NAME; the git plugin sets GIT_BRANCH=origin/master.
     let ctx = jenkins(&[("GIT_BRANCH", "origin/master")], Some("master"));
     assert_eq!(ctx.branch.as_deref(), Some("master"));
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
     let ctx = jenkins(&[("GIT_BRANCH", "origin/master")], None);
     assert_eq!(ctx.event, Event::OtherBranch, "default is `main`");
 }
@@ -498,9 +477,9 @@ fn jenkins_gitlab_merge_request_gets_an_mr_note() {
         None,
     );
     assert_eq!(
-        context_other::mode(&ctx),
-        Mode::Compare {
-            comment_target: Some(CommentTarget::GitLab(GitLabTarget {
+        ctx.auto_plan(),
+        Plan::Compare {
+            comment: Some(CommentTarget::GitLab(GitLabTarget {
                 api_url: "https://gitlab.example.com/api/v4".into(),
                 project_id: "acme/sub/app".into(),
                 mr_iid: 7,
@@ -528,8 +507,10 @@ fn github_enterprise_pr_urls_use_the_enterprise_api() {
 #[test]
 fn nothing_is_detected_outside_these_cis() {
     let e = env(&[("GITHUB_ACTIONS", "true"), ("CI", "true")]);
-    assert_eq!(context_other::detect(&map_env(&e)), None);
-    assert!(context_other::read(&map_env(&e), None).is_none());
+    for detect in [gitlab_ci::detect, circleci::detect, jenkins::detect] {
+        assert!(!detect(&map_env(&e)));
+    }
+    assert_eq!(Platform::detect(&map_env(&e)), Platform::GitHub);
 }
 
 #[test]
@@ -613,7 +594,7 @@ fn issue11_item8_gitlab_mr_labels_are_read() {
         ("CI_MERGE_REQUEST_LABELS", "bug, flameiq:accept ,,perf"),
     ]);
     assert_eq!(ctx.labels, vec!["bug", "flameiq:accept", "perf"]);
-    let c = flameiq::ci::Context::from_other(&ctx);
+    let c = ctx.clone();
     assert!(c.has_label("flameiq:accept"));
     assert!(!c.has_label("flameiq"));
     assert!(!c.has_label(" "));

@@ -9,9 +9,10 @@
 mod fake_gitlab;
 
 use fake_gitlab::{author, bot, FakeGitLab, BOT_ID, IID, MARKER, PROJECT, TOKEN};
-use flameiq::ci::context_other::{self, map_env, CommentTarget, Mode};
+use flameiq::ci::context::map_env;
 use flameiq::ci::gitlab::{self, GitLabTarget};
 use flameiq::ci::http::{CommentError, Outcome, Policy, Secret};
+use flameiq::ci::{CommentTarget, Context, Plan};
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::TcpListener;
@@ -449,8 +450,8 @@ fn main_pipeline_sets_the_baseline_and_posts_nothing() {
         &gl,
         &[("CI_PIPELINE_SOURCE", "push"), ("CI_COMMIT_BRANCH", "main")],
     );
-    let ctx = context_other::read(&map_env(&env), None).unwrap();
-    assert_eq!(context_other::mode(&ctx), Mode::Baseline);
+    let ctx = Context::from_env(&map_env(&env), None).unwrap();
+    assert_eq!(ctx.auto_plan(), Plan::Baseline);
     // What `flameiq ci` does in baseline mode: `baseline set`.
     let dir = tempfile::tempdir().unwrap();
     assert_cmd::Command::cargo_bin("flameiq")
@@ -488,10 +489,10 @@ fn mr_pipeline_with_a_regression_exits_1_and_keeps_one_note() {
         ],
     );
     let lookup = map_env(&env);
-    let ctx = context_other::read(&lookup, None).unwrap();
-    let Mode::Compare {
-        comment_target: Some(CommentTarget::GitLab(target)),
-    } = context_other::mode(&ctx)
+    let ctx = Context::from_env(&lookup, None).unwrap();
+    let Plan::Compare {
+        comment: Some(CommentTarget::GitLab(target)),
+    } = ctx.auto_plan()
     else {
         panic!("{ctx:?}")
     };
@@ -570,16 +571,26 @@ fn only_a_job_token_is_explained() {
     assert!(!warning.contains("job-secret-123"));
 }
 
+/// `flameiq::ci::post::upsert` on the fake's MR, with `env` as the environment.
+fn post(
+    gl: &FakeGitLab,
+    env: &HashMap<String, String>,
+    body: &str,
+) -> Result<Outcome, CommentError> {
+    let target = CommentTarget::GitLab(gl.target());
+    flameiq::ci::post::upsert(&target, None, MARKER, body, true, &map_env(env))
+}
+
 #[test]
-fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
+fn post_upsert_reads_token_and_knobs_and_never_fails() {
     let gl = FakeGitLab::start();
     let mut env = gitlab_env(&gl, &[("FLAMEIQ_HTTP_RETRY_BASE_MS", "1")]);
-    let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("a"));
+    let out = post(&gl, &env, &body("a"));
     assert!(matches!(out, Ok(Outcome::Created { .. })), "{out:?}");
 
     // GitLab down: a warning, not an error.
     gl.state.lock().unwrap().always = Some(503);
-    let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("b"));
+    let out = post(&gl, &env, &body("b"));
     assert!(
         {
             let reason = skipped(&out);
@@ -592,7 +603,7 @@ fn post_note_from_env_reads_token_and_knobs_and_never_fails() {
     // Only the job token: the explanation, and no request at all.
     env.remove("FLAMEIQ_GITLAB_TOKEN");
     let before = gl.requests().len();
-    let out = gitlab::post_note_from_env(&gl.target(), &map_env(&env), MARKER, &body("c"));
+    let out = post(&gl, &env, &body("c"));
     assert!(
         {
             let reason = skipped(&out);

@@ -27,10 +27,47 @@
 //! - **No token in messages** ([`redact`]): every text that may echo a request is redacted
 //!   *before* it is cut to length, so a cut cannot leave a prefix of the token behind.
 
-pub use super::inputs::Secret;
 use std::fmt;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// A value that must never be printed (the GitHub token).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a token.
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// The token itself, only for building the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Replaces every occurrence of the token in `text` by `***` (for error messages that
+    /// might echo a request).
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.0, "***")
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
 
 /// What happened to the comment or note.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,30 +332,7 @@ pub fn redact(secret: &Secret, text: &str, max_chars: usize) -> String {
     }
 }
 
-/// The message of an error and of all its sources, joined by `: `.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(x) = src {
-        let next = x.to_string();
-        if !s.ends_with(&next) {
-            s.push_str(": ");
-            s.push_str(&next);
-        }
-        src = x.source();
-    }
-    s
-}
-
-/// The message of the innermost source of `e` (a transport error's root cause, without
-/// the layers that repeat the URL).
-pub fn root_cause(e: &dyn std::error::Error) -> String {
-    let mut root = e;
-    while let Some(src) = root.source() {
-        root = src;
-    }
-    root.to_string()
-}
+pub use crate::error::{chain as error_chain, root_cause};
 
 /// Refuses an API URL that would send the token in clear: `http://` to anything but the
 /// loopback interface, unless `allow_insecure` ([`Policy::allow_insecure`]). `var` names
@@ -358,12 +372,14 @@ pub fn too_large(max: usize) -> String {
     )
 }
 
-/// A current-thread runtime for one comment step.
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread()
+/// Runs `fut` to completion on a current-thread runtime: the one place FlameIQ builds a
+/// tokio runtime, called only when a comment or note is to be written.
+pub fn block_on<F: std::future::Future>(fut: F) -> Result<F::Output, CommentError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the HTTP runtime: {e}"))
+        .map_err(|e| CommentError::Failed(format!("cannot start the HTTP runtime: {e}")))?;
+    Ok(rt.block_on(fut))
 }
 
 #[cfg(test)]
@@ -452,11 +468,5 @@ mod tests {
         };
         assert_eq!(s.newest_ours("comment"), Some(9));
         assert_eq!(Search::default().newest_ours("comment"), None);
-    }
-
-    #[test]
-    fn error_chains_are_joined_once() {
-        let e = std::io::Error::other("inner");
-        assert_eq!(error_chain(&e), "inner");
     }
 }

@@ -6,49 +6,12 @@
 //! workflow gave none and `action.yml` has no default), so every field here is an
 //! `Option` and defaults are applied by [`Inputs::resolve`] after merging with the flags.
 //!
-//! The token is held in a [`Secret`], whose `Debug` and `Display` never show it.
+//! The token is held in a [`Secret`] ([`super::http`]), whose `Debug` and `Display` never
+//! show it.
 
+use super::http::Secret;
 use crate::config::{self, Rules, Threshold};
 use crate::error::{Error, Result};
-use std::fmt;
-
-/// A value that must never be printed (the GitHub token).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a token.
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-
-    /// The token itself, only for building the `Authorization` header.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Replaces every occurrence of the token in `text` by `***` (for error messages that
-    /// might echo a request).
-    pub fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            text.to_string()
-        } else {
-            text.replace(&self.0, "***")
-        }
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// Every input of `action.yml`, as given (None = unset or empty).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -132,7 +95,7 @@ impl Inputs {
             config: read("config"),
             environment: read("environment"),
             dir: read("dir"),
-            github_token: read("github-token").map(Secret),
+            github_token: read("github-token").map(Secret::new),
             comment: read("comment"),
             summary: read("summary"),
             report: read("report"),

@@ -30,8 +30,10 @@
 use super::post::{self, env, notice, write_outputs, Post};
 use super::{Ctx, Global};
 use clap::Args;
-use flameiq::ci::inputs::{self, CommentPolicy, Inputs, Mode, Secret};
-use flameiq::ci::{outputs, Context, Plan, Platform};
+use flameiq::ci::context::var;
+use flameiq::ci::http::Secret;
+use flameiq::ci::inputs::{self, CommentPolicy, Inputs, Mode};
+use flameiq::ci::{outputs, CommentTarget, Context, Plan, Platform};
 use flameiq::compare::result::{ComparisonResult, Status};
 use flameiq::compare::{self, baseline, Settings};
 use flameiq::error::{Error, Result};
@@ -136,7 +138,7 @@ pub fn run(ctx: &Ctx, args: CiArgs) -> Result<i32> {
     );
     match plan {
         Plan::Baseline => set_baseline(ctx, &r, &ci),
-        Plan::Compare { comment } => compare_run(ctx, &r, &ci, platform, comment),
+        Plan::Compare { comment } => compare_run(ctx, &r, &ci, platform, comment.as_ref()),
     }
 }
 
@@ -204,11 +206,10 @@ fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
         let (k, t) = flameiq::config::parse_threshold_flag(f)?;
         thresholds.insert(k, t);
     }
-    let token = a.github_token.or(inp.github_token).or_else(|| {
-        env("GITHUB_TOKEN")
-            .filter(|t| !t.is_empty())
-            .map(Secret::new)
-    });
+    let token = a
+        .github_token
+        .or(inp.github_token)
+        .or_else(|| var(&env, "GITHUB_TOKEN").map(Secret::new));
     let dir = &ctx.global.dir;
     Ok(Resolved {
         metrics,
@@ -289,7 +290,7 @@ fn compare_run(
     r: &Resolved,
     ci: &Context,
     platform: Platform,
-    may_comment: bool,
+    target: Option<&CommentTarget>,
 ) -> Result<i32> {
     let (cfg, current) = load(ctx, r, ci)?;
     let store = ctx.store()?;
@@ -343,11 +344,7 @@ fn compare_run(
     if r.annotations && platform == Platform::GitHub {
         print!("{}", outputs::annotations(&result, accepted.as_deref()));
     }
-    let comment_url = if may_comment {
-        comment(ctx, r, ci, platform, &result, &view)
-    } else {
-        None
-    };
+    let comment_url = target.and_then(|t| comment(ctx, r, ci, platform, t, &result, &view));
     write_outputs(&[
         ("status", result.status.as_str().into()),
         ("regressions", result.counts.regressions.to_string()),
@@ -481,13 +478,13 @@ fn comment(
     r: &Resolved,
     ci: &Context,
     platform: Platform,
+    target: &CommentTarget,
     result: &ComparisonResult,
     view: &View,
 ) -> Option<String> {
     if r.comment == CommentPolicy::Never {
         return None;
     }
-    let target = ci.comment_target()?;
     let post = Post {
         platform,
         policy: r.comment,
@@ -496,11 +493,11 @@ fn comment(
         run_url: ci.run_url.as_deref(),
         token_hint: "set the `github-token` input (default `${{ github.token }}`) or GITHUB_TOKEN",
     };
-    post::post_comment(ctx, &target, &post, result, view)
+    post::post_comment(ctx, target, &post, result, view)
 }
 
 fn write_summary(markdown: &str, ci: &Context) -> Result<()> {
-    if let Some(p) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+    if let Some(p) = var(&env, "GITHUB_STEP_SUMMARY") {
         outputs::append(
             Path::new(&p),
             &outputs::summary_text(markdown, ci.run_url.as_deref()),

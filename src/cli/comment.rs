@@ -38,10 +38,12 @@ use super::post::{self, env, notice, write_outputs, Post};
 use super::Ctx;
 use clap::builder::PossibleValuesParser;
 use clap::Args;
-use flameiq::ci::context_other::{CommentTarget, GitHubPr};
-use flameiq::ci::gitlab::GitLabTarget;
-use flameiq::ci::inputs::{CommentPolicy, Secret};
-use flameiq::ci::{Context, Platform};
+use flameiq::ci::context::{self, GITHUB_API};
+use flameiq::ci::http::Secret;
+use flameiq::ci::inputs::CommentPolicy;
+use flameiq::ci::{
+    github_actions, gitlab_ci, CommentTarget, Context, GitHubPr, GitLabTarget, Platform,
+};
 use flameiq::compare::result::{ComparisonResult, DiffStatus, Status};
 use flameiq::error::{Error, Result};
 use flameiq::render::View;
@@ -78,7 +80,7 @@ pub fn run(ctx: &Ctx, a: CommentArgs) -> Result<i32> {
     let platform = Platform::detect(&env);
     let ci = Context::detect(platform, &env, a.default_branch.as_deref())?;
     let workflow_run = (platform == Platform::GitHub && ci.event_name == "workflow_run")
-        .then(|| workflow_run_payload(&env))
+        .then(|| github_actions::workflow_run(&env))
         .flatten();
     let run_url = workflow_run
         .as_ref()
@@ -217,15 +219,6 @@ fn escape_control(s: &str) -> String {
     s.chars().flat_map(char::escape_debug).collect()
 }
 
-/// The `workflow_run` object of the event payload (`GITHUB_EVENT_PATH`). The payload was
-/// already read and validated by [`Context::github`]; a missing one gives None.
-fn workflow_run_payload(get: &dyn Fn(&str) -> Option<String>) -> Option<Value> {
-    let path = get("GITHUB_EVENT_PATH").filter(|p| !p.is_empty())?;
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut payload: Value = serde_json::from_str(&text).ok()?;
-    Some(payload["workflow_run"].take()).filter(|w| w.is_object())
-}
-
 /// Where the comment goes (see the module doc). `Ok(Err(warning))`: nowhere, say why.
 fn resolve_target(
     pr: Option<u64>,
@@ -235,11 +228,7 @@ fn resolve_target(
     workflow_run: Option<&Value>,
     get: &dyn Fn(&str) -> Option<String>,
 ) -> Result<std::result::Result<CommentTarget, String>> {
-    let var = |k: &str| {
-        get(k)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let var = |k: &str| context::var(get, k);
     if let Some(repo) = repo {
         check_repo(repo)?;
     }
@@ -248,13 +237,8 @@ fn resolve_target(
             return ci.api_url.clone();
         }
         var("GITHUB_API_URL")
-            .or_else(|| {
-                ci.other
-                    .as_ref()
-                    .and_then(|o| o.github.as_ref())
-                    .map(|g| g.api_url.clone())
-            })
-            .unwrap_or_else(|| "https://api.github.com".into())
+            .or_else(|| ci.github.as_ref().map(|g| g.api_url.clone()))
+            .unwrap_or_else(|| GITHUB_API.into())
             .trim_end_matches('/')
             .to_string()
     };
@@ -273,8 +257,7 @@ fn resolve_target(
 
     if let Some(n) = pr {
         if repo.is_none() && platform != Platform::GitHub {
-            let gitlab = ci.other.as_ref().and_then(|o| o.gitlab.clone());
-            if let Some(t) = gitlab {
+            if let Some(t) = ci.gitlab.clone() {
                 return Ok(Ok(CommentTarget::GitLab(GitLabTarget { mr_iid: n, ..t })));
             }
             if platform == Platform::GitLab {
@@ -330,7 +313,7 @@ fn resolve_target(
 
 /// A GitLab MR target from the job's variables, for `--pr` outside an MR pipeline.
 fn gitlab_from_env(iid: u64, get: &dyn Fn(&str) -> Option<String>) -> Result<GitLabTarget> {
-    GitLabTarget::from_env(get, iid).ok_or_else(|| {
+    gitlab_ci::target(get, iid).ok_or_else(|| {
         Error::Usage(
             "--pr on GitLab CI needs CI_API_V4_URL and CI_PROJECT_ID (set by GitLab in every job)"
                 .into(),

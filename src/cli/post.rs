@@ -1,26 +1,19 @@
 //! Posting the sticky PR/MR comment, shared by `flameiq ci` (right after comparing) and
 //! `flameiq comment` (from a saved result document).
 //!
-//! One function, [`post_comment`], renders the comment from a [`View`], writes or updates
-//! it on the [`CommentTarget`] (a GitHub PR through [`flameiq::ci::github`], a GitLab MR
-//! note through [`flameiq::ci::gitlab`]) and returns its URL. It never fails: a missing
-//! token, a refusal (403/404, a fork's read-only token) or an unreachable server is a
-//! warning saying how to fix it, and the caller's exit code stays what it was.
-//!
-//! Both clients run under one [`Policy`] read from the environment
-//! ([`Policy::from_env`]): `FLAMEIQ_COMMENT_DEADLINE_MS` (the whole step, default 60 s),
-//! `FLAMEIQ_HTTP_TIMEOUT_MS` (per request, default 30 s), `FLAMEIQ_HTTP_RETRY_BASE_MS`
-//! (first backoff, default 1 s) and `FLAMEIQ_ALLOW_INSECURE_API=1` (allow a plain `http://`
-//! API URL to a host that is not loopback). `FLAMEIQ_GITHUB_APP_LOGIN` names the bot
-//! (`my-app[bot]`) whose comments are ours when the GitHub token is an installation token
-//! of your own GitHub App (default `github-actions[bot]`, the job's `GITHUB_TOKEN`).
+//! One function, [`post_comment`], renders the comment from a [`View`], has
+//! [`flameiq::ci::post::upsert`] write or update it on the [`CommentTarget`] (a GitHub PR or
+//! a GitLab MR note) and returns its URL. It never fails: a missing token, a refusal
+//! (403/404, a fork's read-only token) or an unreachable server is a warning saying how to
+//! fix it, and the caller's exit code stays what it was. The HTTP knobs are listed in
+//! [`flameiq::ci::post`].
 
 use super::Ctx;
-use flameiq::ci::context_other::{CommentTarget, GitHubPr};
-use flameiq::ci::github::{self, Client};
-use flameiq::ci::http::{self, CommentError, Outcome, Policy};
-use flameiq::ci::inputs::{CommentPolicy, Secret};
-use flameiq::ci::{gitlab, outputs, Platform};
+use flameiq::ci::context::{self, CommentTarget, GitHubPr};
+use flameiq::ci::github;
+use flameiq::ci::http::{Outcome, Secret};
+use flameiq::ci::inputs::CommentPolicy;
+use flameiq::ci::{outputs, Platform};
 use flameiq::compare::result::{ComparisonResult, Status};
 use flameiq::error::Result;
 use flameiq::render::markdown::{self, Kind, Markdown, GITLAB_NOTE_LIMIT};
@@ -45,7 +38,7 @@ pub struct Post<'a> {
 
 /// Reads a process variable.
 pub fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok()
+    context::process_env(k)
 }
 
 /// Writes or updates the comment of `view` (its `result`) on `target`, with the marker of
@@ -68,7 +61,7 @@ pub fn post_comment(
             let create = post.policy == CommentPolicy::Always || regressed;
             github_comment(ctx, post, pr, &marker, create, view)
         }
-        CommentTarget::GitLab(target) => {
+        CommentTarget::GitLab(_) => {
             // The note API upserts: with `on-regression` and nothing regressed, leave it.
             if post.policy == CommentPolicy::OnRegression && !regressed {
                 return None;
@@ -80,7 +73,8 @@ pub fn post_comment(
                     return None;
                 }
             };
-            match gitlab::post_note_from_env(target, &env, &marker, &body) {
+            let outcome = flameiq::ci::post::upsert(target, None, &marker, &body, true, &env);
+            match outcome {
                 Ok(o) => {
                     match &o {
                         Outcome::Created { url } => {
@@ -130,23 +124,8 @@ fn github_comment(
             return None;
         }
     };
-    let policy = Policy::from_env(&env);
-    let rt = match http::runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            warn(&e);
-            return None;
-        }
-    };
-    let outcome: std::result::Result<Outcome, CommentError> = rt.block_on(async {
-        let mut client = Client::new(&pr.api_url, token, policy)?;
-        if let Some(login) = env("FLAMEIQ_GITHUB_APP_LOGIN").filter(|l| !l.trim().is_empty()) {
-            client = client.with_app_login(login.trim());
-        }
-        client
-            .upsert(&pr.repo, pr.number, marker, &body, create)
-            .await
-    });
+    let target = CommentTarget::GitHub(pr.clone());
+    let outcome = flameiq::ci::post::upsert(&target, Some(token), marker, &body, create, &env);
     match outcome {
         Ok(o) => {
             match &o {
@@ -193,7 +172,7 @@ pub fn notice(platform: Platform, title: &str, msg: &str) {
 
 /// Appends step outputs to `$GITHUB_OUTPUT` when it is set.
 pub fn write_outputs(values: &[(&str, String)]) -> Result<()> {
-    if let Some(p) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+    if let Some(p) = context::var(&env, "GITHUB_OUTPUT") {
         outputs::write_outputs(Path::new(&p), values)?;
     }
     Ok(())

@@ -538,16 +538,9 @@ impl Render for Html {
 }
 
 fn render_error(e: &tera::Error) -> Error {
-    let mut reason = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        reason.push_str(": ");
-        reason.push_str(&s.to_string());
-        src = s.source();
-    }
     Error::Render {
         name: "report.html".into(),
-        reason,
+        reason: crate::error::chain(e),
     }
 }
 

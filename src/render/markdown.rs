@@ -295,18 +295,9 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
         Kind::Summary => "summary.md",
         Kind::Comment => "comment.md",
     };
-    let err = |e: tera::Error| {
-        let mut reason = e.to_string();
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            reason.push_str(": ");
-            reason.push_str(&s.to_string());
-            src = s.source();
-        }
-        Error::Render {
-            name: name.into(),
-            reason,
-        }
+    let err = |e: tera::Error| Error::Render {
+        name: name.into(),
+        reason: crate::error::chain(&e),
     };
     let mut tera = tera::Tera::default();
     // The comment includes the summary, so both are always registered.

@@ -27,10 +27,12 @@
 //!   `CI_API_V4_URL`).
 //!
 //! Async (tokio, current-thread) lives only inside `ci/`: [`upsert_note`] is blocking and
-//! builds its runtime ([`super::http::runtime`]), so commands that post nothing build no
-//! runtime or HTTP client.
+//! runs on the one runtime of [`super::http::block_on`]; `flameiq ci`/`flameiq comment` go
+//! through [`super::post::upsert`].
 
-use super::http::{self, Policy, Search, Step, MAX_MESSAGE_CHARS};
+use super::context::var;
+pub use super::context::GitLabTarget;
+use super::http::{self, has_marker_line, Policy, Search, Step, MAX_MESSAGE_CHARS};
 pub use super::http::{CommentError, Outcome, Secret};
 use serde_json::Value;
 use std::time::Duration;
@@ -38,44 +40,7 @@ use std::time::Duration;
 /// GitLab's limit on a note body, in characters.
 pub const MAX_NOTE_CHARS: usize = 1_000_000;
 
-/// One merge request of one project on one GitLab instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitLabTarget {
-    /// API base, e.g. `https://gitlab.com/api/v4` (`CI_API_V4_URL`).
-    pub api_url: String,
-    /// Numeric project id (`CI_PROJECT_ID`) or the project's path (`group/proj`, URL-encoded here).
-    pub project_id: String,
-    /// The MR's iid (`CI_MERGE_REQUEST_IID`), as shown in `!12`.
-    pub mr_iid: u64,
-    /// The project's web URL (`CI_MERGE_REQUEST_PROJECT_URL`/`CI_PROJECT_URL`), to link the
-    /// note; without it the outcome's URL is the note's API URL.
-    pub project_web_url: Option<String>,
-}
-
 impl GitLabTarget {
-    /// MR `iid` of the job's project, from GitLab CI's variables: `CI_API_V4_URL` (else
-    /// `CI_SERVER_URL` + `/api/v4`), `CI_MERGE_REQUEST_PROJECT_ID` (a fork's MR pipeline runs
-    /// in the fork; the note lives in the target project) else `CI_PROJECT_ID`, and the web
-    /// URL from `CI_MERGE_REQUEST_PROJECT_URL` else `CI_PROJECT_URL`. Empty means unset.
-    /// None without an API URL or a project.
-    pub fn from_env(env: &dyn Fn(&str) -> Option<String>, iid: u64) -> Option<GitLabTarget> {
-        let v = |k: &str| {
-            env(k)
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
-        let api_url = v("CI_API_V4_URL").or_else(|| {
-            v("CI_SERVER_URL").map(|s| format!("{}/api/v4", s.trim_end_matches('/')))
-        })?;
-        let project_id = v("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| v("CI_PROJECT_ID"))?;
-        Some(GitLabTarget {
-            api_url,
-            project_id,
-            mr_iid: iid,
-            project_web_url: v("CI_MERGE_REQUEST_PROJECT_URL").or_else(|| v("CI_PROJECT_URL")),
-        })
-    }
-
     fn notes_url(&self) -> String {
         format!(
             "{}/projects/{}/merge_requests/{}/notes",
@@ -120,8 +85,8 @@ fn encode_project_id(id: &str) -> String {
 /// notes when that is the only token, and how to fix it.
 pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Secret, String> {
     for name in ["FLAMEIQ_GITLAB_TOKEN", "GITLAB_TOKEN"] {
-        if let Some(t) = env(name).filter(|t| !t.trim().is_empty()) {
-            return Ok(Secret::new(t.trim()));
+        if let Some(t) = var(env, name) {
+            return Ok(Secret::new(t));
         }
     }
     let fix = "create a project access token with the 'api' scope (Settings > Access tokens, \
@@ -130,18 +95,16 @@ pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Secret, St
                only reaches pipelines of protected branches and tags, never the merge-request \
                pipelines of feature branches: if you already added it as protected, this is \
                why it is missing)";
-    Err(
-        if env("CI_JOB_TOKEN").is_some_and(|t| !t.trim().is_empty()) {
-            format!(
-                "no merge-request note posted: only CI_JOB_TOKEN is available, and GitLab job \
+    Err(if var(env, "CI_JOB_TOKEN").is_some() {
+        format!(
+            "no merge-request note posted: only CI_JOB_TOKEN is available, and GitLab job \
                  tokens cannot post merge-request notes; {fix}"
-            )
-        } else {
-            format!(
+        )
+    } else {
+        format!(
                 "no merge-request note posted: neither FLAMEIQ_GITLAB_TOKEN nor GITLAB_TOKEN is set; {fix}"
             )
-        },
-    )
+    })
 }
 
 /// Makes the body GitLab will accept: the marker on a line of its own (prepended when the
@@ -176,11 +139,8 @@ pub fn prepare_body(marker: &str, body: &str) -> String {
     body
 }
 
-fn has_marker_line(body: &str, marker: &str) -> bool {
-    http::has_marker_line(body, marker)
-}
-
-/// Posts or updates FlameIQ's note on the MR (blocking: builds a current-thread runtime).
+/// Posts or updates FlameIQ's note on the MR (blocking: runs [`upsert_note_async`] on the
+/// one runtime of [`http::block_on`]).
 /// `marker` is `render::markdown::marker(environment)`; `body` the rendered comment.
 ///
 /// Every `Err` is a one-line warning with the fix (a token or permission problem, GitLab
@@ -193,22 +153,7 @@ pub fn upsert_note(
     body: &str,
     policy: &Policy,
 ) -> Result<Outcome, CommentError> {
-    let rt = http::runtime().map_err(CommentError::Failed)?;
-    rt.block_on(upsert_note_async(target, token, marker, body, policy))
-}
-
-/// Everything `flameiq ci`/`flameiq comment` need in one call: the token from `env`
-/// ([`token_from_env`]), the policy from `env` ([`Policy::from_env`]), then
-/// [`upsert_note`]. A missing token comes back as the `Err` warning explaining it, before
-/// any request.
-pub fn post_note_from_env(
-    target: &GitLabTarget,
-    env: &dyn Fn(&str) -> Option<String>,
-    marker: &str,
-    body: &str,
-) -> Result<Outcome, CommentError> {
-    let token = token_from_env(env).map_err(CommentError::Failed)?;
-    upsert_note(target, &token, marker, body, &Policy::from_env(env))
+    http::block_on(upsert_note_async(target, token, marker, body, policy))?
 }
 
 /// The async form of [`upsert_note`]; the whole call ends within [`Policy::deadline`].

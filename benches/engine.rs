@@ -23,7 +23,7 @@ use flameiq::config::{Config, Strategy};
 use flameiq::jsonfmt;
 use flameiq::render::{html::Html, markdown, Render, View};
 use flameiq::schema::Snapshot;
-use flameiq::store::Store;
+use flameiq::store::FileStore as Store;
 use std::hint::black_box;
 use std::io::Write;
 use std::path::Path;

@@ -289,8 +289,21 @@ pub struct Config {
     pub provider: Option<String>,
     /// Change-point detection over the history (`changes:`).
     pub changes: crate::compare::changes::ChangeConfig,
+    /// Where the history lives (`store:`).
+    pub store: StoreConfig,
     /// Where it was read from (None: defaults).
     pub source: Option<PathBuf>,
+}
+
+/// The `store:` key: a store URL (`store: github`), or a mapping
+/// `{url: URL, repository: OWNER/REPO}` (`repository` names this repository in a store
+/// shared by several, e.g. PostgreSQL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The store URL (see [`crate::store::Location`]); `None`: not set here.
+    pub url: Option<String>,
+    /// `store.repository`.
+    pub repository: Option<String>,
 }
 
 impl Default for Config {
@@ -315,6 +328,7 @@ impl Default for Config {
             },
             provider: None,
             changes: crate::compare::changes::ChangeConfig::default(),
+            store: StoreConfig::default(),
             source: None,
         }
     }
@@ -500,6 +514,7 @@ impl Config {
                     }
                 }
                 "changes" => cfg.changes = parse_changes(v, path)?,
+                "store" => cfg.store = parse_store(v, path)?,
                 "provider" => {
                     cfg.provider = match v {
                         Value::Null => None,
@@ -592,6 +607,42 @@ fn strip_threshold_prefix(e: &Error) -> String {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The `store:` key (see [`StoreConfig`]).
+fn parse_store(v: &Value, path: &Path) -> Result<StoreConfig> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    let text = |key: &str, raw: &Value| -> Result<Option<String>> {
+        match raw {
+            Value::Null => Ok(None),
+            Value::String(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+            Value::String(_) => Ok(None),
+            other => Err(bad(format!(
+                "{key}: must be a string, found {}",
+                crate::schema::kind(other)
+            ))),
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            let mut out = StoreConfig::default();
+            for (key, raw) in m {
+                match key.as_str() {
+                    "url" => out.url = text("store.url", raw)?,
+                    "repository" => out.repository = text("store.repository", raw)?,
+                    other => warn_unknown(path, &format!("store.{other}")),
+                }
+            }
+            Ok(out)
+        }
+        other => Ok(StoreConfig {
+            url: text("store", other)?,
+            repository: None,
+        }),
+    }
 }
 
 /// Parses one `--threshold KEY=VALUE` flag.

@@ -83,6 +83,9 @@ pub struct Inputs {
     pub annotations: Option<String>,
     /// `accept-label` (default `flameiq:accept`): the PR/MR label that accepts regressions.
     pub accept_label: Option<String>,
+    /// `store` (default `github` in `action.yml`): where the history lives (a store URL,
+    /// see `flameiq::store`).
+    pub store: Option<String>,
 }
 
 /// The input names, as in `action.yml`.
@@ -101,6 +104,7 @@ pub const NAMES: &[&str] = &[
     "report",
     "annotations",
     "accept-label",
+    "store",
 ];
 
 /// The variable the runner sets for an input: `INPUT_` + upper-cased name, hyphens kept.
@@ -138,6 +142,7 @@ impl Inputs {
             report: read("report"),
             annotations: read("annotations"),
             accept_label: read("accept-label"),
+            store: read("store"),
         }
     }
 

@@ -81,8 +81,9 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
             .tags
             .insert("release".into(), Value::String(tag.clone()));
     }
-    ctx.store()?
-        .save_baseline(&snap, cfg.baseline.max_history)?;
+    let store = ctx.store()?;
+    store.save_baseline(&snap, cfg.baseline.max_history)?;
+    ctx.say_notices(&*store);
     print_set(ctx, &snap, a.tag.as_deref());
     Ok(0)
 }
@@ -108,7 +109,7 @@ fn print_set(ctx: &Ctx, snap: &flameiq::schema::Snapshot, tag: Option<&str>) {
 
 fn show(ctx: &Ctx, as_json: bool) -> Result<i32> {
     let cfg = ctx.config()?;
-    let b = baseline::select(&ctx.store()?, &cfg)?;
+    let b = baseline::select(&*ctx.store()?, &cfg)?;
     let s = &b.snapshot;
     if as_json {
         println!("{}", jsonfmt::to_pretty(&s.to_value()));
@@ -190,7 +191,7 @@ fn clear(ctx: &Ctx, yes: bool) -> Result<i32> {
     if !yes {
         eprint!(
             "Delete baseline and all history in {}? This cannot be undone. [y/N]: ",
-            ctx.store()?.root().display()
+            esc(&ctx.store()?.describe())
         );
         let mut answer = String::new();
         let read = std::io::stdin().lock().read_line(&mut answer).unwrap_or(0);
@@ -210,13 +211,14 @@ fn clear(ctx: &Ctx, yes: bool) -> Result<i32> {
 fn promote(ctx: &Ctx) -> Result<i32> {
     let cfg = ctx.config()?;
     let store = ctx.store()?;
-    match store.load_last_run()? {
+    match ctx.last_run_home(&*store)?.load_last_run()? {
         None => {
             ctx.say("ℹ No compared run to promote yet. Run: flameiq baseline set --metrics <latest_metrics.json>");
             Ok(0)
         }
         Some(snap) => {
             store.save_baseline(&snap, cfg.baseline.max_history)?;
+            ctx.say_notices(&*store);
             print_set(ctx, &snap, None);
             ctx.say("  Source:  the last compared run (.flameiq runs/last.json)");
             Ok(0)

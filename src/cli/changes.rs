@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, a: ChangesArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let store = ctx.store()?;
     let mut series = HistorySeries::new(&a.metrics);
-    store.walk_history_backwards(|snap| {
+    store.walk_history_backwards(&mut |snap| {
         series.push_older(snap);
         true
     })?;
@@ -30,7 +30,9 @@ pub fn run(ctx: &Ctx, a: ChangesArgs) -> Result<i32> {
     if runs == 0 {
         return Err(Error::Baseline(format!(
             "no history at '{}': change points need stored runs; run flameiq baseline set (or flameiq ci on the default branch) first",
-            store.history_path().display()
+            store
+                .local()
+                .map_or_else(|| store.describe(), |f| f.history_path().display().to_string())
         )));
     }
     let metrics = series.changes(&cfg.changes);

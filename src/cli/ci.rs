@@ -154,6 +154,8 @@ fn store_ctx(ctx: &Ctx, inp: &Inputs) -> Ctx {
             config: pick(&g.config, "flameiq.yaml", &inp.config),
             dir: pick(&g.dir, ".flameiq", &inp.dir),
             environment: g.environment.clone().or_else(|| inp.environment.clone()),
+            store: g.store.clone(),
+            store_input: inp.store.clone(),
             verbose: g.verbose,
             quiet: g.quiet,
             color: g.color,
@@ -253,8 +255,9 @@ fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Confi
 
 fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     let (cfg, snap) = load(ctx, r, ci)?;
-    ctx.store()?
-        .save_baseline(&snap, cfg.baseline.max_history)?;
+    let store = ctx.store()?;
+    store.save_baseline(&snap, cfg.baseline.max_history)?;
+    ctx.say_notices(&*store);
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
@@ -293,7 +296,7 @@ fn compare_run(
 ) -> Result<i32> {
     let (cfg, current) = load(ctx, r, ci)?;
     let store = ctx.store()?;
-    let base = match baseline::select(&store, &cfg) {
+    let base = match baseline::select(&*store, &cfg) {
         Ok(b) => b,
         Err(e @ (Error::NoBaseline { .. } | Error::Baseline(_))) => {
             return no_baseline(ctx, r, ci, platform, &current, &e)
@@ -326,11 +329,7 @@ fn compare_run(
         ..View::default()
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
-    if store.baselines_dir().exists() {
-        if let Err(e) = store.save_last_run(&current) {
-            tracing::warn!("could not keep the run for 'baseline promote': {e}");
-        }
-    }
+    ctx.keep_last_run(&*store, &current);
     if r.summary {
         write_summary(
             &Markdown {
@@ -381,7 +380,7 @@ fn no_baseline(
     current: &Snapshot,
     why: &Error,
 ) -> Result<i32> {
-    let dir = ctx.store()?.root().display().to_string();
+    let dir = ctx.store()?.describe();
     let msg = match why {
         Error::NoBaseline { .. } => format!(
             "{}; nothing was compared and this step passes",

@@ -67,7 +67,7 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
             // the trend columns of --report and --markdown.
             let trends = args.report.is_some() || args.markdown.is_some();
             let depth = baseline::history_depth_for(&cfg, &flags, trends);
-            baseline::select_with(&store, &cfg, depth)?
+            baseline::select_with(&*store, &cfg, depth)?
         }
     };
     let current = super::load_run(&args.metrics, &provider)?;
@@ -110,10 +110,8 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
         super::write_file(out, &md.render(&view)?)?;
     }
     // Keep the run for `baseline promote`, but never create a store just for that.
-    if args.baseline.is_none() && store.baselines_dir().exists() {
-        if let Err(e) = store.save_last_run(&current) {
-            tracing::warn!("could not keep the run for 'baseline promote': {e}");
-        }
+    if args.baseline.is_none() {
+        ctx.keep_last_run(&*store, &current);
     }
     let fail = !args.no_fail_on_regression;
     Ok(if fail { result.exit_code } else { 0 })

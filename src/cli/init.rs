@@ -16,7 +16,7 @@ const TEMPLATE: &str = include_str!("../../templates/flameiq.yaml");
 
 pub fn run(ctx: &Ctx, args: InitArgs) -> Result<i32> {
     let g = &ctx.global;
-    let baselines = ctx.store()?.baselines_dir();
+    let baselines = ctx.local_store()?.baselines_dir();
     std::fs::create_dir_all(&baselines).map_err(|e| Error::Storage {
         path: baselines.clone(),
         source: e,
@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<i32> {
     ctx.say(format!(
         "{} Created {}",
         ctx.good("✓"),
-        ctx.store()?.root().display()
+        ctx.local_store()?.root().display()
     ));
 
     if g.config.exists() && !args.force {

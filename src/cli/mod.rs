@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use flameiq::config::{self, Config, Rules, Threshold};
 use flameiq::error::{Error, Result};
 use flameiq::schema::Snapshot;
-use flameiq::store::Store;
+use flameiq::store::{FileStore, Location, Store};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,13 @@ pub struct Global {
     /// Store folder.
     #[arg(long, global = true, env = "FLAMEIQ_DIR", default_value = ".flameiq")]
     pub dir: PathBuf,
+    /// Where the history lives: `file:PATH`, `github`, `github:OWNER/REPO@BRANCH` (default:
+    /// the config's `store:`, else `file:` at --dir).
+    #[arg(long, global = true, env = "FLAMEIQ_STORE", value_name = "URL")]
+    pub store: Option<String>,
+    /// The Action's `store` input (set by `flameiq ci`; below the config's `store:`).
+    #[arg(skip)]
+    pub store_input: Option<String>,
     /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types.
     #[arg(long = "env", global = true, env = "FLAMEIQ_ENV", value_name = "NAME")]
     pub environment: Option<String>,
@@ -174,10 +181,67 @@ impl Ctx {
         Config::load(&self.global.config)
     }
 
-    /// The store of `--dir` and `--env`; an environment name that would leave `--dir`
-    /// (`../x`, `/abs`) is exit 2.
-    pub fn store(&self) -> Result<Store> {
-        Store::for_env(&self.global.dir, self.global.environment.as_deref())
+    /// The store URL in force: `--store`/`FLAMEIQ_STORE`, the config's `store:`, the
+    /// Action's input, else `file:` at `--dir` (see [`flameiq::store`]).
+    pub fn location(&self) -> Result<Location> {
+        let given = |s: &Option<String>| s.clone().filter(|u| !u.trim().is_empty());
+        let url = match given(&self.global.store) {
+            Some(u) => Some(u),
+            None => self
+                .config()?
+                .store
+                .url
+                .or_else(|| given(&self.global.store_input)),
+        };
+        match url {
+            Some(u) => Location::parse(&u, &self.global.dir),
+            None => Ok(Location::File(self.global.dir.clone())),
+        }
+    }
+
+    /// The store of `--store` (or its defaults) and `--env`; an environment name that
+    /// would leave the store (`../x`, `/abs`) is exit 2.
+    pub fn store(&self) -> Result<Box<dyn Store>> {
+        self.location()?.open(
+            self.global.environment.as_deref(),
+            &self.global.dir,
+            &post::env,
+        )
+    }
+
+    /// The local folder of `--dir` and `--env`, which keeps the last compared run whatever
+    /// the store (see [`flameiq::store`]).
+    pub fn local_store(&self) -> Result<FileStore> {
+        FileStore::for_env(&self.global.dir, self.global.environment.as_deref())
+    }
+
+    /// Where the last compared run is kept: the file store itself, else the local folder.
+    pub fn last_run_home(&self, store: &dyn Store) -> Result<FileStore> {
+        match store.local() {
+            Some(f) => Ok(f.clone()),
+            None => self.local_store(),
+        }
+    }
+
+    /// Keeps `run` for `baseline promote` ([`Ctx::last_run_home`]): with the file store only
+    /// when the store exists (never created just for that), with any other store always.
+    pub fn keep_last_run(&self, store: &dyn Store, run: &Snapshot) {
+        let keep = match store.local() {
+            Some(f) => f.baselines_dir().exists().then(|| f.clone()),
+            None => self.local_store().ok(),
+        };
+        if let Some(local) = keep {
+            if let Err(e) = local.save_last_run(run) {
+                tracing::warn!("could not keep the run for 'baseline promote': {e}");
+            }
+        }
+    }
+
+    /// Prints what the store did beyond its job (an import, ...), unless `--quiet`.
+    pub fn say_notices(&self, store: &dyn Store) {
+        for n in store.take_notices() {
+            self.say(format!("ℹ {}", esc(&n)));
+        }
     }
 
     /// Prints a human line unless `--quiet`.

@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         .output
         .unwrap_or_else(|| ctx.global.dir.join("report.html"));
     let store = ctx.store()?;
-    let base = baseline::select(&store, &cfg);
+    let base = baseline::select(&*store, &cfg);
     let (current, _) = super::load_metrics_all(&args.metrics, &provider)?;
     match base {
         Ok(base) => {

@@ -67,7 +67,7 @@ pub fn history_depth_for(cfg: &Config, flag_thresholds: &Rules<Threshold>, trend
 
 /// Selects the baseline from the store according to the config's strategy, with
 /// [`HISTORY_DEPTH`] snapshots of history (see [`select_with`] to read less).
-pub fn select(store: &Store, cfg: &Config) -> Result<Baseline> {
+pub fn select(store: &dyn Store, cfg: &Config) -> Result<Baseline> {
     select_with(store, cfg, HISTORY_DEPTH)
 }
 
@@ -75,7 +75,7 @@ pub fn select(store: &Store, cfg: &Config) -> Result<Baseline> {
 /// window) into [`Baseline::history`]; with 0 it reads only what the strategy needs and
 /// `history` holds at most the rolling window's values. `select_with(s, c, HISTORY_DEPTH)`
 /// is exactly [`select`].
-pub fn select_with(store: &Store, cfg: &Config, history_depth: usize) -> Result<Baseline> {
+pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Result<Baseline> {
     let depth = if history_depth == 0 {
         0
     } else {
@@ -117,7 +117,7 @@ pub fn select_with(store: &Store, cfg: &Config, history_depth: usize) -> Result<
                 )
             })?;
             let mut found = None;
-            store.walk_history_backwards(|s| {
+            store.walk_history_backwards(&mut |s| {
                 if has_tag(&s, tag) {
                     found = Some(s);
                     false
@@ -125,17 +125,20 @@ pub fn select_with(store: &Store, cfg: &Config, history_depth: usize) -> Result<
                     true
                 }
             })?;
-            let snapshot = found.ok_or_else(|| {
-                if store.has_baseline() || store.history_path().exists() {
-                    Error::Baseline(format!(
+            let snapshot = match found {
+                Some(s) => s,
+                None => {
+                    let no_tag = Error::Baseline(format!(
                         "no baseline snapshot found with tag '{tag}'; set one with: flameiq baseline set --tag {tag} --metrics <file>"
-                    ))
-                } else {
-                    Error::NoBaseline {
-                        path: store.baseline_path(),
-                    }
+                    ));
+                    // Nothing stored at all: the store's own "no baseline" error.
+                    return Err(if store.has_data()? {
+                        no_tag
+                    } else {
+                        store.load_baseline().err().unwrap_or(no_tag)
+                    });
                 }
-            })?;
+            };
             Ok(Baseline {
                 snapshot,
                 strategy: Strategy::Tagged.as_str().into(),
@@ -187,6 +190,7 @@ pub fn rolling_median(window: &[Snapshot]) -> Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::FileStore;
 
     fn snap(pairs: &[(&str, f64)]) -> Snapshot {
         let mut s = Snapshot::new();
@@ -197,8 +201,8 @@ mod tests {
     }
 
     /// A store with `n` baselines set, `throughput` = 1, 2, .., n.
-    fn store_of(dir: &std::path::Path, n: usize) -> Store {
-        let store = Store::new(dir, None);
+    fn store_of(dir: &std::path::Path, n: usize) -> FileStore {
+        let store = FileStore::new(dir, None);
         for i in 1..=n {
             store
                 .save_baseline(&snap(&[("throughput", i as f64)]), None)

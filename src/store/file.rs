@@ -1,4 +1,5 @@
-//! The `.flameiq/` store: baselines, history and the last compared run.
+//! The `file` backend: the `.flameiq/` folder, byte-compatible with flameiq-core's (baselines,
+//! history and the last compared run).
 //!
 //! Layout, identical to flameiq-core's so a cached folder moves between the two:
 //!
@@ -11,7 +12,7 @@
 //!
 //! Writes are atomic (a temp file in the same folder, fsync, rename), so a killed process
 //! leaves either the old or the new file, never half of one (`runs/last.json`, a convenience
-//! copy rewritten by every `compare`, skips the fsync: see [`Store::save_last_run`]).
+//! copy rewritten by every `compare`, skips the fsync: see [`FileStore::save_last_run`]).
 //! Writers take an exclusive `flock` on `.lock`; the kernel drops it when a process dies, so
 //! a stale lock never blocks the next run. Temp files (`.<name>.<pid>.tmp`) left by a killed
 //! writer are removed by the next write (under the lock: all of them, since every writer
@@ -20,7 +21,7 @@
 //! history lines are skipped with a warning, by the readers and by the `max_history` trim
 //! alike.
 //!
-//! `baseline set` is one step ([`Store::save_baseline`]): everything that can fail (reading
+//! `baseline set` is one step ([`FileStore::save_baseline`]): everything that can fail (reading
 //! the history, writing the new `current.json` and, when trimming, the new history to temp
 //! files, appending the line) happens before `current.json` is replaced, and an append that
 //! fails is truncated away again, so a failed set leaves both files as they were. The one
@@ -45,6 +46,7 @@
 //! tagged strategies cost the lines they use, not the length of the history; a line costs
 //! its length (each byte is copied a bounded number of times, however many blocks it spans).
 
+use super::{Dump, Store};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::jsonfmt;
@@ -63,7 +65,10 @@ const ENV_NAME_MAX: usize = 100;
 
 /// A handle on one store folder (`<dir>` or `<dir>/<env>`).
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct FileStore {
+    /// `--dir`: the folder holding every environment.
+    base: PathBuf,
+    /// `<dir>` or `<dir>/<env>`.
     root: PathBuf,
 }
 
@@ -91,24 +96,30 @@ pub fn check_env_name(name: &str) -> Result<()> {
     }
 }
 
-impl Store {
+impl FileStore {
     /// The store at `dir`, or at `dir/env` for a named environment. `env` is trusted as is:
     /// for a name from the command line or a CI input use [`Store::for_env`].
-    pub fn new(dir: impl Into<PathBuf>, env: Option<&str>) -> Store {
-        let mut root = dir.into();
+    pub fn new(dir: impl Into<PathBuf>, env: Option<&str>) -> FileStore {
+        let base = dir.into();
+        let mut root = base.clone();
         if let Some(e) = env.filter(|e| !e.is_empty()) {
             root.push(e);
         }
-        Store { root }
+        FileStore { base, root }
     }
 
-    /// [`Store::new`] after [`check_env_name`]: a name that would leave `dir` (`../x`,
+    /// [`FileStore::new`] after [`check_env_name`]: a name that would leave `dir` (`../x`,
     /// `/abs`) is an error (exit 2), not a store elsewhere.
-    pub fn for_env(dir: impl Into<PathBuf>, env: Option<&str>) -> Result<Store> {
+    pub fn for_env(dir: impl Into<PathBuf>, env: Option<&str>) -> Result<FileStore> {
         if let Some(e) = env {
             check_env_name(e)?;
         }
-        Ok(Store::new(dir, env))
+        Ok(FileStore::new(dir, env))
+    }
+
+    /// `--dir`, the folder of every environment.
+    pub fn base(&self) -> &Path {
+        &self.base
     }
 
     /// The store folder.
@@ -361,6 +372,74 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces this environment's baseline and history by `dump` (`flameiq store import`,
+    /// a migration), under the lock: the history is renamed into place first, then
+    /// `current.json` (or it is removed when the dump has none), as [`FileStore::save_baseline`]
+    /// does when it trims.
+    pub fn replace(&self, dump: &Dump) -> Result<()> {
+        let dir = self.baselines_dir();
+        mkdirs(&dir)?;
+        let _lock = self.lock()?;
+        let current = self.baseline_path();
+        let history = self.history_path();
+        fsutil::remove_stale_temps(&current, true);
+        fsutil::remove_stale_temps(&history, true);
+        let text = super::history_text(&dump.history);
+        let current_tmp = match &dump.baseline {
+            Some(b) => Some(
+                fsutil::write_temp(&current, jsonfmt::to_pretty(&b.to_value()).as_bytes(), true)
+                    .map_err(storage(&current))?,
+            ),
+            None => None,
+        };
+        let result = fsutil::replace_atomically(&history, text.as_bytes(), true)
+            .map_err(storage(&history))
+            .and_then(|()| match &current_tmp {
+                Some(tmp) => fs::rename(tmp, &current).map_err(storage(&current)),
+                None => match fs::remove_file(&current) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(storage(&current)(e)),
+                    _ => Ok(()),
+                },
+            });
+        if result.is_err() {
+            if let Some(tmp) = &current_tmp {
+                let _ = fs::remove_file(tmp);
+            }
+        }
+        result
+    }
+
+    /// The environments under `--dir` that hold a store: `""` for `<dir>/baselines/`, then
+    /// every valid environment name `N` with a `<dir>/N/baselines/` folder, sorted.
+    pub fn environments(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        if self.base.join("baselines").is_dir() {
+            out.push(String::new());
+        }
+        let entries = match fs::read_dir(&self.base) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(storage(&self.base)(e)),
+        };
+        let mut named = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(storage(&self.base))?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if name != "baselines"
+                && name != "runs"
+                && check_env_name(&name).is_ok()
+                && entry.path().join("baselines").is_dir()
+            {
+                named.push(name);
+            }
+        }
+        named.sort();
+        out.extend(named);
+        Ok(out)
+    }
+
     fn lock(&self) -> Result<File> {
         let path = self.baselines_dir().join(LOCK);
         let f = fsutil::open_nofollow(
@@ -370,6 +449,55 @@ impl Store {
         .map_err(storage(&path))?;
         f.lock().map_err(storage(&path))?;
         Ok(f)
+    }
+}
+
+impl Store for FileStore {
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn load_baseline(&self) -> Result<Snapshot> {
+        FileStore::load_baseline(self)
+    }
+
+    fn has_data(&self) -> Result<bool> {
+        Ok(self.has_baseline() || self.history_path().exists())
+    }
+
+    fn save_baseline(&self, snap: &Snapshot, max_history: Option<usize>) -> Result<()> {
+        FileStore::save_baseline(self, snap, max_history)
+    }
+
+    fn history_tail(&self, n: usize) -> Result<Vec<Snapshot>> {
+        FileStore::history_tail(self, n)
+    }
+
+    fn walk_history_backwards(&self, f: &mut dyn FnMut(Snapshot) -> bool) -> Result<()> {
+        FileStore::walk_history_backwards(self, f)
+    }
+
+    fn clear(&self) -> Result<()> {
+        FileStore::clear(self)
+    }
+
+    fn environments(&self) -> Result<Vec<String>> {
+        FileStore::environments(self)
+    }
+
+    fn for_env(&self, env: &str) -> Result<Box<dyn Store>> {
+        Ok(Box::new(FileStore::for_env(&self.base, Some(env))?))
+    }
+
+    fn replace_envs(&self, dumps: &[(String, Dump)]) -> Result<()> {
+        for (env, dump) in dumps {
+            FileStore::for_env(&self.base, Some(env))?.replace(dump)?;
+        }
+        Ok(())
+    }
+
+    fn local(&self) -> Option<&FileStore> {
+        Some(self)
     }
 }
 
@@ -580,7 +708,7 @@ mod tests {
     #[test]
     fn save_then_tail_and_trim() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path(), Some("linux"));
+        let store = FileStore::new(dir.path(), Some("linux"));
         for i in 1..=7 {
             store.save_baseline(&snap(i as f64), Some(5)).unwrap();
         }
@@ -595,7 +723,7 @@ mod tests {
     #[test]
     fn torn_line_is_skipped_and_not_merged() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path(), None);
+        let store = FileStore::new(dir.path(), None);
         store.save_baseline(&snap(1.0), None).unwrap();
         // A writer killed mid-line leaves no trailing newline.
         let mut f = OpenOptions::new()
@@ -634,7 +762,7 @@ mod tests {
     #[test]
     fn issue19_item10_trim_skips_bad_lines_and_keeps_the_limit() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path(), None);
+        let store = FileStore::new(dir.path(), None);
         for i in 1..=3 {
             store.save_baseline(&snap(i as f64), None).unwrap();
         }
@@ -699,9 +827,9 @@ mod tests {
             );
         }
         assert!(check_env_name(&"x".repeat(101)).is_err());
-        assert!(Store::for_env("d", Some("../x")).is_err());
+        assert!(FileStore::for_env("d", Some("../x")).is_err());
         assert_eq!(
-            Store::for_env("d", Some("linux")).unwrap().root(),
+            FileStore::for_env("d", Some("linux")).unwrap().root(),
             Path::new("d/linux")
         );
     }
@@ -709,7 +837,7 @@ mod tests {
     #[test]
     fn corrupt_current_json_is_exit_2() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path(), None);
+        let store = FileStore::new(dir.path(), None);
         fs::create_dir_all(store.baselines_dir()).unwrap();
         fs::write(store.baseline_path(), "{not json").unwrap();
         let e = store.load_baseline().unwrap_err();

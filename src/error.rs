@@ -157,6 +157,14 @@ pub enum Error {
     /// which is only a warning).
     #[error("{0}")]
     Ci(String),
+    /// The PostgreSQL store cannot be reached, refused the login or an operation (issue 15).
+    #[error("postgres store {url}: {reason}")]
+    Database {
+        /// The store URL without its password.
+        url: String,
+        /// What failed, in one line, with the fix where there is one.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -180,7 +188,8 @@ impl Error {
             | Error::Store { .. }
             | Error::Output { .. }
             | Error::Render { .. }
-            | Error::Ci(_) => EXIT_CONFIG,
+            | Error::Ci(_)
+            | Error::Database { .. } => EXIT_CONFIG,
         }
     }
 

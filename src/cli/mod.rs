@@ -207,11 +207,28 @@ impl Ctx {
     /// The store of `--store` (or its defaults) and `--env`; an environment name that
     /// would leave the store (`../x`, `/abs`) is exit 2.
     pub fn store(&self) -> Result<Box<dyn Store>> {
-        self.location()?.open(
+        let mut location = self.location()?;
+        match &mut location {
+            // `store.repository` names this repository in a database several share (issue 15).
+            Location::Postgres(t) => t.repository = self.config()?.store.repository,
+            Location::File(dir) if self.store_given_empty() => tracing::warn!(
+                "the store URL is empty in this job (no secret, as on a fork PR?): using the local folder {} instead",
+                dir.display()
+            ),
+            _ => {}
+        }
+        location.open(
             self.global.environment.as_deref(),
             &self.global.dir,
             &post::env,
         )
+    }
+
+    /// Whether a store URL was given but empty (`store: ${{ secrets.FLAMEIQ_STORE }}` in a
+    /// job without the secret): reads fall back to the local folder, with a notice.
+    fn store_given_empty(&self) -> bool {
+        let empty = |s: &Option<String>| s.as_deref().is_some_and(|u| u.trim().is_empty());
+        empty(&self.global.store) || empty(&self.global.store_input)
     }
 
     /// The local folder of `--dir` and `--env`, which keeps the last compared run whatever

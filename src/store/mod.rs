@@ -8,7 +8,7 @@
 //! | `file:PATH` (or `file`: `--dir`) | the `.flameiq/` folder, byte-compatible with flameiq-core; the CLI's default | [`file`] |
 //! | `github` | this repository's branch `flameiq-data` (`GITHUB_REPOSITORY`) | [`github`] |
 //! | `github:OWNER/REPO` / `github:OWNER/REPO@BRANCH` | another repository or branch | [`github`] |
-//! | `postgres://…` | a PostgreSQL database (issue 15; added beside these as one [`Location`] variant and one module) | — |
+//! | `postgres://…` / `postgresql://…` | a PostgreSQL database shared by many repositories (issue 15) | [`postgres`] |
 //!
 //! Selection, first that is set: `--store URL`, `FLAMEIQ_STORE`, `store:` in
 //! `flameiq.yaml`, the Action's `store` input (`flameiq ci` only), else `file:` at `--dir`.
@@ -51,6 +51,7 @@
 
 pub mod file;
 pub mod github;
+pub mod postgres;
 
 pub use file::{atomic_write, check_env_name, FileStore};
 
@@ -202,6 +203,8 @@ pub enum Location {
     File(PathBuf),
     /// `github[:OWNER/REPO[@BRANCH]]`.
     GitHub(github::Target),
+    /// `postgres://…` / `postgresql://…` (issue 15).
+    Postgres(postgres::Target),
 }
 
 /// The branch of `github` and `github:OWNER/REPO`.
@@ -250,7 +253,9 @@ impl Location {
                 branch: branch.into(),
             }));
         }
-        // postgres://… is parsed here by the postgres backend (issue 15).
+        if postgres::is_postgres_url(url) {
+            return Ok(Location::Postgres(postgres::Target::parse(url)?));
+        }
         Err(bad("unknown kind of store"))
     }
 
@@ -268,6 +273,7 @@ impl Location {
         match self {
             Location::File(path) => Ok(Box::new(FileStore::for_env(path, env)?)),
             Location::GitHub(t) => Ok(Box::new(github::GitHubStore::open(t, env, dir, vars)?)),
+            Location::Postgres(t) => Ok(Box::new(postgres::PgStore::open(t, env, vars)?)),
         }
     }
 
@@ -282,6 +288,7 @@ impl fmt::Display for Location {
         match self {
             Location::File(p) => write!(f, "file:{}", p.display()),
             Location::GitHub(t) => write!(f, "{t}"),
+            Location::Postgres(t) => write!(f, "{t}"),
         }
     }
 }

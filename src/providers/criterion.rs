@@ -1,5 +1,6 @@
-//! `criterion`: Criterion.rs results, either the `target/criterion` folder that `cargo bench`
-//! leaves behind, or the JSON lines of `cargo criterion --message-format=json`.
+//! `criterion`: Criterion.rs results: the `target/criterion` folder that `cargo bench`
+//! leaves behind, the JSON lines of `cargo criterion --message-format=json`, or the
+//! console output of `cargo bench` (below).
 //! Format: <https://bheisler.github.io/criterion.rs/book/user_guide/csv_output.html> (the
 //! folder layout, `<bench>/new/{benchmark,estimates,sample}.json`) and
 //! <https://bheisler.github.io/criterion.rs/book/cargo_criterion/external_tools.html>
@@ -20,8 +21,27 @@
 //! - cargo-criterion lines: `mean.estimate` in `mean.unit`, samples
 //!   `measured_values[i] / iteration_count[i]`; other messages are ignored.
 //! - A benchmark folder whose `new/estimates.json` cannot be read is an error naming it.
-//!   Criterion's human console output is not read (use the folder or `--output-format
-//!   bencher` with the `cargo-bench` provider).
+//!
+//! Console output (issue 16): what `cargo bench` prints with criterion, saved with
+//! `cargo bench | tee bench.txt`. Read when the text has no cargo-criterion JSON line.
+//! Code: `report.rs`'s `measurement_complete` in criterion 0.5-0.8.
+//! - `<id>  time:   [<low> <estimate> <high>]`, the id on its own line just before when it
+//!   is longer than 23 characters. Key `custom.<id>` (the same id the folder's
+//!   `benchmark.json` holds, so switching between the folder and the console keeps the
+//!   keys); value the middle number, criterion's point estimate (of the slope, else the
+//!   mean), in ms; `ps` is read too. The bounds are a confidence interval, not samples:
+//!   console keys have none. Numbers are as printed (4-5 significant digits).
+//! - `thrpt:  [...]` after it: bytes (`B/s`, `KiB/s`, ..., `KB/s`, `MB/s`, ...) become
+//!   `custom.<id>.mb_per_s` in MB/s (10^6 bytes), elements (`elem/s`, `Kelem/s`, ...)
+//!   `custom.<id>.elements_per_s`, bits (`b/s`, `Kb/s`, ...) `custom.<id>.mbit_per_s`; higher
+//!   is better, as the folder's.
+//! - `change:` lines and the `time:`/`thrpt:` lines of a change block (percentages) are
+//!   criterion's own comparison with its last run and are ignored, as are outlier notes
+//!   and `Benchmarking ...` progress lines. ANSI colours and the carriage returns of a
+//!   terminal capture are stripped. A value in a unit criterion does not print for time
+//!   (a custom measurement) is kept in that unit, lower is better.
+//! - `auto` tells it from `--output-format bencher` (`test <id> ... bench:` lines, the
+//!   `cargo-bench` provider): each counts only its own result lines.
 
 use super::util::{put, put_measure, unique_key, Suffixes};
 use super::{Input, Provider};
@@ -47,20 +67,22 @@ impl Provider for Criterion {
     fn detect(&self, input: &Input) -> bool {
         match input.text.as_deref() {
             None => !bench_dirs(&input.path).is_empty(),
-            Some(t) => t.lines().any(is_complete_line),
+            Some(t) => t.lines().any(is_complete_line) || console_results(t) > 0,
         }
     }
 
-    /// A folder is structural; cargo-criterion's JSON output is one message per line.
+    /// A folder is structural; cargo-criterion's JSON output is one message per line, and
+    /// the console prints one `time:` line per benchmark.
     fn result_lines(&self, input: &Input) -> Option<usize> {
         let text = input.text.as_deref()?;
-        Some(text.lines().filter(|l| is_complete_line(l)).count())
+        Some(text.lines().filter(|l| is_complete_line(l)).count() + console_results(text))
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
         match input.text.as_deref() {
             None => parse_folder(&input.path),
-            Some(t) => parse_lines(t, &input.path),
+            Some(t) if t.lines().any(is_complete_line) => parse_lines(t, &input.path),
+            Some(t) => parse_console(t, &input.path),
         }
     }
 }
@@ -259,6 +281,157 @@ fn parse_lines(text: &str, path: &Path) -> Result<Snapshot> {
             "expected cargo-criterion '{\"reason\":\"benchmark-complete\",...}' JSON lines, \
              or a target/criterion folder"
                 .into(),
+        ));
+    }
+    Ok(snap)
+}
+
+/// One console line with ANSI colour codes removed and only what follows the last
+/// carriage return (a terminal capture overwrites progress lines that way).
+fn clean(line: &str) -> std::borrow::Cow<'_, str> {
+    let line = line.rsplit('\r').find(|s| !s.trim().is_empty()).unwrap_or("");
+    if !line.contains('\x1b') {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: ESC [ parameters... final byte in @..~
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// `label:   [a ua b ub c uc]` → (text before the label, [(a, ua), (b, ub), (c, uc)]).
+/// `None` when the label is absent or the bracket is a change block's percentages.
+fn bracket<'a>(line: &'a str, label: &str) -> Option<(&'a str, [(f64, &'a str); 3])> {
+    let at = line.rfind(label)?;
+    let rest = line.get(at + label.len()..)?.trim_start();
+    let inner = rest.strip_prefix('[')?;
+    let inner = inner.get(..inner.find(']')?)?;
+    if inner.contains('%') {
+        return None;
+    }
+    let mut it = inner.split_whitespace();
+    let mut pair = || -> Option<(f64, &'a str)> { Some((super::util::num(it.next()?)?, it.next()?)) };
+    let three = [pair()?, pair()?, pair()?];
+    if it.next().is_some() {
+        return None;
+    }
+    Some((line.get(..at)?, three))
+}
+
+/// How many benchmark results (`time:` lines) criterion's console output holds.
+fn console_results(text: &str) -> usize {
+    text.lines()
+        .filter(|l| l.contains("time:") && bracket(&clean(l), "time:").is_some())
+        .count()
+}
+
+/// A time as printed by criterion, in ns; `None` for another unit.
+fn console_ns(value: f64, unit: &str) -> Option<f64> {
+    match unit {
+        "ps" => Some(value / 1e3),
+        "ns" => Some(value),
+        "µs" | "μs" | "us" => Some(value * 1e3),
+        "ms" => Some(value * 1e6),
+        "s" => Some(value * 1e9),
+        _ => None,
+    }
+}
+
+/// A throughput as printed: (key suffix, unit, value in that unit).
+fn console_throughput(value: f64, unit: &str) -> Option<(&'static str, &'static str, f64)> {
+    const KI: f64 = 1024.0;
+    let (suffix, unit_out, factor) = match unit {
+        "B/s" => ("mb_per_s", "MB/s", 1e-6),
+        "KiB/s" => ("mb_per_s", "MB/s", KI / 1e6),
+        "MiB/s" => ("mb_per_s", "MB/s", KI * KI / 1e6),
+        "GiB/s" => ("mb_per_s", "MB/s", KI * KI * KI / 1e6),
+        "KB/s" => ("mb_per_s", "MB/s", 1e-3),
+        "MB/s" => ("mb_per_s", "MB/s", 1.0),
+        "GB/s" => ("mb_per_s", "MB/s", 1e3),
+        "elem/s" => ("elements_per_s", "elements/s", 1.0),
+        "Kelem/s" => ("elements_per_s", "elements/s", 1e3),
+        "Melem/s" => ("elements_per_s", "elements/s", 1e6),
+        "Gelem/s" => ("elements_per_s", "elements/s", 1e9),
+        "b/s" => ("mbit_per_s", "Mbit/s", 1e-6),
+        "Kb/s" => ("mbit_per_s", "Mbit/s", 1e-3),
+        "Mb/s" => ("mbit_per_s", "Mbit/s", 1.0),
+        "Gb/s" => ("mbit_per_s", "Mbit/s", 1e3),
+        _ => return None,
+    };
+    Some((suffix, unit_out, value * factor))
+}
+
+fn parse_console(text: &str, path: &Path) -> Result<Snapshot> {
+    let mut snap = Snapshot::new();
+    let mut seen = Suffixes::default();
+    // The last line that was not a result: the id of a long name printed on its own.
+    let mut previous = String::new();
+    // The key of the result just read, for the `thrpt:` lines that follow it.
+    let mut current: Option<String> = None;
+    for raw in text.lines() {
+        let line = clean(raw);
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some((before, [_, (est, unit), _])) = bracket(&line, "time:") {
+            let id = match before.trim() {
+                "" => previous.as_str(),
+                id => id,
+            };
+            if id.is_empty() {
+                current = None;
+                continue;
+            }
+            let key = unique_key(&snap, &mut seen, format!("custom.{id}"));
+            match console_ns(est, unit) {
+                Some(ns) => put_measure(&mut snap, &mut seen, key.clone(), ns, "ns", None, vec![]),
+                None => put_measure(&mut snap, &mut seen, key.clone(), est, unit, None, vec![]),
+            }
+            current = Some(key);
+            previous.clear();
+            continue;
+        }
+        if let (Some(key), Some((_, [_, (est, unit), _]))) =
+            (current.as_ref(), bracket(&line, "thrpt:"))
+        {
+            if let Some((suffix, unit, value)) = console_throughput(est, unit) {
+                let k = unique_key(&snap, &mut seen, format!("{key}.{suffix}"));
+                put(&mut snap, k, value, unit, Direction::HigherIsBetter, vec![]);
+            }
+            continue;
+        }
+        // A change block's `time:`/`thrpt:` percentages keep the result's context; any
+        // other line ends it.
+        if !(trimmed.starts_with("change:")
+            || trimmed.starts_with("time:")
+            || trimmed.starts_with("thrpt:"))
+        {
+            current = None;
+            previous.clear();
+            previous.push_str(trimmed);
+        }
+    }
+    if snap.metrics.is_empty() {
+        return Err(Error::parse(
+            NAME,
+            path,
+            "expected criterion's console output ('<id>  time:   [<low> <estimate> <high>]' \
+             lines), cargo-criterion '{\"reason\":\"benchmark-complete\",...}' JSON lines, \
+             or a target/criterion folder",
         ));
     }
     Ok(snap)

@@ -97,8 +97,9 @@ impl Provider for Hyperfine {
 }
 
 /// A command line as a key: whitespace runs collapsed to one space, then leading `./`
-/// dropped (see the module docs).
-fn command_key(command: &str) -> String {
+/// dropped (see the module docs). Valgrind's `cmd:` lines use the same rule, so one
+/// command timed by hyperfine and counted by cachegrind has one name.
+pub(super) fn command_key(command: &str) -> String {
     let collapsed = command.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut key = collapsed.as_str();
     while let Some(rest) = key.strip_prefix("./") {

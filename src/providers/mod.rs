@@ -34,10 +34,13 @@ mod criterion;
 mod custom;
 mod go;
 mod google_benchmark;
+mod gungraun;
 mod hyperfine;
 mod jmh;
 mod json;
+mod pyperf;
 mod pytest_benchmark;
+mod valgrind;
 
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
@@ -170,7 +173,8 @@ pub enum ProviderKind {
     Json,
     /// pytest-benchmark `--benchmark-json`.
     PytestBenchmark,
-    /// Criterion.rs: a `target/criterion` folder, or cargo-criterion `--message-format=json`.
+    /// Criterion.rs: a `target/criterion` folder, cargo-criterion `--message-format=json`,
+    /// or `cargo bench`'s console output.
     Criterion,
     /// Google Benchmark `--benchmark_format=json` / `--benchmark_out`.
     GoogleBenchmark,
@@ -194,7 +198,20 @@ pub enum ProviderKind {
     Go,
     /// benchmark.js console lines.
     BenchmarkJs,
+    /// pyperf / pyperformance JSON (issue 16).
+    Pyperf,
+    /// Valgrind's cachegrind / callgrind output files (issue 16).
+    Valgrind,
+    /// gungraun / iai-callgrind runner output and JSON summaries (issue 16).
+    Gungraun,
 }
+
+/// Other names `--provider` accepts for a provider (the tool a user knows it by).
+pub const ALIASES: &[(&str, ProviderKind)] = &[
+    ("cachegrind", ProviderKind::Valgrind),
+    ("callgrind", ProviderKind::Valgrind),
+    ("iai-callgrind", ProviderKind::Gungraun),
+];
 
 impl ProviderKind {
     /// All providers, in `auto` detection order (most specific first).
@@ -213,10 +230,13 @@ impl ProviderKind {
         ProviderKind::Bmf,
         ProviderKind::CustomBiggerIsBetter,
         ProviderKind::CustomSmallerIsBetter,
+        ProviderKind::Pyperf,
+        ProviderKind::Valgrind,
         ProviderKind::Catch2,
         ProviderKind::CargoBench,
         ProviderKind::Go,
         ProviderKind::BenchmarkJs,
+        ProviderKind::Gungraun,
     ];
 
     /// The implementation.
@@ -236,6 +256,9 @@ impl ProviderKind {
             ProviderKind::CargoBench => &cargo_bench::CargoBench,
             ProviderKind::Go => &go::Go,
             ProviderKind::BenchmarkJs => &benchmarkjs::BenchmarkJs,
+            ProviderKind::Pyperf => &pyperf::Pyperf,
+            ProviderKind::Valgrind => &valgrind::Valgrind,
+            ProviderKind::Gungraun => &gungraun::Gungraun,
         }
     }
 
@@ -253,15 +276,19 @@ impl ProviderKind {
                 | ProviderKind::CargoBench
                 | ProviderKind::Go
                 | ProviderKind::BenchmarkJs
+                | ProviderKind::Criterion
+                | ProviderKind::Valgrind
+                | ProviderKind::Gungraun
         )
     }
 
-    /// Looks a provider up by name (`auto` is handled by [`load`]).
+    /// Looks a provider up by name or [`ALIASES`] (`auto` is handled by [`load`]).
     pub fn from_name(name: &str) -> Result<ProviderKind> {
         ProviderKind::ALL
             .iter()
             .copied()
             .find(|k| k.name() == name)
+            .or_else(|| ALIASES.iter().find(|a| a.0 == name).map(|a| a.1))
             .ok_or_else(|| Error::UnknownProvider {
                 name: name.to_string(),
                 available: names().join(", "),
@@ -269,9 +296,10 @@ impl ProviderKind {
     }
 }
 
-/// All `--provider` names, sorted, including `auto`.
+/// All `--provider` names, sorted, including `auto` and the [`ALIASES`].
 pub fn names() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = ProviderKind::ALL.iter().map(|k| k.name()).collect();
+    v.extend(ALIASES.iter().map(|a| a.0));
     v.push("auto");
     v.sort_unstable();
     v

@@ -6,6 +6,7 @@ mod changes;
 mod ci;
 mod comment;
 mod compare;
+mod dashboard;
 mod init;
 mod post;
 mod report;
@@ -47,8 +48,12 @@ pub struct Global {
     /// Store folder.
     #[arg(long, global = true, env = "FLAMEIQ_DIR", default_value = ".flameiq")]
     pub dir: PathBuf,
-    /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types.
-    #[arg(long = "env", global = true, env = "FLAMEIQ_ENV", value_name = "NAME")]
+    /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types
+    /// (`dashboard` takes it more than once).
+    #[arg(long = "env", global = true, env = "FLAMEIQ_ENV", value_name = "NAME", action = clap::ArgAction::Append)]
+    pub environments: Vec<String>,
+    /// The one `--env` of every command but `dashboard` (set from `environments`).
+    #[arg(skip)]
     pub environment: Option<String>,
     /// Debug logging on stderr.
     #[arg(short, long, global = true)]
@@ -107,6 +112,8 @@ pub enum Command {
     Comment(comment::CommentArgs),
     /// Change points of each metric over the stored history.
     Changes(changes::ChangesArgs),
+    /// Write a static site of the whole history (every environment, one chart per metric).
+    Dashboard(dashboard::DashboardArgs),
 }
 
 /// How a command reports an error on stdout when `--json` is on.
@@ -143,7 +150,14 @@ impl Command {
 }
 
 /// Runs the parsed command; returns the exit code of a successful run.
-pub fn dispatch(cli: Cli) -> Result<i32> {
+pub fn dispatch(mut cli: Cli) -> Result<i32> {
+    if cli.global.environments.len() > 1 && !matches!(cli.command, Command::Dashboard(_)) {
+        return Err(Error::Usage(format!(
+            "--env was given {} times; only flameiq dashboard takes more than one environment",
+            cli.global.environments.len()
+        )));
+    }
+    cli.global.environment = cli.global.environments.first().cloned();
     let ctx = Ctx::new(cli.global);
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
@@ -155,6 +169,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Ci(a) => ci::run(&ctx, a),
         Command::Comment(a) => comment::run(&ctx, a),
         Command::Changes(a) => changes::run(&ctx, a),
+        Command::Dashboard(a) => dashboard::run(&ctx, a),
     }
 }
 

@@ -247,7 +247,14 @@
     var out = [], a = Math.floor(Math.log10(lo)), b = Math.ceil(Math.log10(hi));
     var mult = b - a <= 2 ? [1, 2, 5] : [1];
     for (var e = a; e <= b; e++) mult.forEach(function (k) { var v = k * Math.pow(10, e); if (v >= lo && v <= hi) out.push(v); });
-    if (out.length < 2) return linTicks(lo, hi).filter(function (v) { return v > 0; });
+    if (out.length >= 3) return out;
+    // Less than a decade: five ticks evenly spaced in log space, at two significant digits.
+    out = [];
+    for (var k = 0; k < 5; k++) {
+      var v = lo * Math.pow(hi / lo, (k + 0.5) / 5), p = Math.pow(10, Math.floor(Math.log10(v)) - 1);
+      v = Math.round(v / p) * p;
+      if (out.indexOf(v) < 0) out.push(v);
+    }
     return out;
   }
 
@@ -304,7 +311,8 @@
       var from = state.range > 0 ? Math.max(0, n - state.range) : 0;
       var idx = [];
       for (var i = from; i < n; i++) idx.push(i);
-      var W = 900, H = 320, L = 78, R = 18, T = 26, B = 42;
+      // The viewBox follows the drawn width, so text keeps its size on a phone.
+      var W = Math.max(320, Math.min(1400, Math.round(holder.clientWidth || 900))), H = W < 600 ? 240 : 320, L = W < 600 ? 58 : 78, R = 14, T = 26, B = 42;
       var lo = Infinity, hi = -Infinity;
       idx.forEach(function (i) {
         lo = Math.min(lo, values[i]); hi = Math.max(hi, values[i]);
@@ -349,7 +357,7 @@
         t.textContent = human(v, m.unit);
       });
       var xs = sv("g", { "class": "x-axis" }, svg);
-      var nt = Math.min(6, idx.length);
+      var nt = Math.min(W < 600 ? 3 : 6, idx.length);
       for (var k = 0; k < nt; k++) {
         var j = nt > 1 ? Math.round(k * (idx.length - 1) / (nt - 1)) : 0;
         var tx = sv("text", { x: X(j).toFixed(1), y: H - B + 18, "text-anchor": k === 0 ? "start" : k === nt - 1 ? "end" : "middle" }, xs);
@@ -457,6 +465,26 @@
     draw();
   }
 
+  // Opens the chart a `#m=ENV:KEY` address names (on load, and when a link changes it).
+  function openFromHash(hash) {
+    if (!hash.m) return;
+    var c = hash.m.indexOf(":"), envName = hash.m.slice(0, c), key = hash.m.slice(c + 1);
+    var m = METRICS.filter(function (x) { return x.key === key && ENVS[x.env][0] === envName; })[0];
+    if (!m) return;
+    var k = filtered().indexOf(m);
+    if (k < 0) { $("q").value = ""; $("only-cp").checked = false; k = filtered().indexOf(m); }
+    if (k >= shown) shown = k + 1;
+    render();
+    var rows = $("metrics").querySelectorAll("tr.m");
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].dataset.key === key && rows[i].dataset.env === envName) {
+        toggle(m, rows[i], rows[i].querySelector("button.open"), hash);
+        rows[i].scrollIntoView({ block: "nearest" });
+        break;
+      }
+    }
+  }
+
   // ---- start -----------------------------------------------------------------------------
   function init() {
     var runs = ENVS.reduce(function (a, e) { return a + e[1]; }, 0);
@@ -483,18 +511,8 @@
       if (e.key === "/" && document.activeElement !== $("q") && !/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName)) { e.preventDefault(); $("q").focus(); }
     });
     render();
-    if (hash.m) {
-      var c = hash.m.indexOf(":"), envName = hash.m.slice(0, c), key = hash.m.slice(c + 1);
-      var m = METRICS.filter(function (x) { return x.key === key && ENVS[x.env][0] === envName; })[0];
-      if (m) {
-        var k = filtered().indexOf(m);
-        if (k >= shown) { shown = k + 1; render(); }
-        var rows = $("metrics").querySelectorAll("tr.m");
-        for (var i = 0; i < rows.length; i++) {
-          if (rows[i].dataset.key === key && rows[i].dataset.env === envName) { toggle(m, rows[i], rows[i].querySelector("button.open"), hash); break; }
-        }
-      }
-    }
+    openFromHash(hash);
+    window.addEventListener("hashchange", function () { openFromHash(readHash()); });
     document.documentElement.setAttribute("data-ready", "1");
   }
 })();

@@ -17,11 +17,13 @@
 //! | [`compare`] | comparison, thresholds, baseline strategies |
 //! | [`providers`] | benchmark tool adapters and auto-detection |
 //! | [`render`] | table, HTML and other views of a result |
+//! | [`dashboard`] | `flameiq dashboard`: the static site of the whole history |
 //! | [`jsonfmt`] | JSON text byte-identical with Python's `json.dumps` |
 
 pub mod ci;
 pub mod compare;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod fsutil;
 pub mod jsonfmt;

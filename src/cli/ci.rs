@@ -155,6 +155,7 @@ fn store_ctx(ctx: &Ctx, inp: &Inputs) -> Ctx {
         global: Global {
             config: pick(&g.config, "flameiq.yaml", &inp.config),
             dir: pick(&g.dir, ".flameiq", &inp.dir),
+            environments: g.environments.clone(),
             environment: g.environment.clone().or_else(|| inp.environment.clone()),
             store: g.store.clone(),
             store_input: inp.store.clone(),

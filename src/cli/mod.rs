@@ -6,6 +6,7 @@ mod changes;
 mod ci;
 mod comment;
 mod compare;
+mod dashboard;
 mod init;
 mod post;
 mod report;
@@ -55,8 +56,12 @@ pub struct Global {
     /// The Action's `store` input (set by `flameiq ci`; below the config's `store:`).
     #[arg(skip)]
     pub store_input: Option<String>,
-    /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types.
-    #[arg(long = "env", global = true, env = "FLAMEIQ_ENV", value_name = "NAME")]
+    /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types
+    /// (`dashboard` takes it more than once).
+    #[arg(long = "env", global = true, env = "FLAMEIQ_ENV", value_name = "NAME", action = clap::ArgAction::Append)]
+    pub environments: Vec<String>,
+    /// The one `--env` of every command but `dashboard` (set from `environments`).
+    #[arg(skip)]
     pub environment: Option<String>,
     /// Debug logging on stderr.
     #[arg(short, long, global = true)]
@@ -118,6 +123,8 @@ pub enum Command {
     /// Move the history between stores (`export --to URL`, `import --from URL`).
     #[command(subcommand)]
     Store(store::StoreCmd),
+    /// Write a static site of the whole history (every environment, one chart per metric).
+    Dashboard(dashboard::DashboardArgs),
 }
 
 /// How a command reports an error on stdout when `--json` is on.
@@ -154,7 +161,14 @@ impl Command {
 }
 
 /// Runs the parsed command; returns the exit code of a successful run.
-pub fn dispatch(cli: Cli) -> Result<i32> {
+pub fn dispatch(mut cli: Cli) -> Result<i32> {
+    if cli.global.environments.len() > 1 && !matches!(cli.command, Command::Dashboard(_)) {
+        return Err(Error::Usage(format!(
+            "--env was given {} times; only flameiq dashboard takes more than one environment",
+            cli.global.environments.len()
+        )));
+    }
+    cli.global.environment = cli.global.environments.first().cloned();
     let ctx = Ctx::new(cli.global);
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
@@ -167,6 +181,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Comment(a) => comment::run(&ctx, a),
         Command::Changes(a) => changes::run(&ctx, a),
         Command::Store(c) => store::run(&ctx, c),
+        Command::Dashboard(a) => dashboard::run(&ctx, a),
     }
 }
 

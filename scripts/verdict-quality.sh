@@ -11,4 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --locked --quiet --bin flameiq
-exec python3 scripts/verdict-quality.py --flameiq target/debug/flameiq "$@"
+bin="${CARGO_TARGET_DIR:-target}/debug/flameiq"
+if [ "${1:-}" = "--real" ]; then
+    # Issue 14: real slowdowns of a compiled workload (scripts/verdict-quality-real.py).
+    shift
+    exec python3 scripts/verdict-quality-real.py --flameiq "$bin" "$@"
+fi
+exec python3 scripts/verdict-quality.py --flameiq "$bin" "$@"

@@ -6,7 +6,8 @@
 //!   latency.p95: 10%
 //!   throughput: -5%
 //!   custom.*: 15%        # glob patterns (`*` any run of characters, `?` one character)
-//!   custom.noisy: auto   # history-aware band (see the statistics module)
+//!   custom.noisy: auto   # calibrated history band (see the statistics module)
+//!   custom.old: auto(3)  # the k·IQR/median band of FlameIQ 0.1
 //! directions:
 //!   custom.parse_ms: lower_is_better
 //! baseline:
@@ -19,6 +20,7 @@
 //!   confidence: 0.95
 //!   insufficient: regress      # a breach the test cannot confirm for lack of samples
 //!                              # regresses by its threshold (or: pass)
+//!   false_alarm_rate: 0.01     # what an unchanged metric may breach an `auto` band at
 //! noise:
 //!   warmup_runs: 0
 //!   warning_margin: 5
@@ -45,16 +47,21 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_THRESHOLD_PERCENT: f64 = 10.0;
 /// flameiq-core's warning margin, in percentage points below the threshold.
 pub const DEFAULT_WARNING_MARGIN: f64 = 5.0;
-/// Default `auto` multiplier `k` (median ± k·IQR).
+/// FlameIQ 0.1's `auto` multiplier `k` (median ± k·IQR), which `auto(3)` still means.
 pub const DEFAULT_AUTO_K: f64 = 3.0;
+/// Default `statistics.false_alarm_rate` of calibrated `auto` bands.
+pub const DEFAULT_FALSE_ALARM_RATE: f64 = 0.01;
 
 /// How much change a metric is allowed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Threshold {
     /// A fixed percentage (sign kept for display; evaluation uses its magnitude).
     Percent(f64),
-    /// `auto` / `auto(k)`: derived from the metric's own recent history.
+    /// `auto(k)`: `k · IQR / median` of the metric's recent history (FlameIQ 0.1's band).
     Auto(f64),
+    /// `auto`: the band an unchanged metric leaves with probability at most
+    /// `statistics.false_alarm_rate`, calibrated on the history since its last change point.
+    Calibrated,
 }
 
 impl Threshold {
@@ -69,7 +76,7 @@ impl Threshold {
         if let Some(rest) = s.strip_prefix("auto") {
             let rest = rest.trim();
             if rest.is_empty() {
-                return Ok(Threshold::Auto(DEFAULT_AUTO_K));
+                return Ok(Threshold::Calibrated);
             }
             let inner = rest
                 .strip_prefix('(')
@@ -261,6 +268,9 @@ pub struct StatisticsConfig {
     /// What a threshold breach is when the test cannot reach significance for lack of
     /// samples (`statistics.insufficient`, default `regress`).
     pub insufficient: Insufficient,
+    /// Probability with which an unchanged metric may leave its calibrated `auto` band
+    /// (`statistics.false_alarm_rate`, default 0.01).
+    pub false_alarm_rate: f64,
 }
 
 /// The `noise:` section.
@@ -321,6 +331,7 @@ impl Default for Config {
                 enabled: false,
                 confidence: 0.95,
                 insufficient: Insufficient::Regress,
+                false_alarm_rate: DEFAULT_FALSE_ALARM_RATE,
             },
             noise: NoiseConfig {
                 warmup_runs: 0,
@@ -479,6 +490,14 @@ impl Config {
                                     }
                                 }
                             }
+                            "false_alarm_rate" => {
+                                cfg.statistics.false_alarm_rate = parse_false_alarm_rate(&raw)
+                                    .ok_or_else(|| {
+                                        bad(format!(
+                                            "statistics.false_alarm_rate: must be a probability between 0 and 0.5 (e.g. 0.01), found {raw}"
+                                        ))
+                                    })?
+                            }
                             other => warn_unknown(path, &format!("statistics.{other}")),
                         }
                     }
@@ -532,6 +551,11 @@ impl Config {
         }
         Ok(cfg)
     }
+}
+
+/// `statistics.false_alarm_rate`: a probability in `(0, 0.5)`.
+fn parse_false_alarm_rate(raw: &Value) -> Option<f64> {
+    raw.as_f64().filter(|r| *r > 0.0 && *r < 0.5)
 }
 
 /// The `changes:` section.
@@ -732,6 +756,15 @@ mod tests {
     }
 
     #[test]
+    fn issue14_item3_false_alarm_rate_is_read_and_defaults_to_one_percent() {
+        let d = p("statistics:\n  enabled: true\n").unwrap();
+        assert_eq!(d.statistics.false_alarm_rate, 0.01);
+        let c = p("statistics:\n  false_alarm_rate: 0.002\n").unwrap();
+        assert_eq!(c.statistics.false_alarm_rate, 0.002);
+        assert!(p("statistics:\n  false_alarm_rate: 0\n").is_err());
+    }
+
+    #[test]
     fn threshold_syntax() {
         assert_eq!(
             Threshold::parse("k", "10%").unwrap(),
@@ -745,7 +778,10 @@ mod tests {
             Threshold::parse("k", "2.5").unwrap(),
             Threshold::Percent(2.5)
         );
-        assert_eq!(Threshold::parse("k", "auto").unwrap(), Threshold::Auto(3.0));
+        assert_eq!(
+            Threshold::parse("k", "auto").unwrap(),
+            Threshold::Calibrated
+        );
         assert_eq!(
             Threshold::parse("k", "auto(2)").unwrap(),
             Threshold::Auto(2.0)

@@ -47,6 +47,7 @@ fn diff(
         threshold_kind: "percent".into(),
         improved: status == DiffStatus::Warning && flameiq::compare::is_better(dir, c - b),
         change_absolute: None,
+        auto_baseline: None,
     }
 }
 

@@ -277,7 +277,7 @@ fn auto_threshold_widens_for_noisy_history_and_stays_tight_for_stable() {
     let d = TempDir::new().unwrap();
     std::fs::write(
         d.path().join("flameiq.yaml"),
-        "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n",
+        "thresholds:\n  custom.*: auto(3)\ndirections:\n  custom.*: lower_is_better\n",
     )
     .unwrap();
     build_history(
@@ -318,6 +318,167 @@ fn auto_threshold_widens_for_noisy_history_and_stays_tight_for_stable() {
     //   == [49.95, 50, 50.05] -> 3 * 0.1 / 50 * 100 == 0.6 %, raised to the 1 % floor
     assert_eq!(stable["threshold_percent"], 1.0);
     assert_eq!(stable["status"], "REGRESSION");
+}
+
+/// 25 runs: 10 around 100, then 15 around 120 for `custom.stable` (a change point at the
+/// run `h10`); `custom.noisy` steps 3 runs before the end.
+fn stepped_history(dir: &Path) {
+    let runs: Vec<(f64, f64)> = (0..25)
+        .map(|i| {
+            let jitter = f64::from(i * 7 % 5) * 0.2; // 0, 0.4, 0.8, 0.2, 0.6, ...
+            let stable = if i < 10 { 100.0 } else { 120.0 } + jitter;
+            let noisy = if i < 22 { 50.0 } else { 70.0 } + jitter;
+            (noisy, stable)
+        })
+        .collect();
+    build_history(dir, &runs);
+}
+
+#[test]
+fn issue14_item3_auto_is_calibrated_on_the_segment_since_the_last_change_point() {
+    let d = TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n",
+    )
+    .unwrap();
+    stepped_history(d.path());
+    // The last run (h24) has stable = 120.8; the segment's centre is 120.4.
+    let judge = |stable: f64| {
+        write_snapshot(
+            d.path(),
+            "c.json",
+            "c",
+            json!({"custom": {"noisy": 70.0, "stable": stable}}),
+            json!({}),
+        );
+        let out = flameiq(d.path())
+            .args([
+                "compare",
+                "-m",
+                "c.json",
+                "--json",
+                "--no-fail-on-regression",
+            ])
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        diff(&doc, "custom.stable").clone()
+    };
+    let d1 = judge(121.5);
+    assert_eq!(d1["threshold_kind"], "auto", "{d1}");
+    // Of the 20 runs read, the 15 since h10: the old level does not widen the band.
+    assert_eq!(d1["auto_baseline"]["runs"], 15, "{d1}");
+    assert_eq!(d1["auto_baseline"]["since_commit"], "c-h10");
+    assert_eq!(d1["auto_baseline"]["since_change_point"], true);
+    assert_eq!(d1["auto_baseline"]["location"], "value");
+    // The baseline is the segment's median (120.4), not the last run (120.8).
+    assert_eq!(d1["baseline_value"], 120.4);
+    let band = d1["threshold_percent"].as_f64().unwrap();
+    assert!((1.0..3.0).contains(&band), "{d1}");
+    // +0.9 % is inside it (a WARNING by flameiq-core's margin rule, not a regression).
+    assert_eq!(d1["is_regression"], false, "{d1}");
+    // +10 % over the centre is far outside the band.
+    assert_eq!(judge(132.5)["status"], "REGRESSION");
+}
+
+#[test]
+fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
+    let d = TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n",
+    )
+    .unwrap();
+    stepped_history(d.path());
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"noisy": 72.0, "stable": 120.0}}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json", "--verbose"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let noisy = diff(&doc, "custom.noisy");
+    // Only 3 runs since noisy stepped: the fixed 10 % decides, against the last run.
+    assert_eq!(noisy["threshold_kind"], "auto-fallback", "{noisy}");
+    assert_eq!(noisy["threshold_percent"], 10.0);
+    assert!(noisy.get("auto_baseline").is_none());
+    assert_eq!(noisy["status"], "PASS");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "'custom.noisy': auto threshold needs 5 runs since its last change point, has 3"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue14_item3_auto_locates_runs_with_a_low_quantile_of_their_samples() {
+    let d = TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        "thresholds:\n  custom.*: auto\n",
+    )
+    .unwrap();
+    // Ten runs whose medians wander with load (100..145) while their best samples stay
+    // at 10.0..10.45: the spread of the medians would allow a huge band.
+    for i in 0..10 {
+        let lo = 10.0 + f64::from(i % 4) * 0.15;
+        let med = 100.0 + f64::from(i) * 5.0;
+        let samples = [
+            lo,
+            lo + 0.1,
+            med,
+            med,
+            med,
+            med + 1.0,
+            med + 2.0,
+            med + 3.0,
+            med + 4.0,
+            med + 5.0,
+            med + 6.0,
+        ];
+        let name = format!("h{i}.json");
+        write_snapshot(
+            d.path(),
+            &name,
+            &format!("h{i}"),
+            json!({"custom": {"t": med}}),
+            json!({"custom.t": {"direction": "lower_is_better", "samples": samples}}),
+        );
+        flameiq(d.path())
+            .args(["baseline", "set", "--metrics", &name])
+            .assert()
+            .success();
+    }
+    // The current run's best samples are 20 % slower; its median is within the old spread.
+    let samples = [
+        12.2, 12.3, 110.0, 110.0, 110.0, 111.0, 112.0, 113.0, 114.0, 115.0, 116.0,
+    ];
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"t": 110.0}}),
+        json!({"custom.t": {"direction": "lower_is_better", "samples": samples}}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = diff(&doc, "custom.t");
+    assert_eq!(t["auto_baseline"]["location"], "p10 of samples", "{t}");
+    // numpy.percentile(samples, 10) == 12.3 for the current run (the 2nd of 11 sorted).
+    assert_eq!(t["current_value"], 12.3);
+    assert_eq!(t["status"], "REGRESSION");
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

@@ -34,6 +34,46 @@ pub struct Baseline {
     pub strategy: String,
     /// Recent values per key from the history (may be empty).
     pub history: IndexMap<String, Vec<f64>>,
+    /// The same history runs per key (oldest first) with what calibrated `auto` bands
+    /// need besides the value: the run they came from and their samples' quantiles.
+    pub points: IndexMap<String, Vec<HistoryPoint>>,
+    /// The history runs [`HistoryPoint::run`] points into, oldest first.
+    pub runs: Vec<RunRef>,
+}
+
+/// One history run's value of one key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryPoint {
+    /// Index into [`Baseline::runs`].
+    pub run: u32,
+    /// The stored value.
+    pub value: f64,
+    /// `[10th percentile, median, 90th percentile]` of the run's raw samples (after
+    /// `noise.warmup_runs`), when it has any.
+    pub quantiles: Option<[f64; 3]>,
+}
+
+impl HistoryPoint {
+    /// The run's location for `direction` ([`super::stats::run_location`]) when it has
+    /// samples, else its value.
+    pub fn location(&self, direction: crate::schema::Direction) -> f64 {
+        use crate::schema::Direction;
+        match (self.quantiles, direction) {
+            (Some([lo, _, _]), Direction::LowerIsBetter) => lo,
+            (Some([_, _, hi]), Direction::HigherIsBetter) => hi,
+            (Some([_, mid, _]), Direction::Both) => mid,
+            (None, _) => self.value,
+        }
+    }
+}
+
+/// Where a history run came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRef {
+    /// Its commit.
+    pub commit: Option<String>,
+    /// Its timestamp.
+    pub timestamp: String,
 }
 
 impl Baseline {
@@ -43,6 +83,8 @@ impl Baseline {
             snapshot,
             strategy: "file".into(),
             history: IndexMap::new(),
+            points: IndexMap::new(),
+            runs: Vec::new(),
         }
     }
 }
@@ -56,8 +98,11 @@ pub const HISTORY_DEPTH: usize = 20;
 /// flags) is `auto`, or when the caller renders trends (`trends`, e.g. the HTML report);
 /// otherwise 0.
 pub fn history_depth_for(cfg: &Config, flag_thresholds: &Rules<Threshold>, trends: bool) -> usize {
-    let auto =
-        |rules: &Rules<Threshold>| rules.iter().any(|(_, t)| matches!(t, Threshold::Auto(_)));
+    let auto = |rules: &Rules<Threshold>| {
+        rules
+            .iter()
+            .any(|(_, t)| matches!(t, Threshold::Auto(_) | Threshold::Calibrated))
+    };
     if trends || cfg.statistics.enabled || auto(&cfg.thresholds) || auto(flag_thresholds) {
         HISTORY_DEPTH
     } else {
@@ -86,10 +131,13 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
             let snapshot = store.load_baseline()?;
             // history_tail(0) returns at once without opening the file.
             let tail = store.history_tail(depth)?;
+            let (points, runs) = points_of(&tail, cfg.noise.warmup_runs);
             Ok(Baseline {
                 snapshot,
                 strategy: Strategy::LastSuccessful.as_str().into(),
                 history: per_key(&tail),
+                points,
+                runs,
             })
         }
         Strategy::RollingMedian => {
@@ -100,13 +148,18 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                     snapshot,
                     strategy: Strategy::RollingMedian.as_str().into(),
                     history: IndexMap::new(),
+                    points: IndexMap::new(),
+                    runs: Vec::new(),
                 });
             }
             let window = &tail[tail.len().saturating_sub(cfg.baseline.rolling_window)..];
+            let (points, runs) = points_of(&tail, cfg.noise.warmup_runs);
             Ok(Baseline {
                 snapshot: rolling_median(window),
                 strategy: Strategy::RollingMedian.as_str().into(),
                 history: per_key(&tail),
+                points,
+                runs,
             })
         }
         Strategy::Tagged => {
@@ -143,6 +196,8 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                 snapshot,
                 strategy: Strategy::Tagged.as_str().into(),
                 history: IndexMap::new(),
+                points: IndexMap::new(),
+                runs: Vec::new(),
             })
         }
     }
@@ -160,6 +215,43 @@ fn per_key(snaps: &[Snapshot]) -> IndexMap<String, Vec<f64>> {
         }
     }
     out
+}
+
+/// [`Baseline::points`] and [`Baseline::runs`] of history snapshots (oldest first).
+fn points_of(
+    snaps: &[Snapshot],
+    warmup: usize,
+) -> (IndexMap<String, Vec<HistoryPoint>>, Vec<RunRef>) {
+    let mut points: IndexMap<String, Vec<HistoryPoint>> = IndexMap::new();
+    let mut runs = Vec::with_capacity(snaps.len());
+    for (i, s) in snaps.iter().enumerate() {
+        runs.push(RunRef {
+            commit: s.metadata.commit.clone(),
+            timestamp: s.metadata.timestamp.clone(),
+        });
+        for (k, v) in s.flat() {
+            let quantiles = s
+                .metric_info
+                .get(k)
+                .and_then(|info| sample_quantiles(info.samples.get(warmup..).unwrap_or(&[])));
+            points.entry(k.to_string()).or_default().push(HistoryPoint {
+                run: i as u32,
+                value: v,
+                quantiles,
+            });
+        }
+    }
+    (points, runs)
+}
+
+/// `[p10, median, p90]` of samples (NumPy's linear percentiles); `None` when empty.
+pub fn sample_quantiles(samples: &[f64]) -> Option<[f64; 3]> {
+    use crate::schema::Direction;
+    Some([
+        super::stats::run_location(samples, Direction::LowerIsBetter)?,
+        super::stats::run_location(samples, Direction::Both)?,
+        super::stats::run_location(samples, Direction::HigherIsBetter)?,
+    ])
 }
 
 /// Synthesises a snapshot whose every key is the median over the window (oldest first).

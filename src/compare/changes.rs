@@ -366,6 +366,10 @@ impl Detector {
         let w = x.len();
         self.fill(x);
         let mut cps: Vec<usize> = Vec::new();
+        // Each interval's best split, by interval: a new point splits one interval and
+        // leaves the others' candidates as they were, so only the two halves are searched
+        // again (the same numbers as searching all, in the same order).
+        let mut cached: Vec<(usize, usize, usize, f64)> = Vec::new();
         loop {
             // Intervals between the points found so far, as Otava's `get_intervals`.
             let bounds = boundaries(&cps, w);
@@ -375,7 +379,14 @@ impl Detector {
                 if e - s <= 1 {
                     continue;
                 }
-                let (tau, q) = self.candidate(s, e);
+                let (tau, q) = match cached.iter().find(|c| c.0 == s && c.1 == e) {
+                    Some(&(_, _, tau, q)) => (tau, q),
+                    None => {
+                        let (tau, q) = self.candidate(s, e);
+                        cached.push((s, e, tau, q));
+                        (tau, q)
+                    }
+                };
                 if best.is_none_or(|(_, bq, _, _)| q > bq) {
                     best = Some((tau, q, s, e));
                 }
@@ -420,24 +431,26 @@ impl Detector {
         let mut best_tau = s + 1;
         let mut best_q = f64::NEG_INFINITY;
         for tau in s + 1..e {
+            // The row's cells with `κ ≤ τ` (from `κ = s + 2`) hold 0 and come before the
+            // others in the scan, so they amount to one comparison with 0: the first of
+            // them would win exactly when 0 beats everything before it.
+            if tau >= s + 2 && 0.0 > best_q {
+                best_q = 0.0;
+                best_tau = tau;
+            }
             let n = (tau - s) as f64;
             let within_x = self.rect(s, tau, s, tau) / 2.0;
-            for kappa in s + 2..=e {
-                let q = if kappa <= tau {
-                    0.0
-                } else {
-                    let m = (kappa - tau) as f64;
-                    let cross = self.rect(s, tau, tau, kappa);
-                    let within_y = self.rect(tau, kappa, tau, kappa) / 2.0;
-                    let mut q = 2.0 / (m + n) * cross;
-                    if n > 1.0 {
-                        q -= 2.0 * m / ((m + n) * (n - 1.0)) * within_x;
-                    }
-                    if m > 1.0 {
-                        q -= 2.0 * n / ((m + n) * (m - 1.0)) * within_y;
-                    }
-                    q
-                };
+            for kappa in tau + 1..=e {
+                let m = (kappa - tau) as f64;
+                let cross = self.rect(s, tau, tau, kappa);
+                let within_y = self.rect(tau, kappa, tau, kappa) / 2.0;
+                let mut q = 2.0 / (m + n) * cross;
+                if n > 1.0 {
+                    q -= 2.0 * m / ((m + n) * (n - 1.0)) * within_x;
+                }
+                if m > 1.0 {
+                    q -= 2.0 * n / ((m + n) * (m - 1.0)) * within_y;
+                }
                 if q > best_q {
                     best_q = q;
                     best_tau = tau;

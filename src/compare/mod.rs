@@ -214,6 +214,25 @@ pub fn compare(
             continue;
         }
         let direction = known.unwrap_or_else(|| Direction::default_for(key));
+        let history = base
+            .history
+            .get(key)
+            .map(|h| &h[h.len().saturating_sub(depth)..]);
+        let rule = settings.threshold_for(key);
+        // A calibrated band judges the current run's location against the centre of the
+        // segment since the last change point, not against one stored run.
+        let calibrated = match rule {
+            Threshold::Calibrated => calibrate(key, base, current, c, direction, depth, settings),
+            _ => None,
+        };
+        let (b, c, change) = match &calibrated {
+            Some(cal) => (
+                cal.band.centre,
+                cal.current,
+                change_percent(cal.band.centre, cal.current),
+            ),
+            None => (b, c, change),
+        };
         // From a zero baseline the relative change is infinite on the side it moved to.
         let judged = change.unwrap_or(if c > b {
             f64::INFINITY
@@ -222,12 +241,12 @@ pub fn compare(
         } else {
             0.0
         });
-        let history = base
-            .history
-            .get(key)
-            .map(|h| &h[h.len().saturating_sub(depth)..]);
-        let (threshold, kind) = match settings.threshold_for(key) {
+        let (threshold, kind) = match rule {
             Threshold::Percent(p) => (p, "percent"),
+            Threshold::Calibrated => match &calibrated {
+                Some(cal) => (round_places(cal.band.percent, 4), "auto"),
+                None => (stats::AUTO_FALLBACK_PERCENT, "auto-fallback"),
+            },
             Threshold::Auto(k) => match history.and_then(|h| stats::auto_band(k, h)) {
                 Some(band) => (round_places(band, 4), "auto"),
                 None => {
@@ -295,6 +314,7 @@ pub fn compare(
             threshold_kind: kind.into(),
             improved,
             change_absolute: change.is_none().then_some(c - b),
+            auto_baseline: calibrated.map(|cal| cal.basis),
         });
     }
     let mut new: Vec<String> = current
@@ -314,6 +334,101 @@ pub fn compare(
         skipped,
         statistical_mode,
     ))
+}
+
+/// A calibrated `auto` band for one key, with what it compares.
+struct Calibration {
+    band: stats::CalibratedBand,
+    /// The current run's location (or value).
+    current: f64,
+    basis: result::AutoBaseline,
+}
+
+/// The calibrated band of `key` (see [`stats::calibrated_band`]): the key's last `depth`
+/// history runs, cut after their last change point, each run's location a low quantile of
+/// its samples when the current run and every run of the segment carry samples, else its
+/// value. `None`, logged, when fewer than [`stats::AUTO_MIN_HISTORY`] runs remain: the
+/// fixed threshold decides (`threshold_kind` `auto-fallback`).
+fn calibrate(
+    key: &str,
+    base: &Baseline,
+    current: &Snapshot,
+    current_value: f64,
+    direction: Direction,
+    depth: usize,
+    settings: &Settings,
+) -> Option<Calibration> {
+    let points = base
+        .points
+        .get(key)
+        .map_or(&[][..], |p| &p[p.len().saturating_sub(depth)..]);
+    let fallback = |have: usize, what: &str| {
+        tracing::info!(
+            "'{key}': auto threshold needs {} runs {what}, has {have}; using the fixed {}%",
+            stats::AUTO_MIN_HISTORY,
+            stats::AUTO_FALLBACK_PERCENT
+        );
+    };
+    let warmup = settings.config.noise.warmup_runs;
+    let current_loc = current
+        .metric_info
+        .get(key)
+        .and_then(|i| stats::run_location(i.samples.get(warmup..).unwrap_or(&[]), direction));
+    let use_samples = current_loc.is_some() && points.iter().all(|p| p.quantiles.is_some());
+    let locs: Vec<f64> = points
+        .iter()
+        .map(|p| {
+            if use_samples {
+                p.location(direction)
+            } else {
+                p.value
+            }
+        })
+        .collect();
+    let cps = changes::change_points(&locs, &settings.config.changes);
+    let start = cps.last().map_or(0, |cp| cp.index);
+    let segment = &locs[start..];
+    if segment.len() < stats::AUTO_MIN_HISTORY {
+        let what = if start > 0 {
+            "since its last change point"
+        } else {
+            "of history"
+        };
+        fallback(segment.len(), what);
+        return None;
+    }
+    let Some(band) = stats::calibrated_band(
+        segment,
+        settings.config.statistics.false_alarm_rate,
+        direction,
+    ) else {
+        fallback(0, "with a non-zero centre");
+        return None;
+    };
+    let location = if use_samples {
+        match direction {
+            Direction::LowerIsBetter => "p10 of samples",
+            Direction::HigherIsBetter => "p90 of samples",
+            Direction::Both => "median of samples",
+        }
+    } else {
+        "value"
+    };
+    let first = points[start].run as usize;
+    Some(Calibration {
+        band,
+        current: if use_samples {
+            current_loc.unwrap_or(current_value)
+        } else {
+            current_value
+        },
+        basis: result::AutoBaseline {
+            runs: segment.len(),
+            since_commit: base.runs.get(first).and_then(|r| r.commit.clone()),
+            since_change_point: start > 0,
+            location: location.into(),
+        },
+    })
 }
 
 /// What the significance test said about one key.

@@ -106,6 +106,24 @@ pub struct MetricDiff {
     /// `current - baseline`, written only when `change_percent` is null (zero baseline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_absolute: Option<f64>,
+    /// What a calibrated `auto` band compared against, written only for those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_baseline: Option<AutoBaseline>,
+}
+
+/// The baseline of a calibrated `auto` diff: the centre of the history segment since the
+/// metric's last change point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoBaseline {
+    /// Runs in the segment (the band's calibration sample).
+    pub runs: usize,
+    /// Commit of the segment's first run.
+    pub since_commit: Option<String>,
+    /// Whether the segment starts at a change point (else at the oldest run read).
+    pub since_change_point: bool,
+    /// What each run contributed: `value`, or `p10 of samples` / `p90 of samples` /
+    /// `median of samples` (the run's location).
+    pub location: String,
 }
 
 impl MetricDiff {

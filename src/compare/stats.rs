@@ -391,6 +391,115 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * frac
 }
 
+/// A calibrated `auto` band ([`calibrated_band`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CalibratedBand {
+    /// The segment's centre (its median): the baseline value of the metric.
+    pub centre: f64,
+    /// The allowed change from the centre, in percent (at least [`AUTO_FLOOR_PERCENT`]).
+    pub percent: f64,
+    /// How many runs the band was calibrated on.
+    pub runs: usize,
+}
+
+/// MAD's asymptotic efficiency relative to the standard deviation under normal noise:
+/// a MAD from `n` runs is about as steady as a standard deviation from `0.37 n` runs.
+const MAD_EFFICIENCY: f64 = 0.367_5;
+/// `1 / Φ⁻¹(3/4)`: makes the MAD a consistent estimate of σ for normal noise.
+const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
+
+/// The calibrated `auto` band of a segment of per-run locations (oldest first, all since
+/// the metric's last change point): a robust prediction interval for the next run's
+/// location, so that an unchanged metric leaves it with probability about `rate` on its
+/// worse side (see `docs/statistics.md`, "Calibrated `auto`").
+///
+/// With all values positive it works on their logarithms (timing noise is multiplicative
+/// and right-skewed; in logs a relative band is symmetric); otherwise on the values.
+/// Centre `m` = median, scale `s` = 1.4826 · MAD, and the band is
+/// `t_{ν}(1 − rate) · s · √(1 + π/(2n))`: Student's t quantile with `ν = 0.3675 (n − 1)`
+/// degrees of freedom (the MAD's effective sample size), widened for the centre's own
+/// error (the median's variance is `π/2 · σ²/n`). For `both`, `rate` is split over the two
+/// sides. `None` for fewer than [`AUTO_MIN_HISTORY`] values or a zero centre.
+pub fn calibrated_band(segment: &[f64], rate: f64, direction: Direction) -> Option<CalibratedBand> {
+    let n = segment.len();
+    if n < AUTO_MIN_HISTORY || segment.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let logs = segment.iter().all(|v| *v > 0.0);
+    let x: Vec<f64> = if logs {
+        segment.iter().map(|v| v.ln()).collect()
+    } else {
+        segment.to_vec()
+    };
+    let centre_x = median(&x)?;
+    let deviations: Vec<f64> = x.iter().map(|v| (v - centre_x).abs()).collect();
+    let scale = MAD_TO_SIGMA * median(&deviations)?;
+    let tail = if direction == Direction::Both {
+        rate / 2.0
+    } else {
+        rate
+    };
+    let df = (MAD_EFFICIENCY * (n as f64 - 1.0)).max(1.0);
+    let half =
+        t_quantile_upper(tail, df) * scale * (1.0 + std::f64::consts::PI / (2.0 * n as f64)).sqrt();
+    // The centre reported is the median of the values themselves (for an odd count the
+    // same run as the median of the logs).
+    let centre = median(segment)?;
+    let percent = if logs {
+        // The worse side's relative distance: up for lower-is-better (and, being the
+        // wider, for both), down for higher-is-better.
+        let p = match direction {
+            Direction::HigherIsBetter => 1.0 - (-half).exp(),
+            _ => half.exp() - 1.0,
+        };
+        p * 100.0
+    } else {
+        if centre_x == 0.0 {
+            return None;
+        }
+        half / centre_x.abs() * 100.0
+    };
+    Some(CalibratedBand {
+        centre,
+        percent: percent.max(AUTO_FLOOR_PERCENT),
+        runs: n,
+    })
+}
+
+/// `t` with `P(T > t) = p` for Student's t with `df` degrees of freedom (`0 < p < 0.5`),
+/// by bisection on the distribution function: 200 halvings, so the same bits everywhere.
+pub fn t_quantile_upper(p: f64, df: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0e7f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if super::changes::student_t_two_sided(mid, df) / 2.0 > p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// The location of one run for calibrated `auto` bands: a low quantile (the 10th
+/// percentile) of its raw samples for lower-is-better metrics, a high one (the 90th) for
+/// higher-is-better, the median for `both`. Load on a shared runner only ever adds time
+/// (or takes throughput), so the run's best samples move less between jobs than its
+/// median. `None` without samples.
+pub fn run_location(samples: &[f64], direction: Direction) -> Option<f64> {
+    let mut s: Vec<f64> = samples.iter().copied().filter(|v| v.is_finite()).collect();
+    if s.is_empty() {
+        return None;
+    }
+    s.sort_by(f64::total_cmp);
+    let q = match direction {
+        Direction::LowerIsBetter => 10.0,
+        Direction::HigherIsBetter => 90.0,
+        Direction::Both => 50.0,
+    };
+    Some(percentile(&s, q))
+}
+
 /// The 10 % default, for `auto` without enough history.
 pub const AUTO_FALLBACK_PERCENT: f64 = DEFAULT_THRESHOLD_PERCENT;
 
@@ -772,6 +881,108 @@ mod tests {
         assert_eq!(auto_band(3.0, &[50.0; 6]), Some(AUTO_FLOOR_PERCENT));
         // Too short: no band.
         assert_eq!(auto_band(3.0, &[1.0, 2.0, 3.0, 4.0]), None);
+    }
+
+    fn close(got: f64, want: f64, rel: f64) -> bool {
+        ((got - want) / want).abs() < rel
+    }
+
+    #[test]
+    fn issue14_item3_t_quantile_matches_scipy() {
+        // scipy.stats.t.ppf(0.99, 7.0), scipy.stats.t.ppf(0.975, 2.205)
+        assert!(close(
+            t_quantile_upper(0.01, 7.0),
+            2.997_951_566_868_527_7,
+            1e-9
+        ));
+        assert!(close(
+            t_quantile_upper(0.025, 2.205),
+            3.941_160_684_883_459,
+            1e-9
+        ));
+    }
+
+    #[test]
+    fn issue14_item3_calibrated_band_known_answers() {
+        // The numbers come from the formula in numpy/scipy (see docs/statistics.md):
+        // x = log(seg); m = median(x); s = 1.4826 * median(|x - m|);
+        // half = t.ppf(1 - rate, 0.3675 (n - 1)) * s * sqrt(1 + pi / (2 n)).
+        let seg = [100.0, 101.0, 99.0, 102.0, 98.0, 100.5, 99.5];
+        let up = calibrated_band(&seg, 0.01, Direction::LowerIsBetter).unwrap();
+        assert!(close(up.centre, 100.0, 1e-12), "{up:?}");
+        assert!(close(up.percent, 10.557_861_113_399_87, 1e-8), "{up:?}");
+        assert_eq!(up.runs, 7);
+        let down = calibrated_band(&seg, 0.01, Direction::HigherIsBetter).unwrap();
+        assert!(close(down.percent, 9.549_624_972_005_033, 1e-8), "{down:?}");
+        let h: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 0.5).collect();
+        let b = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
+        assert!(close(b.centre, 51.0, 1e-12));
+        assert!(close(b.percent, 4.656_162_067_582_148, 1e-8), "{b:?}");
+        // `both` splits the rate over the two sides.
+        let both = calibrated_band(&h, 0.05, Direction::Both).unwrap();
+        assert!(close(both.percent, 3.654_092_805_407_294, 1e-8), "{both:?}");
+    }
+
+    #[test]
+    fn issue14_item3_calibrated_band_floor_minimum_runs_and_outliers() {
+        assert_eq!(
+            calibrated_band(&[5.0; 4], 0.01, Direction::LowerIsBetter),
+            None
+        );
+        let flat = calibrated_band(&[5.0; 5], 0.01, Direction::LowerIsBetter).unwrap();
+        assert_eq!(flat.percent, AUTO_FLOOR_PERCENT);
+        // One wild run in twenty barely moves a median/MAD band.
+        let h: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 0.5).collect();
+        let mut spiked = h.clone();
+        spiked[7] = 500.0;
+        let a = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
+        let b = calibrated_band(&spiked, 0.01, Direction::LowerIsBetter).unwrap();
+        assert!(
+            (b.percent - a.percent).abs() < 0.2 * a.percent,
+            "{a:?} {b:?}"
+        );
+    }
+
+    /// Normal noise in log space, 20 runs of history: the next unchanged run leaves the
+    /// band at about the promised rate (the simulation in docs/statistics.md).
+    #[test]
+    fn issue14_item3_calibrated_band_delivers_its_rate_on_normal_noise() {
+        let mut s: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut uniform = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let mut normal = || {
+            // Box-Muller.
+            let (u, v) = (uniform(), uniform());
+            (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+        };
+        let trials = 20_000;
+        let mut alarms = 0;
+        for _ in 0..trials {
+            let h: Vec<f64> = (0..20).map(|_| 100.0 * (0.03 * normal()).exp()).collect();
+            let next = 100.0 * (0.03 * normal()).exp();
+            let b = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
+            if (next / b.centre - 1.0) * 100.0 > b.percent {
+                alarms += 1;
+            }
+        }
+        let rate = f64::from(alarms) / f64::from(trials);
+        assert!((0.004..=0.013).contains(&rate), "false-alarm rate {rate}");
+    }
+
+    #[test]
+    fn issue14_item3_run_location_is_the_steady_quantile() {
+        let s = [
+            10.0, 30.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0,
+        ];
+        // numpy.percentile(s, 10) == 11.0; 90 -> 19.0; 50 -> 15.0
+        assert_eq!(run_location(&s, Direction::LowerIsBetter), Some(11.0));
+        assert_eq!(run_location(&s, Direction::HigherIsBetter), Some(19.0));
+        assert_eq!(run_location(&s, Direction::Both), Some(15.0));
+        assert_eq!(run_location(&[], Direction::Both), None);
     }
 
     #[test]

@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Verdict quality on REAL slowdowns (issue 14): FlameIQ's verdicts on a compiled workload
+whose work is really scaled, cross-job (20 stored runs, then a PR run) and same-job.
+
+Orchestration only: every verdict comes from the real `flameiq compare` binary.
+
+1. Measure. `scripts/verdict-quality/work.c` (compiled with the system C compiler) runs a
+   CPU-bound loop ("cpu") and a memory-bound random walk ("mem"); a build "+x %" runs
+   round(N * (1 + x/100)) iterations, so the slowdown is real work, not times multiplied
+   after the fact. One round is one CI job: for each workload, six processes in a random
+   order: the unchanged build twice ("a" and "a2"), then +2, +5, +10, +20 %, each one
+   warmup sample and --samples samples timed in-process (wall clock and CPU time). A run's
+   metric value is the median of its samples, which are kept as `metric_info.samples`.
+2. Judge, with a seeded RNG where one is needed:
+   - cross-job: for each round r from 20 on, the store holds rounds r-20 .. r-1 (build "a",
+     oldest first, as `flameiq baseline set` would have appended them on the default
+     branch) and the PR run is round r's build "a2" (A/A) or a slowed build (A/B);
+   - same-job: round r's build "a" is the baseline file and its "a2" (A/A) or a slowed
+     build (A/B) the current run.
+3. Count per metric: REGRESSION on an A/A trial is a false alarm, on an A/B a detection.
+
+Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--measurements F] [--out F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SLOWDOWNS = [2, 5, 10, 20]
+BUILDS = ["a", "a2"] + [f"s{s}" for s in SLOWDOWNS]
+WORKLOADS = {"cpu": 4_000_000, "mem": 40_000}  # iterations of the unchanged build
+MEASURES = ["wall", "cpu"]
+HISTORY = 20
+
+# name -> (flameiq.yaml, history carries samples, source)
+AUTO = "thresholds:\n  custom.*: auto\n"
+STATS = "statistics:\n  enabled: true\n"
+MODES = {
+    "fixed 10 % (default)": ("", True, "store"),
+    "auto (calibrated), runs with samples": (AUTO, True, "store"),
+    "auto (calibrated), values only": (AUTO, False, "store"),
+    "auto(3) (FlameIQ 0.1 band)": ("thresholds:\n  custom.*: auto(3)\n", True, "store"),
+    "statistics, 10 %": (STATS, True, "store"),
+    "statistics + auto (calibrated)": (STATS + AUTO, True, "store"),
+    "same job: fixed 10 %": ("", True, "job"),
+    "same job: statistics, 10 %": (STATS, True, "job"),
+}
+
+
+def build(out: Path) -> Path:
+    src = Path(__file__).parent / "verdict-quality" / "work.c"
+    exe = out / "work"
+    cc = os.environ.get("CC", "cc")
+    subprocess.run([cc, "-O2", "-o", str(exe), str(src)], check=True)
+    return exe
+
+
+def run_build(exe: Path, workload: str, build: str, samples: int) -> dict:
+    scale = 1.0 if build in ("a", "a2") else 1 + int(build[1:]) / 100
+    iters = round(WORKLOADS[workload] * scale)
+    out = subprocess.run([str(exe), workload, str(iters), str(samples)], check=True,
+                         capture_output=True, text=True).stdout
+    wall, cpu = [], []
+    for line in out.splitlines():
+        w, c = line.split()
+        wall.append(int(w) / 1e6)
+        cpu.append(int(c) / 1e6)
+    return {"wall": wall, "cpu": cpu}
+
+
+def measure(exe: Path, rounds: int, samples: int, seed: int) -> list:
+    """rounds x workloads x builds processes; data[r][workload][build][measure] = [ms]."""
+    rng = random.Random(seed)
+    data = []
+    t0 = time.time()
+    for r in range(rounds):
+        jobs = [(w, b) for w in WORKLOADS for b in BUILDS]
+        rng.shuffle(jobs)
+        cur = {w: {} for w in WORKLOADS}
+        for w, b in jobs:
+            cur[w][b] = run_build(exe, w, b, samples)
+        data.append(cur)
+        print(f"  round {r + 1}/{rounds} ({time.time() - t0:.0f}s)", file=sys.stderr, end="\r")
+    print(file=sys.stderr)
+    return data
+
+
+def snapshot(rnd: dict, build: str, samples: bool, tag: str) -> dict:
+    metrics, info = {}, {}
+    for w in WORKLOADS:
+        for m in MEASURES:
+            times = rnd[w][build][m]
+            key = f"{w}_{m}_ms"
+            metrics[key] = round(statistics.median(times), 6)
+            mi = {"unit": "ms", "direction": "lower_is_better"}
+            if samples:
+                mi["samples"] = [round(t, 6) for t in times]
+            info[f"custom.{key}"] = mi
+    return {
+        "schema_version": 1,
+        "metadata": {"commit": tag, "branch": "main", "environment": "ci",
+                     "timestamp": "2026-01-01T00:00:00+00:00", "run_id": tag, "tags": {}},
+        "metrics": {"custom": metrics},
+        "metric_info": info,
+    }
+
+
+def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str) -> list:
+    cfg, samples, source = MODES[mode]
+    (work / "flameiq.yaml").write_text(cfg)
+    (work / "c.json").write_text(json.dumps(snapshot(data[r], build, True, f"pr{r}")))
+    args = [flameiq, "--config", str(work / "flameiq.yaml"), "compare", "-m",
+            str(work / "c.json"), "--json", "--no-fail-on-regression"]
+    if source == "store":
+        base = work / "store" / "baselines"
+        if base.exists():
+            shutil.rmtree(base)
+        base.mkdir(parents=True)
+        snaps = [snapshot(data[i], "a", samples, f"main{i}") for i in range(r - HISTORY, r)]
+        (base / "history.jsonl").write_text("".join(json.dumps(s) + "\n" for s in snaps))
+        (base / "current.json").write_text(json.dumps(snaps[-1], indent=2))
+        args += ["--dir", str(work / "store")]
+    else:
+        (work / "b.json").write_text(json.dumps(snapshot(data[r], "a", True, f"base{r}")))
+        args += ["--baseline", str(work / "b.json")]
+    p = subprocess.run(args, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"flameiq failed ({p.returncode}): {p.stderr}")
+    return [(d["metric_key"], d["status"], d.get("threshold_kind"), d["threshold_percent"])
+            for d in json.loads(p.stdout)["diffs"]]
+
+
+def noise(data: list) -> list:
+    rows = []
+    for w in WORKLOADS:
+        for m in MEASURES:
+            meds = [statistics.median(rnd[w]["a"][m]) for rnd in data]
+            lows = [min(rnd[w]["a"][m]) for rnd in data]
+            within = statistics.median(statistics.stdev(rnd[w]["a"][m]) /
+                                       statistics.mean(rnd[w]["a"][m]) for rnd in data)
+            rows.append(f"| {w} | {m} | {statistics.median(meds):.2f} ms | {within * 100:.1f} % | "
+                        f"{statistics.stdev(meds) / statistics.mean(meds) * 100:.1f} % | "
+                        f"{statistics.stdev(lows) / statistics.mean(lows) * 100:.1f} % | "
+                        f"{(max(meds) / min(meds) - 1) * 100:.0f} % |")
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--flameiq", required=True)
+    ap.add_argument("--rounds", type=int, default=100)
+    ap.add_argument("--samples", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--measurements", help="reuse (or save to) this measurements JSON")
+    ap.add_argument("--out", help="write the Markdown results here (default stdout)")
+    a = ap.parse_args()
+    started = time.time()
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        if a.measurements and Path(a.measurements).exists():
+            saved = json.loads(Path(a.measurements).read_text())
+            data, meta = saved["data"], saved["meta"]
+        else:
+            exe = build(d)
+            print(f"measuring {a.rounds} rounds ...", file=sys.stderr)
+            t = time.time()
+            data = measure(exe, a.rounds, a.samples, a.seed)
+            meta = {"load_start": load_start, "load_end": os.getloadavg(),
+                    "seconds": round(time.time() - t), "samples": a.samples,
+                    "uptime": subprocess.run(["uptime"], capture_output=True,
+                                             text=True).stdout.strip()}
+            if a.measurements:
+                Path(a.measurements).write_text(json.dumps({"data": data, "meta": meta}))
+        counts = {(m, w, x): {s: {"n": 0, "reg": 0} for s in [0] + SLOWDOWNS}
+                  for m in MODES for w in WORKLOADS for x in MEASURES}
+        kinds = {}
+        work = d / "work"
+        work.mkdir()
+        t0 = time.time()
+        for mode, (_, _, source) in MODES.items():
+            first = HISTORY if source == "store" else 0
+            for r in range(first, len(data)):
+                for b in BUILDS:
+                    if b == "a" and source == "job":
+                        continue  # the baseline itself
+                    s = 0 if b in ("a", "a2") else int(b[1:])
+                    for key, st, kind, thr in judge(a.flameiq, work, mode, data, r, b):
+                        w, x = key.split(".")[1].split("_")[:2]
+                        c = counts[(mode, w, x)][s]
+                        c["n"] += 1
+                        c["reg"] += st == "REGRESSION"
+                        if s == 0:
+                            kinds.setdefault((mode, w, x), []).append((kind, thr))
+            print(f"  judged {mode} ({time.time() - t0:.0f}s)", file=sys.stderr)
+
+    def pct(c):
+        return f"{c['reg'] / c['n'] * 100:.1f} % ({c['reg']}/{c['n']})" if c["n"] else "-"
+
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    n_rounds = len(data)
+    lines = [
+        f"Machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.system()} "
+        f"{platform.release()}; measuring took {meta['seconds']} s, load average "
+        f"{meta['load_start'][0]:.1f} at the start and {meta['load_end'][0]:.1f} at the end "
+        f"(`uptime` then: `{meta['uptime']}`).",
+        "",
+        f"{n_rounds} rounds (jobs); per round and workload 6 processes in random order "
+        f"(unchanged twice, +2/+5/+10/+20 % iterations), each 1 warmup + "
+        f"{meta['samples']} in-process samples; seed {a.seed}. Cross-job: "
+        f"{n_rounds - HISTORY} PR runs per build, each against the {HISTORY} rounds before "
+        f"it; same-job: {n_rounds} per build. Judging took {time.time() - t0:.0f} s.",
+        "",
+        "Noise of the unchanged build (per workload):",
+        "",
+        "| workload | measure | median | within-run CV | between-job CV of medians "
+        "| between-job CV of minima | max/min median |",
+        "|---|---|---|---|---|---|---|",
+        *noise(data),
+    ]
+    for x, title in (("cpu", "CPU time"), ("wall", "wall-clock time")):
+        for w in WORKLOADS:
+            lines += [
+                "",
+                f"Verdicts on **{title}**, workload **{w}**:",
+                "",
+                "| mode | false alarms (A/A) | +2 % | +5 % | +10 % | +20 % | median band (A/A) |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for m in MODES:
+                c = counts[(m, w, x)]
+                ks = kinds.get((m, w, x), [])
+                band = statistics.median(t for _, t in ks) if ks else float("nan")
+                fb = sum(k == "auto-fallback" for k, _ in ks)
+                extra = f" ({fb} fallback)" if fb else ""
+                lines.append(f"| {m} | {pct(c[0])} | {pct(c[2])} | {pct(c[5])} | "
+                             f"{pct(c[10])} | {pct(c[20])} | {band:.1f} %{extra} |")
+    text = "\n".join(lines) + "\n"
+    if a.out:
+        Path(a.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -81,6 +81,8 @@ pub struct Inputs {
     pub report: Option<String>,
     /// `annotations` (default `true`).
     pub annotations: Option<String>,
+    /// `check` (default `true`): write the check run ([`super::checks`]).
+    pub check: Option<String>,
     /// `accept-label` (default `flameiq:accept`): the PR/MR label that accepts regressions.
     pub accept_label: Option<String>,
 }
@@ -101,6 +103,7 @@ pub const NAMES: &[&str] = &[
     "report",
     "annotations",
     "accept-label",
+    "check",
 ];
 
 /// The variable the runner sets for an input: `INPUT_` + upper-cased name, hyphens kept.
@@ -137,6 +140,7 @@ impl Inputs {
             summary: read("summary"),
             report: read("report"),
             annotations: read("annotations"),
+            check: read("check"),
             accept_label: read("accept-label"),
         }
     }

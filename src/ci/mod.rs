@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`inputs`] | the Action's `INPUT_<NAME>` variables (the only reader of them) |
 //! | [`github`] | the PR comment: marker look-up over all pages, upsert, retries, timeouts |
+//! | [`checks`] | the check run per commit and environment (a required status check) |
 //! | [`outputs`] | `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, workflow-command annotations |
 //! | [`context_other`] | GitLab CI, CircleCI and Jenkins: detection, context, baseline-or-compare |
 //! | [`gitlab`] | the GitLab MR note |
@@ -47,6 +48,7 @@
 //!   `CI_MERGE_REQUEST_LABELS` (comma-separated) on GitLab MR pipelines; CircleCI and Jenkins
 //!   do not pass labels, so the label has no effect there.
 
+pub mod checks;
 pub mod context_other;
 pub mod github;
 pub mod gitlab;

@@ -13,6 +13,8 @@ const PR: u64 = 7;
 
 // ---------------------------------------------------------------- fake GitHub
 
+include!("fake_checks.rs");
+
 #[derive(Debug, Clone)]
 struct Req {
     method: String,
@@ -39,6 +41,8 @@ struct State {
     page_delay: Option<std::time::Duration>,
     /// Pad every comments page with one comment of about this many bytes.
     huge_pages: Option<usize>,
+    /// The Checks API (tests/common/fake_checks.rs).
+    checks: Checks,
 }
 
 struct Fake {
@@ -242,6 +246,9 @@ fn route(
     // GitHub's Link URLs use the numeric repository path.
     let list_by_id = format!("/repositories/1296269/issues/{PR}/comments");
     let patch_prefix = format!("/repos/{REPO}/issues/comments/");
+    if let Some(answer) = checks_route(&mut s.checks, port, method, route, query, body) {
+        return answer;
+    }
     match method {
         // An installation token cannot read `GET /user`; a personal token can.
         "GET" if route == "/user" && !pat => (

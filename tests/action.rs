@@ -268,23 +268,12 @@ fn action_input_defaults() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The requests of the comment step (the check run's are tests/checks.rs' concern).
-fn comment_requests(reqs: Vec<Req>) -> Vec<Req> {
-    reqs.into_iter()
-        .filter(|r| !r.path.contains("/check-runs"))
-        .collect()
-}
-
 fn posts(reqs: &[Req]) -> Vec<&Req> {
-    reqs.iter()
-        .filter(|r| r.method == "POST" && !r.path.contains("/check-runs"))
-        .collect()
+    reqs.iter().filter(|r| r.method == "POST").collect()
 }
 
 fn patches(reqs: &[Req]) -> Vec<&Req> {
-    reqs.iter()
-        .filter(|r| r.method == "PATCH" && !r.path.contains("/check-runs"))
-        .collect()
+    reqs.iter().filter(|r| r.method == "PATCH").collect()
 }
 
 fn ours(comments: &[Value], env: &str) -> Vec<Value> {
@@ -521,7 +510,7 @@ fn server_errors_and_rate_limits_are_retried() {
         r.stdout,
         r.stderr
     );
-    let reqs = comment_requests(gh.requests());
+    let reqs = gh.requests();
     assert_eq!(
         reqs.iter().filter(|q| q.method == "GET").count(),
         3,
@@ -552,10 +541,10 @@ fn server_errors_and_rate_limits_are_retried() {
     for _ in 0..4 {
         gh.script(502, &[], bad_gateway);
     }
-    let before = comment_requests(gh.requests()).len();
+    let before = gh.requests().len();
     let r = ws.pr(false, &gh.url(), &[]);
     assert_eq!(r.code, 1);
-    assert_eq!(comment_requests(gh.requests()).len() - before, 4);
+    assert_eq!(gh.requests().len() - before, 4);
     assert!(
         r.stdout.contains("gave up after 4 attempts"),
         "{}",
@@ -590,20 +579,14 @@ fn comment_never_and_on_regression() {
     assert_eq!(ws.push(&gh.url(), &[]).code, 0);
     let r = ws.pr(false, &gh.url(), &[("comment", "never")]);
     assert_eq!(r.code, 1);
-    assert!(
-        comment_requests(gh.requests()).is_empty(),
-        "{:?}",
-        gh.requests()
-    );
+    assert!(gh.requests().is_empty(), "{:?}", gh.requests());
     // on-regression with a passing PR: looks (nothing to update), creates nothing.
     std::fs::write(ws.file("pr.json"), BASE_METRICS).unwrap();
     let r = ws.pr(false, &gh.url(), &[("comment", "on-regression")]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.output("status").as_deref(), Some("pass"));
     assert!(posts(&gh.requests()).is_empty());
-    assert!(comment_requests(gh.requests())
-        .iter()
-        .all(|q| q.method == "GET"));
+    assert!(gh.requests().iter().all(|q| q.method == "GET"));
 }
 
 #[test]
@@ -621,7 +604,7 @@ fn first_pr_before_any_baseline_is_a_notice_not_a_failure() {
         "{}",
         r.stdout
     );
-    assert!(comment_requests(gh.requests()).is_empty());
+    assert!(gh.requests().is_empty());
     assert!(ws.file("flameiq-report.html").exists());
 }
 
@@ -663,7 +646,7 @@ fn mode_forces_and_push_elsewhere_compares_without_comment() {
     let r = ws.run("push", &p, &gh.url(), &[("metrics", "pr.json")], &[]);
     assert_eq!(r.code, 1);
     assert_eq!(r.output("status").as_deref(), Some("regression"));
-    assert!(comment_requests(gh.requests()).is_empty());
+    assert!(gh.requests().is_empty());
     // Bad input values are exit 2 naming the input.
     let r = ws.pr(false, &gh.url(), &[("fail-on-regression", "perhaps")]);
     assert_eq!(r.code, 2);
@@ -1785,6 +1768,10 @@ fn pr_head_sha() -> String {
         .to_string()
 }
 
+fn check_requests(gh: &Fake) -> Vec<Req> {
+    gh.state.lock().unwrap().checks.requests.clone()
+}
+
 fn check_runs(gh: &Fake, name: &str) -> Vec<Value> {
     gh.state.lock().unwrap().checks.named(&pr_head_sha(), name)
 }
@@ -1827,7 +1814,7 @@ fn issue18_check_run_created_on_the_first_run_and_updated_not_duplicated_on_a_re
     let ws = Ws::new();
     assert_eq!(ws.push(&gh.url(), &[]).code, 0);
     assert!(
-        gh.requests().is_empty(),
+        check_requests(&gh).is_empty(),
         "a baseline run writes no check run"
     );
 
@@ -1869,7 +1856,7 @@ fn issue18_check_run_created_on_the_first_run_and_updated_not_duplicated_on_a_re
     // Re-run of the same commit, now passing: the same check run, updated in place, and
     // its annotations are not sent twice.
     std::fs::write(ws.file("pr.json"), BASE_METRICS).unwrap();
-    let before = gh.requests().len();
+    let before = check_requests(&gh).len();
     let r = ws.pr(false, &gh.url(), &[]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let runs = check_runs(&gh, "FlameIQ");
@@ -1877,7 +1864,7 @@ fn issue18_check_run_created_on_the_first_run_and_updated_not_duplicated_on_a_re
     assert_eq!(runs[1]["id"], mine["id"]);
     assert_eq!(runs[1]["conclusion"], "success");
     assert_eq!(runs[1]["output"]["title"], "no regression in 4 metrics");
-    let writes = check_writes(&gh.requests()[before..]);
+    let writes = check_writes(&check_requests(&gh)[before..]);
     assert_eq!(writes, vec![("PATCH".to_string(), 0)], "{writes:?}");
     assert!(
         r.stdout.contains("Check run 'FlameIQ' updated (success)"),
@@ -1915,7 +1902,7 @@ fn issue18_120_annotations_arrive_in_three_requests_of_at_most_50() {
     assert_eq!(ws.push(&gh.url(), &[]).code, 0);
     let r = ws.pr(false, &gh.url(), &[("comment", "never")]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    let writes = check_writes(&gh.requests());
+    let writes = check_writes(&check_requests(&gh));
     assert_eq!(
         writes,
         vec![
@@ -1934,10 +1921,10 @@ fn issue18_120_annotations_arrive_in_three_requests_of_at_most_50() {
     assert_eq!(titles.len(), 120, "each regression once");
 
     // A re-run of the same commit sends none of them again.
-    let before = gh.requests().len();
+    let before = check_requests(&gh).len();
     assert_eq!(ws.pr(false, &gh.url(), &[("comment", "never")]).code, 1);
     assert_eq!(
-        check_writes(&gh.requests()[before..]),
+        check_writes(&check_requests(&gh)[before..]),
         vec![("PATCH".to_string(), 0)]
     );
     assert_eq!(check_annotations(&gh, &runs[0]).len(), 120);
@@ -1969,7 +1956,7 @@ fn issue18_the_conclusion_for_each_outcome() {
     assert_eq!(conclusion(&gh), "neutral");
     // Accepted by the label: success, the regression annotated as a warning.
     let payload = labelled(pr_payload(false), "flameiq:accept");
-    let before = gh.requests().len();
+    let before = check_requests(&gh).len();
     let r = ws.run(
         "pull_request",
         &payload,
@@ -1979,7 +1966,7 @@ fn issue18_the_conclusion_for_each_outcome() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(conclusion(&gh), "success");
-    let patch = gh.requests()[before..]
+    let patch = check_requests(&gh)[before..]
         .iter()
         .find(|q| q.method == "PATCH" && q.path.contains("/check-runs/"))
         .cloned()
@@ -1999,10 +1986,10 @@ fn issue18_the_conclusion_for_each_outcome() {
         "one check run throughout"
     );
     // check: false writes none.
-    let before = gh.requests().len();
+    let before = check_requests(&gh).len();
     assert_eq!(ws.pr(false, &gh.url(), &[("check", "false")]).code, 0);
-    assert!(check_writes(&gh.requests()[before..]).is_empty());
-    assert!(!gh.requests()[before..]
+    assert!(check_writes(&check_requests(&gh)[before..]).is_empty());
+    assert!(!check_requests(&gh)[before..]
         .iter()
         .any(|q| q.path.contains("/check-runs")));
 }
@@ -2086,7 +2073,7 @@ fn issue18_the_check_run_summary_stays_under_the_checks_api_limit() {
         summary.contains("left out to stay under"),
         "the cut is said"
     );
-    let writes = check_writes(&gh.requests());
+    let writes = check_writes(&check_requests(&gh));
     assert_eq!(writes.len(), 10);
     assert!(writes.iter().all(|(_, n)| *n == 50), "{writes:?}");
 }

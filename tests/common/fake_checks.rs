@@ -13,6 +13,8 @@ struct Checks {
     /// Answer check-run writes with 403, as for a token without `checks: write`.
     forbid: bool,
     next_id: u64,
+    /// Requests to the Checks API (not in `State::requests`, which the comment tests count).
+    requests: Vec<Req>,
 }
 
 impl Checks {

@@ -179,12 +179,18 @@ fn serve(conn: TcpStream, port: u16, st: &Mutex<State>) {
 
     let (status, headers, out) = {
         let mut s = st.lock().unwrap();
-        s.requests.push(Req {
+        let req = Req {
             method: method.clone(),
             path: path.clone(),
             auth: auth.clone(),
             body: body.clone(),
-        });
+        };
+        // The check run's requests are kept apart: the comment tests count theirs.
+        if path.contains("/check-runs") {
+            s.checks.requests.push(req);
+        } else {
+            s.requests.push(req);
+        }
         match s.script.pop_front() {
             Some(scripted) => scripted,
             None => route(&mut s, port, &method, &path, &body, auth.as_deref()),

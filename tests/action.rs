@@ -1757,3 +1757,323 @@ fn issue11_the_shipped_recipes_and_docs_pass_the_lint() {
         .unwrap_or_else(|| panic!("{out}"));
     assert!(n >= 4 + 6, "{out}");
 }
+
+// ---------------------------------------------------------------- issue 18: check runs
+
+/// The PR head commit of [`pr_payload`]: the check run goes there, not on the merge commit.
+fn pr_head_sha() -> String {
+    pr_payload(false)["pull_request"]["head"]["sha"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn check_requests(gh: &Fake) -> Vec<Req> {
+    gh.state.lock().unwrap().checks.requests.clone()
+}
+
+fn check_runs(gh: &Fake, name: &str) -> Vec<Value> {
+    gh.state.lock().unwrap().checks.named(&pr_head_sha(), name)
+}
+
+fn check_annotations(gh: &Fake, run: &Value) -> Vec<Value> {
+    let id = run["id"].as_u64().unwrap();
+    gh.state
+        .lock()
+        .unwrap()
+        .checks
+        .annotations
+        .get(&id)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Check-run writes (POST/PATCH) and how many annotations each carried.
+fn check_writes(reqs: &[Req]) -> Vec<(String, usize)> {
+    reqs.iter()
+        .filter(|r| r.path.contains("/check-runs") && r.method != "GET")
+        .map(|r| {
+            let b: Value = serde_json::from_str(&r.body).unwrap();
+            let n = b["output"]["annotations"].as_array().map_or(0, Vec::len);
+            (r.method.clone(), n)
+        })
+        .collect()
+}
+
+#[test]
+fn issue18_check_run_created_on_the_first_run_and_updated_not_duplicated_on_a_rerun() {
+    let gh = Fake::start();
+    // The job's own check run can carry the same name: it is not ours (no marker).
+    {
+        let mut s = gh.state.lock().unwrap();
+        let port = gh.port;
+        let body = json!({"name": "FlameIQ", "head_sha": pr_head_sha(), "status": "in_progress",
+                          "output": {"title": null, "summary": null}});
+        s.checks.runs.push(check_run_object(1, port, &body));
+    }
+    let ws = Ws::new();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    assert!(
+        check_requests(&gh).is_empty(),
+        "a baseline run writes no check run"
+    );
+
+    let r = ws.pr(false, &gh.url(), &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let runs = check_runs(&gh, "FlameIQ");
+    assert_eq!(runs.len(), 2, "the job's and ours: {runs:#?}");
+    let mine = &runs[1];
+    assert_eq!(mine["conclusion"], "failure");
+    assert_eq!(mine["status"], "completed");
+    assert_eq!(
+        mine["details_url"],
+        "https://github.com/acme/widgets/actions/runs/4242"
+    );
+    let summary = mine["output"]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("<!-- flameiq:default -->\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("1 of 4 metrics regressed"), "{summary}");
+    assert_eq!(mine["output"]["title"], "1 of 4 metrics regressed");
+    let notes = check_annotations(&gh, mine);
+    assert_eq!(notes.len(), 2, "one per regression and warning: {notes:#?}");
+    assert_eq!(notes[0]["annotation_level"], "failure");
+    assert_eq!(notes[0]["title"], "FlameIQ regression: latency.p95");
+    assert_eq!(notes[0]["path"], "pr.json");
+    assert_eq!(notes[1]["annotation_level"], "warning");
+    assert!(
+        r.stdout.contains("Check run 'FlameIQ' created (failure)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        runs[0]["status"], "in_progress",
+        "the job's check run is left alone"
+    );
+    r.assert_no_token();
+
+    // Re-run of the same commit, now passing: the same check run, updated in place, and
+    // its annotations are not sent twice.
+    std::fs::write(ws.file("pr.json"), BASE_METRICS).unwrap();
+    let before = check_requests(&gh).len();
+    let r = ws.pr(false, &gh.url(), &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let runs = check_runs(&gh, "FlameIQ");
+    assert_eq!(runs.len(), 2, "updated, not duplicated: {runs:#?}");
+    assert_eq!(runs[1]["id"], mine["id"]);
+    assert_eq!(runs[1]["conclusion"], "success");
+    assert_eq!(runs[1]["output"]["title"], "no regression in 4 metrics");
+    let writes = check_writes(&check_requests(&gh)[before..]);
+    assert_eq!(writes, vec![("PATCH".to_string(), 0)], "{writes:?}");
+    assert!(
+        r.stdout.contains("Check run 'FlameIQ' updated (success)"),
+        "{}",
+        r.stdout
+    );
+
+    // Another environment: its own check run, named after it.
+    std::fs::write(ws.file("pr.json"), PR_METRICS).unwrap();
+    assert_eq!(ws.push(&gh.url(), &[("environment", "linux-arm")]).code, 0);
+    let r = ws.pr(false, &gh.url(), &[("environment", "linux-arm")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let arm = check_runs(&gh, "FlameIQ (linux-arm)");
+    assert_eq!(arm.len(), 1);
+    assert_eq!(arm[0]["conclusion"], "failure");
+    assert!(arm[0]["output"]["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("<!-- flameiq:linux-arm -->\n"));
+    assert_eq!(check_runs(&gh, "FlameIQ").len(), 2);
+}
+
+#[test]
+fn issue18_120_annotations_arrive_in_three_requests_of_at_most_50() {
+    let metrics = |v: f64| {
+        let custom: serde_json::Map<String, Value> = (0..120)
+            .map(|i| (format!("bench_{i:03}_ms"), json!(v)))
+            .collect();
+        json!({"schema_version": 1, "metrics": {"custom": custom}}).to_string()
+    };
+    let gh = Fake::start();
+    let ws = Ws::new();
+    std::fs::write(ws.file("base.json"), metrics(10.0)).unwrap();
+    std::fs::write(ws.file("pr.json"), metrics(20.0)).unwrap();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    let r = ws.pr(false, &gh.url(), &[("comment", "never")]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let writes = check_writes(&check_requests(&gh));
+    assert_eq!(
+        writes,
+        vec![
+            ("POST".to_string(), 50),
+            ("PATCH".to_string(), 50),
+            ("PATCH".to_string(), 20)
+        ]
+    );
+    let runs = check_runs(&gh, "FlameIQ");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["output"]["annotations_count"], 120);
+    let notes = check_annotations(&gh, &runs[0]);
+    let mut titles: Vec<&str> = notes.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 120, "each regression once");
+
+    // A re-run of the same commit sends none of them again.
+    let before = check_requests(&gh).len();
+    assert_eq!(ws.pr(false, &gh.url(), &[("comment", "never")]).code, 1);
+    assert_eq!(
+        check_writes(&check_requests(&gh)[before..]),
+        vec![("PATCH".to_string(), 0)]
+    );
+    assert_eq!(check_annotations(&gh, &runs[0]).len(), 120);
+}
+
+#[test]
+fn issue18_the_conclusion_for_each_outcome() {
+    let conclusion = |gh: &Fake| check_runs(gh, "FlameIQ").last().unwrap()["conclusion"].clone();
+    // No baseline yet: neutral, and the step passes.
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let r = ws.pr(false, &gh.url(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(conclusion(&gh), "neutral");
+    assert_eq!(
+        check_runs(&gh, "FlameIQ")[0]["output"]["title"],
+        "no baseline yet: nothing compared"
+    );
+    // A regression: failure.
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    assert_eq!(ws.pr(false, &gh.url(), &[]).code, 1);
+    assert_eq!(conclusion(&gh), "failure");
+    // fail-on-regression: false: the step passes, so the check does not block: neutral.
+    assert_eq!(
+        ws.pr(false, &gh.url(), &[("fail-on-regression", "false")])
+            .code,
+        0
+    );
+    assert_eq!(conclusion(&gh), "neutral");
+    // Accepted by the label: success, the regression annotated as a warning.
+    let payload = labelled(pr_payload(false), "flameiq:accept");
+    let before = check_requests(&gh).len();
+    let r = ws.run(
+        "pull_request",
+        &payload,
+        &gh.url(),
+        &[("metrics", "pr.json")],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(conclusion(&gh), "success");
+    let patch = check_requests(&gh)[before..]
+        .iter()
+        .find(|q| q.method == "PATCH" && q.path.contains("/check-runs/"))
+        .cloned()
+        .unwrap();
+    assert!(
+        patch.body.contains("accepted by the label flameiq:accept"),
+        "{}",
+        patch.body
+    );
+    // No regression: success.
+    std::fs::write(ws.file("pr.json"), BASE_METRICS).unwrap();
+    assert_eq!(ws.pr(false, &gh.url(), &[]).code, 0);
+    assert_eq!(conclusion(&gh), "success");
+    assert_eq!(
+        check_runs(&gh, "FlameIQ").len(),
+        1,
+        "one check run throughout"
+    );
+    // check: false writes none.
+    let before = check_requests(&gh).len();
+    assert_eq!(ws.pr(false, &gh.url(), &[("check", "false")]).code, 0);
+    assert!(check_writes(&check_requests(&gh)[before..]).is_empty());
+    assert!(!check_requests(&gh)[before..]
+        .iter()
+        .any(|q| q.path.contains("/check-runs")));
+}
+
+#[test]
+fn issue18_a_403_is_a_warning_with_the_fix_and_keeps_the_exit_code() {
+    let gh = Fake::start();
+    gh.state.lock().unwrap().checks.forbid = true;
+    let ws = Ws::new();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    // -v: even debug logging must not show the token.
+    let r = ws.run(
+        "pull_request",
+        &pr_payload(false),
+        &gh.url(),
+        &[("metrics", "pr.json")],
+        &["-v", "ci"],
+    );
+    assert_eq!(r.code, 1, "the comparison's code: {}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "::warning title=FlameIQ check::could not write the check run 'FlameIQ' (HTTP 403 while creating the check run)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("permissions: checks: write"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.output("comment-url").is_some_and(|u| !u.is_empty()),
+        "the comment still posts"
+    );
+    r.assert_no_token();
+    // Passing with the 403: still 0. From a fork: the two-workflow pattern is named.
+    let r = ws.run(
+        "pull_request",
+        &pr_payload(true),
+        &gh.url(),
+        &[("metrics", "pr.json"), ("fail-on-regression", "false")],
+        &["-v", "ci"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("workflow_run"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("flameiq comment --result"),
+        "{}",
+        r.stdout
+    );
+    r.assert_no_token();
+    assert!(check_runs(&gh, "FlameIQ").is_empty());
+}
+
+#[test]
+fn issue18_the_check_run_summary_stays_under_the_checks_api_limit() {
+    // 20,000 metrics: the summary is cut under 65,535 characters (saying so), and at most
+    // 500 annotations are sent, 50 per request.
+    let metrics = |v: f64| {
+        let custom: serde_json::Map<String, Value> = (0..20_000)
+            .map(|i| (format!("bench_{i:05}_ms"), json!(v)))
+            .collect();
+        json!({"schema_version": 1, "metrics": {"custom": custom}}).to_string()
+    };
+    let gh = Fake::start();
+    let ws = Ws::new();
+    std::fs::write(ws.file("base.json"), metrics(10.0)).unwrap();
+    std::fs::write(ws.file("pr.json"), metrics(20.0)).unwrap();
+    assert_eq!(ws.push(&gh.url(), &[]).code, 0);
+    let r = ws.pr(false, &gh.url(), &[("comment", "never")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let runs = check_runs(&gh, "FlameIQ");
+    let summary = runs[0]["output"]["summary"].as_str().unwrap();
+    assert!(
+        summary.encode_utf16().count() <= 65_535,
+        "{}",
+        summary.len()
+    );
+    assert!(
+        summary.contains("left out to stay under"),
+        "the cut is said"
+    );
+    let writes = check_writes(&check_requests(&gh));
+    assert_eq!(writes.len(), 10);
+    assert!(writes.iter().all(|(_, n)| *n == 50), "{writes:?}");
+}

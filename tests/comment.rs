@@ -921,3 +921,76 @@ fn issue19_item12_env_default_and_no_env_get_their_own_comments() {
     assert_eq!(count(&gh.requests(), "POST"), 2);
     assert_eq!(count(&gh.requests(), "PATCH"), 1);
 }
+
+// ---------------------------------------------------------------- issue 18: check runs
+
+#[test]
+fn issue18_comment_in_workflow_run_writes_the_check_run_on_the_pr_head() {
+    // The fork half of the two-workflow pattern: no PR in the payload, --pr from the
+    // artifact; the check run goes on workflow_run.head_sha (GITHUB_SHA there is main's).
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let payload = workflow_run_fork_payload();
+    let head = payload["workflow_run"]["head_sha"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["comment", "--result", "result.json"];
+        args.extend_from_slice(extra);
+        let n = std::fs::read_dir(ws.path()).unwrap().count();
+        let event_path = ws.path().join(format!("event-check-{n}.json"));
+        std::fs::write(&event_path, payload.to_string()).unwrap();
+        ws.run(
+            &[
+                ("GITHUB_ACTIONS", "true".into()),
+                ("GITHUB_EVENT_NAME", "workflow_run".into()),
+                ("GITHUB_EVENT_PATH", event_path.display().to_string()),
+                ("GITHUB_REPOSITORY", REPO.into()),
+                (
+                    "GITHUB_SHA",
+                    "6113728f27ae82c7b1a177c8d03f9e96e0adf246".into(),
+                ),
+                ("GITHUB_API_URL", gh.url()),
+                ("GITHUB_TOKEN", TOKEN.into()),
+                ("FLAMEIQ_PR", PR.to_string()),
+            ],
+            &args,
+        )
+    };
+    let r = run(&[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    r.assert_no_token();
+    let runs = gh.state.lock().unwrap().checks.named(&head, "FlameIQ");
+    assert_eq!(runs.len(), 1, "{}", r.all());
+    assert_eq!(runs[0]["conclusion"], "failure");
+    assert_eq!(
+        runs[0]["details_url"],
+        format!("https://github.com/{REPO}/actions/runs/4242"),
+        "links the run that compared"
+    );
+    let notes =
+        gh.state.lock().unwrap().checks.annotations[&runs[0]["id"].as_u64().unwrap()].clone();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[0]["path"], "result.json");
+    // Again: updated in place.
+    assert_eq!(run(&[]).code, 0);
+    let again = gh.state.lock().unwrap().checks.named(&head, "FlameIQ");
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["id"], runs[0]["id"]);
+    // --check false: none written.
+    let before = gh.state.lock().unwrap().checks.requests.len();
+    assert_eq!(run(&["--check", "false"]).code, 0);
+    assert_eq!(gh.state.lock().unwrap().checks.requests.len(), before);
+    // A token without checks: write: a warning naming it, exit 0.
+    gh.state.lock().unwrap().checks.forbid = true;
+    let r = run(&["--sha", &head]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("::warning title=FlameIQ check::"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("checks: write"), "{}", r.stdout);
+    r.assert_no_token();
+}

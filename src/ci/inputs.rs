@@ -44,6 +44,8 @@ pub struct Inputs {
     pub report: Option<String>,
     /// `annotations` (default `true`).
     pub annotations: Option<String>,
+    /// `check` (default `true`): write the check run ([`super::checks`]).
+    pub check: Option<String>,
     /// `accept-label` (default `flameiq:accept`): the PR/MR label that accepts regressions.
     pub accept_label: Option<String>,
     /// `store` (default `github` in `action.yml`): where the history lives (a store URL,
@@ -68,6 +70,7 @@ pub const NAMES: &[&str] = &[
     "annotations",
     "accept-label",
     "store",
+    "check",
 ];
 
 /// The variable the runner sets for an input: `INPUT_` + upper-cased name, hyphens kept.
@@ -104,6 +107,7 @@ impl Inputs {
             summary: read("summary"),
             report: read("report"),
             annotations: read("annotations"),
+            check: read("check"),
             accept_label: read("accept-label"),
             store: read("store"),
         }

@@ -14,6 +14,7 @@
 //! | [`circleci`] | CircleCI: detection, `CIRCLE_*` variables |
 //! | [`jenkins`] | Jenkins: detection, `BRANCH_NAME`/`CHANGE_*` variables |
 //! | [`inputs`] | the Action's `INPUT_<NAME>` variables (the only reader of them) |
+//! | [`checks`] | the check run per commit and environment (a required status check) |
 //! | [`outputs`] | `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, workflow-command annotations |
 //! | [`post`] | the sync entry point: post or update the comment on a [`CommentTarget`] |
 //! | [`github`] | the GitHub REST client: the PR comment (marker look-up, upsert) |
@@ -54,6 +55,7 @@
 //!   `CI_MERGE_REQUEST_LABELS` (comma-separated) on GitLab MR pipelines; CircleCI and Jenkins
 //!   do not pass labels, so the label has no effect there.
 
+pub mod checks;
 pub mod circleci;
 pub mod context;
 pub mod github;

@@ -99,7 +99,7 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn describe(d: &MetricDiff) -> String {
+pub(crate) fn describe(d: &MetricDiff) -> String {
     let unit = d
         .unit
         .as_deref()

@@ -78,6 +78,10 @@ pub struct CiArgs {
     /// true or false: print annotations (input `annotations`; default true).
     #[arg(long, value_name = "BOOL")]
     annotations: Option<String>,
+    /// true or false: create or update the check run `FlameIQ` / `FlameIQ (<env>)` on the
+    /// commit (input `check`; default true; needs `permissions: checks: write`).
+    #[arg(long, value_name = "BOOL")]
+    check: Option<String>,
     /// Where to write the result JSON (default <dir>/result.json, so --dir and the `dir`
     /// input move it).
     #[arg(short, long, value_name = "FILE")]
@@ -118,6 +122,7 @@ struct Resolved {
     comment: CommentPolicy,
     summary: bool,
     annotations: bool,
+    check: bool,
     report: PathBuf,
     result: PathBuf,
     junit: Option<PathBuf>,
@@ -196,6 +201,7 @@ fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
     )?;
     let summary = boolean("summary", a.summary, inp.summary)?;
     let annotations = boolean("annotations", a.annotations, inp.annotations)?;
+    let check = boolean("check", a.check, inp.check)?;
     let comment = flag_or_input(a.comment, inp.comment)
         .map(|c| CommentPolicy::parse(&c))
         .transpose()?
@@ -224,6 +230,7 @@ fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
         comment,
         summary,
         annotations,
+        check,
         report: a
             .report
             .or_else(|| inp.report.map(PathBuf::from))
@@ -345,6 +352,18 @@ fn compare_run(
         print!("{}", outputs::annotations(&result, accepted.as_deref()));
     }
     let comment_url = target.and_then(|t| comment(ctx, r, ci, platform, t, &result, &view));
+    let check = super::check::for_ci(
+        r.check,
+        platform,
+        ci,
+        r.token.clone(),
+        accepted.as_deref(),
+        r.fail,
+        &r.metrics,
+    );
+    if let Some(c) = check {
+        super::check::post_check(ctx, &c, Some(&result), &view);
+    }
     write_outputs(&[
         ("status", result.status.as_str().into()),
         ("regressions", result.counts.regressions.to_string()),
@@ -400,6 +419,17 @@ fn no_baseline(
         let mut md = markdown::render_limited(&view, Kind::Summary, room)?;
         md.push_str(&format!("\n> **{}**\n", escape_md(&msg)));
         write_summary(&md, ci)?;
+    }
+    if let Some(c) = super::check::for_ci(
+        r.check,
+        platform,
+        ci,
+        r.token.clone(),
+        None,
+        r.fail,
+        &r.metrics,
+    ) {
+        super::check::post_check(ctx, &c, None, &view);
     }
     write_outputs(&[
         ("status", "no-baseline".into()),

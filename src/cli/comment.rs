@@ -72,6 +72,14 @@ pub struct CommentArgs {
     /// The default branch, for CIs that do not tell it (CircleCI, Jenkins; default main).
     #[arg(long, value_name = "BRANCH", env = "FLAMEIQ_DEFAULT_BRANCH")]
     default_branch: Option<String>,
+    /// Also create or update the check run `FlameIQ` / `FlameIQ (<env>)` on the PR's head
+    /// commit (GitHub; needs `permissions: checks: write`).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    check: bool,
+    /// The commit of the check run (default: `workflow_run.head_sha` of the event, else the
+    /// CI's commit, else the result's current commit).
+    #[arg(long, value_name = "SHA")]
+    sha: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, a: CommentArgs) -> Result<i32> {
@@ -122,8 +130,36 @@ pub fn run(ctx: &Ctx, a: CommentArgs) -> Result<i32> {
         token_hint: "pass --github-token or set GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}` with `permissions: pull-requests: write`)",
     };
     let url = post::post_comment(ctx, &target, &post, &result, &view);
+    if let (true, CommentTarget::GitHub(pr)) = (a.check, &target) {
+        let sha = check_sha(a.sha, workflow_run.as_ref(), &ci, &result);
+        let c = super::check::Check {
+            platform,
+            token: post.token.clone(),
+            api_url: &pr.api_url,
+            repo: Some(&pr.repo),
+            sha: sha.as_deref(),
+            fork: ci.is_fork(),
+            accepted_by: None,
+            fail: true,
+            path: a.result.display().to_string(),
+        };
+        super::check::post_check(ctx, &c, Some(&result), &view);
+    }
     write_outputs(&[("comment-url", url.unwrap_or_default())])?;
     Ok(0)
+}
+
+/// The check run's commit: `--sha`, else the PR head a `workflow_run` ran on (its
+/// `GITHUB_SHA` is the default branch's), else the CI's, else the result's current commit.
+fn check_sha(
+    flag: Option<String>,
+    workflow_run: Option<&Value>,
+    ci: &Context,
+    result: &ComparisonResult,
+) -> Option<String> {
+    flag.or_else(|| workflow_run.and_then(|w| w["head_sha"].as_str().map(str::to_string)))
+        .or_else(|| workflow_run.is_none().then(|| ci.sha.clone()).flatten())
+        .or_else(|| result.current_commit.clone())
 }
 
 /// Reads and parses the result document; every problem is exit 3 naming the file.

@@ -3,6 +3,7 @@
 
 mod baseline;
 mod changes;
+mod check;
 mod ci;
 mod comment;
 mod compare;

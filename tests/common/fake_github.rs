@@ -13,6 +13,8 @@ const PR: u64 = 7;
 
 // ---------------------------------------------------------------- fake GitHub
 
+include!("fake_checks.rs");
+
 #[derive(Debug, Clone)]
 struct Req {
     method: String,
@@ -41,6 +43,8 @@ struct State {
     huge_pages: Option<usize>,
     /// Blobs, trees, commits and refs (the `github` store, fake_git_data.rs).
     git: GitData,
+    /// The Checks API (tests/common/fake_checks.rs).
+    checks: Checks,
 }
 
 struct Fake {
@@ -177,12 +181,18 @@ fn serve(conn: TcpStream, port: u16, st: &Mutex<State>) {
 
     let (status, headers, out) = {
         let mut s = st.lock().unwrap();
-        s.requests.push(Req {
+        let req = Req {
             method: method.clone(),
             path: path.clone(),
             auth: auth.clone(),
             body: body.clone(),
-        });
+        };
+        // The check run's requests are kept apart: the comment tests count theirs.
+        if path.contains("/check-runs") {
+            s.checks.requests.push(req);
+        } else {
+            s.requests.push(req);
+        }
         match s.script.pop_front() {
             Some(scripted) => scripted,
             None => route(&mut s, port, &method, &path, &body, auth.as_deref()),
@@ -247,6 +257,9 @@ fn route(
     // GitHub's Link URLs use the numeric repository path.
     let list_by_id = format!("/repositories/1296269/issues/{PR}/comments");
     let patch_prefix = format!("/repos/{REPO}/issues/comments/");
+    if let Some(answer) = checks_route(&mut s.checks, port, method, route, query, body) {
+        return answer;
+    }
     match method {
         // An installation token cannot read `GET /user`; a personal token can.
         "GET" if route == "/user" && !pat => (

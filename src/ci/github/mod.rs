@@ -417,12 +417,27 @@ impl Client {
     }
 }
 
+/// What [`super::checks`] shares with the comment: one client, one policy, one token.
+impl Client {
+    pub(crate) fn octocrab(&self) -> &Octocrab {
+        &self.crab
+    }
+
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub(crate) fn token(&self) -> &Secret {
+        &self.token
+    }
+}
+
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// `retry-after` (seconds), else `x-ratelimit-reset` (epoch seconds) minus now.
-fn rate_limit_wait(h: &HeaderMap) -> Option<Duration> {
+pub(crate) fn rate_limit_wait(h: &HeaderMap) -> Option<Duration> {
     if let Some(s) = header(h, "retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
         return Some(Duration::from_secs(s));
     }

@@ -43,7 +43,7 @@ use crate::compare::changes::{change_points, parallel_map, ChangeConfig, ChangeP
 use crate::config::{Config, Threshold, DEFAULT_THRESHOLD_PERCENT};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, FastHash, Metadata};
-use crate::store::Store;
+use crate::store::FileStore as Store;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -337,8 +337,17 @@ fn band(
     base: Option<f64>,
     values: &[f64],
 ) -> Option<(f64, f64, f64, String)> {
-    let b = base?;
+    let mut b = base?;
     let depth = crate::compare::baseline::HISTORY_DEPTH.max(cfg.baseline.rolling_window);
+    let fallback = || {
+        (
+            crate::compare::stats::AUTO_FALLBACK_PERCENT,
+            format!(
+                "auto fallback {}%",
+                crate::compare::stats::AUTO_FALLBACK_PERCENT
+            ),
+        )
+    };
     let (pct, label) = match cfg
         .thresholds
         .lookup(key)
@@ -349,13 +358,32 @@ fn band(
             let h = &values[values.len().saturating_sub(depth)..];
             match crate::compare::stats::auto_band(k, h) {
                 Some(p) => (p, format!("auto band {}%", crate::render::fmt::sig(p, 3))),
-                None => (
-                    crate::compare::stats::AUTO_FALLBACK_PERCENT,
-                    format!(
-                        "auto fallback {}%",
-                        crate::compare::stats::AUTO_FALLBACK_PERCENT
-                    ),
-                ),
+                None => fallback(),
+            }
+        }
+        // As `compare` does: the band of the runs since the last change point, centred on
+        // the segment's centre.
+        Threshold::Calibrated => {
+            let h = &values[values.len().saturating_sub(depth)..];
+            let start = crate::compare::changes::change_points(h, &cfg.changes)
+                .last()
+                .map_or(0, |cp| cp.index);
+            match crate::compare::stats::calibrated_band(
+                &h[start..],
+                cfg.statistics.false_alarm_rate,
+                direction,
+            ) {
+                Some(band) => {
+                    b = band.centre;
+                    (
+                        band.percent,
+                        format!(
+                            "calibrated band {}%",
+                            crate::render::fmt::sig(band.percent, 3)
+                        ),
+                    )
+                }
+                None => fallback(),
             }
         }
     };

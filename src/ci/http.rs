@@ -375,11 +375,17 @@ pub fn too_large(max: usize) -> String {
 /// Runs `fut` to completion on a current-thread runtime: the one place FlameIQ builds a
 /// tokio runtime, called only when a comment or note is to be written.
 pub fn block_on<F: std::future::Future>(fut: F) -> Result<F::Output, CommentError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+    let rt = runtime().map_err(CommentError::Failed)?;
+    Ok(rt.block_on(fut))
+}
+
+/// The one way a runtime is built (current-thread, timers and I/O on): [`block_on`] for one
+/// call, and kept by a client that makes many (the `github` store).
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CommentError::Failed(format!("cannot start the HTTP runtime: {e}")))?;
-    Ok(rt.block_on(fut))
+        .map_err(|e| format!("cannot start the HTTP runtime: {e}"))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::Ctx;
 use flameiq::ci::checks::{self, Conclusion, Report};
 use flameiq::ci::github::Client;
 use flameiq::ci::http::{self, Policy};
-use flameiq::ci::inputs::Secret;
+use flameiq::ci::http::Secret;
 use flameiq::ci::Platform;
 use flameiq::compare::result::ComparisonResult;
 use flameiq::render::markdown::{self, Kind, Limit};
@@ -144,7 +144,7 @@ pub fn for_ci<'a>(
         token,
         api_url: &ci.api_url,
         repo: ci.repository.as_deref(),
-        sha: ci.sha.as_deref(),
+        sha: ci.sha(),
         fork: ci.is_fork(),
         accepted_by,
         fail,

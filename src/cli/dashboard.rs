@@ -4,7 +4,7 @@ use super::Ctx;
 use clap::Args;
 use flameiq::dashboard::{self, Options, Source};
 use flameiq::error::Result;
-use flameiq::store::Store;
+use flameiq::store::FileStore as Store;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]

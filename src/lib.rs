@@ -17,17 +17,22 @@
 //! | [`compare`] | comparison, thresholds, baseline strategies |
 //! | [`providers`] | benchmark tool adapters and auto-detection |
 //! | [`render`] | table, HTML and other views of a result |
-//! | [`jsonfmt`] | JSON text byte-identical with Python's `json.dumps` |
+//! | [`timestamp`] | ISO 8601 timestamps as Python's `fromisoformat().isoformat()` writes them |
+//! | [`pyjson`] | JSON text byte-identical with Python's `json.dumps` |
 
 pub mod ci;
 pub mod compare;
 pub mod config;
 pub mod error;
 pub mod fsutil;
-pub mod jsonfmt;
+pub mod pyjson;
+/// The old name of [`pyjson`], kept so branches written before the rename still build.
+#[doc(hidden)]
+pub use pyjson as jsonfmt;
 pub mod providers;
 pub mod render;
 pub mod schema;
 pub mod store;
+pub mod timestamp;
 
 pub use error::{Error, Result};

@@ -47,7 +47,7 @@
 
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::jsonfmt;
+use crate::pyjson;
 use crate::schema::Snapshot;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -164,13 +164,13 @@ impl Store {
         fsutil::remove_stale_temps(&current, true);
         fsutil::remove_stale_temps(&history, true);
         let doc = snap.to_value();
-        let line = jsonfmt::to_line(&doc);
+        let line = pyjson::to_line(&doc);
         // Everything is read and written aside before `current.json` changes.
         let rewrite = match max_history {
             Some(max) => self.trimmed_history(max, &line)?,
             None => None,
         };
-        let current_tmp = fsutil::write_temp(&current, jsonfmt::to_pretty(&doc).as_bytes(), true)
+        let current_tmp = fsutil::write_temp(&current, pyjson::to_pretty(&doc).as_bytes(), true)
             .map_err(storage(&current))?;
         let committed = match rewrite {
             None => append_line(&history, &line).and_then(|appended| {
@@ -296,7 +296,7 @@ impl Store {
     pub fn save_last_run(&self, snap: &Snapshot) -> Result<()> {
         let p = self.last_run_path();
         mkdirs(p.parent().expect("runs/ has a parent"))?;
-        fsutil::replace_atomically(&p, jsonfmt::to_pretty(&snap.to_value()).as_bytes(), false)
+        fsutil::replace_atomically(&p, pyjson::to_pretty(&snap.to_value()).as_bytes(), false)
             .map_err(storage(&p))
     }
 

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 const SUMMARY: &str = include_str!("../../templates/summary.md.tera");
 const COMMENT: &str = include_str!("../../templates/comment.md.tera");
+const BASELINE: &str = include_str!("../../templates/baseline.md.tera");
 
 /// Longest metric key shown in Markdown, in characters.
 pub const MAX_KEY_CHARS: usize = 200;
@@ -131,38 +132,8 @@ impl Kind {
     }
 }
 
-/// A size the output must stay strictly below.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// UTF-8 bytes.
-    Bytes(usize),
-    /// Characters (GitHub, GitLab). Counted as UTF-16 code units, never fewer than Unicode
-    /// scalar values, so the output fits however the host counts (an emoji is 2).
-    Chars(usize),
-}
-
-impl Limit {
-    fn fits(self, s: &str) -> bool {
-        match self {
-            Limit::Bytes(n) => s.len() < n,
-            Limit::Chars(n) => s.encode_utf16().count() < n,
-        }
-    }
-
-    fn describe(self) -> String {
-        match self {
-            Limit::Bytes(n) => format!("{}-byte", thousands(n)),
-            Limit::Chars(n) => format!("{}-character", thousands(n)),
-        }
-    }
-}
-
-/// GitHub's job summary: under 1 MiB.
-pub const SUMMARY_LIMIT: Limit = Limit::Bytes(1_048_576);
-/// A GitHub issue/PR comment body: under 65,536 characters.
-pub const COMMENT_LIMIT: Limit = Limit::Chars(65_536);
-/// A GitLab note: under 1,000,000 characters.
-pub const GITLAB_NOTE_LIMIT: Limit = Limit::Chars(1_000_000);
+use super::limits::{thousands, truncate};
+pub use super::limits::{Limit, COMMENT_LIMIT, GITLAB_NOTE_LIMIT, SUMMARY_LIMIT};
 
 /// A Markdown renderer.
 pub struct Markdown {
@@ -175,18 +146,6 @@ impl Render for Markdown {
     fn render(&self, view: &View) -> Result<String> {
         render_limited(view, self.kind, self.kind.default_limit())
     }
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn short_key(key: &str) -> String {
@@ -286,6 +245,12 @@ fn provider_note(view: &View) -> String {
     view.provider_name()
         .map(|p| format!(" · provider {}", escape_md(p)))
         .unwrap_or_default()
+}
+
+/// Whether `body` carries `marker` on a line of its own (a quoted marker, `> <!-- … -->`,
+/// or one inside a sentence does not count): the rule for "this comment is FlameIQ's".
+pub fn has_marker_line(body: &str, marker: &str) -> bool {
+    body.lines().any(|l| l.trim() == marker)
 }
 
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
@@ -497,28 +462,32 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
         return render(k, 0);
     }
     // Even the header alone is too big (only with absurd inputs): cut the text itself.
-    let text = render(0, 0)?;
-    let note = format!(
-        "\n\n_Output cut to stay under the {} limit._\n",
-        limit.describe()
-    );
-    let budget = match limit {
-        Limit::Bytes(n) => n.saturating_sub(note.len() + 1),
-        Limit::Chars(n) => n.saturating_sub(note.encode_utf16().count() + 1),
+    let note = format!("_Output cut to stay under the {} limit._", limit.describe());
+    Ok(truncate(&render(0, 0)?, limit, &note, None))
+}
+
+/// The job summary of a baseline run (`templates/baseline.md.tera`): how many metrics were
+/// stored, from which commit and branch, and the link to the run. Every value is escaped
+/// here; the template adds none of its own.
+pub fn render_baseline(
+    snap: &crate::schema::Snapshot,
+    environment: Option<&str>,
+    run_url: Option<&str>,
+) -> Result<String> {
+    let err = |e: tera::Error| Error::Render {
+        name: "baseline.md".into(),
+        reason: crate::error::chain(&e),
     };
-    let mut cut = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        used += match limit {
-            Limit::Bytes(_) => c.len_utf8(),
-            Limit::Chars(_) => c.len_utf16(),
-        };
-        if used > budget {
-            break;
-        }
-        cut.push(c);
-    }
-    Ok(cut + &note)
+    let mut ctx = tera::Context::new();
+    ctx.insert("environment", &environment.map(escape_md));
+    ctx.insert("count", &snap.metrics.len());
+    ctx.insert(
+        "commit",
+        &snap.metadata.commit.as_deref().map(|c| c.replace('`', "")),
+    );
+    ctx.insert("branch", &snap.metadata.branch.as_deref().map(escape_md));
+    ctx.insert("run_url", &run_url.and_then(fmt::safe_url));
+    tera::Tera::one_off(BASELINE, &ctx, false).map_err(err)
 }
 
 #[cfg(test)]
@@ -578,12 +547,5 @@ mod tests {
         assert_eq!(escape_md("1."), "1\\.");
         assert_eq!(escape_md("$x$"), "\\$x\\$");
         assert_eq!(escape_md("a\nb\u{7}c"), "a b c");
-    }
-
-    #[test]
-    fn thousands_groups() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(65_536), "65,536");
-        assert_eq!(thousands(1_048_576), "1,048,576");
     }
 }

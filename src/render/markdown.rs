@@ -254,7 +254,8 @@ pub fn has_marker_line(body: &str, marker: &str) -> bool {
 }
 
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
-/// table rows (and saying how many) when the whole would not fit.
+/// table rows (and saying how many) when the whole would not fit: the [`rows`], the
+/// [`verdict`], then [`fit`] them into the template.
 pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     let name = match kind {
         Kind::Summary => "summary.md",
@@ -268,12 +269,64 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     // The comment includes the summary, so both are always registered.
     tera.add_raw_templates(vec![("summary.md", SUMMARY), ("comment.md", COMMENT)])
         .map_err(err)?;
+    let Rows { top, all, current } = rows(view);
+    let Verdict {
+        icon,
+        verdict,
+        detail,
+        extras,
+    } = verdict(view);
+    let n_all = if view.result.is_some() {
+        all.len()
+    } else {
+        current.len()
+    };
+    let fixed = Fixed {
+        marker: marker(view.environment.as_deref()),
+        has_result: view.result.is_some(),
+        statistical_mode: view.result.is_some_and(|r| r.statistical_mode),
+        icon,
+        verdict,
+        detail,
+        environment: view.environment.as_deref().map(escape_md),
+        total: n_all,
+        total_s: thousands(n_all),
+        limit: limit.describe(),
+        extras,
+        run_url: view.run_url.as_deref().and_then(fmt::safe_url),
+        report_url: view.report_url.as_deref().and_then(fmt::safe_url),
+        accepted_by_label: view.accepted_by_label.as_deref().map(escape_md),
+    };
+    let render = |k_top: usize, k_all: usize| -> Result<String> {
+        let page = Page {
+            fixed: &fixed,
+            top: &top[..k_top],
+            all: &all[..k_all.min(all.len())],
+            current: &current[..k_all.min(current.len())],
+            omitted_top: top.len() - k_top,
+            omitted_all: n_all - k_all,
+            omitted_top_s: thousands(top.len() - k_top),
+            omitted_all_s: thousands(n_all - k_all),
+        };
+        let ctx = tera::Context::from_serialize(&page).map_err(err)?;
+        tera.render(name, &ctx).map_err(err)
+    };
+    fit(limit, top.len(), n_all, &render)
+}
 
+/// The table rows of a view: the notable ones (regressed or warned, with a trend), all
+/// compared ones, or the current values when there is no baseline yet.
+struct Rows {
+    top: Vec<Row>,
+    all: Vec<Row>,
+    current: Vec<CurrentRow>,
+}
+
+fn rows(view: &View) -> Rows {
     let mut top = Vec::new();
     let mut all = Vec::new();
     let mut current = Vec::new();
-    let mut extras = Vec::new();
-    let (icon_v, verdict, detail) = match view.result {
+    match view.result {
         Some(r) => {
             for d in fmt::ordered(r) {
                 let notable = d.is_regression || d.is_human_warning();
@@ -308,75 +361,6 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 }
                 all.push(row(String::new()));
             }
-            let c = r.counts;
-            // flameiq-core's `counts.warnings` includes improvements; people are told apart.
-            let warnings = r.warnings().count();
-            let improved = r.improvements().count();
-            let (i, v) = match r.status {
-                Status::Regression => (
-                    "❌",
-                    format!(
-                        "{} of {} regressed",
-                        thousands(c.regressions),
-                        plural(c.total, "metric", "metrics")
-                    ),
-                ),
-                Status::InsufficientData => (
-                    "❔",
-                    "no regression, but too few samples to decide for some metrics".into(),
-                ),
-                Status::Pass if warnings > 0 => (
-                    "⚠️",
-                    format!(
-                        "no regression, {} close to the threshold",
-                        plural(warnings, "warning", "warnings")
-                    ),
-                ),
-                Status::Pass => (
-                    "✅",
-                    format!("no regression in {}", plural(c.total, "metric", "metrics")),
-                ),
-            };
-            let v = if r.status == Status::Regression && warnings > 0 {
-                format!("{v}, {}", plural(warnings, "warning", "warnings"))
-            } else {
-                v
-            };
-            let v = if improved > 0 {
-                format!("{v}, {} improved", thousands(improved))
-            } else {
-                v
-            };
-            let detail = format!(
-                "Baseline {} → current {} · strategy {}{}",
-                side(r.baseline.commit.as_deref(), r.baseline.branch.as_deref()),
-                side(r.current.commit.as_deref(), r.current.branch.as_deref()),
-                escape_md(&r.strategy),
-                if r.statistical_mode {
-                    " · statistics on"
-                } else {
-                    ""
-                }
-            ) + &provider_note(view);
-            if !r.new.is_empty() {
-                extras.push(format!(
-                    "{} only in the current run (not compared)",
-                    plural(r.new.len(), "metric", "metrics")
-                ));
-            }
-            if !r.missing.is_empty() {
-                extras.push(format!(
-                    "{} missing from the current run",
-                    plural(r.missing.len(), "metric", "metrics")
-                ));
-            }
-            if !r.skipped.is_empty() {
-                extras.push(format!(
-                    "{} skipped (zero baseline)",
-                    plural(r.skipped.len(), "metric", "metrics")
-                ));
-            }
-            (i, v, detail)
         }
         None => {
             for (k, v) in &view.current_only {
@@ -385,52 +369,122 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                     value: escape_md(&fmt::human(*v, k, view.units.get(k).map(String::as_str))),
                 });
             }
-            (
-                "ℹ️",
-                "no baseline yet".to_string(),
-                format!(
-                    "{} recorded{}; set a baseline (`flameiq baseline set`) to compare future runs.",
-                    plural(view.current_only.len(), "metric", "metrics"),
-                    provider_note(view)
-                ),
-            )
         }
-    };
-    let n_all = if view.result.is_some() {
-        all.len()
-    } else {
-        current.len()
-    };
-    let fixed = Fixed {
-        marker: marker(view.environment.as_deref()),
-        has_result: view.result.is_some(),
-        statistical_mode: view.result.is_some_and(|r| r.statistical_mode),
-        icon: icon_v,
-        verdict,
-        detail,
-        environment: view.environment.as_deref().map(escape_md),
-        total: n_all,
-        total_s: thousands(n_all),
-        limit: limit.describe(),
-        extras,
-        run_url: view.run_url.as_deref().and_then(fmt::safe_url),
-        report_url: view.report_url.as_deref().and_then(fmt::safe_url),
-        accepted_by_label: view.accepted_by_label.as_deref().map(escape_md),
-    };
-    let render = |k_top: usize, k_all: usize| -> Result<String> {
-        let page = Page {
-            fixed: &fixed,
-            top: &top[..k_top],
-            all: &all[..k_all.min(all.len())],
-            current: &current[..k_all.min(current.len())],
-            omitted_top: top.len() - k_top,
-            omitted_all: n_all - k_all,
-            omitted_top_s: thousands(top.len() - k_top),
-            omitted_all_s: thousands(n_all - k_all),
+    }
+    Rows { top, all, current }
+}
+
+/// The headline of a view: its icon, the verdict, the detail line and the notes about
+/// metrics that were not compared.
+struct Verdict {
+    icon: &'static str,
+    verdict: String,
+    detail: String,
+    extras: Vec<String>,
+}
+
+fn verdict(view: &View) -> Verdict {
+    let mut extras = Vec::new();
+    let Some(r) = view.result else {
+        let detail = format!(
+            "{} recorded{}; set a baseline (`flameiq baseline set`) to compare future runs.",
+            plural(view.current_only.len(), "metric", "metrics"),
+            provider_note(view)
+        );
+        let (icon, verdict) = ("ℹ️", "no baseline yet".to_string());
+        return Verdict {
+            icon,
+            verdict,
+            detail,
+            extras,
         };
-        let ctx = tera::Context::from_serialize(&page).map_err(err)?;
-        tera.render(name, &ctx).map_err(err)
     };
+    let c = r.counts;
+    // flameiq-core's `counts.warnings` includes improvements; people are told apart.
+    let warnings = r.warnings().count();
+    let improved = r.improvements().count();
+    let (i, v) = match r.status {
+        Status::Regression => (
+            "❌",
+            format!(
+                "{} of {} regressed",
+                thousands(c.regressions),
+                plural(c.total, "metric", "metrics")
+            ),
+        ),
+        Status::InsufficientData => (
+            "❔",
+            "no regression, but too few samples to decide for some metrics".into(),
+        ),
+        Status::Pass if warnings > 0 => (
+            "⚠️",
+            format!(
+                "no regression, {} close to the threshold",
+                plural(warnings, "warning", "warnings")
+            ),
+        ),
+        Status::Pass => (
+            "✅",
+            format!("no regression in {}", plural(c.total, "metric", "metrics")),
+        ),
+    };
+    let v = if r.status == Status::Regression && warnings > 0 {
+        format!("{v}, {}", plural(warnings, "warning", "warnings"))
+    } else {
+        v
+    };
+    let v = if improved > 0 {
+        format!("{v}, {} improved", thousands(improved))
+    } else {
+        v
+    };
+    let detail = format!(
+        "Baseline {} → current {} · strategy {}{}",
+        side(r.baseline.commit.as_deref(), r.baseline.branch.as_deref()),
+        side(r.current.commit.as_deref(), r.current.branch.as_deref()),
+        escape_md(&r.strategy),
+        if r.statistical_mode {
+            " · statistics on"
+        } else {
+            ""
+        }
+    ) + &provider_note(view);
+    if !r.new.is_empty() {
+        extras.push(format!(
+            "{} only in the current run (not compared)",
+            plural(r.new.len(), "metric", "metrics")
+        ));
+    }
+    if !r.missing.is_empty() {
+        extras.push(format!(
+            "{} missing from the current run",
+            plural(r.missing.len(), "metric", "metrics")
+        ));
+    }
+    if !r.skipped.is_empty() {
+        extras.push(format!(
+            "{} skipped (zero baseline)",
+            plural(r.skipped.len(), "metric", "metrics")
+        ));
+    }
+    Verdict {
+        icon: i,
+        verdict: v,
+        detail,
+        extras,
+    }
+}
+
+/// The page with the most rows that stays under `limit`: all rows; else all notable rows and
+/// as many of the full table as fit; else as many notable rows as fit; else (absurd inputs,
+/// a header over the limit) the header cut to fit ([`truncate`]). `render(k_top, k_all)`
+/// renders the page with the first `k_top` notable and `k_all` full-table rows.
+fn fit(
+    limit: Limit,
+    n_top: usize,
+    n_all: usize,
+    render: &dyn Fn(usize, usize) -> Result<String>,
+) -> Result<String> {
     // Largest k in 0..=hi with fits(k); None when even 0 does not fit.
     let largest = |hi: usize, f: &dyn Fn(usize) -> Result<bool>| -> Result<Option<usize>> {
         if f(hi)? {
@@ -450,15 +504,15 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
         }
         Ok(Some(lo))
     };
-    let full = render(top.len(), n_all)?;
+    let full = render(n_top, n_all)?;
     if limit.fits(&full) {
         return Ok(full);
     }
-    let k_all = largest(n_all, &|k| Ok(limit.fits(&render(top.len(), k)?)))?;
+    let k_all = largest(n_all, &|k| Ok(limit.fits(&render(n_top, k)?)))?;
     if let Some(k) = k_all {
-        return render(top.len(), k);
+        return render(n_top, k);
     }
-    if let Some(k) = largest(top.len(), &|k| Ok(limit.fits(&render(k, 0)?)))? {
+    if let Some(k) = largest(n_top, &|k| Ok(limit.fits(&render(k, 0)?)))? {
         return render(k, 0);
     }
     // Even the header alone is too big (only with absurd inputs): cut the text itself.

@@ -20,7 +20,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use flameiq::compare::{self, baseline, baseline::Baseline, Settings};
 use flameiq::config::{Config, Strategy};
-use flameiq::jsonfmt;
+use flameiq::pyjson;
 use flameiq::render::{html::Html, markdown, Render, View};
 use flameiq::schema::Snapshot;
 use flameiq::store::FileStore as Store;
@@ -49,7 +49,7 @@ fn snapshot(n: usize, seed: u64) -> Snapshot {
 }
 
 fn metrics_text(n: usize, seed: u64) -> String {
-    jsonfmt::to_pretty(&snapshot(n, seed).to_value())
+    pyjson::to_pretty(&snapshot(n, seed).to_value())
 }
 
 fn bench_load(c: &mut Criterion) {
@@ -95,7 +95,7 @@ fn store_with(dir: &Path, stored: usize, n: usize) -> Store {
         writeln!(
             f,
             "{}",
-            jsonfmt::to_line(&snapshot(n, 100 + k as u64).to_value())
+            pyjson::to_line(&snapshot(n, 100 + k as u64).to_value())
         )
         .unwrap();
     }
@@ -181,8 +181,8 @@ fn store_with_long_line(dir: &Path, mib: usize) -> Store {
         serde_json::Value::String("x".repeat(mib << 20)),
     );
     let mut f = std::io::BufWriter::new(std::fs::File::create(store.history_path()).unwrap());
-    writeln!(f, "{}", jsonfmt::to_line(&snapshot(10, 6).to_value())).unwrap();
-    writeln!(f, "{}", jsonfmt::to_line(&long.to_value())).unwrap();
+    writeln!(f, "{}", pyjson::to_line(&snapshot(10, 6).to_value())).unwrap();
+    writeln!(f, "{}", pyjson::to_line(&long.to_value())).unwrap();
     f.into_inner().unwrap().sync_all().unwrap();
     store
 }

@@ -391,161 +391,14 @@ impl Config {
         };
         for (k, v) in &root {
             match k.as_str() {
-                "thresholds" => {
-                    for (key, raw) in section(v, "thresholds", path)? {
-                        let t = Threshold::from_yaml(&key, &raw).map_err(|e| {
-                            bad(format!("thresholds.{key}: {}", strip_threshold_prefix(&e)))
-                        })?;
-                        cfg.thresholds.insert(key, t);
-                    }
-                }
-                "directions" => {
-                    for (key, raw) in section(v, "directions", path)? {
-                        let d = raw
-                            .as_str()
-                            .ok_or_else(|| {
-                                format!("must be a string, found {}", crate::schema::kind(&raw))
-                            })
-                            .and_then(Direction::parse)
-                            .map_err(|e| bad(format!("directions.{key}: {e}")))?;
-                        cfg.directions.insert(key, d);
-                    }
-                }
-                "baseline" => {
-                    for (key, raw) in section(v, "baseline", path)? {
-                        match key.as_str() {
-                            "strategy" => {
-                                cfg.baseline.strategy = match raw.as_str() {
-                                    Some("last_successful") => Strategy::LastSuccessful,
-                                    Some("rolling_median") => Strategy::RollingMedian,
-                                    Some("tagged") => Strategy::Tagged,
-                                    _ => {
-                                        return Err(bad(format!(
-                                            "baseline.strategy: unknown strategy {raw} (expected last_successful, rolling_median or tagged)"
-                                        )))
-                                    }
-                                }
-                            }
-                            "rolling_window" => {
-                                cfg.baseline.rolling_window =
-                                    positive_int(&raw).ok_or_else(|| {
-                                        bad(format!(
-                                            "baseline.rolling_window: must be a whole number >= 1, found {raw}"
-                                        ))
-                                    })?
-                            }
-                            "tag" => {
-                                cfg.baseline.tag = match raw {
-                                    Value::Null => None,
-                                    Value::String(s) => Some(s),
-                                    Value::Number(n) => Some(n.to_string()),
-                                    other => {
-                                        return Err(bad(format!(
-                                            "baseline.tag: must be a string, found {}",
-                                            crate::schema::kind(&other)
-                                        )))
-                                    }
-                                }
-                            }
-                            "max_history" => {
-                                cfg.baseline.max_history = match raw {
-                                    Value::Null => None,
-                                    other => Some(positive_int(&other).ok_or_else(|| {
-                                        bad(format!(
-                                            "baseline.max_history: must be a whole number >= 1, found {other}"
-                                        ))
-                                    })?),
-                                }
-                            }
-                            other => warn_unknown(path, &format!("baseline.{other}")),
-                        }
-                    }
-                }
-                "statistics" => {
-                    for (key, raw) in section(v, "statistics", path)? {
-                        match key.as_str() {
-                            "enabled" => {
-                                cfg.statistics.enabled = raw.as_bool().ok_or_else(|| {
-                                    bad(format!("statistics.enabled: must be true or false, found {raw}"))
-                                })?
-                            }
-                            "confidence" => {
-                                cfg.statistics.confidence = raw
-                                    .as_f64()
-                                    .filter(|c| *c > 0.0 && *c < 1.0)
-                                    .ok_or_else(|| {
-                                        bad(format!(
-                                            "statistics.confidence: must be a number between 0 and 1 (e.g. 0.95), found {raw}"
-                                        ))
-                                    })?
-                            }
-                            "insufficient" => {
-                                cfg.statistics.insufficient = match raw.as_str() {
-                                    Some("regress") => Insufficient::Regress,
-                                    Some("pass") => Insufficient::Pass,
-                                    _ => {
-                                        return Err(bad(format!(
-                                            "statistics.insufficient: must be regress or pass, found {raw}"
-                                        )))
-                                    }
-                                }
-                            }
-                            "false_alarm_rate" => {
-                                cfg.statistics.false_alarm_rate = parse_false_alarm_rate(&raw)
-                                    .ok_or_else(|| {
-                                        bad(format!(
-                                            "statistics.false_alarm_rate: must be a probability between 0 and 0.5 (e.g. 0.01), found {raw}"
-                                        ))
-                                    })?
-                            }
-                            other => warn_unknown(path, &format!("statistics.{other}")),
-                        }
-                    }
-                }
-                "noise" => {
-                    for (key, raw) in section(v, "noise", path)? {
-                        match key.as_str() {
-                            "warmup_runs" => {
-                                cfg.noise.warmup_runs = raw
-                                    .as_u64()
-                                    .map(|n| n as usize)
-                                    .ok_or_else(|| {
-                                        bad(format!("noise.warmup_runs: must be a whole number >= 0, found {raw}"))
-                                    })?
-                            }
-                            "warning_margin" => {
-                                cfg.noise.warning_margin = raw
-                                    .as_f64()
-                                    .or_else(|| {
-                                        raw.as_str().and_then(|s| {
-                                            s.trim().trim_end_matches('%').trim().parse().ok()
-                                        })
-                                    })
-                                    .filter(|m: &f64| m.is_finite() && *m >= 0.0)
-                                    .ok_or_else(|| {
-                                        bad(format!(
-                                            "noise.warning_margin: must be a number of percentage points >= 0, found {raw}"
-                                        ))
-                                    })?
-                            }
-                            other => warn_unknown(path, &format!("noise.{other}")),
-                        }
-                    }
-                }
+                "thresholds" => parse_thresholds(v, path, &mut cfg.thresholds)?,
+                "directions" => parse_directions(v, path, &mut cfg.directions)?,
+                "baseline" => parse_baseline(v, path, &mut cfg.baseline)?,
+                "statistics" => parse_statistics(v, path, &mut cfg.statistics)?,
+                "noise" => parse_noise(v, path, &mut cfg.noise)?,
                 "changes" => cfg.changes = parse_changes(v, path)?,
                 "store" => cfg.store = parse_store(v, path)?,
-                "provider" => {
-                    cfg.provider = match v {
-                        Value::Null => None,
-                        Value::String(s) => Some(s.clone()),
-                        other => {
-                            return Err(bad(format!(
-                                "provider: must be a provider name, found {}",
-                                crate::schema::kind(other)
-                            )))
-                        }
-                    }
-                }
+                "provider" => cfg.provider = parse_provider(v, path)?,
                 other => warn_unknown(path, other),
             }
         }
@@ -556,6 +409,196 @@ impl Config {
 /// `statistics.false_alarm_rate`: a probability in `(0, 0.5)`.
 fn parse_false_alarm_rate(raw: &Value) -> Option<f64> {
     raw.as_f64().filter(|r| *r > 0.0 && *r < 0.5)
+}
+
+/// The `thresholds:` section of `flameiq.yaml`, into `out`.
+fn parse_thresholds(v: &Value, path: &Path, out: &mut Rules<Threshold>) -> Result<()> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    for (key, raw) in section(v, "thresholds", path)? {
+        let t = Threshold::from_yaml(&key, &raw)
+            .map_err(|e| bad(format!("thresholds.{key}: {}", strip_threshold_prefix(&e))))?;
+        out.insert(key, t);
+    }
+    Ok(())
+}
+
+/// The `directions:` section of `flameiq.yaml`, into `out`.
+fn parse_directions(v: &Value, path: &Path, out: &mut Rules<Direction>) -> Result<()> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    for (key, raw) in section(v, "directions", path)? {
+        let d = raw
+            .as_str()
+            .ok_or_else(|| format!("must be a string, found {}", crate::schema::kind(&raw)))
+            .and_then(Direction::parse)
+            .map_err(|e| bad(format!("directions.{key}: {e}")))?;
+        out.insert(key, d);
+    }
+    Ok(())
+}
+
+/// The `baseline:` section of `flameiq.yaml`, into `out`.
+fn parse_baseline(v: &Value, path: &Path, out: &mut BaselineConfig) -> Result<()> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    for (key, raw) in section(v, "baseline", path)? {
+        match key.as_str() {
+                "strategy" => {
+                    out.strategy = match raw.as_str() {
+                        Some("last_successful") => Strategy::LastSuccessful,
+                        Some("rolling_median") => Strategy::RollingMedian,
+                        Some("tagged") => Strategy::Tagged,
+                        _ => {
+                            return Err(bad(format!(
+                                "baseline.strategy: unknown strategy {raw} (expected last_successful, rolling_median or tagged)"
+                            )))
+                        }
+                    }
+                }
+                "rolling_window" => {
+                    out.rolling_window =
+                        positive_int(&raw).ok_or_else(|| {
+                            bad(format!(
+                                "baseline.rolling_window: must be a whole number >= 1, found {raw}"
+                            ))
+                        })?
+                }
+                "tag" => {
+                    out.tag = match raw {
+                        Value::Null => None,
+                        Value::String(s) => Some(s),
+                        Value::Number(n) => Some(n.to_string()),
+                        other => {
+                            return Err(bad(format!(
+                                "baseline.tag: must be a string, found {}",
+                                crate::schema::kind(&other)
+                            )))
+                        }
+                    }
+                }
+                "max_history" => {
+                    out.max_history = match raw {
+                        Value::Null => None,
+                        other => Some(positive_int(&other).ok_or_else(|| {
+                            bad(format!(
+                                "baseline.max_history: must be a whole number >= 1, found {other}"
+                            ))
+                        })?),
+                    }
+                }
+                other => warn_unknown(path, &format!("baseline.{other}")),
+            }
+    }
+    Ok(())
+}
+
+/// The `statistics:` section of `flameiq.yaml`, into `out`.
+fn parse_statistics(v: &Value, path: &Path, out: &mut StatisticsConfig) -> Result<()> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    for (key, raw) in section(v, "statistics", path)? {
+        match key.as_str() {
+                "enabled" => {
+                    out.enabled = raw.as_bool().ok_or_else(|| {
+                        bad(format!("statistics.enabled: must be true or false, found {raw}"))
+                    })?
+                }
+                "confidence" => {
+                    out.confidence = raw
+                        .as_f64()
+                        .filter(|c| *c > 0.0 && *c < 1.0)
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "statistics.confidence: must be a number between 0 and 1 (e.g. 0.95), found {raw}"
+                            ))
+                        })?
+                }
+                "insufficient" => {
+                    out.insufficient = match raw.as_str() {
+                        Some("regress") => Insufficient::Regress,
+                        Some("pass") => Insufficient::Pass,
+                        _ => {
+                            return Err(bad(format!(
+                                "statistics.insufficient: must be regress or pass, found {raw}"
+                            )))
+                        }
+                    }
+                }
+                "false_alarm_rate" => {
+                    out.false_alarm_rate = parse_false_alarm_rate(&raw).ok_or_else(|| {
+                        bad(format!(
+                            "statistics.false_alarm_rate: must be a probability between 0 and 0.5 (e.g. 0.01), found {raw}"
+                        ))
+                    })?
+                }
+                other => warn_unknown(path, &format!("statistics.{other}")),
+            }
+    }
+    Ok(())
+}
+
+/// The `noise:` section of `flameiq.yaml`, into `out`.
+fn parse_noise(v: &Value, path: &Path, out: &mut NoiseConfig) -> Result<()> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    for (key, raw) in section(v, "noise", path)? {
+        match key.as_str() {
+                "warmup_runs" => {
+                    out.warmup_runs = raw
+                        .as_u64()
+                        .map(|n| n as usize)
+                        .ok_or_else(|| {
+                            bad(format!("noise.warmup_runs: must be a whole number >= 0, found {raw}"))
+                        })?
+                }
+                "warning_margin" => {
+                    out.warning_margin = raw
+                        .as_f64()
+                        .or_else(|| {
+                            raw.as_str().and_then(|s| {
+                                s.trim().trim_end_matches('%').trim().parse().ok()
+                            })
+                        })
+                        .filter(|m: &f64| m.is_finite() && *m >= 0.0)
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "noise.warning_margin: must be a number of percentage points >= 0, found {raw}"
+                            ))
+                        })?
+                }
+                other => warn_unknown(path, &format!("noise.{other}")),
+            }
+    }
+    Ok(())
+}
+
+/// The `provider:` key of `flameiq.yaml`.
+fn parse_provider(v: &Value, path: &Path) -> Result<Option<String>> {
+    let bad = |reason: String| Error::Config {
+        path: path.into(),
+        reason,
+    };
+    Ok(match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => {
+            return Err(bad(format!(
+                "provider: must be a provider name, found {}",
+                crate::schema::kind(other)
+            )))
+        }
+    })
 }
 
 /// The `changes:` section.

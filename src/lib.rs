@@ -18,7 +18,8 @@
 //! | [`providers`] | benchmark tool adapters and auto-detection |
 //! | [`render`] | table, HTML and other views of a result |
 //! | [`dashboard`] | `flameiq dashboard`: the static site of the whole history |
-//! | [`jsonfmt`] | JSON text byte-identical with Python's `json.dumps` |
+//! | [`timestamp`] | ISO 8601 timestamps as Python's `fromisoformat().isoformat()` writes them |
+//! | [`pyjson`] | JSON text byte-identical with Python's `json.dumps` |
 
 pub mod ci;
 pub mod compare;
@@ -26,10 +27,11 @@ pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod fsutil;
-pub mod jsonfmt;
+pub mod pyjson;
 pub mod providers;
 pub mod render;
 pub mod schema;
 pub mod store;
+pub mod timestamp;
 
 pub use error::{Error, Result};

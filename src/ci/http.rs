@@ -305,11 +305,7 @@ impl Search {
     }
 }
 
-/// Whether `body` carries `marker` on a line of its own (a quoted marker, `> <!-- … -->`,
-/// or one inside a sentence does not count).
-pub fn has_marker_line(body: &str, marker: &str) -> bool {
-    body.lines().any(|l| l.trim() == marker)
-}
+pub use crate::render::markdown::has_marker_line;
 
 /// `text` with every occurrence of the token replaced by `***`, control characters and
 /// runs of whitespace folded to one space, then cut to `max_chars` characters (on a char

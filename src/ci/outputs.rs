@@ -5,9 +5,9 @@
 //! - Outputs: `name=value` lines; a value with a line break uses the heredoc form
 //!   `name<<DELIM` … `DELIM`, with a deterministic delimiter (`FLAMEIQ_EOF`, extended with
 //!   `_` until no line of the value equals it), so the same inputs give the same bytes.
-//! - Summary: appended (other steps' summaries stay), at most [`SUMMARY_LIMIT`] bytes of
-//!   ours; a longer one is cut at a line and ends with a note saying so (a backstop: the
-//!   renderer already fits its output by leaving out rows).
+//! - Summary: appended (other steps' summaries stay), ours under [`SUMMARY_LIMIT`]; a
+//!   longer one is cut at a line and ends with a note saying so ([`limits::truncate`], a
+//!   backstop: the renderer already fits its output by leaving out rows).
 //! - Annotations: `::error` per regression and `::warning` per warning, at most
 //!   [`MAX_ANNOTATIONS`] of each (GitHub shows only 10 per step anyway); data escapes `%`,
 //!   `\r`, `\n`; properties also escape `:` and `,`.
@@ -17,12 +17,63 @@ use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
-/// GitHub's step summary limit is 1 MiB; ours stays strictly under it. The renderer
-/// already leaves out rows to fit ([`crate::render::markdown::render_limited`]); this is
-/// the backstop for text appended to it.
-pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1;
+use crate::render::limits;
+pub use crate::render::limits::SUMMARY_LIMIT;
 /// At most this many annotations of each kind.
 pub const MAX_ANNOTATIONS: usize = 10;
+
+/// The step outputs of `flameiq ci` (`$GITHUB_OUTPUT`; see `action.yml`), written in this
+/// order by [`StepOutputs::pairs`]: one list for the baseline, no-baseline and compare runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepOutputs {
+    /// `pass`, `regression`, `insufficient_data`, `baseline` or `no-baseline`.
+    pub status: String,
+    /// Regressed metrics.
+    pub regressions: usize,
+    /// Warned metrics (flameiq-core's count).
+    pub warnings: usize,
+    /// Metrics compared (stored, for a baseline).
+    pub total: usize,
+    /// The HTML report's path.
+    pub report: String,
+    /// The result JSON's path; empty when nothing was compared.
+    pub result: String,
+    /// The comment's URL; empty when none was posted.
+    pub comment_url: String,
+    /// The label that accepted the regressions (empty when none did); None where nothing
+    /// was compared, and then not written.
+    pub accepted_by_label: Option<String>,
+}
+
+impl StepOutputs {
+    /// A run that compared nothing (`baseline`, `no-baseline`): zero counts, no result, no
+    /// comment.
+    pub fn nothing_compared(status: &str, total: usize, report: &Path) -> StepOutputs {
+        StepOutputs {
+            status: status.into(),
+            total,
+            report: report.display().to_string(),
+            ..StepOutputs::default()
+        }
+    }
+
+    /// `(name, value)` in the order written.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut v = vec![
+            ("status", self.status.clone()),
+            ("regressions", self.regressions.to_string()),
+            ("warnings", self.warnings.to_string()),
+            ("total", self.total.to_string()),
+            ("report", self.report.clone()),
+            ("result", self.result.clone()),
+            ("comment-url", self.comment_url.clone()),
+        ];
+        if let Some(l) = &self.accepted_by_label {
+            v.push(("accepted-by-label", l.clone()));
+        }
+        v
+    }
+}
 
 /// Formats one output for `$GITHUB_OUTPUT`.
 pub fn output_line(name: &str, value: &str) -> String {
@@ -59,32 +110,13 @@ pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> Result<()> {
     append(path, &text)
 }
 
-/// Cuts `text` to at most `limit` bytes at a line boundary and appends `note` when it was
-/// cut. The note is included in the limit.
-pub fn truncate_with_note(text: &str, limit: usize, note: &str) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let room = limit.saturating_sub(note.len() + 2);
-    let mut cut = room.min(text.len());
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let head = &text[..cut];
-    let head = match head.rfind('\n') {
-        Some(i) => &head[..=i],
-        None => head,
-    };
-    format!("{head}\n{note}\n")
-}
-
 /// The job summary, kept under [`SUMMARY_LIMIT`].
 pub fn summary_text(markdown: &str, run_url: Option<&str>) -> String {
     let note = match run_url {
         Some(u) => format!("> ✂️ Summary truncated to stay under GitHub's 1 MiB limit; the full result is in the result JSON and the HTML report of [this run]({u})."),
         None => "> ✂️ Summary truncated to stay under GitHub's 1 MiB limit; the full result is in the result JSON and the HTML report.".to_string(),
     };
-    truncate_with_note(markdown, SUMMARY_LIMIT, &note)
+    limits::truncate(markdown, SUMMARY_LIMIT, &note, None)
 }
 
 /// Escapes a workflow command's message.
@@ -182,14 +214,9 @@ mod tests {
 
     #[test]
     fn truncation_keeps_the_limit_and_says_so() {
-        let text = "line\n".repeat(1000);
-        let t = truncate_with_note(&text, 100, "NOTE");
-        assert!(t.len() <= 100, "{}", t.len());
-        assert!(t.ends_with("NOTE\n"));
-        assert_eq!(truncate_with_note("short", 100, "NOTE"), "short");
-        let big = "é".repeat(SUMMARY_LIMIT);
+        let big = "é".repeat(SUMMARY_LIMIT.max());
         let s = summary_text(&big, Some("https://x/run"));
-        assert!(s.len() <= SUMMARY_LIMIT);
+        assert!(s.len() < SUMMARY_LIMIT.max());
         assert!(s.contains("https://x/run"));
     }
 }

@@ -8,7 +8,7 @@ use super::{esc, Ctx};
 use clap::{Args, Subcommand};
 use flameiq::compare::baseline;
 use flameiq::error::{Error, Result};
-use flameiq::jsonfmt;
+use flameiq::pyjson;
 use serde_json::{json, Value};
 use std::io::BufRead;
 
@@ -112,7 +112,7 @@ fn show(ctx: &Ctx, as_json: bool) -> Result<i32> {
     let b = baseline::select(&*ctx.store()?, &cfg)?;
     let s = &b.snapshot;
     if as_json {
-        println!("{}", jsonfmt::to_pretty(&s.to_value()));
+        println!("{}", pyjson::to_pretty(&s.to_value()));
         return Ok(0);
     }
     let m = &s.metadata;
@@ -123,7 +123,7 @@ fn show(ctx: &Ctx, as_json: bool) -> Result<i32> {
     println!("  Timestamp:   {}", esc(&m.timestamp));
     println!("  Run ID:      {}", esc(&m.run_id));
     if !m.tags.is_empty() {
-        println!("  Tags:        {}", esc(&jsonfmt::to_line(&m.tags)));
+        println!("  Tags:        {}", esc(&pyjson::to_line(&m.tags)));
     }
     println!("\n  Metrics:");
     for (k, v) in s.flat() {
@@ -150,7 +150,7 @@ fn list(ctx: &Ctx, as_json: bool) -> Result<i32> {
                 })
             })
             .collect();
-        println!("{}", jsonfmt::to_pretty(&rows));
+        println!("{}", pyjson::to_pretty(&rows));
         return Ok(0);
     }
     if all.is_empty() {
@@ -173,7 +173,7 @@ fn list(ctx: &Ctx, as_json: bool) -> Result<i32> {
         let tags = if m.tags.is_empty() {
             String::new()
         } else {
-            jsonfmt::to_line(&m.tags)
+            pyjson::to_line(&m.tags)
         };
         println!(
             "  {:<12} {:<20} {:<32} {:>7}  {}",

@@ -5,7 +5,7 @@ use clap::Args;
 use flameiq::compare::changes::{HistorySeries, MetricChanges};
 use flameiq::compare::round_places;
 use flameiq::error::{Error, Result};
-use flameiq::jsonfmt;
+use flameiq::pyjson;
 use serde_json::{json, Map, Value};
 
 #[derive(Debug, Args)]
@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, a: ChangesArgs) -> Result<i32> {
     if a.json {
         println!(
             "{}",
-            jsonfmt::to_pretty(&document(environment, runs, &metrics))
+            pyjson::to_pretty(&document(environment, runs, &metrics))
         );
     } else {
         print_human(ctx, environment, runs, &metrics);

@@ -33,7 +33,8 @@ use clap::Args;
 use flameiq::ci::context::var;
 use flameiq::ci::http::Secret;
 use flameiq::ci::inputs::{self, CommentPolicy, Inputs, Mode};
-use flameiq::ci::{outputs, CommentTarget, Context, Plan, Platform};
+use flameiq::ci::outputs::{self, StepOutputs};
+use flameiq::ci::{CommentTarget, Context, Plan, Platform};
 use flameiq::compare::result::{ComparisonResult, Status};
 use flameiq::compare::{self, baseline, Settings};
 use flameiq::error::{Error, Result};
@@ -282,17 +283,16 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {
-        write_summary(&baseline_summary(ctx, &snap, ci), ci)?;
+        let md = markdown::render_baseline(
+            &snap,
+            ctx.global.environment.as_deref(),
+            ci.run_url.as_deref(),
+        )?;
+        write_summary(&md, ci)?;
     }
-    write_outputs(&[
-        ("status", "baseline".into()),
-        ("regressions", "0".into()),
-        ("warnings", "0".into()),
-        ("total", snap.metrics.len().to_string()),
-        ("report", r.report.display().to_string()),
-        ("result", String::new()),
-        ("comment-url", String::new()),
-    ])?;
+    write_outputs(
+        &StepOutputs::nothing_compared("baseline", snap.metrics.len(), &r.report).pairs(),
+    )?;
     Ok(0)
 }
 
@@ -364,16 +364,17 @@ fn compare_run(
     if let Some(c) = check {
         super::check::post_check(ctx, &c, Some(&result), &view);
     }
-    write_outputs(&[
-        ("status", result.status.as_str().into()),
-        ("regressions", result.counts.regressions.to_string()),
-        ("warnings", result.counts.warnings.to_string()),
-        ("total", result.counts.total.to_string()),
-        ("report", r.report.display().to_string()),
-        ("result", r.result.display().to_string()),
-        ("comment-url", comment_url.unwrap_or_default()),
-        ("accepted-by-label", accepted.clone().unwrap_or_default()),
-    ])?;
+    let outputs = StepOutputs {
+        status: result.status.as_str().into(),
+        regressions: result.counts.regressions,
+        warnings: result.counts.warnings,
+        total: result.counts.total,
+        report: r.report.display().to_string(),
+        result: r.result.display().to_string(),
+        comment_url: comment_url.unwrap_or_default(),
+        accepted_by_label: Some(accepted.clone().unwrap_or_default()),
+    };
+    write_outputs(&outputs.pairs())?;
     if let Some(label) = &accepted {
         ctx.say(format!(
             "regressions accepted by the label '{label}' on this PR/MR: exiting 0"
@@ -415,7 +416,7 @@ fn no_baseline(
     if r.summary {
         // The renderer's "no baseline yet" view (current values), plus when one will exist.
         // Room for the line appended below.
-        let room = markdown::Limit::Bytes(outputs::SUMMARY_LIMIT - 512);
+        let room = outputs::SUMMARY_LIMIT.less(512);
         let mut md = markdown::render_limited(&view, Kind::Summary, room)?;
         md.push_str(&format!("\n> **{}**\n", escape_md(&msg)));
         write_summary(&md, ci)?;
@@ -431,15 +432,7 @@ fn no_baseline(
     ) {
         super::check::post_check(ctx, &c, None, &view);
     }
-    write_outputs(&[
-        ("status", "no-baseline".into()),
-        ("regressions", "0".into()),
-        ("warnings", "0".into()),
-        ("total", "0".into()),
-        ("report", r.report.display().to_string()),
-        ("result", String::new()),
-        ("comment-url", String::new()),
-    ])?;
+    write_outputs(&StepOutputs::nothing_compared("no-baseline", 0, &r.report).pairs())?;
     Ok(0)
 }
 
@@ -477,28 +470,6 @@ fn no_baseline_hint(platform: Platform, ci: &Context, dir: &str) -> String {
              default branch first, and keep {dir} between runs"
         ),
     }
-}
-
-/// The job summary of a baseline run (the templates have no such view): what was stored.
-fn baseline_summary(ctx: &Ctx, snap: &Snapshot, ci: &Context) -> String {
-    let env = ctx.global.environment.as_deref();
-    let mut md = format!(
-        "### ✅ FlameIQ: baseline recorded{}\n\n{} metric(s) stored",
-        env.map(|e| format!(" ({})", escape_md(e)))
-            .unwrap_or_default(),
-        snap.metrics.len()
-    );
-    if let Some(c) = snap.metadata.commit.as_deref() {
-        md.push_str(&format!(" from commit `{}`", c.replace('`', "")));
-    }
-    if let Some(b) = snap.metadata.branch.as_deref() {
-        md.push_str(&format!(" on {}", escape_md(b)));
-    }
-    md.push_str("; pull requests are compared against it.\n");
-    if let Some(u) = ci.run_url.as_deref().and_then(render::fmt::safe_url) {
-        md.push_str(&format!("\n[CI run]({u})\n"));
-    }
-    md
 }
 
 /// Writes or updates the PR comment ([`post::post_comment`]); every failure is a warning and

@@ -143,7 +143,7 @@ impl JsonErrorShape {
             JsonErrorShape::Status => serde_json::json!({"status": "error", "message": msg}),
             JsonErrorShape::Valid => serde_json::json!({"valid": false, "error": msg}),
         };
-        flameiq::jsonfmt::to_line(&v)
+        flameiq::pyjson::to_line(&v)
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{esc, Ctx};
 use clap::Args;
 use flameiq::error::Result;
-use flameiq::jsonfmt;
+use flameiq::pyjson;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 
@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
     let kind_names: Vec<&str> = used.iter().map(|u| u.1.name()).collect();
     let kind_name = kind_names.join(", ");
     if let Some(out) = &args.output {
-        super::write_file(out, &jsonfmt::to_pretty(&snap.to_value()))?;
+        super::write_file(out, &pyjson::to_pretty(&snap.to_value()))?;
     }
     if args.json {
         let metrics: Map<String, Value> = snap
@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
             "metrics": metrics,
             "provider": kind_name,
         });
-        println!("{}", jsonfmt::to_pretty(&doc));
+        println!("{}", pyjson::to_pretty(&doc));
     } else {
         ctx.say(format!(
             "{} via provider '{}'",

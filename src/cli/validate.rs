@@ -26,10 +26,7 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<i32> {
     if args.list_providers {
         let names = flameiq::providers::names();
         if args.json {
-            println!(
-                "{}",
-                flameiq::jsonfmt::to_line(&json!({"providers": names}))
-            );
+            println!("{}", flameiq::pyjson::to_line(&json!({"providers": names})));
         } else {
             println!("Available providers:");
             for p in names {
@@ -47,7 +44,7 @@ pub fn run(ctx: &Ctx, args: ValidateArgs) -> Result<i32> {
     if args.json {
         println!(
             "{}",
-            flameiq::jsonfmt::to_line(
+            flameiq::pyjson::to_line(
                 &json!({"valid": true, "schema_version": 1, "metrics_count": snap.metrics.len(), "provider": kind.name()})
             )
         );

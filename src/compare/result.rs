@@ -250,6 +250,6 @@ impl ComparisonResult {
     /// The result document as flameiq-core's `json.dumps(result.to_dict(), indent=2)`
     /// would lay it out (plus our keys).
     pub fn to_json(&self) -> String {
-        crate::jsonfmt::to_pretty(self)
+        crate::pyjson::to_pretty(self)
     }
 }

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 const SUMMARY: &str = include_str!("../../templates/summary.md.tera");
 const COMMENT: &str = include_str!("../../templates/comment.md.tera");
+const BASELINE: &str = include_str!("../../templates/baseline.md.tera");
 
 /// Longest metric key shown in Markdown, in characters.
 pub const MAX_KEY_CHARS: usize = 200;
@@ -131,38 +132,8 @@ impl Kind {
     }
 }
 
-/// A size the output must stay strictly below.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// UTF-8 bytes.
-    Bytes(usize),
-    /// Characters (GitHub, GitLab). Counted as UTF-16 code units, never fewer than Unicode
-    /// scalar values, so the output fits however the host counts (an emoji is 2).
-    Chars(usize),
-}
-
-impl Limit {
-    fn fits(self, s: &str) -> bool {
-        match self {
-            Limit::Bytes(n) => s.len() < n,
-            Limit::Chars(n) => s.encode_utf16().count() < n,
-        }
-    }
-
-    fn describe(self) -> String {
-        match self {
-            Limit::Bytes(n) => format!("{}-byte", thousands(n)),
-            Limit::Chars(n) => format!("{}-character", thousands(n)),
-        }
-    }
-}
-
-/// GitHub's job summary: under 1 MiB.
-pub const SUMMARY_LIMIT: Limit = Limit::Bytes(1_048_576);
-/// A GitHub issue/PR comment body: under 65,536 characters.
-pub const COMMENT_LIMIT: Limit = Limit::Chars(65_536);
-/// A GitLab note: under 1,000,000 characters.
-pub const GITLAB_NOTE_LIMIT: Limit = Limit::Chars(1_000_000);
+use super::limits::{thousands, truncate};
+pub use super::limits::{Limit, COMMENT_LIMIT, GITLAB_NOTE_LIMIT, SUMMARY_LIMIT};
 
 /// A Markdown renderer.
 pub struct Markdown {
@@ -175,18 +146,6 @@ impl Render for Markdown {
     fn render(&self, view: &View) -> Result<String> {
         render_limited(view, self.kind, self.kind.default_limit())
     }
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn short_key(key: &str) -> String {
@@ -288,8 +247,15 @@ fn provider_note(view: &View) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `body` carries `marker` on a line of its own (a quoted marker, `> <!-- … -->`,
+/// or one inside a sentence does not count): the rule for "this comment is FlameIQ's".
+pub fn has_marker_line(body: &str, marker: &str) -> bool {
+    body.lines().any(|l| l.trim() == marker)
+}
+
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
-/// table rows (and saying how many) when the whole would not fit.
+/// table rows (and saying how many) when the whole would not fit: the [`rows`], the
+/// [`verdict`], then [`fit`] them into the template.
 pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     let name = match kind {
         Kind::Summary => "summary.md",
@@ -303,12 +269,64 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     // The comment includes the summary, so both are always registered.
     tera.add_raw_templates(vec![("summary.md", SUMMARY), ("comment.md", COMMENT)])
         .map_err(err)?;
+    let Rows { top, all, current } = rows(view);
+    let Verdict {
+        icon,
+        verdict,
+        detail,
+        extras,
+    } = verdict(view);
+    let n_all = if view.result.is_some() {
+        all.len()
+    } else {
+        current.len()
+    };
+    let fixed = Fixed {
+        marker: marker(view.environment.as_deref()),
+        has_result: view.result.is_some(),
+        statistical_mode: view.result.is_some_and(|r| r.statistical_mode),
+        icon,
+        verdict,
+        detail,
+        environment: view.environment.as_deref().map(escape_md),
+        total: n_all,
+        total_s: thousands(n_all),
+        limit: limit.describe(),
+        extras,
+        run_url: view.run_url.as_deref().and_then(fmt::safe_url),
+        report_url: view.report_url.as_deref().and_then(fmt::safe_url),
+        accepted_by_label: view.accepted_by_label.as_deref().map(escape_md),
+    };
+    let render = |k_top: usize, k_all: usize| -> Result<String> {
+        let page = Page {
+            fixed: &fixed,
+            top: &top[..k_top],
+            all: &all[..k_all.min(all.len())],
+            current: &current[..k_all.min(current.len())],
+            omitted_top: top.len() - k_top,
+            omitted_all: n_all - k_all,
+            omitted_top_s: thousands(top.len() - k_top),
+            omitted_all_s: thousands(n_all - k_all),
+        };
+        let ctx = tera::Context::from_serialize(&page).map_err(err)?;
+        tera.render(name, &ctx).map_err(err)
+    };
+    fit(limit, top.len(), n_all, &render)
+}
 
+/// The table rows of a view: the notable ones (regressed or warned, with a trend), all
+/// compared ones, or the current values when there is no baseline yet.
+struct Rows {
+    top: Vec<Row>,
+    all: Vec<Row>,
+    current: Vec<CurrentRow>,
+}
+
+fn rows(view: &View) -> Rows {
     let mut top = Vec::new();
     let mut all = Vec::new();
     let mut current = Vec::new();
-    let mut extras = Vec::new();
-    let (icon_v, verdict, detail) = match view.result {
+    match view.result {
         Some(r) => {
             for d in fmt::ordered(r) {
                 let notable = d.is_regression || d.is_human_warning();
@@ -343,75 +361,6 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 }
                 all.push(row(String::new()));
             }
-            let c = r.counts;
-            // flameiq-core's `counts.warnings` includes improvements; people are told apart.
-            let warnings = r.warnings().count();
-            let improved = r.improvements().count();
-            let (i, v) = match r.status {
-                Status::Regression => (
-                    "❌",
-                    format!(
-                        "{} of {} regressed",
-                        thousands(c.regressions),
-                        plural(c.total, "metric", "metrics")
-                    ),
-                ),
-                Status::InsufficientData => (
-                    "❔",
-                    "no regression, but too few samples to decide for some metrics".into(),
-                ),
-                Status::Pass if warnings > 0 => (
-                    "⚠️",
-                    format!(
-                        "no regression, {} close to the threshold",
-                        plural(warnings, "warning", "warnings")
-                    ),
-                ),
-                Status::Pass => (
-                    "✅",
-                    format!("no regression in {}", plural(c.total, "metric", "metrics")),
-                ),
-            };
-            let v = if r.status == Status::Regression && warnings > 0 {
-                format!("{v}, {}", plural(warnings, "warning", "warnings"))
-            } else {
-                v
-            };
-            let v = if improved > 0 {
-                format!("{v}, {} improved", thousands(improved))
-            } else {
-                v
-            };
-            let detail = format!(
-                "Baseline {} → current {} · strategy {}{}",
-                side(r.baseline.commit.as_deref(), r.baseline.branch.as_deref()),
-                side(r.current.commit.as_deref(), r.current.branch.as_deref()),
-                escape_md(&r.strategy),
-                if r.statistical_mode {
-                    " · statistics on"
-                } else {
-                    ""
-                }
-            ) + &provider_note(view);
-            if !r.new.is_empty() {
-                extras.push(format!(
-                    "{} only in the current run (not compared)",
-                    plural(r.new.len(), "metric", "metrics")
-                ));
-            }
-            if !r.missing.is_empty() {
-                extras.push(format!(
-                    "{} missing from the current run",
-                    plural(r.missing.len(), "metric", "metrics")
-                ));
-            }
-            if !r.skipped.is_empty() {
-                extras.push(format!(
-                    "{} skipped (zero baseline)",
-                    plural(r.skipped.len(), "metric", "metrics")
-                ));
-            }
-            (i, v, detail)
         }
         None => {
             for (k, v) in &view.current_only {
@@ -420,52 +369,122 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                     value: escape_md(&fmt::human(*v, k, view.units.get(k).map(String::as_str))),
                 });
             }
-            (
-                "ℹ️",
-                "no baseline yet".to_string(),
-                format!(
-                    "{} recorded{}; set a baseline (`flameiq baseline set`) to compare future runs.",
-                    plural(view.current_only.len(), "metric", "metrics"),
-                    provider_note(view)
-                ),
-            )
         }
-    };
-    let n_all = if view.result.is_some() {
-        all.len()
-    } else {
-        current.len()
-    };
-    let fixed = Fixed {
-        marker: marker(view.environment.as_deref()),
-        has_result: view.result.is_some(),
-        statistical_mode: view.result.is_some_and(|r| r.statistical_mode),
-        icon: icon_v,
-        verdict,
-        detail,
-        environment: view.environment.as_deref().map(escape_md),
-        total: n_all,
-        total_s: thousands(n_all),
-        limit: limit.describe(),
-        extras,
-        run_url: view.run_url.as_deref().and_then(fmt::safe_url),
-        report_url: view.report_url.as_deref().and_then(fmt::safe_url),
-        accepted_by_label: view.accepted_by_label.as_deref().map(escape_md),
-    };
-    let render = |k_top: usize, k_all: usize| -> Result<String> {
-        let page = Page {
-            fixed: &fixed,
-            top: &top[..k_top],
-            all: &all[..k_all.min(all.len())],
-            current: &current[..k_all.min(current.len())],
-            omitted_top: top.len() - k_top,
-            omitted_all: n_all - k_all,
-            omitted_top_s: thousands(top.len() - k_top),
-            omitted_all_s: thousands(n_all - k_all),
+    }
+    Rows { top, all, current }
+}
+
+/// The headline of a view: its icon, the verdict, the detail line and the notes about
+/// metrics that were not compared.
+struct Verdict {
+    icon: &'static str,
+    verdict: String,
+    detail: String,
+    extras: Vec<String>,
+}
+
+fn verdict(view: &View) -> Verdict {
+    let mut extras = Vec::new();
+    let Some(r) = view.result else {
+        let detail = format!(
+            "{} recorded{}; set a baseline (`flameiq baseline set`) to compare future runs.",
+            plural(view.current_only.len(), "metric", "metrics"),
+            provider_note(view)
+        );
+        let (icon, verdict) = ("ℹ️", "no baseline yet".to_string());
+        return Verdict {
+            icon,
+            verdict,
+            detail,
+            extras,
         };
-        let ctx = tera::Context::from_serialize(&page).map_err(err)?;
-        tera.render(name, &ctx).map_err(err)
     };
+    let c = r.counts;
+    // flameiq-core's `counts.warnings` includes improvements; people are told apart.
+    let warnings = r.warnings().count();
+    let improved = r.improvements().count();
+    let (i, v) = match r.status {
+        Status::Regression => (
+            "❌",
+            format!(
+                "{} of {} regressed",
+                thousands(c.regressions),
+                plural(c.total, "metric", "metrics")
+            ),
+        ),
+        Status::InsufficientData => (
+            "❔",
+            "no regression, but too few samples to decide for some metrics".into(),
+        ),
+        Status::Pass if warnings > 0 => (
+            "⚠️",
+            format!(
+                "no regression, {} close to the threshold",
+                plural(warnings, "warning", "warnings")
+            ),
+        ),
+        Status::Pass => (
+            "✅",
+            format!("no regression in {}", plural(c.total, "metric", "metrics")),
+        ),
+    };
+    let v = if r.status == Status::Regression && warnings > 0 {
+        format!("{v}, {}", plural(warnings, "warning", "warnings"))
+    } else {
+        v
+    };
+    let v = if improved > 0 {
+        format!("{v}, {} improved", thousands(improved))
+    } else {
+        v
+    };
+    let detail = format!(
+        "Baseline {} → current {} · strategy {}{}",
+        side(r.baseline.commit.as_deref(), r.baseline.branch.as_deref()),
+        side(r.current.commit.as_deref(), r.current.branch.as_deref()),
+        escape_md(&r.strategy),
+        if r.statistical_mode {
+            " · statistics on"
+        } else {
+            ""
+        }
+    ) + &provider_note(view);
+    if !r.new.is_empty() {
+        extras.push(format!(
+            "{} only in the current run (not compared)",
+            plural(r.new.len(), "metric", "metrics")
+        ));
+    }
+    if !r.missing.is_empty() {
+        extras.push(format!(
+            "{} missing from the current run",
+            plural(r.missing.len(), "metric", "metrics")
+        ));
+    }
+    if !r.skipped.is_empty() {
+        extras.push(format!(
+            "{} skipped (zero baseline)",
+            plural(r.skipped.len(), "metric", "metrics")
+        ));
+    }
+    Verdict {
+        icon: i,
+        verdict: v,
+        detail,
+        extras,
+    }
+}
+
+/// The page with the most rows that stays under `limit`: all rows; else all notable rows and
+/// as many of the full table as fit; else as many notable rows as fit; else (absurd inputs,
+/// a header over the limit) the header cut to fit ([`truncate`]). `render(k_top, k_all)`
+/// renders the page with the first `k_top` notable and `k_all` full-table rows.
+fn fit(
+    limit: Limit,
+    n_top: usize,
+    n_all: usize,
+    render: &dyn Fn(usize, usize) -> Result<String>,
+) -> Result<String> {
     // Largest k in 0..=hi with fits(k); None when even 0 does not fit.
     let largest = |hi: usize, f: &dyn Fn(usize) -> Result<bool>| -> Result<Option<usize>> {
         if f(hi)? {
@@ -485,40 +504,44 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
         }
         Ok(Some(lo))
     };
-    let full = render(top.len(), n_all)?;
+    let full = render(n_top, n_all)?;
     if limit.fits(&full) {
         return Ok(full);
     }
-    let k_all = largest(n_all, &|k| Ok(limit.fits(&render(top.len(), k)?)))?;
+    let k_all = largest(n_all, &|k| Ok(limit.fits(&render(n_top, k)?)))?;
     if let Some(k) = k_all {
-        return render(top.len(), k);
+        return render(n_top, k);
     }
-    if let Some(k) = largest(top.len(), &|k| Ok(limit.fits(&render(k, 0)?)))? {
+    if let Some(k) = largest(n_top, &|k| Ok(limit.fits(&render(k, 0)?)))? {
         return render(k, 0);
     }
     // Even the header alone is too big (only with absurd inputs): cut the text itself.
-    let text = render(0, 0)?;
-    let note = format!(
-        "\n\n_Output cut to stay under the {} limit._\n",
-        limit.describe()
-    );
-    let budget = match limit {
-        Limit::Bytes(n) => n.saturating_sub(note.len() + 1),
-        Limit::Chars(n) => n.saturating_sub(note.encode_utf16().count() + 1),
+    let note = format!("_Output cut to stay under the {} limit._", limit.describe());
+    Ok(truncate(&render(0, 0)?, limit, &note, None))
+}
+
+/// The job summary of a baseline run (`templates/baseline.md.tera`): how many metrics were
+/// stored, from which commit and branch, and the link to the run. Every value is escaped
+/// here; the template adds none of its own.
+pub fn render_baseline(
+    snap: &crate::schema::Snapshot,
+    environment: Option<&str>,
+    run_url: Option<&str>,
+) -> Result<String> {
+    let err = |e: tera::Error| Error::Render {
+        name: "baseline.md".into(),
+        reason: crate::error::chain(&e),
     };
-    let mut cut = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        used += match limit {
-            Limit::Bytes(_) => c.len_utf8(),
-            Limit::Chars(_) => c.len_utf16(),
-        };
-        if used > budget {
-            break;
-        }
-        cut.push(c);
-    }
-    Ok(cut + &note)
+    let mut ctx = tera::Context::new();
+    ctx.insert("environment", &environment.map(escape_md));
+    ctx.insert("count", &snap.metrics.len());
+    ctx.insert(
+        "commit",
+        &snap.metadata.commit.as_deref().map(|c| c.replace('`', "")),
+    );
+    ctx.insert("branch", &snap.metadata.branch.as_deref().map(escape_md));
+    ctx.insert("run_url", &run_url.and_then(fmt::safe_url));
+    tera::Tera::one_off(BASELINE, &ctx, false).map_err(err)
 }
 
 #[cfg(test)]
@@ -578,12 +601,5 @@ mod tests {
         assert_eq!(escape_md("1."), "1\\.");
         assert_eq!(escape_md("$x$"), "\\$x\\$");
         assert_eq!(escape_md("a\nb\u{7}c"), "a b c");
-    }
-
-    #[test]
-    fn thousands_groups() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(65_536), "65,536");
-        assert_eq!(thousands(1_048_576), "1,048,576");
     }
 }

@@ -1,6 +1,6 @@
 //! Renderers: the views of a [`ComparisonResult`] — the terminal table ([`table`]), the
 //! self-contained HTML report ([`html`]), the job summary and PR/MR comment ([`markdown`],
-//! size-limited) and JUnit XML ([`junit`]); [`fmt`] holds what they share (human-scale
+//! size-limited by the one table in [`limits`]) and JUnit XML ([`junit`]); [`fmt`] holds what they share (human-scale
 //! units, display order, sparklines, safe links).
 //!
 //! Each output format is one file implementing [`Render`]. Templates live in `templates/`
@@ -10,6 +10,7 @@
 pub mod fmt;
 pub mod html;
 pub mod junit;
+pub mod limits;
 pub mod markdown;
 pub mod table;
 

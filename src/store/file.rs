@@ -49,7 +49,7 @@
 use super::{Dump, Store};
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::jsonfmt;
+use crate::pyjson;
 use crate::schema::Snapshot;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -175,13 +175,13 @@ impl FileStore {
         fsutil::remove_stale_temps(&current, true);
         fsutil::remove_stale_temps(&history, true);
         let doc = snap.to_value();
-        let line = jsonfmt::to_line(&doc);
+        let line = pyjson::to_line(&doc);
         // Everything is read and written aside before `current.json` changes.
         let rewrite = match max_history {
             Some(max) => self.trimmed_history(max, &line)?,
             None => None,
         };
-        let current_tmp = fsutil::write_temp(&current, jsonfmt::to_pretty(&doc).as_bytes(), true)
+        let current_tmp = fsutil::write_temp(&current, pyjson::to_pretty(&doc).as_bytes(), true)
             .map_err(storage(&current))?;
         let committed = match rewrite {
             None => append_line(&history, &line).and_then(|appended| {
@@ -307,7 +307,7 @@ impl FileStore {
     pub fn save_last_run(&self, snap: &Snapshot) -> Result<()> {
         let p = self.last_run_path();
         mkdirs(p.parent().expect("runs/ has a parent"))?;
-        fsutil::replace_atomically(&p, jsonfmt::to_pretty(&snap.to_value()).as_bytes(), false)
+        fsutil::replace_atomically(&p, pyjson::to_pretty(&snap.to_value()).as_bytes(), false)
             .map_err(storage(&p))
     }
 
@@ -387,7 +387,7 @@ impl FileStore {
         let text = super::history_text(&dump.history);
         let current_tmp = match &dump.baseline {
             Some(b) => Some(
-                fsutil::write_temp(&current, jsonfmt::to_pretty(&b.to_value()).as_bytes(), true)
+                fsutil::write_temp(&current, pyjson::to_pretty(&b.to_value()).as_bytes(), true)
                     .map_err(storage(&current))?,
             ),
             None => None,

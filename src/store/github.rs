@@ -40,7 +40,7 @@
 use super::{append_history, walk_text_backwards, Dump, FileStore, Store};
 use crate::ci::http::{self, Policy, Secret, MAX_MESSAGE_CHARS};
 use crate::error::{Error, Result};
-use crate::jsonfmt;
+use crate::pyjson;
 use crate::schema::Snapshot;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -921,7 +921,7 @@ impl GitHubStore {
                 cur,
                 d.baseline
                     .as_ref()
-                    .map(|b| jsonfmt::to_pretty(&b.to_value())),
+                    .map(|b| pyjson::to_pretty(&b.to_value())),
             );
             files.insert(
                 hist,
@@ -996,8 +996,8 @@ impl Store for GitHubStore {
     fn save_baseline(&self, snap: &Snapshot, max_history: Option<usize>) -> Result<()> {
         let max = Some(max_history.unwrap_or(DEFAULT_MAX_HISTORY));
         let doc = snap.to_value();
-        let line = jsonfmt::to_line(&doc);
-        let pretty = jsonfmt::to_pretty(&doc);
+        let line = pyjson::to_line(&doc);
+        let pretty = pyjson::to_pretty(&doc);
         let (cur, hist) = (self.current_path(), self.history_path());
         let what = self.what(&hist);
         let mut imported: Option<(usize, usize)> = None;

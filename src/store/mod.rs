@@ -56,7 +56,7 @@ pub mod postgres;
 pub use file::{atomic_write, check_env_name, FileStore};
 
 use crate::error::{Error, Result};
-use crate::jsonfmt;
+use crate::pyjson;
 use crate::schema::Snapshot;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -298,7 +298,7 @@ impl fmt::Display for Location {
 pub fn history_text(runs: &[Snapshot]) -> String {
     let mut text = String::new();
     for r in runs {
-        text.push_str(&jsonfmt::to_line(&r.to_value()));
+        text.push_str(&pyjson::to_line(&r.to_value()));
         text.push('\n');
     }
     text
@@ -442,7 +442,7 @@ mod tests {
         for i in 1..=7 {
             let s = snap(i as f64);
             fs_store.save_baseline(&s, Some(5)).unwrap();
-            let line = jsonfmt::to_line(&s.to_value());
+            let line = pyjson::to_line(&s.to_value());
             text = append_history(&text, &line, Some(5), "history.jsonl");
             assert_eq!(
                 std::fs::read_to_string(fs_store.history_path()).unwrap(),

@@ -63,7 +63,7 @@
 
 use super::{Dump, Store};
 use crate::error::{Error, Result};
-use crate::jsonfmt;
+use crate::pyjson;
 use crate::schema::{self, Snapshot};
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -984,9 +984,9 @@ impl RunRow {
             branch: m.branch.clone(),
             timestamp: m.timestamp.clone(),
             run_time: schema::timestamp_to_unix(&m.timestamp),
-            tags: jsonfmt::to_line(&m.tags),
-            metadata: jsonfmt::to_line(&doc["metadata"]),
-            document: jsonfmt::to_line(&doc),
+            tags: pyjson::to_line(&m.tags),
+            metadata: pyjson::to_line(&doc["metadata"]),
+            document: pyjson::to_line(&doc),
         }
     }
 }
@@ -1135,7 +1135,7 @@ impl Store for PgStore {
     }
 
     fn save_baseline(&self, snap: &Snapshot, max_history: Option<usize>) -> Result<()> {
-        let baseline = jsonfmt::to_line(&snap.to_value());
+        let baseline = pyjson::to_line(&snap.to_value());
         let keep = max_history.map(|m| m.max(1) as i64);
         self.with("cannot save the baseline", async |c| {
             let tx = c.transaction().await?;
@@ -1283,7 +1283,7 @@ impl Store for PgStore {
                 let baseline = dump
                     .baseline
                     .as_ref()
-                    .map(|b| jsonfmt::to_line(&b.to_value()));
+                    .map(|b| pyjson::to_line(&b.to_value()));
                 tx.execute(
                     "UPDATE flameiq.stores SET baseline = $3, updated_at = now()
                      WHERE repository = $1 AND environment = $2",

@@ -19,7 +19,7 @@
 //!   401/403/404 are [`CommentError::Forbidden`] so the warning can say how to fix it.
 //! - **The token is never printed.** It only lives in octocrab's auth state and a
 //!   [`Secret`]; error texts pass through [`super::http::redact`] (redact, then cut).
-//! - Bodies longer than [`MAX_BODY_CHARS`] are cut with a note linking the run.
+//! - Bodies over [`COMMENT_LIMIT`] are cut with a note linking the run ([`fit_body`]).
 //!
 //! octocrab's own retry layer is switched off ([`RetryConfig::None`]) in favour of the
 //! shared rule, whose delays tests can shrink; its raw `_get`/`_post`/`_patch` methods are
@@ -35,8 +35,7 @@ use serde_json::{json, Value};
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// GitHub rejects comment bodies longer than this many characters.
-pub const MAX_BODY_CHARS: usize = 65_536;
+pub use crate::render::limits::COMMENT_LIMIT;
 
 /// The author of comments written with a GitHub Actions job's `GITHUB_TOKEN`.
 pub const ACTIONS_BOT: &str = "github-actions[bot]";
@@ -501,36 +500,15 @@ pub fn with_marker_first(body: &str, marker: &str) -> String {
     }
 }
 
-/// Cuts a comment body to fit GitHub's limit, keeping the marker and linking the run.
+/// Cuts a comment body to fit GitHub's limit ([`COMMENT_LIMIT`]), keeping the marker and
+/// linking the run ([`crate::render::limits::truncate`]).
 pub fn fit_body(body: &str, marker: &str, run_url: Option<&str>) -> String {
-    if body.chars().count() <= MAX_BODY_CHARS {
-        return body.to_string();
-    }
+    let limit = COMMENT_LIMIT.describe();
     let note = match run_url {
-        Some(u) => format!("\n\n> ✂️ Comment truncated to GitHub's {MAX_BODY_CHARS}-character limit; see the job summary and report of [the run]({u}).\n"),
-        None => format!("\n\n> ✂️ Comment truncated to GitHub's {MAX_BODY_CHARS}-character limit; see the job summary and report.\n"),
+        Some(u) => format!("> ✂️ Comment truncated to GitHub's {limit} limit; see the job summary and report of [the run]({u})."),
+        None => format!("> ✂️ Comment truncated to GitHub's {limit} limit; see the job summary and report."),
     };
-    let keep_marker = !body.starts_with(marker);
-    let room = MAX_BODY_CHARS
-        - note.chars().count()
-        - if keep_marker {
-            marker.chars().count() + 1
-        } else {
-            0
-        };
-    let head: String = body.chars().take(room).collect();
-    let head = match head.rfind('\n') {
-        Some(i) => head[..i].to_string(),
-        None => head,
-    };
-    let mut out = String::new();
-    if keep_marker && !head.contains(marker) {
-        out.push_str(marker);
-        out.push('\n');
-    }
-    out.push_str(&head);
-    out.push_str(&note);
-    out
+    crate::render::limits::truncate(body, COMMENT_LIMIT, &note, Some(marker))
 }
 
 /// The warning printed when the comment could not be written; says how to fix it.
@@ -607,7 +585,7 @@ mod tests {
         let marker = "<!-- flameiq:default -->";
         let body = format!("{marker}\n{}", "| a | b |\n".repeat(10_000));
         let fit = fit_body(&body, marker, Some("https://github.com/o/r/actions/runs/1"));
-        assert!(fit.chars().count() <= MAX_BODY_CHARS);
+        assert!(COMMENT_LIMIT.fits(&fit));
         assert!(fit.starts_with(marker));
         assert!(fit.contains("actions/runs/1"));
         assert_eq!(fit_body("short", marker, None), "short");

@@ -11,8 +11,8 @@
 //! - paginated look-up (`GET …/notes?per_page=100&page=N`, following `X-Next-Page`, at most
 //!   [`Policy::max_pages`] pages), then `PUT` the found note or `POST` a new one — never a
 //!   `POST` when the look-up was cut short by the page cap or the deadline;
-//! - the body stays under GitLab's 1,000,000-character limit (truncated with a note, the
-//!   marker kept);
+//! - the body stays under GitLab's 1,000,000-character limit ([`GITLAB_NOTE_LIMIT`],
+//!   truncated with a note, the marker kept);
 //! - one deadline for the whole step, a timeout per request, at most 10 MiB per answer;
 //!   5xx, 429 (honouring `Retry-After` only when it fits) and transport errors are retried a
 //!   bounded number of times with exponential backoff. A retried `POST` first looks the note
@@ -37,8 +37,7 @@ pub use super::http::{CommentError, Outcome, Secret};
 use serde_json::Value;
 use std::time::Duration;
 
-/// GitLab's limit on a note body, in characters.
-pub const MAX_NOTE_CHARS: usize = 1_000_000;
+pub use crate::render::limits::GITLAB_NOTE_LIMIT;
 
 impl GitLabTarget {
     fn notes_url(&self) -> String {
@@ -108,35 +107,20 @@ pub fn token_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Secret, St
 }
 
 /// Makes the body GitLab will accept: the marker on a line of its own (prepended when the
-/// body lacks it) and at most [`MAX_NOTE_CHARS`] characters, cut at a line end with a note
-/// saying so.
+/// body lacks it) and under [`GITLAB_NOTE_LIMIT`], cut at a line end with a note saying so
+/// ([`crate::render::limits::truncate`]).
 pub fn prepare_body(marker: &str, body: &str) -> String {
-    let mut body = if has_marker_line(body, marker) {
+    let body = if has_marker_line(body, marker) {
         body.to_string()
     } else {
         format!("{marker}\n{body}")
     };
-    if body.chars().count() <= MAX_NOTE_CHARS {
-        return body;
-    }
     let notice = format!(
-        "\n\n_… truncated: the note exceeded GitLab's {MAX_NOTE_CHARS} characters; the full \
-         report is in the job's artefacts._\n"
+        "_… truncated: the note exceeded GitLab's {} limit; the full report is in the job's \
+         artefacts._",
+        GITLAB_NOTE_LIMIT.describe()
     );
-    // Room for the notice and, if it gets cut, the marker.
-    let keep = MAX_NOTE_CHARS - notice.chars().count() - marker.chars().count() - 2;
-    let cut = body.char_indices().nth(keep).map_or(body.len(), |(i, _)| i);
-    let cut = body[..cut]
-        .rfind('\n')
-        .filter(|&i| i > cut / 2)
-        .unwrap_or(cut);
-    body.truncate(cut);
-    body.push_str(&notice);
-    if !has_marker_line(&body, marker) {
-        body.push_str(marker);
-        body.push('\n');
-    }
-    body
+    crate::render::limits::truncate(&body, GITLAB_NOTE_LIMIT, &notice, Some(marker))
 }
 
 /// Posts or updates FlameIQ's note on the MR (blocking: runs [`upsert_note_async`] on the
@@ -602,12 +586,12 @@ mod tests {
         assert_eq!(prepare_body(M, "hi"), format!("{M}\nhi"));
         let b = format!("{M}\n{}", "é| row |\n".repeat(200_000));
         let p = prepare_body(M, &b);
-        assert!(p.chars().count() <= MAX_NOTE_CHARS);
+        assert!(GITLAB_NOTE_LIMIT.fits(&p));
         assert!(p.starts_with(M) && p.contains("truncated"));
         // Marker at the end (cut off by the truncation) is put back.
         let b = format!("{}{M}\n", "x\n".repeat(600_000));
         let p = prepare_body(M, &b);
-        assert!(p.chars().count() <= MAX_NOTE_CHARS && has_marker_line(&p, M));
+        assert!(GITLAB_NOTE_LIMIT.fits(&p) && has_marker_line(&p, M));
     }
 
     #[test]

@@ -193,6 +193,14 @@ impl Ws {
         ];
         // The runner passes every input action.yml declares: its default, or empty.
         vars.extend(action_input_defaults());
+        // These scenarios test the comment and the `store: file` recipe (the cache
+        // steps restore `.flameiq/`); the github store's scenarios (issue13_*) pass
+        // `store` themselves, and issue13_the_actions_default_store_is_github runs the real
+        // default.
+        if !inputs.iter().any(|(k, _)| *k == "store") {
+            vars.retain(|(n, _)| n != "INPUT_STORE");
+            vars.push(("INPUT_STORE".into(), "file".into()));
+        }
         if event == "pull_request" {
             vars.push(("GITHUB_HEAD_REF".into(), "changes".into()));
             vars.push(("GITHUB_BASE_REF".into(), "main".into()));
@@ -1919,4 +1927,20 @@ fn issue13_default_branch_run_refused_by_the_store_is_exit_2_with_the_fix() {
     );
     assert!(!r.stdout.contains("Baseline set"), "{}", r.stdout);
     r.assert_no_token();
+}
+
+#[test]
+fn issue13_the_actions_default_store_is_github() {
+    let default = action_input_defaults()
+        .into_iter()
+        .find(|(k, _)| k == "INPUT_STORE")
+        .map(|(_, v)| v);
+    assert_eq!(default.as_deref(), Some("github"));
+    let fake = Fake::start();
+    let ws = Ws::new();
+    let r = ws.push(&fake.url(), &[("store", default.as_deref().unwrap())]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let files = fake.state.lock().unwrap().git.branch_files("flameiq-data");
+    assert!(files.contains_key("baselines/current.json"), "{files:?}");
+    assert!(r.summary.contains("flameiq-data"), "{}", r.summary);
 }

@@ -257,7 +257,10 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     let (cfg, snap) = load(ctx, r, ci)?;
     let store = ctx.store()?;
     store.save_baseline(&snap, cfg.baseline.max_history)?;
-    ctx.say_notices(&*store);
+    let notices = store.take_notices();
+    for n in &notices {
+        ctx.say(format!("ℹ {}", super::esc(n)));
+    }
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
@@ -273,7 +276,11 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {
-        write_summary(&baseline_summary(ctx, &snap, ci), ci)?;
+        let stored_in = (store.local().is_none()).then(|| store.describe());
+        write_summary(
+            &baseline_summary(ctx, &snap, ci, stored_in.as_deref(), &notices),
+            ci,
+        )?;
     }
     write_outputs(&[
         ("status", "baseline".into()),
@@ -383,12 +390,16 @@ fn no_baseline(
     current: &Snapshot,
     why: &Error,
 ) -> Result<i32> {
-    let dir = ctx.store()?.describe();
+    let store = ctx.store()?;
+    let dir = store.describe();
+    let hint = match store.local() {
+        Some(_) => no_baseline_hint(platform, ci, &dir),
+        None => remote_no_baseline_hint(ci, &dir),
+    };
     let msg = match why {
-        Error::NoBaseline { .. } => format!(
-            "{}; nothing was compared and this step passes",
-            no_baseline_hint(platform, ci, &dir)
-        ),
+        Error::NoBaseline { .. } => {
+            format!("{hint}; nothing was compared and this step passes")
+        }
         other => format!("{other}; nothing was compared and this step passes"),
     };
     notice(platform, "FlameIQ: no baseline yet", &msg);
@@ -454,8 +465,26 @@ fn no_baseline_hint(platform: Platform, ci: &Context, dir: &str) -> String {
     }
 }
 
+/// [`no_baseline_hint`] for a store other than the local folder (`github`, ...): nothing
+/// restores it, so only the default-branch run can be missing.
+fn remote_no_baseline_hint(ci: &Context, store: &str) -> String {
+    let branch = ci.default_branch.as_deref().unwrap_or("main");
+    format!(
+        "no baseline in {store}: no run on the default branch ('{branch}') has saved one yet; \
+         the next one does (with `store: github` its job needs `permissions: contents: write`)"
+    )
+}
+
 /// The job summary of a baseline run (the templates have no such view): what was stored.
-fn baseline_summary(ctx: &Ctx, snap: &Snapshot, ci: &Context) -> String {
+/// `stored_in` names a store other than the local folder; `notices` are what the store
+/// said it did (the one-time import of a local store).
+fn baseline_summary(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    ci: &Context,
+    stored_in: Option<&str>,
+    notices: &[String],
+) -> String {
     let env = ctx.global.environment.as_deref();
     let mut md = format!(
         "### ✅ FlameIQ: baseline recorded{}\n\n{} metric(s) stored",
@@ -469,7 +498,13 @@ fn baseline_summary(ctx: &Ctx, snap: &Snapshot, ci: &Context) -> String {
     if let Some(b) = snap.metadata.branch.as_deref() {
         md.push_str(&format!(" on {}", escape_md(b)));
     }
+    if let Some(st) = stored_in {
+        md.push_str(&format!(" in `{}`", st.replace('`', "")));
+    }
     md.push_str("; pull requests are compared against it.\n");
+    for n in notices {
+        md.push_str(&format!("\n> {}\n", escape_md(n)));
+    }
     if let Some(u) = ci.run_url.as_deref().and_then(render::fmt::safe_url) {
         md.push_str(&format!("\n[CI run]({u})\n"));
     }

@@ -251,47 +251,52 @@ fn issue13_sixteen_concurrent_writers_lose_no_run_and_the_branch_stays_one_commi
 fn issue13_a_five_mb_history_is_read_back_whole() {
     let fake = Fake::start();
     let d = tempfile::tempdir().unwrap();
-    // 50 runs of 2,000 metrics: over 5 MB of history.
-    let mut local_runs = vec![];
-    for r in 0..50 {
+    // 64 runs of 2,000 metrics: over 5 MB of history, in a local store's layout.
+    let mut lines = vec![];
+    for r in 0..64 {
         let custom: serde_json::Map<String, Value> = (0..2000)
             .map(|k| {
                 (
                     format!("bench_{k:05}_with_a_longish_name"),
-                    json!(1000.0 + r as f64 + k as f64 / 7.0),
+                    json!(1000.0 + r as f64 + k as f64 / 8.0),
                 )
             })
             .collect();
         let doc = json!({"schema_version": 1,
-            "metadata": {"commit": format!("{r:040x}"), "branch": "main", "environment": "ci",
-                         "timestamp": "2026-12-01T10:00:00+00:00", "run_id": format!("run-{r}"), "tags": {}},
+            "metadata": {"run_id": format!("run-{r}"), "commit": format!("{r:040x}"), "branch": "main",
+                         "timestamp": "2026-12-01T10:00:00+00:00", "environment": "ci", "tags": {}},
             "metrics": {"custom": custom}});
-        local_runs.push(doc);
+        lines.push(doc);
     }
-    // Stored through the CLI: a local store imported into the branch in one commit.
-    for (i, doc) in local_runs.iter().enumerate() {
-        let name = format!("r{i}.json");
-        std::fs::write(d.path().join(&name), doc.to_string()).unwrap();
-        let o = run(flameiq(d.path(), &fake)
-            .env("FLAMEIQ_STORE", "file:.flameiq")
-            .args(["baseline", "set", "--metrics", &name]));
-        assert_eq!(o.code, 0, "{}", o.stderr);
-    }
-    let local = std::fs::read(d.path().join(".flameiq/baselines/history.jsonl")).unwrap();
-    assert!(local.len() > 5 * 1024 * 1024, "{} bytes", local.len());
+    let base = d.path().join(".flameiq/baselines");
+    std::fs::create_dir_all(&base).unwrap();
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert!(text.len() > 5 * 1024 * 1024, "{} bytes", text.len());
+    std::fs::write(base.join("history.jsonl"), &text).unwrap();
+    std::fs::write(
+        base.join("current.json"),
+        serde_json::to_string_pretty(&lines[63]).unwrap(),
+    )
+    .unwrap();
+    // Into the branch in one commit, then read back through the trees and blobs endpoints.
     let o = run(flameiq(d.path(), &fake).args(["store", "import", "--from", "file:.flameiq"]));
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(
-        fake.files()["baselines/history.jsonl"].as_bytes(),
-        &local[..]
-    );
+    let stored = history_lines(&fake, "");
+    assert_eq!(stored, lines, "the branch holds every run");
     let o = run(flameiq(d.path(), &fake).args(["baseline", "list", "--json"]));
     assert_eq!(o.code, 0, "{}", o.stderr);
     let rows: Value = serde_json::from_str(&o.stdout).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 50);
+    assert_eq!(rows.as_array().unwrap().len(), 64);
     assert_eq!(rows[0]["metrics_count"], 2000);
-    assert_eq!(rows[0]["commit"], format!("{:040x}", 49));
-    assert_eq!(rows[49]["commit"], format!("{:040x}", 0));
+    assert_eq!(rows[0]["commit"], format!("{:040x}", 63));
+    assert_eq!(rows[63]["commit"], format!("{:040x}", 0));
+    // The whole blob came through one request (no contents API, no 1 MB limit).
+    let blob_reads = fake
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET" && q.path.contains("/git/blobs/"))
+        .count();
+    assert_eq!(blob_reads, 1, "one blob read by list");
 }
 
 #[test]
@@ -423,4 +428,24 @@ fn issue13_store_export_import_round_trips_file_github_file_byte_for_byte() {
     let o = run(flameiq(d.path(), &fake).args(["store", "import", "--from", "file:src-store"]));
     assert_eq!(o.code, 2, "{}", o.stdout);
     assert!(o.stderr.contains("--force"), "{}", o.stderr);
+}
+
+#[test]
+fn issue13_a_repository_the_token_cannot_see_is_exit_2_not_no_baseline() {
+    let fake = Fake::start();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.json"), metrics("aaaaaaa1", 1000.0, 100.0)).unwrap();
+    let o = run(flameiq(d.path(), &fake)
+        .env("FLAMEIQ_STORE", "github:acme/private-thing")
+        .args(["compare", "--metrics", "a.json"]));
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("repository acme/private-thing not found"),
+        "{}",
+        o.stderr
+    );
+    // This repository without the branch yet: simply no baseline.
+    let o = run(flameiq(d.path(), &fake).args(["compare", "--metrics", "a.json"]));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no baseline found"), "{}", o.stderr);
 }

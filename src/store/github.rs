@@ -627,12 +627,27 @@ impl GitHubStore {
         }
         let end = self.deadline();
         let branch = self.shared.target.branch.clone();
-        let read = self.block(async { self.read_tree(&branch, end).await })?;
-        let head = read.map(|(tree, files)| Head {
-            commit: String::new(),
-            tree,
-            files,
-        });
+        let head = self.block(async {
+            // One request: the trees endpoint takes a branch name. A name with '/' could
+            // read as a path there, so such a branch goes ref → commit → tree.
+            let head = if branch.contains('/') {
+                self.read_head_for_write(end).await?
+            } else {
+                self.read_tree(&branch, end)
+                    .await?
+                    .map(|(tree, files)| Head {
+                        commit: String::new(),
+                        tree,
+                        files,
+                    })
+            };
+            if head.is_none() {
+                // A missing branch, or a repository the token cannot see (a 404 too):
+                // only the first is "no baseline yet".
+                self.node_id(end).await?;
+            }
+            Ok(head)
+        })?;
         *self.shared.head.lock().unwrap() = Some(head.clone());
         Ok(head)
     }
@@ -700,7 +715,7 @@ impl GitHubStore {
             .await?
             .ok_or_else(|| {
                 self.err(format!(
-                    "repository {} not found (or the token cannot see it)",
+                    "repository {} not found, or the token cannot see it; check the store URL, and give the job `permissions: contents: read` (write on the default branch)",
                     self.shared.repo
                 ))
             })?;

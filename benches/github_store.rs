@@ -21,9 +21,15 @@ use std::time::Instant;
 
 include!("../tests/common/fake_github.rs");
 
-const RUNS: usize = 1000;
-const METRICS: usize = 1000;
-const REPEAT: usize = 5;
+/// Runs × metrics × repetitions: the benchmark's under `cargo bench` (which passes
+/// `--bench`), a smoke test's under `cargo test --benches`.
+fn sizes() -> (usize, usize, usize) {
+    if std::env::args().any(|a| a == "--bench") {
+        (1000, 1000, 5)
+    } else {
+        (20, 50, 1)
+    }
+}
 
 fn flameiq(dir: &Path, fake: &Fake) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_flameiq"));
@@ -50,10 +56,11 @@ fn must(c: &mut Command) {
 
 /// Median wall time (ms) and the requests of one run of `args`.
 fn measure(dir: &Path, fake: &Fake, args: &[&str], config: &str) -> (f64, usize) {
+    let (_, _, repeat) = sizes();
     std::fs::write(dir.join("flameiq.yaml"), config).unwrap();
     let mut times = vec![];
     let mut requests = 0;
-    for _ in 0..REPEAT {
+    for _ in 0..repeat {
         let before = fake.requests().len();
         let t = Instant::now();
         let o = flameiq(dir, fake).args(args).output().unwrap();
@@ -66,10 +73,11 @@ fn measure(dir: &Path, fake: &Fake, args: &[&str], config: &str) -> (f64, usize)
         requests = fake.requests().len() - before;
     }
     times.sort_by(f64::total_cmp);
-    (times[REPEAT / 2], requests)
+    (times[repeat / 2], requests)
 }
 
 fn main() {
+    let (runs, metrics, _) = sizes();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -80,9 +88,9 @@ fn main() {
             .args([
                 "store",
                 "--count",
-                &METRICS.to_string(),
+                &metrics.to_string(),
                 "--snapshots",
-                &RUNS.to_string(),
+                &runs.to_string(),
                 "--dir",
             ])
             .arg(d.join("src")),
@@ -93,7 +101,7 @@ fn main() {
             .args([
                 "metrics",
                 "--count",
-                &METRICS.to_string(),
+                &metrics.to_string(),
                 "--seed",
                 "7",
                 "--out",
@@ -109,7 +117,7 @@ fn main() {
     let import_ms = t.elapsed().as_secs_f64() * 1000.0;
     let import_requests = fake.requests().len();
     println!(
-        "github store: {RUNS} runs x {METRICS} metrics, history.jsonl {:.1} MB; import {import_ms:.0} ms, {import_requests} requests",
+        "github store: {runs} runs x {metrics} metrics, history.jsonl {:.1} MB; import {import_ms:.0} ms, {import_requests} requests",
         history as f64 / 1e6
     );
     let cmp = ["compare", "--metrics", "current.json"];

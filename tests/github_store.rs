@@ -112,7 +112,14 @@ fn issue13_github_store_set_show_compare_list_promote_clear() {
     std::fs::write(d.path().join("b.json"), metrics("bbbbbbb2", 1000.0, 150.0)).unwrap();
     std::fs::write(d.path().join("c.json"), metrics("ccccccc3", 1005.0, 101.0)).unwrap();
 
-    let o = run(flameiq(d.path(), &fake).args(["baseline", "set", "--metrics", "a.json", "--tag", "v1"]));
+    let o = run(flameiq(d.path(), &fake).args([
+        "baseline",
+        "set",
+        "--metrics",
+        "a.json",
+        "--tag",
+        "v1",
+    ]));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("✓ Baseline set"), "{}", o.stdout);
     let files = fake.files();
@@ -122,7 +129,10 @@ fn issue13_github_store_set_show_compare_list_promote_clear() {
     assert!(files["baselines/current.json"].starts_with("{\n  \"schema_version\": 1,"));
     assert_eq!(history_lines(&fake, "").len(), 1);
     assert!(files.contains_key("README.md"));
-    assert!(!d.path().join(".flameiq/baselines").exists(), "nothing stored locally");
+    assert!(
+        !d.path().join(".flameiq/baselines").exists(),
+        "nothing stored locally"
+    );
 
     // A regression against it, then a passing run that is promoted.
     let o = run(flameiq(d.path(), &fake).args(["compare", "--metrics", "b.json", "--json"]));
@@ -158,7 +168,14 @@ fn issue13_github_store_set_show_compare_list_promote_clear() {
     std::fs::remove_file(d.path().join("flameiq.yaml")).unwrap();
 
     // An environment of its own, beside the default one.
-    let o = run(flameiq(d.path(), &fake).args(["--env", "linux", "baseline", "set", "--metrics", "b.json"]));
+    let o = run(flameiq(d.path(), &fake).args([
+        "--env",
+        "linux",
+        "baseline",
+        "set",
+        "--metrics",
+        "b.json",
+    ]));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(history_lines(&fake, "linux").len(), 1);
     assert_eq!(history_lines(&fake, "").len(), 2);
@@ -172,7 +189,13 @@ fn issue13_github_store_set_show_compare_list_promote_clear() {
     assert!(files.contains_key("linux/baselines/current.json"));
     let o = run(flameiq(d.path(), &fake).args(["compare", "--metrics", "c.json"]));
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("no baseline found at 'github:acme/widgets@flameiq-data:baselines/current.json'"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "no baseline found at 'github:acme/widgets@flameiq-data:baselines/current.json'"
+        ),
+        "{}",
+        o.stderr
+    );
     // Every write replaced the single commit.
     assert_eq!(fake.depth(), 1);
 }
@@ -184,12 +207,21 @@ fn issue13_sixteen_concurrent_writers_lose_no_run_and_the_branch_stays_one_commi
     let mut children = vec![];
     for i in 0..16 {
         let name = format!("m{i}.json");
-        std::fs::write(d.path().join(&name), metrics(&format!("c{i:07}"), 1000.0 + i as f64, 100.0)).unwrap();
+        std::fs::write(
+            d.path().join(&name),
+            metrics(&format!("c{i:07}"), 1000.0 + i as f64, 100.0),
+        )
+        .unwrap();
         // Half the legs write one environment, half one each.
-        let env = if i % 2 == 0 { "linux".to_string() } else { format!("leg{i}") };
+        let env = if i % 2 == 0 {
+            "linux".to_string()
+        } else {
+            format!("leg{i}")
+        };
         let mut c = flameiq_std(d.path(), &fake);
         c.args(["--env", &env, "baseline", "set", "--metrics", &name]);
-        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        c.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
         children.push(c.spawn().unwrap());
     }
     for ch in children {
@@ -219,39 +251,52 @@ fn issue13_sixteen_concurrent_writers_lose_no_run_and_the_branch_stays_one_commi
 fn issue13_a_five_mb_history_is_read_back_whole() {
     let fake = Fake::start();
     let d = tempfile::tempdir().unwrap();
-    // 50 runs of 2,000 metrics: over 5 MB of history.
-    let mut local_runs = vec![];
-    for r in 0..50 {
+    // 64 runs of 2,000 metrics: over 5 MB of history, in a local store's layout.
+    let mut lines = vec![];
+    for r in 0..64 {
         let custom: serde_json::Map<String, Value> = (0..2000)
-            .map(|k| (format!("bench_{k:05}_with_a_longish_name"), json!(1000.0 + r as f64 + k as f64 / 7.0)))
+            .map(|k| {
+                (
+                    format!("bench_{k:05}_with_a_longish_name"),
+                    json!(1000.0 + r as f64 + k as f64 / 8.0),
+                )
+            })
             .collect();
         let doc = json!({"schema_version": 1,
-            "metadata": {"commit": format!("{r:040x}"), "branch": "main", "environment": "ci",
-                         "timestamp": "2026-12-01T10:00:00+00:00", "run_id": format!("run-{r}"), "tags": {}},
+            "metadata": {"run_id": format!("run-{r}"), "commit": format!("{r:040x}"), "branch": "main",
+                         "timestamp": "2026-12-01T10:00:00+00:00", "environment": "ci", "tags": {}},
             "metrics": {"custom": custom}});
-        local_runs.push(doc);
+        lines.push(doc);
     }
-    // Stored through the CLI: a local store imported into the branch in one commit.
-    for (i, doc) in local_runs.iter().enumerate() {
-        let name = format!("r{i}.json");
-        std::fs::write(d.path().join(&name), doc.to_string()).unwrap();
-        let o = run(flameiq(d.path(), &fake)
-            .env("FLAMEIQ_STORE", "file:.flameiq")
-            .args(["baseline", "set", "--metrics", &name]));
-        assert_eq!(o.code, 0, "{}", o.stderr);
-    }
-    let local = std::fs::read(d.path().join(".flameiq/baselines/history.jsonl")).unwrap();
-    assert!(local.len() > 5 * 1024 * 1024, "{} bytes", local.len());
+    let base = d.path().join(".flameiq/baselines");
+    std::fs::create_dir_all(&base).unwrap();
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert!(text.len() > 5 * 1024 * 1024, "{} bytes", text.len());
+    std::fs::write(base.join("history.jsonl"), &text).unwrap();
+    std::fs::write(
+        base.join("current.json"),
+        serde_json::to_string_pretty(&lines[63]).unwrap(),
+    )
+    .unwrap();
+    // Into the branch in one commit, then read back through the trees and blobs endpoints.
     let o = run(flameiq(d.path(), &fake).args(["store", "import", "--from", "file:.flameiq"]));
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(fake.files()["baselines/history.jsonl"].as_bytes(), &local[..]);
+    let stored = history_lines(&fake, "");
+    assert_eq!(stored, lines, "the branch holds every run");
     let o = run(flameiq(d.path(), &fake).args(["baseline", "list", "--json"]));
     assert_eq!(o.code, 0, "{}", o.stderr);
     let rows: Value = serde_json::from_str(&o.stdout).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 50);
+    assert_eq!(rows.as_array().unwrap().len(), 64);
     assert_eq!(rows[0]["metrics_count"], 2000);
-    assert_eq!(rows[0]["commit"], format!("{:040x}", 49));
-    assert_eq!(rows[49]["commit"], format!("{:040x}", 0));
+    assert_eq!(rows[0]["commit"], format!("{:040x}", 63));
+    assert_eq!(rows[63]["commit"], format!("{:040x}", 0));
+    // The whole blob came through one request (no contents API, no 1 MB limit).
+    let blob_reads = fake
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET" && q.path.contains("/git/blobs/"))
+        .count();
+    assert_eq!(blob_reads, 1, "one blob read by list");
 }
 
 #[test]
@@ -262,17 +307,28 @@ fn issue13_a_refused_write_is_exit_2_with_the_fix() {
     fake.forbid_writes(true);
     let o = run(flameiq(d.path(), &fake).args(["baseline", "set", "--metrics", "a.json"]));
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
-    assert!(o.stderr.contains("permissions: contents: write"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("permissions: contents: write"),
+        "{}",
+        o.stderr
+    );
     assert!(o.stderr.contains("HTTP 403"), "{}", o.stderr);
     assert_eq!(o.stderr.trim().lines().count(), 1, "{}", o.stderr);
     assert!(!o.stdout.contains("Baseline set"));
     assert_eq!(fake.depth(), 0, "nothing written");
     // No token at all: also exit 2 with the fix, before any request.
-    let o = run(flameiq(d.path(), &fake)
-        .env_remove("GITHUB_TOKEN")
-        .args(["baseline", "set", "--metrics", "a.json"]));
+    let o = run(flameiq(d.path(), &fake).env_remove("GITHUB_TOKEN").args([
+        "baseline",
+        "set",
+        "--metrics",
+        "a.json",
+    ]));
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("permissions: contents: write"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("permissions: contents: write"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -280,7 +336,11 @@ fn issue13_the_first_write_imports_the_local_store_and_says_so() {
     let fake = Fake::start();
     let d = tempfile::tempdir().unwrap();
     for (i, c) in ["aaaaaaa1", "bbbbbbb2", "ccccccc3"].iter().enumerate() {
-        std::fs::write(d.path().join(format!("{i}.json")), metrics(c, 1000.0 + i as f64, 100.0)).unwrap();
+        std::fs::write(
+            d.path().join(format!("{i}.json")),
+            metrics(c, 1000.0 + i as f64, 100.0),
+        )
+        .unwrap();
     }
     // An old cache recipe's store: two runs in the default environment, one in "linux".
     for (env, f) in [("", "0.json"), ("", "1.json"), ("linux", "1.json")] {
@@ -291,11 +351,13 @@ fn issue13_the_first_write_imports_the_local_store_and_says_so() {
         }
         assert_eq!(run(c.args(["baseline", "set", "--metrics", f])).code, 0);
     }
-    let local_linux = std::fs::read_to_string(d.path().join(".flameiq/linux/baselines/history.jsonl")).unwrap();
+    let local_linux =
+        std::fs::read_to_string(d.path().join(".flameiq/linux/baselines/history.jsonl")).unwrap();
     let o = run(flameiq(d.path(), &fake).args(["baseline", "set", "--metrics", "2.json"]));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
-        o.stdout.contains("imported 3 run(s) of 2 environment(s) from the local store .flameiq"),
+        o.stdout
+            .contains("imported 3 run(s) of 2 environment(s) from the local store .flameiq"),
         "{}",
         o.stdout
     );
@@ -316,9 +378,19 @@ fn issue13_store_export_import_round_trips_file_github_file_byte_for_byte() {
     let fake = Fake::start();
     let d = tempfile::tempdir().unwrap();
     for i in 0..5 {
-        std::fs::write(d.path().join(format!("{i}.json")), metrics(&format!("c{i:07}"), 1000.0 + i as f64 * 1.5, 100.25)).unwrap();
+        std::fs::write(
+            d.path().join(format!("{i}.json")),
+            metrics(&format!("c{i:07}"), 1000.0 + i as f64 * 1.5, 100.25),
+        )
+        .unwrap();
     }
-    for (env, i, tag) in [("", 0, None), ("", 1, Some("v1")), ("mac", 2, None), ("", 3, None), ("mac", 4, Some("v2"))] {
+    for (env, i, tag) in [
+        ("", 0, None),
+        ("", 1, Some("v1")),
+        ("mac", 2, None),
+        ("", 3, None),
+        ("mac", 4, Some("v2")),
+    ] {
         let mut c = flameiq(d.path(), &fake);
         c.env("FLAMEIQ_STORE", "file:src-store");
         if !env.is_empty() {
@@ -330,7 +402,14 @@ fn issue13_store_export_import_round_trips_file_github_file_byte_for_byte() {
         }
         assert_eq!(run(&mut c).code, 0);
     }
-    let o = run(flameiq(d.path(), &fake).args(["store", "export", "--from", "file:src-store", "--to", "github"]));
+    let o = run(flameiq(d.path(), &fake).args([
+        "store",
+        "export",
+        "--from",
+        "file:src-store",
+        "--to",
+        "github",
+    ]));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("2 environment(s)"), "{}", o.stdout);
     let o = run(flameiq(d.path(), &fake).args(["store", "export", "--to", "file:back"]));
@@ -349,4 +428,24 @@ fn issue13_store_export_import_round_trips_file_github_file_byte_for_byte() {
     let o = run(flameiq(d.path(), &fake).args(["store", "import", "--from", "file:src-store"]));
     assert_eq!(o.code, 2, "{}", o.stdout);
     assert!(o.stderr.contains("--force"), "{}", o.stderr);
+}
+
+#[test]
+fn issue13_a_repository_the_token_cannot_see_is_exit_2_not_no_baseline() {
+    let fake = Fake::start();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.json"), metrics("aaaaaaa1", 1000.0, 100.0)).unwrap();
+    let o = run(flameiq(d.path(), &fake)
+        .env("FLAMEIQ_STORE", "github:acme/private-thing")
+        .args(["compare", "--metrics", "a.json"]));
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("repository acme/private-thing not found"),
+        "{}",
+        o.stderr
+    );
+    // This repository without the branch yet: simply no baseline.
+    let o = run(flameiq(d.path(), &fake).args(["compare", "--metrics", "a.json"]));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no baseline found"), "{}", o.stderr);
 }

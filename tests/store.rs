@@ -141,3 +141,45 @@ fn issue13_promote_and_clear_through_a_selected_file_store() {
         .success();
     assert!(!d.path().join("elsewhere/baselines/current.json").exists());
 }
+
+#[test]
+fn issue13_store_precedence_flag_env_config_then_the_action_input() {
+    let d = TempDir::new().unwrap();
+    write(d.path(), "m.json", &metrics("aaaaaaa1", 1000.0));
+    let ci = |extra: &[(&str, &str)], args: &[&str]| {
+        let mut c = flameiq(d.path());
+        c.env("INPUT_STORE", "file:by-input");
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c.args(args)
+            .args([
+                "ci",
+                "--mode",
+                "baseline",
+                "--metrics",
+                "m.json",
+                "--summary",
+                "false",
+            ])
+            .assert()
+            .success();
+    };
+    ci(&[], &[]);
+    assert!(d.path().join("by-input/baselines/current.json").exists());
+    fs::write(d.path().join("flameiq.yaml"), "store: file:by-config\n").unwrap();
+    ci(&[], &[]);
+    assert!(d.path().join("by-config/baselines/current.json").exists());
+    ci(&[("FLAMEIQ_STORE", "file:by-env")], &[]);
+    assert!(d.path().join("by-env/baselines/current.json").exists());
+    ci(
+        &[("FLAMEIQ_STORE", "file:by-env")],
+        &["--store", "file:by-flag"],
+    );
+    assert!(d.path().join("by-flag/baselines/current.json").exists());
+    // Each store got exactly one run.
+    for s in ["by-input", "by-config", "by-env", "by-flag"] {
+        let h = fs::read_to_string(d.path().join(s).join("baselines/history.jsonl")).unwrap();
+        assert_eq!(h.lines().count(), 1, "{s}");
+    }
+}

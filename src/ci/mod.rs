@@ -15,6 +15,7 @@
 //! | [`jenkins`] | Jenkins: detection, `BRANCH_NAME`/`CHANGE_*` variables |
 //! | [`inputs`] | the Action's `INPUT_<NAME>` variables (the only reader of them) |
 //! | [`checks`] | the check run per commit and environment (a required status check) |
+//! | [`merge_base`] | the commit a PR/MR branches from (merge-base baselines) |
 //! | [`outputs`] | `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, workflow-command annotations |
 //! | [`post`] | the sync entry point: post or update the comment on a [`CommentTarget`] |
 //! | [`github`] | the GitHub REST client: the PR comment (marker look-up, upsert) |
@@ -65,6 +66,7 @@ pub mod gitlab_ci;
 pub mod http;
 pub mod inputs;
 pub mod jenkins;
+pub mod merge_base;
 pub mod outputs;
 pub mod post;
 

@@ -267,7 +267,10 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     let (cfg, snap) = load(ctx, r, ci)?;
     let store = ctx.store()?;
     store.save_baseline(&snap, cfg.baseline.max_history)?;
-    ctx.say_notices(&*store);
+    let notices = store.take_notices();
+    for n in &notices {
+        ctx.say(format!("ℹ {}", super::esc(n)));
+    }
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
@@ -283,10 +286,13 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {
+        let stored_in = (store.local().is_none()).then(|| store.describe());
         let md = markdown::render_baseline(
             &snap,
             ctx.global.environment.as_deref(),
             ci.run_url.as_deref(),
+            stored_in.as_deref(),
+            &notices,
         )?;
         write_summary(&md, ci)?;
     }
@@ -305,7 +311,10 @@ fn compare_run(
 ) -> Result<i32> {
     let (cfg, current) = load(ctx, r, ci)?;
     let store = ctx.store()?;
-    let base = match baseline::select(&*store, &cfg) {
+    // A PR/MR compares against its base commit's stored run when there is one (issue 13).
+    let merge_base = flameiq::ci::merge_base::base_commit(platform, &env);
+    let depth = baseline::HISTORY_DEPTH;
+    let base = match baseline::select_for_change(&*store, &cfg, depth, merge_base.as_ref()) {
         Ok(b) => b,
         Err(e @ (Error::NoBaseline { .. } | Error::Baseline(_))) => {
             return no_baseline(ctx, r, ci, platform, &current, &e)
@@ -398,12 +407,16 @@ fn no_baseline(
     current: &Snapshot,
     why: &Error,
 ) -> Result<i32> {
-    let dir = ctx.store()?.describe();
+    let store = ctx.store()?;
+    let dir = store.describe();
+    let hint = match store.local() {
+        Some(_) => no_baseline_hint(platform, ci, &dir),
+        None => remote_no_baseline_hint(ci, &dir),
+    };
     let msg = match why {
-        Error::NoBaseline { .. } => format!(
-            "{}; nothing was compared and this step passes",
-            no_baseline_hint(platform, ci, &dir)
-        ),
+        Error::NoBaseline { .. } => {
+            format!("{hint}; nothing was compared and this step passes")
+        }
         other => format!("{other}; nothing was compared and this step passes"),
     };
     notice(platform, "FlameIQ: no baseline yet", &msg);
@@ -470,6 +483,16 @@ fn no_baseline_hint(platform: Platform, ci: &Context, dir: &str) -> String {
              default branch first, and keep {dir} between runs"
         ),
     }
+}
+
+/// [`no_baseline_hint`] for a store other than the local folder (`github`, ...): nothing
+/// restores it, so only the default-branch run can be missing.
+fn remote_no_baseline_hint(ci: &Context, store: &str) -> String {
+    let branch = ci.default_branch.as_deref().unwrap_or("main");
+    format!(
+        "no baseline in {store}: no run on the default branch ('{branch}') has saved one yet; \
+         the next one does (with `store: github` its job needs `permissions: contents: write`)"
+    )
 }
 
 /// Writes or updates the PR comment ([`post::post_comment`]); every failure is a warning and

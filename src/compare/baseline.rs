@@ -39,6 +39,9 @@ pub struct Baseline {
     pub points: IndexMap<String, Vec<HistoryPoint>>,
     /// The history runs [`HistoryPoint::run`] points into, oldest first.
     pub runs: Vec<RunRef>,
+    /// Why this run was chosen, when there was a choice to explain (merge-base baselines:
+    /// [`select_for_change`]); carried into the result document as `baseline_reason`.
+    pub reason: Option<String>,
 }
 
 /// One history run's value of one key.
@@ -85,6 +88,7 @@ impl Baseline {
             history: IndexMap::new(),
             points: IndexMap::new(),
             runs: Vec::new(),
+            reason: None,
         }
     }
 }
@@ -138,6 +142,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                 history: per_key(&tail),
                 points,
                 runs,
+                reason: None,
             })
         }
         Strategy::RollingMedian => {
@@ -150,6 +155,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                     history: IndexMap::new(),
                     points: IndexMap::new(),
                     runs: Vec::new(),
+                    reason: None,
                 });
             }
             let window = &tail[tail.len().saturating_sub(cfg.baseline.rolling_window)..];
@@ -160,6 +166,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                 history: per_key(&tail),
                 points,
                 runs,
+                reason: None,
             })
         }
         Strategy::Tagged => {
@@ -198,9 +205,60 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                 history: IndexMap::new(),
                 points: IndexMap::new(),
                 runs: Vec::new(),
+                reason: None,
             })
         }
     }
+}
+
+/// The commit a change request branches from, when the CI says it
+/// ([`crate::ci::merge_base::base_commit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeBase {
+    /// The base commit's SHA.
+    pub commit: String,
+    /// Where it was read (`pull_request.base.sha`, `CI_MERGE_REQUEST_DIFF_BASE_SHA`).
+    pub source: &'static str,
+}
+
+/// The strategy name of a merge-base baseline in the result document.
+pub const MERGE_BASE: &str = "merge_base";
+
+/// The baseline of a pull/merge request: the stored run of its base commit when the
+/// history has it (strategy `merge_base`), else the configured strategy
+/// ([`select_with`]); either way [`Baseline::reason`] says which and why. `history_depth`
+/// as in [`select_with`]. Without a base commit this is [`select_with`].
+pub fn select_for_change(
+    store: &dyn Store,
+    cfg: &Config,
+    history_depth: usize,
+    merge_base: Option<&MergeBase>,
+) -> Result<Baseline> {
+    let Some(mb) = merge_base else {
+        return select_with(store, cfg, history_depth);
+    };
+    let short: String = mb.commit.chars().take(12).collect();
+    if let Some(run) = store.run_for_commit(&mb.commit)? {
+        let tail = store.history_tail(history_depth)?;
+        let (points, runs) = points_of(&tail, cfg.noise.warmup_runs);
+        return Ok(Baseline {
+            snapshot: run,
+            strategy: MERGE_BASE.into(),
+            history: per_key(&tail),
+            points,
+            runs,
+            reason: Some(format!(
+                "the stored run of the base commit {short} ({})",
+                mb.source
+            )),
+        });
+    }
+    let mut b = select_with(store, cfg, history_depth)?;
+    b.reason = Some(format!(
+        "no stored run of the base commit {short} ({}): strategy {}",
+        mb.source, b.strategy
+    ));
+    Ok(b)
 }
 
 fn has_tag(s: &Snapshot, tag: &str) -> bool {

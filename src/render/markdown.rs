@@ -253,6 +253,14 @@ pub fn has_marker_line(body: &str, marker: &str) -> bool {
     body.lines().any(|l| l.trim() == marker)
 }
 
+/// Why that baseline run was used (merge-base baselines, issue 13), for the detail line.
+fn baseline_reason_note(r: &crate::compare::result::ComparisonResult) -> String {
+    r.baseline_reason
+        .as_deref()
+        .map(|why| format!(" · baseline: {}", escape_md(why)))
+        .unwrap_or_default()
+}
+
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
 /// table rows (and saying how many) when the whole would not fit: the [`rows`], the
 /// [`verdict`], then [`fit`] them into the template.
@@ -448,7 +456,8 @@ fn verdict(view: &View) -> Verdict {
         } else {
             ""
         }
-    ) + &provider_note(view);
+    ) + &provider_note(view)
+        + &baseline_reason_note(r);
     if !r.new.is_empty() {
         extras.push(format!(
             "{} only in the current run (not compared)",
@@ -527,6 +536,8 @@ pub fn render_baseline(
     snap: &crate::schema::Snapshot,
     environment: Option<&str>,
     run_url: Option<&str>,
+    stored_in: Option<&str>,
+    notices: &[String],
 ) -> Result<String> {
     let err = |e: tera::Error| Error::Render {
         name: "baseline.md".into(),
@@ -541,6 +552,9 @@ pub fn render_baseline(
     );
     ctx.insert("branch", &snap.metadata.branch.as_deref().map(escape_md));
     ctx.insert("run_url", &run_url.and_then(fmt::safe_url));
+    ctx.insert("stored_in", &stored_in.map(|s| s.replace('`', "")));
+    let notices: Vec<String> = notices.iter().map(|n| escape_md(n)).collect();
+    ctx.insert("notices", &notices);
     tera::Tera::one_off(BASELINE, &ctx, false).map_err(err)
 }
 

@@ -200,7 +200,11 @@ impl GitHubStore {
             store: target.to_string(),
             reason,
         };
-        let var = |k: &str| vars(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let var = |k: &str| {
+            vars(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let repo = match &target.repo {
             Some(r) => r.clone(),
             None => {
@@ -245,10 +249,8 @@ impl GitHubStore {
         if let Some(t) = &token {
             let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
                 .map_err(|_| {
-                    store_err(
-                        "the token contains characters not allowed in an HTTP header".into(),
-                    )
-                })?;
+                store_err("the token contains characters not allowed in an HTTP header".into())
+            })?;
             v.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, v);
         }
@@ -388,9 +390,7 @@ impl GitHubStore {
             let (why, server_wait) = match tokio::time::timeout(timeout, read).await {
                 Err(_) => ("request timed out".to_string(), None),
                 Ok(Err(e)) => (self.describe_transport(&e), None),
-                Ok(Ok(None)) => {
-                    return Err(self.err(format!("{during}: {}", http::too_large(max))))
-                }
+                Ok(Ok(None)) => return Err(self.err(format!("{during}: {}", http::too_large(max)))),
                 Ok(Ok(Some(r))) => {
                     let rate_limited = r.status == 429
                         || (r.status == 403
@@ -514,7 +514,13 @@ impl GitHubStore {
         }
     }
 
-    async fn post_json(&self, rest: &str, body: &Value, during: &str, end: Instant) -> Result<Value> {
+    async fn post_json(
+        &self,
+        rest: &str,
+        body: &Value,
+        during: &str,
+        end: Instant,
+    ) -> Result<Value> {
         let r = self
             .send(
                 reqwest::Method::POST,
@@ -559,7 +565,10 @@ impl GitHubStore {
         end: Instant,
     ) -> Result<Option<(String, BTreeMap<String, String>)>> {
         let rest = format!("/git/trees/{tree_ish}?recursive=1");
-        let Some(v) = self.get_json(&rest, "reading the branch's files", end).await? else {
+        let Some(v) = self
+            .get_json(&rest, "reading the branch's files", end)
+            .await?
+        else {
             return Ok(None);
         };
         if v["truncated"].as_bool() == Some(true) {
@@ -589,7 +598,11 @@ impl GitHubStore {
             return Ok(None);
         };
         let c = self
-            .get_json(&format!("/git/commits/{commit}"), "reading the branch's commit", end)
+            .get_json(
+                &format!("/git/commits/{commit}"),
+                "reading the branch's commit",
+                end,
+            )
             .await?
             .ok_or_else(|| self.err("reading the branch's commit: not found"))?;
         let tree = c["tree"]["sha"]
@@ -614,12 +627,27 @@ impl GitHubStore {
         }
         let end = self.deadline();
         let branch = self.shared.target.branch.clone();
-        let read = self.block(async { self.read_tree(&branch, end).await })?;
-        let head = read.map(|(tree, files)| Head {
-            commit: String::new(),
-            tree,
-            files,
-        });
+        let head = self.block(async {
+            // One request: the trees endpoint takes a branch name. A name with '/' could
+            // read as a path there, so such a branch goes ref → commit → tree.
+            let head = if branch.contains('/') {
+                self.read_head_for_write(end).await?
+            } else {
+                self.read_tree(&branch, end)
+                    .await?
+                    .map(|(tree, files)| Head {
+                        commit: String::new(),
+                        tree,
+                        files,
+                    })
+            };
+            if head.is_none() {
+                // A missing branch, or a repository the token cannot see (a 404 too):
+                // only the first is "no baseline yet".
+                self.node_id(end).await?;
+            }
+            Ok(head)
+        })?;
         *self.shared.head.lock().unwrap() = Some(head.clone());
         Ok(head)
     }
@@ -687,7 +715,7 @@ impl GitHubStore {
             .await?
             .ok_or_else(|| {
                 self.err(format!(
-                    "repository {} not found (or the token cannot see it)",
+                    "repository {} not found, or the token cannot see it; check the store URL, and give the job `permissions: contents: read` (write on the default branch)",
                     self.shared.repo
                 ))
             })?;
@@ -724,16 +752,20 @@ impl GitHubStore {
                     let sha = b["sha"]
                         .as_str()
                         .ok_or_else(|| self.err("creating a blob: no sha in the answer"))?;
-                    entries.push(json!({"path": path, "mode": "100644", "type": "blob", "sha": sha}));
+                    entries
+                        .push(json!({"path": path, "mode": "100644", "type": "blob", "sha": sha}));
                 }
                 None if head.is_some_and(|h| h.files.contains_key(path)) => {
-                    entries.push(json!({"path": path, "mode": "100644", "type": "blob", "sha": null}));
+                    entries
+                        .push(json!({"path": path, "mode": "100644", "type": "blob", "sha": null}));
                 }
                 None => {}
             }
         }
         if head.is_none_or(|h| !h.files.contains_key("README.md")) {
-            entries.push(json!({"path": "README.md", "mode": "100644", "type": "blob", "content": README}));
+            entries.push(
+                json!({"path": "README.md", "mode": "100644", "type": "blob", "content": README}),
+            );
         }
         let mut tree_req = json!({"tree": entries});
         if let Some(h) = head {
@@ -828,10 +860,7 @@ impl GitHubStore {
                 }
                 match sent {
                     Err(e) => Err(e),
-                    Ok(_) => Err(self.err(format!(
-                        "{during}: {}",
-                        self.redact(&msg)
-                    ))),
+                    Ok(_) => Err(self.err(format!("{during}: {}", self.redact(&msg)))),
                 }
             }
         }
@@ -950,9 +979,7 @@ impl Reader<'_> {
         let Some(sha) = self.head.and_then(|h| h.files.get(path)) else {
             return Ok(None);
         };
-        self.store
-            .block(self.store.blob(sha, self.end))
-            .map(Some)
+        self.store.block(self.store.blob(sha, self.end)).map(Some)
     }
 
     fn has(&self, path: &str) -> bool {
@@ -1030,7 +1057,10 @@ impl Store for GitHubStore {
                     files = self.dump_files(&dumps);
                 }
             }
-            files.insert(hist.clone(), Some(append_history(&history, &line, max, &what)));
+            files.insert(
+                hist.clone(),
+                Some(append_history(&history, &line, max, &what)),
+            );
             files.insert(cur.clone(), Some(pretty.clone()));
             Ok(Some(files))
         })?;
@@ -1068,7 +1098,10 @@ impl Store for GitHubStore {
             if !r.has(&cur) && !r.has(&hist) {
                 return Ok(None);
             }
-            Ok(Some(BTreeMap::from([(cur.clone(), None), (hist.clone(), None)])))
+            Ok(Some(BTreeMap::from([
+                (cur.clone(), None),
+                (hist.clone(), None),
+            ])))
         })
     }
 
@@ -1167,10 +1200,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
             _ => return None,
         } as u32)
     };
-    let clean: Vec<u8> = s
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
+    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     let body = clean
         .strip_suffix(b"==")
         .or_else(|| clean.strip_suffix(b"="))

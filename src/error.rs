@@ -129,6 +129,14 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A store backend other than the folder (e.g. `github`) could not be read or written.
+    #[error("store '{store}': {reason}")]
+    Store {
+        /// The store, as its URL.
+        store: String,
+        /// What went wrong, with the fix where there is one.
+        reason: String,
+    },
     /// Writing an output artefact (report, result JSON, JUnit, ...) failed.
     #[error("cannot write '{}': {source}", path.display())]
     Output {
@@ -177,6 +185,7 @@ impl Error {
             | Error::Baseline(_)
             | Error::NothingCompared { .. }
             | Error::Storage { .. }
+            | Error::Store { .. }
             | Error::Output { .. }
             | Error::Render { .. }
             | Error::Ci(_)

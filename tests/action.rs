@@ -1757,3 +1757,166 @@ fn issue11_the_shipped_recipes_and_docs_pass_the_lint() {
         .unwrap_or_else(|| panic!("{out}"));
     assert!(n >= 4 + 6, "{out}");
 }
+
+// ---------------------------------------------------------------- issue 13: the github store, merge-base baselines
+
+/// The fixture's `pull_request.base.sha`.
+const PR_BASE_SHA: &str = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e";
+
+fn result_doc(ws: &Ws) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(ws.file(".flameiq/result.json")).unwrap())
+        .unwrap()
+}
+
+/// Two default-branch runs through `store`: `base.json` at the PR's base commit, then
+/// `pr.json`'s numbers at a later commit of main.
+fn two_main_runs(ws: &Ws, api: &str, store: &str) {
+    for (metrics, sha) in [
+        ("base.json", PR_BASE_SHA),
+        ("pr.json", "9999999999999999999999999999999999999999"),
+    ] {
+        let r = ws.run_with(
+            "push",
+            &push_payload(),
+            api,
+            &[("metrics", metrics), ("store", store)],
+            &[],
+            &[("GITHUB_SHA", sha)],
+        );
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        r.assert_no_token();
+    }
+}
+
+#[test]
+fn issue13_merge_base_github_pr_compares_against_its_base_commits_run() {
+    let fake = Fake::start();
+    let ws = Ws::new();
+    two_main_runs(&ws, &fake.url(), "github");
+    // The PR's base commit has a stored run: it is the baseline, so the regression shows
+    // although main's newest run already has the same numbers.
+    let inputs = [("store", "github"), ("comment", "never")];
+    let r = ws.pr(false, &fake.url(), &inputs);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let doc = result_doc(&ws);
+    assert_eq!(doc["strategy"], "merge_base");
+    assert_eq!(doc["baseline_commit"], PR_BASE_SHA);
+    let why = doc["baseline_reason"].as_str().unwrap();
+    assert!(
+        why.contains("f95f852bd8fc") && why.contains("pull_request.base.sha"),
+        "{why}"
+    );
+    assert!(
+        r.summary.contains(
+            r"baseline: the stored run of the base commit f95f852bd8fc (pull\_request.base.sha)"
+        ),
+        "{}",
+        r.summary
+    );
+    // A base commit with no stored run: the configured strategy, and it says so.
+    let mut p = pr_payload(false);
+    p["pull_request"]["base"]["sha"] = "abcdef0123456789abcdef0123456789abcdef01".into();
+    let mut i = vec![("metrics", "pr.json")];
+    i.extend_from_slice(&inputs);
+    let r = ws.run("pull_request", &p, &fake.url(), &i, &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let doc = result_doc(&ws);
+    assert_eq!(doc["strategy"], "last_successful");
+    assert_eq!(
+        doc["baseline_reason"],
+        "no stored run of the base commit abcdef012345 (pull_request.base.sha): strategy last_successful"
+    );
+    assert!(
+        r.summary.contains("no stored run of the base commit"),
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
+fn issue13_merge_base_gitlab_mr_uses_ci_merge_request_diff_base_sha() {
+    let ws = Ws::new();
+    let base = "1ecfd275763eff1d6b4844ea3168962458c9f27a";
+    for (metrics, sha) in [
+        ("base.json", base),
+        ("pr.json", "2222222222222222222222222222222222222222"),
+    ] {
+        let (code, out, err) = gitlab_run(
+            &ws,
+            &[
+                ("CI_PIPELINE_SOURCE", "push"),
+                ("CI_COMMIT_BRANCH", "main"),
+                ("CI_COMMIT_SHA", sha),
+            ],
+            &["--metrics", metrics],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let mr = [
+        ("CI_PIPELINE_SOURCE", "merge_request_event"),
+        ("CI_MERGE_REQUEST_IID", "5"),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "changes"),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+        ("CI_COMMIT_SHA", "3333333333333333333333333333333333333333"),
+    ];
+    let with_base = [mr.as_slice(), &[("CI_MERGE_REQUEST_DIFF_BASE_SHA", base)]].concat();
+    let (code, out, err) = gitlab_run(
+        &ws,
+        &with_base,
+        &["--metrics", "pr.json", "--comment", "never"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let doc = result_doc(&ws);
+    assert_eq!(doc["strategy"], "merge_base");
+    assert_eq!(doc["baseline_commit"], base);
+    assert!(doc["baseline_reason"]
+        .as_str()
+        .unwrap()
+        .contains("CI_MERGE_REQUEST_DIFF_BASE_SHA"));
+    // Without the variable: the configured strategy, no reason to give.
+    let (code, out, err) = gitlab_run(&ws, &mr, &["--metrics", "pr.json", "--comment", "never"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let doc = result_doc(&ws);
+    assert_eq!(doc["strategy"], "last_successful");
+    assert!(doc.get("baseline_reason").is_none(), "{doc}");
+}
+
+#[test]
+fn issue13_fork_pr_reads_the_github_store_with_a_read_only_token() {
+    let fake = Fake::start();
+    let ws = Ws::new();
+    let r = ws.push(&fake.url(), &[("store", "github")]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        !ws.file(".flameiq/baselines/current.json").exists(),
+        "stored on the branch, not locally"
+    );
+    // A fork's token: every write is refused. The PR only reads, and compares.
+    fake.state.lock().unwrap().forbid_writes = true;
+    let before = fake.requests().len();
+    let r = ws.pr(true, &fake.url(), &[("store", "github")]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.output("status").as_deref(), Some("regression"));
+    r.assert_no_token();
+    let git_writes = fake.requests()[before..]
+        .iter()
+        .filter(|q| q.method == "POST" && (q.path.contains("/git/") || q.path == "/graphql"))
+        .count();
+    assert_eq!(git_writes, 0, "a PR run never writes the store");
+}
+
+#[test]
+fn issue13_default_branch_run_refused_by_the_store_is_exit_2_with_the_fix() {
+    let fake = Fake::start();
+    let ws = Ws::new();
+    fake.state.lock().unwrap().forbid_writes = true;
+    let r = ws.push(&fake.url(), &[("store", "github")]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("permissions: contents: write"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("Baseline set"), "{}", r.stdout);
+    r.assert_no_token();
+}

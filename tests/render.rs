@@ -77,6 +77,7 @@ fn result(diffs: Vec<MetricDiff>) -> ComparisonResult {
         counts: c,
         diffs,
         strategy: "rolling_median".into(),
+        baseline_reason: None,
         baseline: SideInfo {
             commit: Some("1a2b3c4d".into()),
             branch: Some("main".into()),

@@ -52,6 +52,7 @@ pub mod github;
 pub mod gitlab;
 pub mod http;
 pub mod inputs;
+pub mod merge_base;
 pub mod outputs;
 
 use crate::error::{Error, Result};

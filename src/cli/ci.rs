@@ -296,7 +296,10 @@ fn compare_run(
 ) -> Result<i32> {
     let (cfg, current) = load(ctx, r, ci)?;
     let store = ctx.store()?;
-    let base = match baseline::select(&*store, &cfg) {
+    // A PR/MR compares against its base commit's stored run when there is one (issue 13).
+    let merge_base = flameiq::ci::merge_base::base_commit(platform, &env);
+    let depth = baseline::HISTORY_DEPTH;
+    let base = match baseline::select_for_change(&*store, &cfg, depth, merge_base.as_ref()) {
         Ok(b) => b,
         Err(e @ (Error::NoBaseline { .. } | Error::Baseline(_))) => {
             return no_baseline(ctx, r, ci, platform, &current, &e)

@@ -10,6 +10,7 @@ mod init;
 mod post;
 mod report;
 mod run;
+mod store;
 mod validate;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -114,6 +115,9 @@ pub enum Command {
     Comment(comment::CommentArgs),
     /// Change points of each metric over the stored history.
     Changes(changes::ChangesArgs),
+    /// Move the history between stores (`export --to URL`, `import --from URL`).
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 /// How a command reports an error on stdout when `--json` is on.
@@ -162,6 +166,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Ci(a) => ci::run(&ctx, a),
         Command::Comment(a) => comment::run(&ctx, a),
         Command::Changes(a) => changes::run(&ctx, a),
+        Command::Store(c) => store::run(&ctx, c),
     }
 }
 

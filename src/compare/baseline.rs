@@ -34,6 +34,9 @@ pub struct Baseline {
     pub strategy: String,
     /// Recent values per key from the history (may be empty).
     pub history: IndexMap<String, Vec<f64>>,
+    /// Why this run was chosen, when there was a choice to explain (merge-base baselines:
+    /// [`select_for_change`]); carried into the result document as `baseline_reason`.
+    pub reason: Option<String>,
 }
 
 impl Baseline {
@@ -43,6 +46,7 @@ impl Baseline {
             snapshot,
             strategy: "file".into(),
             history: IndexMap::new(),
+            reason: None,
         }
     }
 }
@@ -90,6 +94,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                 snapshot,
                 strategy: Strategy::LastSuccessful.as_str().into(),
                 history: per_key(&tail),
+                reason: None,
             })
         }
         Strategy::RollingMedian => {
@@ -100,6 +105,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                     snapshot,
                     strategy: Strategy::RollingMedian.as_str().into(),
                     history: IndexMap::new(),
+                    reason: None,
                 });
             }
             let window = &tail[tail.len().saturating_sub(cfg.baseline.rolling_window)..];
@@ -107,6 +113,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                 snapshot: rolling_median(window),
                 strategy: Strategy::RollingMedian.as_str().into(),
                 history: per_key(&tail),
+                reason: None,
             })
         }
         Strategy::Tagged => {
@@ -143,9 +150,57 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
                 snapshot,
                 strategy: Strategy::Tagged.as_str().into(),
                 history: IndexMap::new(),
+                reason: None,
             })
         }
     }
+}
+
+/// The commit a change request branches from, when the CI says it
+/// ([`crate::ci::merge_base::base_commit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeBase {
+    /// The base commit's SHA.
+    pub commit: String,
+    /// Where it was read (`pull_request.base.sha`, `CI_MERGE_REQUEST_DIFF_BASE_SHA`).
+    pub source: &'static str,
+}
+
+/// The strategy name of a merge-base baseline in the result document.
+pub const MERGE_BASE: &str = "merge_base";
+
+/// The baseline of a pull/merge request: the stored run of its base commit when the
+/// history has it (strategy `merge_base`), else the configured strategy
+/// ([`select_with`]); either way [`Baseline::reason`] says which and why. `history_depth`
+/// as in [`select_with`]. Without a base commit this is [`select_with`].
+pub fn select_for_change(
+    store: &dyn Store,
+    cfg: &Config,
+    history_depth: usize,
+    merge_base: Option<&MergeBase>,
+) -> Result<Baseline> {
+    let Some(mb) = merge_base else {
+        return select_with(store, cfg, history_depth);
+    };
+    let short: String = mb.commit.chars().take(12).collect();
+    if let Some(run) = store.run_for_commit(&mb.commit)? {
+        let tail = store.history_tail(history_depth)?;
+        return Ok(Baseline {
+            snapshot: run,
+            strategy: MERGE_BASE.into(),
+            history: per_key(&tail),
+            reason: Some(format!(
+                "the stored run of the base commit {short} ({})",
+                mb.source
+            )),
+        });
+    }
+    let mut b = select_with(store, cfg, history_depth)?;
+    b.reason = Some(format!(
+        "no stored run of the base commit {short} ({}): strategy {}",
+        mb.source, b.strategy
+    ));
+    Ok(b)
 }
 
 fn has_tag(s: &Snapshot, tag: &str) -> bool {

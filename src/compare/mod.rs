@@ -433,6 +433,7 @@ pub fn finish(
         counts,
         diffs,
         strategy: base.strategy.clone(),
+        baseline_reason: base.reason.clone(),
         baseline: side(&base.snapshot),
         current: side(current),
         missing,

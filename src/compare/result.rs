@@ -190,8 +190,13 @@ pub struct ComparisonResult {
     pub counts: Counts,
     /// Per-metric diffs, sorted by key.
     pub diffs: Vec<MetricDiff>,
-    /// The baseline strategy used (`last_successful`, `rolling_median`, `tagged`, `file`).
+    /// The baseline strategy used (`last_successful`, `rolling_median`, `tagged`, `file`,
+    /// `merge_base`).
     pub strategy: String,
+    /// Why that baseline run was used, when `flameiq ci` had a choice to make (a PR's base
+    /// commit: issue 13's merge-base baselines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_reason: Option<String>,
     /// Baseline metadata.
     pub baseline: SideInfo,
     /// Current metadata.

@@ -288,6 +288,14 @@ fn provider_note(view: &View) -> String {
         .unwrap_or_default()
 }
 
+/// Why that baseline run was used (merge-base baselines, issue 13), for the detail line.
+fn baseline_reason_note(r: &crate::compare::result::ComparisonResult) -> String {
+    r.baseline_reason
+        .as_deref()
+        .map(|why| format!(" · baseline: {}", escape_md(why)))
+        .unwrap_or_default()
+}
+
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
 /// table rows (and saying how many) when the whole would not fit.
 pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
@@ -401,7 +409,8 @@ pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
                 } else {
                     ""
                 }
-            ) + &provider_note(view);
+            ) + &provider_note(view)
+                + &baseline_reason_note(r);
             if !r.new.is_empty() {
                 extras.push(format!(
                     "{} only in the current run (not compared)",

@@ -39,6 +39,8 @@ struct State {
     page_delay: Option<std::time::Duration>,
     /// Pad every comments page with one comment of about this many bytes.
     huge_pages: Option<usize>,
+    /// Blobs, trees, commits and refs (the `github` store, fake_git_data.rs).
+    git: GitData,
 }
 
 struct Fake {
@@ -238,6 +240,9 @@ fn route(
         );
     }
     let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    if let Some(a) = git_data_route(&mut s.git, s.forbid_writes, port, method, route, body) {
+        return a;
+    }
     let list = format!("/repos/{REPO}/issues/{PR}/comments");
     // GitHub's Link URLs use the numeric repository path.
     let list_by_id = format!("/repositories/1296269/issues/{PR}/comments");
@@ -384,6 +389,8 @@ fn route(
         ),
     }
 }
+
+include!("fake_git_data.rs");
 
 // ---------------------------------------------------------------- the runner
 

@@ -866,3 +866,118 @@ fn issue15_empty_store_url_falls_back_to_the_local_folder_with_a_notice() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("PASS"));
 }
+
+/// Every file of the `.flameiq/` layout under `root` (baselines and histories), by path.
+fn store_files(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(
+                path.file_name().and_then(|n| n.to_str()),
+                Some("current.json" | "history.jsonl")
+            ) {
+                let rel = path.strip_prefix(root).unwrap().display().to_string();
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn issue15_export_import_round_trips_file_postgres_file_byte_for_byte() {
+    let Some(db) = TestDb::new("export_import") else {
+        return;
+    };
+    let d = TempDir::new().unwrap();
+    let p = d.path();
+    for (i, env) in ["", "linux-x64", "", "macos-arm64", ""].iter().enumerate() {
+        let mut doc = run_doc(
+            &format!("abcdef{i:02}"),
+            &format!("x{i}"),
+            1000.5 + i as f64,
+            &[("n", 3.0)],
+        );
+        doc["metrics"]["custom"]["n"] = json!(3); // an integer stays an integer
+        doc["metadata"]["tags"] = json!({"z": 1, "a": [1, 2], "release": format!("v{i}")});
+        doc["metric_info"] = json!({"custom.n": {"unit": "allocs", "samples": [3.0, 3.5]}});
+        write(p, "m.json", &doc);
+        let mut c = flameiq(p, "file:src");
+        if !env.is_empty() {
+            c.args(["--env", env]);
+        }
+        c.args(["baseline", "set", "--metrics", "m.json"])
+            .assert()
+            .success();
+    }
+    let before = store_files(&p.join("src"));
+    assert_eq!(before.len(), 6, "{:?}", before.keys());
+    flameiq(p, "file:src")
+        .args(["store", "export", "--to", &db.url])
+        .assert()
+        .success();
+    assert_eq!(scalar(&db.url, "SELECT count(*) FROM flameiq.runs"), "5");
+    assert_eq!(
+        scalar(
+            &db.url,
+            "SELECT count(*) FROM flameiq.stores WHERE repository = 'acme/widgets'"
+        ),
+        "3"
+    );
+    // Into an empty file store, from PostgreSQL.
+    flameiq(p, "file:back")
+        .args(["store", "import", "--from", &db.url])
+        .assert()
+        .success();
+    assert_eq!(store_files(&p.join("back")), before);
+    // The target holds history now: refused without --force, nothing changed.
+    let out = flameiq(p, "file:src")
+        .args(["store", "export", "--to", &db.url])
+        .output()
+        .unwrap();
+    assert!(one_line_exit_2(&out).contains("--force"));
+    assert_eq!(scalar(&db.url, "SELECT count(*) FROM flameiq.runs"), "5");
+    flameiq(p, "file:src")
+        .args(["store", "export", "--to", &db.url, "--force"])
+        .assert()
+        .success();
+    assert_eq!(scalar(&db.url, "SELECT count(*) FROM flameiq.runs"), "5");
+}
+
+#[test]
+fn issue15_store_migrate_command() {
+    let Some(db) = TestDb::new("migrate_cmd") else {
+        return;
+    };
+    let d = TempDir::new().unwrap();
+    let p = d.path();
+    let out = flameiq(p, &db.url)
+        .args(["store", "migrate", "--to-version", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("from version 0 to 1"));
+    let out = flameiq(p, &db.url)
+        .args(["store", "migrate"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("from version 1 to 2"));
+    let out = flameiq(p, &db.url)
+        .args(["store", "migrate"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is at version 2"));
+    let out = flameiq(p, "file:x")
+        .args(["store", "migrate"])
+        .output()
+        .unwrap();
+    assert!(one_line_exit_2(&out).contains("no schema to migrate"));
+}

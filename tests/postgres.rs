@@ -981,3 +981,94 @@ fn issue15_store_migrate_command() {
         .unwrap();
     assert!(one_line_exit_2(&out).contains("no schema to migrate"));
 }
+
+/// `flameiq ci` in a GitLab pipeline with only `vars` (plus the pipeline's own) set.
+fn gitlab_ci(dir: &Path, vars: &[(&str, &str)], metrics: &str) -> Output {
+    let mut cmd = Command::cargo_bin("flameiq").unwrap();
+    cmd.current_dir(dir).env_clear();
+    cmd.envs([
+        ("GITLAB_CI", "true"),
+        ("CI", "true"),
+        ("CI_DEFAULT_BRANCH", "main"),
+        ("CI_PROJECT_ID", "42"),
+        ("CI_PROJECT_PATH", "acme/widgets"),
+        ("CI_API_V4_URL", "http://127.0.0.1:9/api/v4"),
+        ("CI_COMMIT_SHA", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"),
+        ("FLAMEIQ_HTTP_RETRY_BASE_MS", "5"),
+        ("FLAMEIQ_HTTP_TIMEOUT_MS", "2000"),
+    ]);
+    cmd.envs(vars.iter().copied());
+    cmd.args(["ci", "--metrics", metrics, "--comment", "never"]);
+    cmd.output().unwrap()
+}
+
+#[test]
+fn issue15_ci_default_branch_stores_in_postgres_and_unreachable_is_exit_2() {
+    let Some(db) = TestDb::new("ci") else {
+        return;
+    };
+    let d = TempDir::new().unwrap();
+    let p = d.path();
+    write(p, "base.json", &run_doc("aaaaaaa1", "base", 1000.0, &[]));
+    write(p, "pr.json", &run_doc("aaaaaaa2", "pr", 700.0, &[]));
+    let push = [
+        ("CI_PIPELINE_SOURCE", "push"),
+        ("CI_COMMIT_BRANCH", "main"),
+        ("FLAMEIQ_STORE", db.url.as_str()),
+    ];
+    let out = gitlab_ci(p, &push, "base.json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        scalar(&db.url, "SELECT repository FROM flameiq.runs"),
+        "acme/widgets"
+    );
+    assert!(
+        !p.join(".flameiq/baselines/current.json").exists(),
+        "stored in the database only"
+    );
+    // The merge request compares against the database: a regression, exit 1.
+    let mr = [
+        ("CI_PIPELINE_SOURCE", "merge_request_event"),
+        ("CI_MERGE_REQUEST_IID", "5"),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "changes"),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+        ("FLAMEIQ_STORE", db.url.as_str()),
+    ];
+    let out = gitlab_ci(p, &mr, "pr.json");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Configured but unreachable on the default branch: exit 2, the error in one line.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gone = format!("postgres://ci:hunter2hunter2@127.0.0.1:{port}/perf");
+    let push_gone = [
+        ("CI_PIPELINE_SOURCE", "push"),
+        ("CI_COMMIT_BRANCH", "main"),
+        ("FLAMEIQ_STORE", gone.as_str()),
+    ];
+    let out = gitlab_ci(p, &push_gone, "base.json");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains("cannot connect") && errors[0].contains("refused"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("hunter2hunter2")
+            && !String::from_utf8_lossy(&out.stdout).contains("hunter2hunter2")
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Baseline set"));
+}

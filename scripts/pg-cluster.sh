@@ -9,8 +9,8 @@
 # lives in a temporary folder owned by the `postgres` user, listens on 127.0.0.1 only, on a
 # free port, with its Unix socket in that folder (never /var/run/postgresql), password
 # authentication (SCRAM, so the tests can check a wrong password) and TLS on with a
-# self-signed certificate for 127.0.0.1/localhost (so the tests can check sslmode=require and
-# verify-full against a real server). `start` is idempotent: a second start prints the URL of
+# certificate for 127.0.0.1/localhost signed by a CA of its own (data/root.crt), so the tests
+# can check sslmode=require and verify-full against a real server. `start` is idempotent: a second start prints the URL of
 # the cluster already running. The state file (FLAMEIQ_PG_STATE, default
 # /tmp/flameiq-pg-cluster.state) remembers where it is, so `stop` finds it from any shell.
 set -euo pipefail
@@ -64,10 +64,19 @@ start() {
   rm -f "$dir/pwfile"
   local ssl=off
   if command -v openssl >/dev/null; then
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-      -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >/dev/null 2>&1
-    chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
+    # A CA of its own (root.crt, for the tests' sslrootcert) and a server certificate it
+    # signs for 127.0.0.1/localhost: a self-signed CA certificate is no end-entity cert.
+    local tls="$dir/data"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=flameiq test CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+      -keyout "$dir/ca.key" -out "$tls/root.crt" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+      -keyout "$tls/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$dir/ext.cnf"
+    openssl x509 -req -in "$dir/server.csr" -CA "$tls/root.crt" -CAkey "$dir/ca.key" \
+      -CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$tls/server.crt" >/dev/null 2>&1
+    rm -f "$dir/ca.key" "$dir/server.csr" "$dir/ext.cnf" "$tls/root.srl"
+    chown postgres: "$tls/server.key" "$tls/server.crt" "$tls/root.crt"
     chmod 600 "$dir/data/server.key"
     ssl=on
   fi

@@ -13,6 +13,7 @@ mod post;
 mod report;
 mod run;
 mod store;
+mod store_pg;
 mod validate;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -223,21 +224,29 @@ impl Ctx {
     /// The store of `--store` (or its defaults) and `--env`; an environment name that
     /// would leave the store (`../x`, `/abs`) is exit 2.
     pub fn store(&self) -> Result<Box<dyn Store>> {
-        let mut location = self.location()?;
-        match &mut location {
-            // `store.repository` names this repository in a database several share (issue 15).
-            Location::Postgres(t) => t.repository = self.config()?.store.repository,
-            Location::File(dir) if self.store_given_empty() => tracing::warn!(
-                "the store URL is empty in this job (no secret, as on a fork PR?): using the local folder {} instead",
-                dir.display()
-            ),
-            _ => {}
+        let location = self.with_config(self.location()?)?;
+        if let Location::File(dir) = &location {
+            if self.store_given_empty() {
+                tracing::warn!(
+                    "the store URL is empty in this job (no secret, as on a fork PR?): using the local folder {} instead",
+                    dir.display()
+                );
+            }
         }
         location.open(
             self.global.environment.as_deref(),
             &self.global.dir,
             &post::env,
         )
+    }
+
+    /// `location` with what the config adds to it: `store.repository`, which names this
+    /// repository in a postgres database several share (issue 15).
+    pub fn with_config(&self, mut location: Location) -> Result<Location> {
+        if let Location::Postgres(t) = &mut location {
+            t.repository = self.config()?.store.repository;
+        }
+        Ok(location)
     }
 
     /// Whether a store URL was given but empty (`store: ${{ secrets.FLAMEIQ_STORE }}` in a

@@ -20,6 +20,8 @@ pub enum StoreCmd {
     Export(CopyArgs),
     /// Copy another store into the selected one (or --to).
     Import(CopyArgs),
+    /// Create or upgrade the postgres store's schema (also done on first use).
+    Migrate(super::store_pg::MigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +41,7 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<i32> {
     let (a, need) = match cmd {
         StoreCmd::Export(a) => (a, "to"),
         StoreCmd::Import(a) => (a, "from"),
+        StoreCmd::Migrate(a) => return super::store_pg::migrate(ctx, a),
     };
     let given = match need {
         "to" => &a.to,
@@ -52,10 +55,10 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<i32> {
     }
     let dir = &ctx.global.dir;
     let open = |url: &Option<String>| -> Result<(Location, Box<dyn Store>)> {
-        let loc = match url {
+        let loc = ctx.with_config(match url {
             Some(u) => Location::parse(u, dir)?,
             None => ctx.location()?,
-        };
+        })?;
         let s = loc.open(None, dir, &super::post::env)?;
         Ok((loc, s))
     };

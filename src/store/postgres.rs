@@ -409,10 +409,9 @@ fn scrub(msg: &str, url: &str) -> String {
     out
 }
 
-/// A hint for the errors users can fix, by SQLSTATE or message.
-fn hint(e: &tokio_postgres::Error) -> &'static str {
+/// A hint for the errors users can fix, by SQLSTATE or `text` (the error's full text).
+fn hint(e: &tokio_postgres::Error, text: &str) -> &'static str {
     use tokio_postgres::error::SqlState;
-    let text = e.to_string();
     match e.code() {
         Some(c) if *c == SqlState::INVALID_PASSWORD => {
             " (check the password in the store URL or PGPASSWORD)"
@@ -426,6 +425,9 @@ fn hint(e: &tokio_postgres::Error) -> &'static str {
         }
         _ if text.contains("server does not support TLS") => {
             " (the server refuses TLS: enable ssl on the server, or use sslmode=prefer or disable)"
+        }
+        _ if text.contains("invalid peer certificate") => {
+            " (the server's certificate is not trusted: sslrootcert=FILE names its CA, sslmode=require encrypts without checking)"
         }
         _ if text.contains("Connection refused") => {
             " (is the server running, and are the host and port right?)"
@@ -454,7 +456,8 @@ fn pg_text(e: &tokio_postgres::Error) -> String {
             src = inner.source();
         }
     }
-    format!("{s}{}", hint(e))
+    let h = hint(e, &s);
+    format!("{s}{h}")
 }
 
 /// The open connection and the runtime that drives it.
@@ -895,23 +898,17 @@ fn migrate_conn(target: &Target, conn: &mut Conn, to: i32) -> Result<i32> {
     }
     let Conn { rt, client } = conn;
     rt.block_on(async {
-        let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        // A session lock taken before the transaction, so that the transaction (which
+        // reads the catalog afresh when it starts) sees what a process that held the lock
+        // before committed. The server drops it with the connection, should this one die.
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
             .await?;
-        // Another process may have migrated while this one waited for the lock.
-        let now = version_of(&tx).await?;
-        for v in now + 1..=to {
-            tx.batch_execute(MIGRATIONS[(v - 1) as usize]).await?;
-            if v == 2 {
-                backfill_run_time(&tx).await?;
-            }
-            tx.execute(
-                "INSERT INTO flameiq.schema_version (version, flameiq_version) VALUES ($1, $2)",
-                &[&v, &env!("CARGO_PKG_VERSION")],
-            )
-            .await?;
-        }
-        tx.commit().await
+        let done = migrate_locked(client, to).await;
+        let unlocked = client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await;
+        done.and(unlocked.map(|_| ()))
     })
     .map_err(|e| {
         target.error(
@@ -920,6 +917,28 @@ fn migrate_conn(target: &Target, conn: &mut Conn, to: i32) -> Result<i32> {
         )
     })?;
     Ok(found)
+}
+
+/// The migration steps up to `to`, in one transaction; the caller holds the lock.
+async fn migrate_locked(
+    client: &mut tokio_postgres::Client,
+    to: i32,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    // Another process may have migrated while this one waited for the lock.
+    let now = version_of(&tx).await?;
+    for v in now + 1..=to {
+        tx.batch_execute(MIGRATIONS[(v - 1) as usize]).await?;
+        if v == 2 {
+            backfill_run_time(&tx).await?;
+        }
+        tx.execute(
+            "INSERT INTO flameiq.schema_version (version, flameiq_version) VALUES ($1, $2)",
+            &[&v, &env!("CARGO_PKG_VERSION")],
+        )
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// Migration 2: `run_time` of the runs stored before it, parsed as the write path does.

@@ -287,8 +287,9 @@ fn parse_lines(text: &str, path: &Path) -> Result<Snapshot> {
 }
 
 /// One console line with ANSI colour codes removed and only what follows the last
-/// carriage return (a terminal capture overwrites progress lines that way).
-fn clean(line: &str) -> std::borrow::Cow<'_, str> {
+/// carriage return (a terminal capture overwrites progress lines that way). Also used by
+/// the gungraun provider, whose runner colours its output the same way.
+pub(super) fn clean(line: &str) -> std::borrow::Cow<'_, str> {
     let line = line.rsplit('\r').find(|s| !s.trim().is_empty()).unwrap_or("");
     if !line.contains('\x1b') {
         return line.into();
@@ -338,18 +339,6 @@ fn console_results(text: &str) -> usize {
         .count()
 }
 
-/// A time as printed by criterion, in ns; `None` for another unit.
-fn console_ns(value: f64, unit: &str) -> Option<f64> {
-    match unit {
-        "ps" => Some(value / 1e3),
-        "ns" => Some(value),
-        "µs" | "μs" | "us" => Some(value * 1e3),
-        "ms" => Some(value * 1e6),
-        "s" => Some(value * 1e9),
-        _ => None,
-    }
-}
-
 /// A throughput as printed: (key suffix, unit, value in that unit).
 fn console_throughput(value: f64, unit: &str) -> Option<(&'static str, &'static str, f64)> {
     const KI: f64 = 1024.0;
@@ -397,10 +386,13 @@ fn parse_console(text: &str, path: &Path) -> Result<Snapshot> {
                 continue;
             }
             let key = unique_key(&snap, &mut seen, format!("custom.{id}"));
-            match console_ns(est, unit) {
-                Some(ns) => put_measure(&mut snap, &mut seen, key.clone(), ns, "ns", None, vec![]),
-                None => put_measure(&mut snap, &mut seen, key.clone(), est, unit, None, vec![]),
-            }
+            // put_measure converts the printed unit (ns, µs, ms, s) in one division; only
+            // picoseconds, which it does not know, are brought to ns first.
+            let (value, unit) = match unit {
+                "ps" => (est / 1e3, "ns"),
+                u => (est, u),
+            };
+            put_measure(&mut snap, &mut seen, key.clone(), value, unit, None, vec![]);
             current = Some(key);
             previous.clear();
             continue;

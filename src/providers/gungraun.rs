@@ -33,7 +33,9 @@
 //! - Only the callgrind and cachegrind sections are read (the instruction counts); the
 //!   other tools a benchmark may run (DHAT, Memcheck, ...) are skipped. A metric printed
 //!   twice for one benchmark (per-thread parts, then `## Total`) keeps the last value.
-//! - Other lines (cargo's, libtest's, the runner's closing summary) are ignored.
+//! - A benchmark's block is its header and the indented lines up to a blank line; other
+//!   lines (cargo's, libtest's, the runner's closing summary and `Regressions:` list) are
+//!   ignored. ANSI colours (`--color always`) are stripped.
 
 use super::util::{put, Suffixes};
 use super::{Input, Provider};
@@ -97,7 +99,10 @@ fn metric_line(line: &str) -> Option<(&str, &str)> {
 fn instruction_lines(text: &str) -> usize {
     text.lines()
         .filter(|l| l.contains("Instructions:"))
-        .filter(|l| metric_line(l).is_some_and(|(n, v)| n == "Instructions" && value(v).is_some()))
+        .filter(|l| {
+            metric_line(&super::criterion::clean(l))
+                .is_some_and(|(n, v)| n == "Instructions" && value(v).is_some())
+        })
         .count()
 }
 
@@ -192,18 +197,22 @@ fn bench_key(snap: &Snapshot, seen: &mut Suffixes, name: &str) -> String {
 
 fn parse_terminal(text: &str, snap: &mut Snapshot, seen: &mut Suffixes) {
     // Header lines seen since the last blank or indented line.
-    let mut pending: Vec<&str> = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
     // The benchmark being read, and whether its current tool section counts.
     let mut current: Option<String> = None;
     let mut counted_tool = true;
-    for line in text.lines() {
-        let line = line.trim_end();
+    for raw in text.lines() {
+        let cleaned = super::criterion::clean(raw);
+        let line = cleaned.trim_end();
         if line.is_empty() {
+            // A blank line ends a benchmark's block (the runner's closing `Regressions:`
+            // list, indented too, comes after one).
             pending.clear();
+            current = None;
             continue;
         }
         if !line.starts_with(' ') {
-            pending.push(line);
+            pending.push(line.to_string());
             continue;
         }
         if !pending.is_empty() {

@@ -7,7 +7,7 @@
 # baseline job at a 1 % threshold. Prints a Markdown table; docs/verdict-quality.md holds a
 # committed run.
 #
-#   scripts/verdict-quality-instructions.sh              # ~3-6 minutes on 2 busy cores
+#   scripts/verdict-quality-instructions.sh              # 21 minutes on 2 cores under load 20
 #   scripts/verdict-quality-instructions.sh --jobs 6     # fewer jobs per build
 #
 # Needs gcc, valgrind and python3 (standard library only).

@@ -248,7 +248,14 @@ fn cachegrind() -> String {
         if i % 50 == 0 {
             let _ = writeln!(s, "fl=./src/file_{}.c\nfn=function_{i}", i / 50);
         }
-        let _ = writeln!(s, "{} {} 0 0 {} 0 0 {} 0 0", 100 + i % 900, i % 7, i % 3, i % 5);
+        let _ = writeln!(
+            s,
+            "{} {} 0 0 {} 0 0 {} 0 0",
+            100 + i % 900,
+            i % 7,
+            i % 3,
+            i % 5
+        );
         i += 1;
     }
     s.push_str("summary: 2128198 1267 1249 129153 1825 1513 110727 417 349\n");
@@ -327,7 +334,11 @@ fn parse_new_formats(c: &mut Criterion) {
             .provider()
             .parse(&input)
             .expect("generated input parses");
-        assert!(snap.metrics.len() >= at_least, "{name}: {}", snap.metrics.len());
+        assert!(
+            snap.metrics.len() >= at_least,
+            "{name}: {}",
+            snap.metrics.len()
+        );
         group.throughput(Throughput::Bytes(
             input.text.as_ref().map_or(0, |t| t.len()) as u64,
         ));

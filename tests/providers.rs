@@ -73,12 +73,27 @@ const FIXTURES: &[(&str, &str)] = &[
     ("gungraun", "gungraun/gungraun__ansi_escapes.txt"),
     ("gungraun", "gungraun/gungraun__cachegrind.txt"),
     ("gungraun", "gungraun/gungraun__callgrind_all.txt"),
-    ("gungraun", "gungraun/gungraun__json_multiple_benchmarks.txt"),
-    ("gungraun", "gungraun/gungraun__json_one_callgrind_all_metrics.txt"),
-    ("gungraun", "gungraun/gungraun__json_pretty_one_callgrind.txt"),
-    ("gungraun", "gungraun/gungraun__name_on_multiple_lines_mixed.txt"),
+    (
+        "gungraun",
+        "gungraun/gungraun__json_multiple_benchmarks.txt",
+    ),
+    (
+        "gungraun",
+        "gungraun/gungraun__json_one_callgrind_all_metrics.txt",
+    ),
+    (
+        "gungraun",
+        "gungraun/gungraun__json_pretty_one_callgrind.txt",
+    ),
+    (
+        "gungraun",
+        "gungraun/gungraun__name_on_multiple_lines_mixed.txt",
+    ),
     ("gungraun", "gungraun/gungraun__with_dhat.txt"),
-    ("gungraun", "gungraun/gungraun__with_summary_and_regressions.txt"),
+    (
+        "gungraun",
+        "gungraun/gungraun__with_summary_and_regressions.txt",
+    ),
     ("gungraun", "gungraun/iai_callgrind__two.txt"),
 ];
 
@@ -426,10 +441,10 @@ fn baseline_set_and_compare_accept_a_tool_format() {
     for (provider, rel) in [
         ("go", "go/benchmem_count2_subbenchmarks.txt"),
         ("criterion", "criterion/console.txt"),
-    ("criterion", "criterion/console_first_run.txt"),
-    ("criterion", "criterion/console_stdout_and_stderr.txt"),
-    ("criterion", "criterion/console_with_changes.txt"),
-    ("criterion", "criterion/target_criterion"),
+        ("criterion", "criterion/console_first_run.txt"),
+        ("criterion", "criterion/console_stdout_and_stderr.txt"),
+        ("criterion", "criterion/console_with_changes.txt"),
+        ("criterion", "criterion/target_criterion"),
         ("hyperfine", "hyperfine/two_commands.json"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
@@ -638,13 +653,23 @@ fn issue16_exact_values_of_the_new_formats() {
         "cycles",
         Lower,
     );
-    assert!(s.metrics.keys().all(|k| !k.contains("bytes")), "{:?}", s.metrics);
-    let s = load("gungraun", "gungraun/gungraun__with_summary_and_regressions.txt");
+    assert!(
+        s.metrics.keys().all(|k| !k.contains("bytes")),
+        "{:?}",
+        s.metrics
+    );
+    let s = load(
+        "gungraun",
+        "gungraun/gungraun__with_summary_and_regressions.txt",
+    );
     assert_metric(&s, key, 26214734.0, "instructions", Lower);
     assert_eq!(s.metrics.len(), 12, "{:?}", s.metrics.keys());
     let s = load("gungraun", "gungraun/gungraun__ansi_escapes.txt");
     assert_metric(&s, key, 26214734.0, "instructions", Lower);
-    let s = load("gungraun", "gungraun/gungraun__json_one_callgrind_all_metrics.txt");
+    let s = load(
+        "gungraun",
+        "gungraun/gungraun__json_one_callgrind_all_metrics.txt",
+    );
     let key = "custom.play_game::bench_play_game_group::bench_play_game_100 some_id";
     assert_metric(&s, key, 1900.0, "instructions", Lower);
     assert_metric(&s, &format!("{key}.LLHitRate"), 0.3, "%", Higher);
@@ -683,7 +708,10 @@ fn issue16_auto_detects_each_new_format() {
         ("valgrind/cachegrind.out.cache-sim", "valgrind"),
         ("valgrind/callgrind.out.ir-only", "valgrind"),
         ("gungraun/iai_callgrind__two.txt", "gungraun"),
-        ("gungraun/gungraun__json_multiple_benchmarks.txt", "gungraun"),
+        (
+            "gungraun/gungraun__json_multiple_benchmarks.txt",
+            "gungraun",
+        ),
         ("pyperf/two_benchmarks.json", "pyperf"),
     ] {
         let input = Input::read(&fixture(rel)).unwrap();
@@ -711,16 +739,28 @@ fn issue16_auto_detects_each_new_format() {
 fn issue16_provider_aliases_and_a_valgrind_round_trip() {
     let tmp = tempfile::tempdir().unwrap();
     for (alias, rel, provider) in [
-        ("cachegrind", "valgrind/cachegrind.out.cache-sim", "valgrind"),
+        (
+            "cachegrind",
+            "valgrind/cachegrind.out.cache-sim",
+            "valgrind",
+        ),
         ("callgrind", "valgrind/callgrind.out.ir-only", "valgrind"),
-        ("iai-callgrind", "gungraun/iai_callgrind__two.txt", "gungraun"),
+        (
+            "iai-callgrind",
+            "gungraun/iai_callgrind__two.txt",
+            "gungraun",
+        ),
     ] {
         let out = flameiq(tmp.path())
             .args(["run", "--json", "--provider", alias, "--metrics"])
             .arg(fixture(rel))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{alias}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{alias}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc["provider"], provider, "{alias}");
     }
@@ -734,7 +774,12 @@ fn issue16_provider_aliases_and_a_valgrind_round_trip() {
         .arg(fixture("valgrind/cachegrind.out.cache-sim"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc.to_string().contains("custom.work 100000"), "{doc}");
 }

@@ -290,7 +290,10 @@ fn parse_lines(text: &str, path: &Path) -> Result<Snapshot> {
 /// carriage return (a terminal capture overwrites progress lines that way). Also used by
 /// the gungraun provider, whose runner colours its output the same way.
 pub(super) fn clean(line: &str) -> std::borrow::Cow<'_, str> {
-    let line = line.rsplit('\r').find(|s| !s.trim().is_empty()).unwrap_or("");
+    let line = line
+        .rsplit('\r')
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("");
     if !line.contains('\x1b') {
         return line.into();
     }
@@ -324,7 +327,8 @@ fn bracket<'a>(line: &'a str, label: &str) -> Option<(&'a str, [(f64, &'a str); 
         return None;
     }
     let mut it = inner.split_whitespace();
-    let mut pair = || -> Option<(f64, &'a str)> { Some((super::util::num(it.next()?)?, it.next()?)) };
+    let mut pair =
+        || -> Option<(f64, &'a str)> { Some((super::util::num(it.next()?)?, it.next()?)) };
     let three = [pair()?, pair()?, pair()?];
     if it.next().is_some() {
         return None;

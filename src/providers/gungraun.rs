@@ -181,9 +181,17 @@ fn store(snap: &mut Snapshot, bench: &str, event: &str, v: f64) {
     } else if event.ends_with("MissRate") {
         (format!("{bench}.{event}"), "%", Direction::LowerIsBetter)
     } else if event == "EstimatedCycles" {
-        (format!("{bench}.{event}"), "cycles", Direction::LowerIsBetter)
+        (
+            format!("{bench}.{event}"),
+            "cycles",
+            Direction::LowerIsBetter,
+        )
     } else {
-        (format!("{bench}.{event}"), "events", Direction::LowerIsBetter)
+        (
+            format!("{bench}.{event}"),
+            "events",
+            Direction::LowerIsBetter,
+        )
     };
     put(snap, key, v, unit, direction, vec![]);
 }
@@ -316,7 +324,10 @@ mod tests {
              Total bytes:      29499|N/A   (*********)\n\nGungraun result: Ok. 1 benchmark\n",
         )
         .unwrap();
-        assert_eq!(s.metrics["custom.b::g::fib short:10"].to_string(), "9007199254740991.0");
+        assert_eq!(
+            s.metrics["custom.b::g::fib short:10"].to_string(),
+            "9007199254740991.0"
+        );
         assert_eq!(s.get("custom.b::g::fib short:10.L1HitRate"), Some(99.5));
         assert_eq!(
             s.metric_info["custom.b::g::fib short:10.L1HitRate"].direction,

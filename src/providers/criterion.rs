@@ -438,6 +438,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn console_units_colours_and_carriage_returns() {
+        let text = "Benchmarking tiny: Analyzing\r\x1b[2K\x1b[32mtiny\x1b[0m                    \
+                    time:   [\x1b[2m512.30 ps\x1b[0m \x1b[1m523.45 ps\x1b[0m 530.00 ps]\n\
+                    cycles                  time:   [10.5 cycles 11.25 cycles 12.0 cycles]\n\
+                    \x20                       thrpt:  [1.0 Kb/s 2.5 Kb/s 3.0 Kb/s]\n\
+                    slow                    time:   [1.0000 s 1.2500 s 1.5000 s]\n\
+                    \x20                       change: [+1.0% +2.0% +3.0%] (p = 0.01 < 0.05)\n";
+        let s = parse_console(text, Path::new("c.txt")).unwrap();
+        assert_eq!(s.get("custom.tiny"), Some(523.45 / 1e3 / 1e6));
+        // A custom measurement's unit is kept, lower is better.
+        assert_eq!(s.get("custom.cycles"), Some(11.25));
+        assert_eq!(
+            s.metric_info["custom.cycles"].unit.as_deref(),
+            Some("cycles")
+        );
+        assert_eq!(s.get("custom.cycles.mbit_per_s"), Some(2.5 * 1e-3));
+        assert_eq!(s.get("custom.slow"), Some(1250.0));
+        assert_eq!(s.metrics.len(), 4, "{:?}", s.metrics);
+        assert_eq!(console_results(text), 3);
+    }
+
+    #[test]
     fn cargo_criterion_lines() {
         let text = r#"{"reason":"group-complete","group_name":"g","benchmarks":["g/a"]}
 {"reason":"benchmark-complete","id":"g/a","unit":"ns","iteration_count":[1,2],"measured_values":[1000.0,4000.0],"mean":{"estimate":1500.0,"lower_bound":1.0,"upper_bound":2.0,"unit":"ns"}}"#;

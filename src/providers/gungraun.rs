@@ -14,7 +14,8 @@
 //! output; `--output-format=json`/`pretty-json` prints the same objects to the terminal):
 //! `module_path`, `id`, `details`, `profiles[].summaries.total.summary.Callgrind.<event>
 //! .metrics` as `{"Left": new}`, `{"Both": [new, old]}` or `{"Right": old}`, each value
-//! `{"Int": n}` or `{"Float": x}`.
+//! `{"Int": n}` or `{"Float": x}` (the summary's schema `"version": "6"`; another version
+//! is read as far as it has that layout, with a warning).
 //!
 //! Decisions:
 //! - Key `custom.<benchmark>`: the terminal's header line, which is `<module_path> <id>`
@@ -270,6 +271,15 @@ fn parse_json(text: &str, path: &Path, snap: &mut Snapshot, seen: &mut Suffixes)
             if let Some(d) = v.get("details").and_then(Value::as_str) {
                 name.push(':');
                 name.push_str(d);
+            }
+        }
+        // Schema 6 is the one read here; an older runner's summary is laid out otherwise.
+        if let Some(version) = v.get("version").and_then(Value::as_str) {
+            if version != "6" {
+                tracing::warn!(
+                    "gungraun: '{name}' is a summary of schema version {version}; only version 6 \
+                     is read (its metrics may be missing)"
+                );
             }
         }
         let key = bench_key(snap, seen, &name);

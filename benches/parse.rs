@@ -5,6 +5,10 @@
 //! about 8 MB, generated in the shape of the real fixtures in `tests/fixtures/`, and parsed
 //! through the public API (`ProviderKind::X.provider().parse(&Input)`), detection excluded.
 //!
+//! Issue 16's formats (criterion's console, cachegrind files, gungraun's runner output,
+//! pyperf JSON) are in `parse_new_formats`, with the same goals (line formats 100 MB/s,
+//! JSON 200 MB/s).
+//!
 //! Run: `cargo bench --bench parse -- --warm-up-time 1 --measurement-time 2`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -196,5 +200,154 @@ fn parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse);
+/// Criterion's console output (issue 16): progress lines on the same stream, a change
+/// block and a throughput line per benchmark, every fifth name on its own line.
+fn criterion_console() -> String {
+    let mut s = String::from("    Finished `bench` profile [optimized] target(s) in 0.45s\n");
+    let mut i = 0;
+    while s.len() < TARGET {
+        let name = if i % 5 == 0 {
+            format!("a group with a long name/case number {i}")
+        } else {
+            format!("sum/{i}")
+        };
+        let _ = write!(s, "Benchmarking {name}\nBenchmarking {name}: Analyzing\n");
+        if name.len() > 23 {
+            let _ = write!(s, "{name}\n{:24}", "");
+        } else {
+            let _ = write!(s, "{name:<24}");
+        }
+        let _ = write!(
+            s,
+            "time:   [54.469 ns {}.{:03} ns 108.21 ns]\n\
+             \x20                       thrpt:  [4.4066 GiB/s 6.2846 GiB/s 8.7542 GiB/s]\n\
+             \x20                change:\n\
+             \x20                       time:   [+20.247% +126.05% +333.17%] (p = 0.03 < 0.05)\n\
+             \x20                       thrpt:  [\u{2212}76.914% \u{2212}55.762% \u{2212}16.838%]\n\
+             \x20                       Performance has regressed.\n\
+             Found 3 outliers among 20 measurements (15.00%)\n  1 (5.00%) high mild\n\n",
+            10 + i % 90,
+            i % 1000
+        );
+        i += 1;
+    }
+    s
+}
+
+/// A cachegrind output file: a header, cost lines (the bulk, skipped unparsed) and the
+/// summary. One file is one benchmark, so this measures bytes, not keys.
+fn cachegrind() -> String {
+    let mut s = String::from(
+        "desc: I1 cache:         32768 B, 64 B, 8-way associative\n\
+         desc: D1 cache:         32768 B, 64 B, 8-way associative\n\
+         desc: LL cache:         268435456 B, 64 B, direct-mapped\n\
+         cmd: ./work 100000\nevents: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw \n",
+    );
+    let mut i = 0;
+    while s.len() < TARGET {
+        if i % 50 == 0 {
+            let _ = writeln!(s, "fl=./src/file_{}.c\nfn=function_{i}", i / 50);
+        }
+        let _ = writeln!(
+            s,
+            "{} {} 0 0 {} 0 0 {} 0 0",
+            100 + i % 900,
+            i % 7,
+            i % 3,
+            i % 5
+        );
+        i += 1;
+    }
+    s.push_str("summary: 2128198 1267 1249 129153 1825 1513 110727 417 349\n");
+    s
+}
+
+/// The gungraun runner's terminal output: a header and six metric lines per benchmark.
+fn gungraun() -> String {
+    let mut s = String::from("\nrunning 0 tests\n\n");
+    let mut i = 0;
+    while s.len() < TARGET {
+        let _ = write!(
+            s,
+            "my_bench::my_group::bench_fib case_{i}:{i}\n\
+             \x20 ======= CALLGRIND =======================================================\n\
+             \x20 Instructions:            {:>8}|24943490        (+5.09649%) [+1.04849x]\n\
+             \x20 L1 Hits:                 35638619|34367375        (+3.69898%) [+1.03567x]\n\
+             \x20 LL Hits:                        0|0               (No change)\n\
+             \x20 RAM Hits:                       3|3               (No change)\n\
+             \x20 Total read+write:        35638622|34367378        (+3.69898%) [+1.03567x]\n\
+             \x20 Estimated Cycles:        35638724|34367480        (+3.69897%) [+1.03567x]\n",
+            26214734 + i
+        );
+        i += 1;
+    }
+    s.push_str("\nGungraun result: Ok. 1 without regressions; 0 regressed\n");
+    s
+}
+
+/// pyperf JSON: per benchmark a calibration run and 20 worker runs of 3 values.
+fn pyperf() -> String {
+    let mut s = String::from("{\"benchmarks\": [");
+    let mut i = 0;
+    while s.len() < TARGET {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(
+            s,
+            "{{\"metadata\": {{\"name\": \"bench {i}\", \"loops\": 4096}}, \"runs\": [\
+             {{\"metadata\": {{\"calibrate_loops\": 4096}}, \"warmups\": [[1, 0.000115], [2, 6.26e-05], [4096, 3.8e-05]]}}"
+        );
+        for r in 0..20 {
+            let _ = write!(
+                s,
+                ", {{\"metadata\": {{\"date\": \"2026-12-01 18:50:10.532646\", \"duration\": 0.427}}, \
+                 \"values\": [3.246023974634582e-05, 3.7105{r:02}90039196603e-05, 3.95010{i:06}2201898e-05], \
+                 \"warmups\": [[4096, 3.2191185546981416e-05]]}}"
+            );
+        }
+        s.push_str("]}");
+        i += 1;
+    }
+    s.push_str("], \"metadata\": {\"perf_version\": \"2.11.0\", \"unit\": \"second\"}, \"version\": \"1.0\"}\n");
+    s
+}
+
+/// Issue 16's formats, in a group of their own (same sizes and method as `parse`).
+fn parse_new_formats(c: &mut Criterion) {
+    let inputs: [(&str, ProviderKind, String, usize); 4] = [
+        (
+            "criterion-console",
+            ProviderKind::Criterion,
+            criterion_console(),
+            1000,
+        ),
+        ("valgrind", ProviderKind::Valgrind, cachegrind(), 1),
+        ("gungraun", ProviderKind::Gungraun, gungraun(), 1000),
+        ("pyperf", ProviderKind::Pyperf, pyperf(), 1000),
+    ];
+    let mut group = c.benchmark_group("parse");
+    group.sample_size(10);
+    for (name, kind, text, at_least) in inputs {
+        let input = Input::from_text(format!("generated.{name}"), text);
+        let snap = kind
+            .provider()
+            .parse(&input)
+            .expect("generated input parses");
+        assert!(
+            snap.metrics.len() >= at_least,
+            "{name}: {}",
+            snap.metrics.len()
+        );
+        group.throughput(Throughput::Bytes(
+            input.text.as_ref().map_or(0, |t| t.len()) as u64,
+        ));
+        group.bench_function(name, |b| {
+            b.iter(|| kind.provider().parse(black_box(&input)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse, parse_new_formats);
 criterion_main!(benches);

@@ -20,12 +20,17 @@ const FIXTURES: &[(&str, &str)] = &[
     ("benchmarkjs", "benchmarkjs/two_suites.txt"),
     ("bmf", "bmf/report_bmf_mixed.json"),
     ("bmf", "bmf/report_latency.json"),
+    ("cargo-bench", "cargo-bench/criterion_0_8_bencher.txt"),
     ("cargo-bench", "cargo-bench/criterion_bencher_format.txt"),
     ("cargo-bench", "cargo-bench/libtest_output.txt"),
     ("cargo-bench", "cargo-bench/libtest_units.txt"),
     ("catch2", "catch2/catch2_v3_console.txt"),
     ("catch2", "catch2/console.txt"),
     ("catch2", "catch2/xml_reporter.xml"),
+    ("criterion", "criterion/console.txt"),
+    ("criterion", "criterion/console_first_run.txt"),
+    ("criterion", "criterion/console_stdout_and_stderr.txt"),
+    ("criterion", "criterion/console_with_changes.txt"),
     ("criterion", "criterion/target_criterion"),
     (
         "custom-bigger-is-better",
@@ -58,10 +63,42 @@ const FIXTURES: &[(&str, &str)] = &[
         "pytest-benchmark/params_and_groups.json",
     ),
     ("pytest-benchmark", "pytest-benchmark/several_units.json"),
+    ("pyperf", "pyperf/one_benchmark.json"),
+    ("pyperf", "pyperf/track_memory.json"),
+    ("pyperf", "pyperf/two_benchmarks.json"),
+    ("valgrind", "valgrind/cachegrind.out.branch-sim"),
+    ("valgrind", "valgrind/cachegrind.out.cache-sim"),
+    ("valgrind", "valgrind/callgrind.out.cache-sim"),
+    ("valgrind", "valgrind/callgrind.out.ir-only"),
+    ("gungraun", "gungraun/gungraun__ansi_escapes.txt"),
+    ("gungraun", "gungraun/gungraun__cachegrind.txt"),
+    ("gungraun", "gungraun/gungraun__callgrind_all.txt"),
+    (
+        "gungraun",
+        "gungraun/gungraun__json_multiple_benchmarks.txt",
+    ),
+    (
+        "gungraun",
+        "gungraun/gungraun__json_one_callgrind_all_metrics.txt",
+    ),
+    (
+        "gungraun",
+        "gungraun/gungraun__json_pretty_one_callgrind.txt",
+    ),
+    (
+        "gungraun",
+        "gungraun/gungraun__name_on_multiple_lines_mixed.txt",
+    ),
+    ("gungraun", "gungraun/gungraun__with_dhat.txt"),
+    (
+        "gungraun",
+        "gungraun/gungraun__with_summary_and_regressions.txt",
+    ),
+    ("gungraun", "gungraun/iai_callgrind__two.txt"),
 ];
 
-/// Fixtures no provider reads: criterion's human console output (design §6).
-const UNREADABLE: &[&str] = &["criterion/console.txt"];
+/// Fixtures no provider reads (criterion's console output, once here, is read since issue 16).
+const UNREADABLE: &[&str] = &[];
 
 fn load(provider: &str, rel: &str) -> Snapshot {
     let (snap, kind) = flameiq::providers::load(&fixture(rel), provider)
@@ -403,6 +440,10 @@ fn run_output_is_schema_v1_that_validate_accepts() {
 fn baseline_set_and_compare_accept_a_tool_format() {
     for (provider, rel) in [
         ("go", "go/benchmem_count2_subbenchmarks.txt"),
+        ("criterion", "criterion/console.txt"),
+        ("criterion", "criterion/console_first_run.txt"),
+        ("criterion", "criterion/console_stdout_and_stderr.txt"),
+        ("criterion", "criterion/console_with_changes.txt"),
         ("criterion", "criterion/target_criterion"),
         ("hyperfine", "hyperfine/two_commands.json"),
     ] {
@@ -544,4 +585,201 @@ fn duplicate_names_get_numbered_keys() {
     let keys: Vec<&str> = s.metrics.keys().map(String::as_str).collect();
     assert_eq!(keys, ["custom.a", "custom.a#2", "custom.a#3"]);
     assert_eq!(s.get("custom.a#3"), Some(0.000003));
+}
+
+/// Issue 16: exact values of the new formats, read from the real fixtures by hand.
+#[test]
+fn issue16_exact_values_of_the_new_formats() {
+    use Direction::{HigherIsBetter as Higher, LowerIsBetter as Lower};
+    // criterion console: the middle of `time: [...]`, µs and ns → ms; the long name printed
+    // on its own line; `thrpt:` GiB/s → MB/s (10^6 B), Melem/s → elements/s; change blocks
+    // (percentages) ignored.
+    let s = load("criterion", "criterion/console_with_changes.txt");
+    assert_metric(&s, "custom.fib 10", 1.3345 / 1e3, "ms", Lower);
+    assert_metric(
+        &s,
+        "custom.a rather long benchmark name that criterion prints on its own line",
+        391.78 / 1e6,
+        "ms",
+        Lower,
+    );
+    assert_metric(&s, "custom.sum/4096", 4.2176 / 1e3, "ms", Lower);
+    assert_metric(
+        &s,
+        "custom.sum/4096.mb_per_s",
+        7.2357 * 1024.0 * 1024.0 * 1024.0 / 1e6,
+        "MB/s",
+        Higher,
+    );
+    assert_metric(
+        &s,
+        "custom.parse/ints.elements_per_s",
+        6.8389e6,
+        "elements/s",
+        Higher,
+    );
+    assert_eq!(s.metrics.len(), 8, "{:?}", s.metrics.keys());
+    // Progress lines on the same stream change nothing.
+    let s = load("criterion", "criterion/console_stdout_and_stderr.txt");
+    assert_metric(&s, "custom.fib 10", 1.46 / 1e3, "ms", Lower);
+    assert_eq!(s.metrics.len(), 8, "{:?}", s.metrics.keys());
+    // The same benchmarks as bencher lines have the same keys.
+    let bencher = load("cargo-bench", "cargo-bench/criterion_0_8_bencher.txt");
+    for key in bencher.metrics.keys() {
+        assert!(s.metrics.contains_key(key), "{key}");
+    }
+
+    // valgrind: counts exact, Ir the value, the other events as measures; callgrind's
+    // `summary:` (1127214), not its `totals:` (1127212).
+    let s = load("valgrind", "valgrind/cachegrind.out.cache-sim");
+    assert_eq!(s.metrics["custom.work 100000"].to_string(), "2128198.0");
+    assert_metric(&s, "custom.work 100000", 2128198.0, "instructions", Lower);
+    assert_metric(&s, "custom.work 100000.D1mr", 1825.0, "events", Lower);
+    assert_metric(&s, "custom.work 100000.DLmw", 349.0, "events", Lower);
+    let s = load("valgrind", "valgrind/callgrind.out.cache-sim");
+    assert_metric(&s, "custom.work 50000", 1127214.0, "instructions", Lower);
+    assert_metric(&s, "custom.work 50000.Bim", 165.0, "events", Lower);
+    let s = load("valgrind", "valgrind/cachegrind.out.branch-sim");
+    assert_metric(&s, "custom.work 20000.Bcm", 3289.0, "events", Lower);
+
+    // gungraun / iai-callgrind: the new value left of `|`; other tools' sections skipped.
+    let s = load("gungraun", "gungraun/gungraun__with_dhat.txt");
+    let key = "custom.rust_iai_callgrind::bench_fibonacci_group::bench_fibonacci long:30";
+    assert_metric(&s, key, 26214734.0, "instructions", Lower);
+    assert_metric(
+        &s,
+        &format!("{key}.EstimatedCycles"),
+        35638724.0,
+        "cycles",
+        Lower,
+    );
+    assert!(
+        s.metrics.keys().all(|k| !k.contains("bytes")),
+        "{:?}",
+        s.metrics
+    );
+    let s = load(
+        "gungraun",
+        "gungraun/gungraun__with_summary_and_regressions.txt",
+    );
+    assert_metric(&s, key, 26214734.0, "instructions", Lower);
+    assert_eq!(s.metrics.len(), 12, "{:?}", s.metrics.keys());
+    let s = load("gungraun", "gungraun/gungraun__ansi_escapes.txt");
+    assert_metric(&s, key, 26214734.0, "instructions", Lower);
+    let s = load(
+        "gungraun",
+        "gungraun/gungraun__json_one_callgrind_all_metrics.txt",
+    );
+    let key = "custom.play_game::bench_play_game_group::bench_play_game_100 some_id";
+    assert_metric(&s, key, 1900.0, "instructions", Lower);
+    assert_metric(&s, &format!("{key}.LLHitRate"), 0.3, "%", Higher);
+
+    // pyperf: the mean of the values of every run but the calibration run, warmups out.
+    let s = load("pyperf", "pyperf/track_memory.json");
+    assert_metric(
+        &s,
+        "custom.dict lookup",
+        (12058624.0 + 12197888.0) / 2.0,
+        "B",
+        Lower,
+    );
+    assert_eq!(
+        s.metric_info["custom.dict lookup"].samples,
+        vec![12058624.0, 12197888.0]
+    );
+    let s = load("pyperf", "pyperf/two_benchmarks.json");
+    let samples = &s.metric_info["custom.sort 1000 ints"].samples;
+    // 10 worker runs (pyperf --fast) x 2 values; the calibration run's 15 warmups are out.
+    assert_eq!(samples.len(), 20);
+    assert!(close(samples[0], 3.246023974634582e-05 * 1e3));
+    let mean = samples.iter().sum::<f64>() / 20.0;
+    assert_metric(&s, "custom.sort 1000 ints", mean, "ms", Lower);
+}
+
+/// Issue 16: `auto` reads each new format with its provider, and tells criterion's console
+/// output from its `--output-format bencher` lines (the cargo-bench provider).
+#[test]
+fn issue16_auto_detects_each_new_format() {
+    for (rel, want) in [
+        ("criterion/console_first_run.txt", "criterion"),
+        ("criterion/console_with_changes.txt", "criterion"),
+        ("criterion/console_stdout_and_stderr.txt", "criterion"),
+        ("cargo-bench/criterion_0_8_bencher.txt", "cargo-bench"),
+        ("valgrind/cachegrind.out.cache-sim", "valgrind"),
+        ("valgrind/callgrind.out.ir-only", "valgrind"),
+        ("gungraun/iai_callgrind__two.txt", "gungraun"),
+        (
+            "gungraun/gungraun__json_multiple_benchmarks.txt",
+            "gungraun",
+        ),
+        ("pyperf/two_benchmarks.json", "pyperf"),
+    ] {
+        let input = Input::read(&fixture(rel)).unwrap();
+        let kind = flameiq::providers::detect(&input).unwrap();
+        assert_eq!(kind.name(), want, "auto on {rel}");
+    }
+    // Both in one file, in comparable numbers: refused, naming both (one printed line must
+    // not steer the choice, issue 19 item 5).
+    let both = format!(
+        "{}{}",
+        std::fs::read_to_string(fixture("criterion/console_first_run.txt")).unwrap(),
+        std::fs::read_to_string(fixture("cargo-bench/criterion_0_8_bencher.txt")).unwrap()
+    );
+    let e = flameiq::providers::detect(&Input::from_text("both.txt", both)).unwrap_err();
+    assert_eq!(e.exit_code(), 3);
+    assert!(
+        e.to_string().contains("criterion") && e.to_string().contains("cargo-bench"),
+        "{e}"
+    );
+}
+
+/// Issue 16: the tools' own names select the providers (`--provider cachegrind`), and a
+/// Valgrind run goes through baseline set and compare.
+#[test]
+fn issue16_provider_aliases_and_a_valgrind_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (alias, rel, provider) in [
+        (
+            "cachegrind",
+            "valgrind/cachegrind.out.cache-sim",
+            "valgrind",
+        ),
+        ("callgrind", "valgrind/callgrind.out.ir-only", "valgrind"),
+        (
+            "iai-callgrind",
+            "gungraun/iai_callgrind__two.txt",
+            "gungraun",
+        ),
+    ] {
+        let out = flameiq(tmp.path())
+            .args(["run", "--json", "--provider", alias, "--metrics"])
+            .arg(fixture(rel))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{alias}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["provider"], provider, "{alias}");
+    }
+    flameiq(tmp.path())
+        .args(["baseline", "set", "--provider", "cachegrind", "--metrics"])
+        .arg(fixture("valgrind/cachegrind.out.cache-sim"))
+        .assert()
+        .success();
+    let out = flameiq(tmp.path())
+        .args(["compare", "--json", "--provider", "valgrind", "--metrics"])
+        .arg(fixture("valgrind/cachegrind.out.cache-sim"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc.to_string().contains("custom.work 100000"), "{doc}");
 }

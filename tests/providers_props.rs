@@ -29,6 +29,18 @@ const TEXT_FIXTURES: &[&str] = &[
     "jmh/six.json",
     "jmh/gab_jmh_output_2.json",
     "pytest-benchmark/several_units.json",
+    // Issue 16's formats.
+    "criterion/console_with_changes.txt",
+    "criterion/console_stdout_and_stderr.txt",
+    "cargo-bench/criterion_0_8_bencher.txt",
+    "valgrind/cachegrind.out.branch-sim",
+    "valgrind/callgrind.out.ir-only",
+    "gungraun/gungraun__with_dhat.txt",
+    "gungraun/gungraun__ansi_escapes.txt",
+    "gungraun/gungraun__json_multiple_benchmarks.txt",
+    "gungraun/gungraun__name_on_multiple_lines_mixed.txt",
+    "pyperf/two_benchmarks.json",
+    "pyperf/one_benchmark.json",
 ];
 
 fn read(rel: &str) -> String {
@@ -155,6 +167,15 @@ proptest! {
             " +[0-9.]{1,6} (ns|us|ms|s|x) +[0-9.]{1,6} ns +[0-9.]{1,6} ns",
             "pkg: [a-z/.]{1,12}",
             "--- FAIL: Benchmark[A-Z][a-z]{0,5}",
+            // criterion console, valgrind files, gungraun blocks (issue 16).
+            "[a-z/ ]{0,30} +(time|thrpt): +\\[[0-9.]{1,6} (ps|ns|µs|ms|s|GiB/s|Melem/s|x|%) [0-9.+−]{1,6}%? (ns|µs|B/s|%) [0-9.]{1,6} (ns|s|Kb/s)\\]",
+            " {17}change:",
+            "(events|summary|totals|cmd|desc): [A-Za-z0-9 .-]{0,20}",
+            "# callgrind format",
+            "[a-z_:]{1,20} [a-z]{1,5}:[0-9]{1,3}",
+            "  ======= (CALLGRIND|DHAT|CACHEGRIND) =+",
+            "  (Instructions|L1 Hits|Dr|L1 Hit Rate|Total bytes): +[0-9.]{0,12}\\|(N/A|[0-9]{1,8}) +\\((No change|\\*{9}|[+-][0-9.]{1,6}%)\\)",
+            "\\{\"module_path\": \"[a-z:]{0,8}\", \"profiles\": \\[[a-z{}:\" ,\\[\\]]{0,40}",
             ".{0,30}",
         ],
         0..24,

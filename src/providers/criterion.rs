@@ -287,9 +287,13 @@ fn parse_lines(text: &str, path: &Path) -> Result<Snapshot> {
 }
 
 /// One console line with ANSI colour codes removed and only what follows the last
-/// carriage return (a terminal capture overwrites progress lines that way).
-fn clean(line: &str) -> std::borrow::Cow<'_, str> {
-    let line = line.rsplit('\r').find(|s| !s.trim().is_empty()).unwrap_or("");
+/// carriage return (a terminal capture overwrites progress lines that way). Also used by
+/// the gungraun provider, whose runner colours its output the same way.
+pub(super) fn clean(line: &str) -> std::borrow::Cow<'_, str> {
+    let line = line
+        .rsplit('\r')
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("");
     if !line.contains('\x1b') {
         return line.into();
     }
@@ -323,7 +327,8 @@ fn bracket<'a>(line: &'a str, label: &str) -> Option<(&'a str, [(f64, &'a str); 
         return None;
     }
     let mut it = inner.split_whitespace();
-    let mut pair = || -> Option<(f64, &'a str)> { Some((super::util::num(it.next()?)?, it.next()?)) };
+    let mut pair =
+        || -> Option<(f64, &'a str)> { Some((super::util::num(it.next()?)?, it.next()?)) };
     let three = [pair()?, pair()?, pair()?];
     if it.next().is_some() {
         return None;
@@ -336,18 +341,6 @@ fn console_results(text: &str) -> usize {
     text.lines()
         .filter(|l| l.contains("time:") && bracket(&clean(l), "time:").is_some())
         .count()
-}
-
-/// A time as printed by criterion, in ns; `None` for another unit.
-fn console_ns(value: f64, unit: &str) -> Option<f64> {
-    match unit {
-        "ps" => Some(value / 1e3),
-        "ns" => Some(value),
-        "µs" | "μs" | "us" => Some(value * 1e3),
-        "ms" => Some(value * 1e6),
-        "s" => Some(value * 1e9),
-        _ => None,
-    }
 }
 
 /// A throughput as printed: (key suffix, unit, value in that unit).
@@ -397,10 +390,13 @@ fn parse_console(text: &str, path: &Path) -> Result<Snapshot> {
                 continue;
             }
             let key = unique_key(&snap, &mut seen, format!("custom.{id}"));
-            match console_ns(est, unit) {
-                Some(ns) => put_measure(&mut snap, &mut seen, key.clone(), ns, "ns", None, vec![]),
-                None => put_measure(&mut snap, &mut seen, key.clone(), est, unit, None, vec![]),
-            }
+            // put_measure converts the printed unit (ns, µs, ms, s) in one division; only
+            // picoseconds, which it does not know, are brought to ns first.
+            let (value, unit) = match unit {
+                "ps" => (est / 1e3, "ns"),
+                u => (est, u),
+            };
+            put_measure(&mut snap, &mut seen, key.clone(), value, unit, None, vec![]);
             current = Some(key);
             previous.clear();
             continue;
@@ -440,6 +436,28 @@ fn parse_console(text: &str, path: &Path) -> Result<Snapshot> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_units_colours_and_carriage_returns() {
+        let text = "Benchmarking tiny: Analyzing\r\x1b[2K\x1b[32mtiny\x1b[0m                    \
+                    time:   [\x1b[2m512.30 ps\x1b[0m \x1b[1m523.45 ps\x1b[0m 530.00 ps]\n\
+                    cycles                  time:   [10.5 cycles 11.25 cycles 12.0 cycles]\n\
+                    \x20                       thrpt:  [1.0 Kb/s 2.5 Kb/s 3.0 Kb/s]\n\
+                    slow                    time:   [1.0000 s 1.2500 s 1.5000 s]\n\
+                    \x20                       change: [+1.0% +2.0% +3.0%] (p = 0.01 < 0.05)\n";
+        let s = parse_console(text, Path::new("c.txt")).unwrap();
+        assert_eq!(s.get("custom.tiny"), Some(523.45 / 1e3 / 1e6));
+        // A custom measurement's unit is kept, lower is better.
+        assert_eq!(s.get("custom.cycles"), Some(11.25));
+        assert_eq!(
+            s.metric_info["custom.cycles"].unit.as_deref(),
+            Some("cycles")
+        );
+        assert_eq!(s.get("custom.cycles.mbit_per_s"), Some(2.5 * 1e-3));
+        assert_eq!(s.get("custom.slow"), Some(1250.0));
+        assert_eq!(s.metrics.len(), 4, "{:?}", s.metrics);
+        assert_eq!(console_results(text), 3);
+    }
 
     #[test]
     fn cargo_criterion_lines() {

@@ -14,7 +14,8 @@
 //! output; `--output-format=json`/`pretty-json` prints the same objects to the terminal):
 //! `module_path`, `id`, `details`, `profiles[].summaries.total.summary.Callgrind.<event>
 //! .metrics` as `{"Left": new}`, `{"Both": [new, old]}` or `{"Right": old}`, each value
-//! `{"Int": n}` or `{"Float": x}`.
+//! `{"Int": n}` or `{"Float": x}` (the summary's schema `"version": "6"`; another version
+//! is read as far as it has that layout, with a warning).
 //!
 //! Decisions:
 //! - Key `custom.<benchmark>`: the terminal's header line, which is `<module_path> <id>`
@@ -33,7 +34,9 @@
 //! - Only the callgrind and cachegrind sections are read (the instruction counts); the
 //!   other tools a benchmark may run (DHAT, Memcheck, ...) are skipped. A metric printed
 //!   twice for one benchmark (per-thread parts, then `## Total`) keeps the last value.
-//! - Other lines (cargo's, libtest's, the runner's closing summary) are ignored.
+//! - A benchmark's block is its header and the indented lines up to a blank line; other
+//!   lines (cargo's, libtest's, the runner's closing summary and `Regressions:` list) are
+//!   ignored. ANSI colours (`--color always`) are stripped.
 
 use super::util::{put, Suffixes};
 use super::{Input, Provider};
@@ -97,7 +100,10 @@ fn metric_line(line: &str) -> Option<(&str, &str)> {
 fn instruction_lines(text: &str) -> usize {
     text.lines()
         .filter(|l| l.contains("Instructions:"))
-        .filter(|l| metric_line(l).is_some_and(|(n, v)| n == "Instructions" && value(v).is_some()))
+        .filter(|l| {
+            metric_line(&super::criterion::clean(l))
+                .is_some_and(|(n, v)| n == "Instructions" && value(v).is_some())
+        })
         .count()
 }
 
@@ -176,9 +182,17 @@ fn store(snap: &mut Snapshot, bench: &str, event: &str, v: f64) {
     } else if event.ends_with("MissRate") {
         (format!("{bench}.{event}"), "%", Direction::LowerIsBetter)
     } else if event == "EstimatedCycles" {
-        (format!("{bench}.{event}"), "cycles", Direction::LowerIsBetter)
+        (
+            format!("{bench}.{event}"),
+            "cycles",
+            Direction::LowerIsBetter,
+        )
     } else {
-        (format!("{bench}.{event}"), "events", Direction::LowerIsBetter)
+        (
+            format!("{bench}.{event}"),
+            "events",
+            Direction::LowerIsBetter,
+        )
     };
     put(snap, key, v, unit, direction, vec![]);
 }
@@ -192,18 +206,22 @@ fn bench_key(snap: &Snapshot, seen: &mut Suffixes, name: &str) -> String {
 
 fn parse_terminal(text: &str, snap: &mut Snapshot, seen: &mut Suffixes) {
     // Header lines seen since the last blank or indented line.
-    let mut pending: Vec<&str> = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
     // The benchmark being read, and whether its current tool section counts.
     let mut current: Option<String> = None;
     let mut counted_tool = true;
-    for line in text.lines() {
-        let line = line.trim_end();
+    for raw in text.lines() {
+        let cleaned = super::criterion::clean(raw);
+        let line = cleaned.trim_end();
         if line.is_empty() {
+            // A blank line ends a benchmark's block (the runner's closing `Regressions:`
+            // list, indented too, comes after one).
             pending.clear();
+            current = None;
             continue;
         }
         if !line.starts_with(' ') {
-            pending.push(line);
+            pending.push(line.to_string());
             continue;
         }
         if !pending.is_empty() {
@@ -253,6 +271,15 @@ fn parse_json(text: &str, path: &Path, snap: &mut Snapshot, seen: &mut Suffixes)
             if let Some(d) = v.get("details").and_then(Value::as_str) {
                 name.push(':');
                 name.push_str(d);
+            }
+        }
+        // Schema 6 is the one read here; an older runner's summary is laid out otherwise.
+        if let Some(version) = v.get("version").and_then(Value::as_str) {
+            if version != "6" {
+                tracing::warn!(
+                    "gungraun: '{name}' is a summary of schema version {version}; only version 6 \
+                     is read (its metrics may be missing)"
+                );
             }
         }
         let key = bench_key(snap, seen, &name);
@@ -307,7 +334,10 @@ mod tests {
              Total bytes:      29499|N/A   (*********)\n\nGungraun result: Ok. 1 benchmark\n",
         )
         .unwrap();
-        assert_eq!(s.metrics["custom.b::g::fib short:10"].to_string(), "9007199254740991.0");
+        assert_eq!(
+            s.metrics["custom.b::g::fib short:10"].to_string(),
+            "9007199254740991.0"
+        );
         assert_eq!(s.get("custom.b::g::fib short:10.L1HitRate"), Some(99.5));
         assert_eq!(
             s.metric_info["custom.b::g::fib short:10.L1HitRate"].direction,

@@ -12,9 +12,10 @@
 //!   expected, never a silent empty result.
 //!
 //! `auto` ([`detect`]) asks each provider's cheap [`Provider::detect`]. A format recognised
-//! by its structure (a JSON document, Catch2's XML, a criterion folder) wins in
-//! [`ProviderKind::ALL`] order. Line formats (go, cargo-bench, Catch2's console table,
-//! benchmark.js, cargo-criterion's JSON lines) are weighed instead of taken in order,
+//! by its structure (a JSON document, Catch2's XML, a criterion folder, a Valgrind output
+//! file) wins in [`ProviderKind::ALL`] order. Line formats (go, cargo-bench, Catch2's
+//! console table, benchmark.js, cargo-criterion's JSON lines and criterion's console,
+//! gungraun's runner output) are weighed instead of taken in order,
 //! because one printed line must not steer the choice (issue 19 item 5: a single
 //! `test decoy ... bench: 1 ns/iter` line in Go output used to switch the file to
 //! cargo-bench, every baseline key went missing and a 10x slowdown passed). Each claiming

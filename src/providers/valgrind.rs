@@ -164,9 +164,9 @@ fn add(
         })?;
         match acc.get_mut(i) {
             Some(slot) => {
-                *slot = slot.checked_add(v).ok_or_else(|| {
-                    bad(format!("line {}: the counts overflow 64 bits", n + 1))
-                })?
+                *slot = slot
+                    .checked_add(v)
+                    .ok_or_else(|| bad(format!("line {}: the counts overflow 64 bits", n + 1)))?
             }
             None => acc.push(v),
         }
@@ -190,7 +190,10 @@ mod tests {
         )
         .unwrap();
         // 2^53 - 1: the largest count an f64 holds exactly, kept to the last digit.
-        assert_eq!(s.metrics["custom.work 100000"].to_string(), "9007199254740991.0");
+        assert_eq!(
+            s.metrics["custom.work 100000"].to_string(),
+            "9007199254740991.0"
+        );
         assert_eq!(s.get("custom.work 100000.Dr"), Some(129153.0));
         let info = &s.metric_info["custom.work 100000"];
         assert_eq!(info.unit.as_deref(), Some("instructions"));
@@ -219,7 +222,10 @@ mod tests {
         for (text, want) in [
             ("cmd: x\nevents: Ir\nsummary: 1.5\n", "line 3: '1.5'"),
             ("cmd: x\nevents: Ir\nsummary: -1\n", "'-1' is not a count"),
-            ("cmd: x\nevents: Ir\nsummary: 1 2\n", "2 numbers for 1 events"),
+            (
+                "cmd: x\nevents: Ir\nsummary: 1 2\n",
+                "2 numbers for 1 events",
+            ),
             ("cmd: x\nevents: Ir\n", "no 'summary:'"),
             ("cmd: x\nsummary: 1\n", "no 'events:'"),
             ("cmd: x\nevents: Ir Ir\nsummary: 1 1\n", "named twice"),

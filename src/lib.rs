@@ -18,6 +18,8 @@
 //! | [`providers`] | benchmark tool adapters and auto-detection |
 //! | [`render`] | table, HTML and other views of a result |
 //! | [`jsonfmt`] | JSON text byte-identical with Python's `json.dumps` |
+//! | [`units`] | units: parse, scale to ms, direction hint, human display |
+//! | [`quantile`] | median and percentiles, shared by providers, baselines and statistics |
 
 pub mod ci;
 pub mod compare;
@@ -26,8 +28,10 @@ pub mod error;
 pub mod fsutil;
 pub mod jsonfmt;
 pub mod providers;
+pub mod quantile;
 pub mod render;
 pub mod schema;
 pub mod store;
+pub mod units;
 
 pub use error::{Error, Result};

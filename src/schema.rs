@@ -99,7 +99,7 @@ pub struct MetricInfo {
     /// convert from the tool's unit; `ops/s`, `B`, `allocs`, `MB/s`, ...), so renderers can
     /// scale it for people (`2.59 µs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<crate::units::Unit>,
     /// Which way the metric gets worse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
@@ -566,7 +566,7 @@ fn parse_metric_info(v: &Value, path: &Path) -> Result<MetricMap<MetricInfo>> {
         let mut mi = MetricInfo::default();
         match o.get("unit") {
             None | Some(Value::Null) => {}
-            Some(Value::String(u)) => mi.unit = Some(u.clone()),
+            Some(Value::String(u)) => mi.unit = Some(crate::units::Unit::new(u)),
             Some(other) => {
                 return Err(Error::invalid(
                     path,

@@ -10,10 +10,11 @@
 //! `custom-bigger-is-better` when an entry's unit is a rate (`.../s`, `ops...`), else
 //! `custom-smaller-is-better`; name the provider explicitly to be sure.
 
-use super::util::{direction_of_unit, put_measure, starts_with_char, Suffixes};
+use super::util::{put_measure, starts_with_char, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
+use crate::units::Unit;
 use serde_json::Value;
 
 /// One of the two custom formats.
@@ -70,7 +71,7 @@ fn sniff(text: &str) -> Option<bool> {
             e.unit
                 .as_ref()
                 .and_then(Value::as_str)
-                .is_some_and(|u| direction_of_unit(u) == Direction::HigherIsBetter)
+                .is_some_and(|u| Unit::new(u).direction() == Direction::HigherIsBetter)
         })
     })
 }

@@ -21,8 +21,8 @@
 
 use super::util::{num, put_measure, Suffixes};
 use super::{Input, Provider};
-use crate::compare::stats::median;
 use crate::error::{Error, Result};
+use crate::quantile::median;
 use crate::schema::{Direction, Snapshot};
 use indexmap::IndexMap;
 

@@ -31,6 +31,7 @@ pub mod providers;
 pub mod quantile;
 pub mod render;
 pub mod schema;
+mod snapshot_de;
 pub mod store;
 pub mod units;
 

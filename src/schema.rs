@@ -233,6 +233,11 @@ impl Snapshot {
 
     /// Parses and validates schema v1 text. `path` is only used in error messages.
     pub fn from_json_str(text: &str, path: &Path) -> Result<Snapshot> {
+        // A clean document is read without a Value tree; the rest, errors and warnings
+        // included, goes through the validating path below (issue 14: history speed).
+        if let Some(snap) = crate::snapshot_de::parse(text) {
+            return Ok(snap);
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, text, &e))?;
         Snapshot::from_value(&value, path)
     }

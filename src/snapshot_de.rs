@@ -160,7 +160,10 @@ impl<'de> Visitor<'de> for MetricsVisitor {
                 "latency" if latency.is_none() => latency = Some(map.next_value()?),
                 "custom" if custom.is_none() => custom = Some(map.next_value_seed(CustomSeed)?),
                 k => {
-                    let i = SCALAR_KEYS.iter().position(|s| *s == k).ok_or_else(give_up)?;
+                    let i = SCALAR_KEYS
+                        .iter()
+                        .position(|s| *s == k)
+                        .ok_or_else(give_up)?;
                     if scalars[i].is_some() {
                         return Err(give_up());
                     }
@@ -227,17 +230,18 @@ impl<'de> Visitor<'de> for CustomSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = MetricMap::default();
         out.reserve(map.size_hint().unwrap_or(0));
-        let mut key = String::new();
         while let Some(name) = map.next_key::<Cow<'de, str>>()? {
             let n: Number = map.next_value()?;
-            key.clear();
-            key.reserve(7 + name.len());
+            let mut key = String::with_capacity(7 + name.len());
             key.push_str("custom.");
             key.push_str(&name);
-            if !finite(&n) || out.contains_key(key.as_str()) {
-                return Err(de::Error::custom("not a clean schema v1 document"));
+            match out.entry(key) {
+                indexmap::map::Entry::Vacant(v) if finite(&n) => {
+                    v.insert(n);
+                }
+                // A repeated name (the validating path keeps the last) or a bad number.
+                _ => return Err(de::Error::custom("not a clean schema v1 document")),
             }
-            out.insert(std::mem::take(&mut key), n);
         }
         Ok(out)
     }

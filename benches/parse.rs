@@ -10,6 +10,9 @@
 //! JSON 200 MB/s).
 //!
 //! Run: `cargo bench --bench parse -- --warm-up-time 1 --measurement-time 2`.
+//!
+//! `history_line/*`: one 10,000-metric `history.jsonl` line into a `Snapshot`, the typed
+//! path against the `Value`-tree path it replaced for clean documents (issue 14).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flameiq::providers::{Input, ProviderKind};
@@ -349,5 +352,47 @@ fn parse_new_formats(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse, parse_new_formats);
+/// One `history.jsonl` line of 10,000 `custom.bench_NNNNN` metrics, as the store writes
+/// it (issue 14: `flameiq changes` reads 1,000 of them).
+fn history_line() -> String {
+    let mut s = String::from(
+        r#"{"schema_version": 1, "metadata": {"run_id": "00000000-0000-4000-8000-000000000000", "commit": "0000000000000000000000000000000000000000", "branch": "main", "timestamp": "2026-01-01T00:00:00+00:00", "environment": "ci", "tags": {}}, "metrics": {"custom": {"#,
+    );
+    for i in 0..10_000 {
+        let _ = write!(s, "\"bench_{i:05}\": {}.{:04}, ", 100 + i % 7, i % 9973);
+    }
+    s.truncate(s.len() - 2);
+    s.push_str("}}}");
+    s
+}
+
+/// Schema v1 text into a `Snapshot`: the typed fast path (`Snapshot::from_json_str`) and,
+/// for comparison, the validating path through a `serde_json::Value` tree.
+fn history(c: &mut Criterion) {
+    use flameiq::schema::Snapshot;
+    let line = history_line();
+    let path = std::path::Path::new("history.jsonl");
+    let fast = Snapshot::from_json_str(&line, path).expect("generated line parses");
+    let tree: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
+    assert_eq!(
+        fast,
+        Snapshot::from_value(&tree, path).expect("valid schema v1")
+    );
+    assert_eq!(fast.metrics.len(), 10_000);
+    let mut group = c.benchmark_group("history_line");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(line.len() as u64));
+    group.bench_function("from_json_str", |b| {
+        b.iter(|| Snapshot::from_json_str(black_box(&line), path))
+    });
+    group.bench_function("value_tree", |b| {
+        b.iter(|| {
+            let v: serde_json::Value = serde_json::from_str(black_box(&line)).unwrap();
+            Snapshot::from_value(&v, path)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse, parse_new_formats, history);
 criterion_main!(benches);

@@ -206,7 +206,7 @@ struct Series {
     values: Vec<f64>,
     /// (index in this series, samples), for runs that stored samples.
     samples: Vec<(u32, Vec<f64>)>,
-    unit: Option<String>,
+    unit: Option<crate::units::Unit>,
     direction: Option<Direction>,
 }
 
@@ -574,7 +574,8 @@ fn index_js(envs: &[EnvData], rows: &[Row], chunks: usize) -> String {
         let _ = write!(o, ",{},", r.env);
         push_opt_str(
             &mut o,
-            crate::render::fmt::effective_unit(r.key, r.series.unit.as_deref()),
+            crate::units::Unit::for_key(r.key, r.series.unit.as_deref())
+                .as_deref(),
         );
         o.push(',');
         o.push_str(dir_code(r.direction));

@@ -20,6 +20,8 @@
 //! | [`dashboard`] | `flameiq dashboard`: the static site of the whole history |
 //! | [`timestamp`] | ISO 8601 timestamps as Python's `fromisoformat().isoformat()` writes them |
 //! | [`pyjson`] | JSON text byte-identical with Python's `json.dumps` |
+//! | [`units`] | units: parse, scale to ms, direction hint, human display |
+//! | [`quantile`] | median and percentiles, shared by providers, baselines and statistics |
 
 pub mod ci;
 pub mod compare;
@@ -29,9 +31,12 @@ pub mod error;
 pub mod fsutil;
 pub mod pyjson;
 pub mod providers;
+pub mod quantile;
 pub mod render;
 pub mod schema;
+mod snapshot_de;
 pub mod store;
 pub mod timestamp;
+pub mod units;
 
 pub use error::{Error, Result};

@@ -102,7 +102,7 @@ pub struct MetricInfo {
     /// convert from the tool's unit; `ops/s`, `B`, `allocs`, `MB/s`, ...), so renderers can
     /// scale it for people (`2.59 µs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<crate::units::Unit>,
     /// Which way the metric gets worse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
@@ -236,6 +236,11 @@ impl Snapshot {
 
     /// Parses and validates schema v1 text. `path` is only used in error messages.
     pub fn from_json_str(text: &str, path: &Path) -> Result<Snapshot> {
+        // A clean document is read without a Value tree; the rest, errors and warnings
+        // included, goes through the validating path below (issue 14: history speed).
+        if let Some(snap) = crate::snapshot_de::parse(text) {
+            return Ok(snap);
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, text, &e))?;
         Snapshot::from_value(&value, path)
     }
@@ -569,7 +574,7 @@ fn parse_metric_info(v: &Value, path: &Path) -> Result<MetricMap<MetricInfo>> {
         let mut mi = MetricInfo::default();
         match o.get("unit") {
             None | Some(Value::Null) => {}
-            Some(Value::String(u)) => mi.unit = Some(u.clone()),
+            Some(Value::String(u)) => mi.unit = Some(crate::units::Unit::new(u)),
             Some(other) => {
                 return Err(Error::invalid(
                     path,

@@ -17,9 +17,9 @@
 //! the history is read from the end of `history.jsonl`, so the cost is bounded by the depth,
 //! never by the length of the history.
 
-use super::stats::median;
 use crate::config::{Config, Rules, Strategy, Threshold};
 use crate::error::{Error, Result};
+use crate::quantile::median;
 use crate::schema::Snapshot;
 use crate::store::Store;
 use indexmap::IndexMap;

@@ -292,7 +292,7 @@ pub fn compare(
             .metric_info
             .get(key)
             .or_else(|| baseline.metric_info.get(key))
-            .and_then(|i| i.unit.clone());
+            .and_then(|i| i.unit.as_ref().map(|u| u.to_string()));
         diffs.push(MetricDiff {
             metric_key: key.to_string(),
             baseline_value: b,

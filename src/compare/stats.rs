@@ -352,20 +352,9 @@ pub fn samples_for(
     })
 }
 
-/// The median as flameiq-core's `noise_filter_median` computes it (the mean of the middle
-/// two for an even count), over the finite values; `None` when there are none. Rolling-median
-/// baselines and the providers' medians of repeated runs (go `-count`, Google Benchmark
-/// repetitions) all use this one.
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => v.get(n / 2).copied(),
-        _ => Some((v.get(n / 2 - 1)? + v.get(n / 2)?) / 2.0),
-    }
-}
+/// The median of the finite values; lives in [`crate::quantile`] (providers and baselines
+/// use it too) and is re-exported here for the statistics' callers.
+pub use crate::quantile::median;
 
 /// The `auto` band for a key, in percent, or `None` when the history is too short.
 pub fn auto_band(k: f64, history: &[f64]) -> Option<f64> {
@@ -382,14 +371,7 @@ pub fn auto_band(k: f64, history: &[f64]) -> Option<f64> {
     Some((k * iqr / median.abs() * 100.0).max(AUTO_FLOOR_PERCENT))
 }
 
-/// NumPy's default (`linear`) percentile of sorted values.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let pos = (sorted.len() - 1) as f64 * q / 100.0;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    let frac = pos - lo as f64;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
-}
+use crate::quantile::percentile;
 
 /// A calibrated `auto` band ([`calibrated_band`]).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -91,7 +91,7 @@ fn name_row(l: &str) -> Option<&str> {
     let (rest, est) = split_last(rest)?;
     let (rest, iters) = split_last(rest)?;
     let (name, samples) = split_last(rest)?;
-    super::util::ms_per(unit)?;
+    crate::units::is_time(unit).then_some(())?;
     num(est)?;
     num(iters)?;
     num(samples)?;
@@ -160,7 +160,7 @@ fn parse_console(text: &str, snap: &mut Snapshot) -> std::result::Result<(), Str
                 i + 1
             ));
         };
-        if super::util::ms_per(u).is_none() {
+        if !crate::units::is_time(u) {
             return Err(format!("line {}: unknown time unit '{u}'", i + 1));
         }
         // The mean row, then the standard-deviation row.

@@ -10,10 +10,11 @@
 //! `custom-bigger-is-better` when an entry's unit is a rate (`.../s`, `ops...`), else
 //! `custom-smaller-is-better`; name the provider explicitly to be sure.
 
-use super::util::{direction_of_unit, put_measure, starts_with_char, Suffixes};
+use super::util::{put_measure, starts_with_char, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
+use crate::units::Unit;
 use serde_json::Value;
 
 /// One of the two custom formats.
@@ -48,15 +49,138 @@ struct Probe<'a> {
     unit: Option<Value>,
 }
 
-/// One entry as parsed: every field optional so a bad entry gets a message naming it.
+/// One entry as parsed: every field optional so a bad entry gets a message naming it,
+/// strings borrowed from the text (issue 19 item 9: the entries used to be a `Value` list).
 #[derive(serde::Deserialize)]
-struct Entry {
-    #[serde(default)]
-    name: Option<Value>,
-    #[serde(default)]
-    value: Option<Value>,
-    #[serde(default)]
-    unit: Option<Value>,
+struct Entry<'a> {
+    #[serde(borrow, default)]
+    name: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    value: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    unit: Option<Scalar<'a>>,
+}
+
+/// A field's value as far as the format cares: a string, a number, or something else.
+enum Scalar<'a> {
+    Str(std::borrow::Cow<'a, str>),
+    Num(f64),
+    Other,
+}
+
+impl Scalar<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Scalar::Num(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+                Ok(Scalar::Str(v.into()))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(Scalar::Str(v.to_string().into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
+                Ok(Scalar::Num(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
+                Ok(Scalar::Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
+                Ok(Scalar::Num(v as f64))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Scalar::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Reads the list entry by entry into the snapshot, without holding the entries: the
+/// first bad entry is remembered (and the rest only checked for JSON syntax, so a syntax
+/// error anywhere is still the one reported, as when the list was parsed whole).
+struct Reader<'s> {
+    snap: &'s mut Snapshot,
+    seen: Suffixes,
+    direction: Direction,
+    count: usize,
+    bad_entry: Option<String>,
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Reader<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<Entry>()? {
+            let i = self.count;
+            self.count += 1;
+            if self.bad_entry.is_some() {
+                continue;
+            }
+            let Some(name) = e.name.as_ref().and_then(Scalar::as_str) else {
+                self.bad_entry = Some(format!("entry [{i}] has no 'name' string"));
+                continue;
+            };
+            let Some(value) = e.value.as_ref().and_then(Scalar::as_f64) else {
+                self.bad_entry = Some(format!("entry [{i}] ('{name}') has no numeric 'value'"));
+                continue;
+            };
+            let unit = e.unit.as_ref().and_then(Scalar::as_str).unwrap_or("");
+            put_measure(
+                self.snap,
+                &mut self.seen,
+                format!("custom.{name}"),
+                value,
+                unit,
+                Some(self.direction),
+                Vec::new(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Whether `text` is a non-empty custom-format list, and whether an entry's unit is a rate.
@@ -70,7 +194,7 @@ fn sniff(text: &str) -> Option<bool> {
             e.unit
                 .as_ref()
                 .and_then(Value::as_str)
-                .is_some_and(|u| direction_of_unit(u) == Direction::HigherIsBetter)
+                .is_some_and(|u| Unit::new(u).direction() == Direction::HigherIsBetter)
         })
     })
 }
@@ -90,40 +214,32 @@ impl Provider for Custom {
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
         let bad = |reason: String| Error::parse(self.name, &input.path, reason);
-        let list: Vec<Entry> = serde_json::from_str(input.text(self.name)?).map_err(|e| {
-            bad(format!(
-                "expected a JSON list of {{\"name\", \"unit\", \"value\"}} objects: {e}"
-            ))
-        })?;
-        if list.is_empty() {
+        let text = input.text(self.name)?;
+        let mut snap = Snapshot::new();
+        // About one entry per line in the files tools write.
+        super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
+        let mut reader = Reader {
+            snap: &mut snap,
+            seen: Suffixes::default(),
+            direction: self.direction,
+            count: 0,
+            bad_entry: None,
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde::Deserializer::deserialize_seq(&mut de, &mut reader)
+            .and_then(|()| de.end())
+            .map_err(|e| {
+                bad(format!(
+                    "expected a JSON list of {{\"name\", \"unit\", \"value\"}} objects: {e}"
+                ))
+            })?;
+        if let Some(reason) = reader.bad_entry {
+            return Err(bad(reason));
+        }
+        if reader.count == 0 {
             return Err(bad(
                 "expected a non-empty JSON list of {\"name\", \"unit\", \"value\"} objects".into(),
             ));
-        }
-        let mut snap = Snapshot::new();
-        let mut seen = Suffixes::default();
-        super::util::reserve(&mut snap, list.len());
-        for (i, e) in list.iter().enumerate() {
-            let name = e
-                .name
-                .as_ref()
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad(format!("entry [{i}] has no 'name' string")))?;
-            let value = e
-                .value
-                .as_ref()
-                .and_then(Value::as_f64)
-                .ok_or_else(|| bad(format!("entry [{i}] ('{name}') has no numeric 'value'")))?;
-            let unit = e.unit.as_ref().and_then(Value::as_str).unwrap_or("");
-            put_measure(
-                &mut snap,
-                &mut seen,
-                format!("custom.{name}"),
-                value,
-                unit,
-                Some(self.direction),
-                Vec::new(),
-            );
         }
         Ok(snap)
     }

@@ -21,8 +21,8 @@
 
 use super::util::{num, put_measure, Suffixes};
 use super::{Input, Provider};
-use crate::compare::stats::median;
 use crate::error::{Error, Result};
+use crate::quantile::median;
 use crate::schema::{Direction, Snapshot};
 use indexmap::IndexMap;
 
@@ -59,11 +59,16 @@ impl Provider for Go {
         let mut benches: IndexMap<(&str, &str), Measures, crate::schema::FastHash> =
             IndexMap::default();
         let mut pkg = "";
+        // The first package named, and whether another one follows: with one package no
+        // name can be ambiguous, and the per-name package lists below are not needed.
+        let mut first_pkg: Option<&str> = None;
+        let mut several_pkgs = false;
         let mut pending: Option<&str> = None;
         for line in text.lines() {
             let line = line.trim_end();
             if let Some(p) = line.strip_prefix("pkg:") {
                 pkg = p.trim();
+                several_pkgs |= *first_pkg.get_or_insert(pkg) != pkg;
                 continue;
             }
             if let Some(rest) = line.trim_start().strip_prefix("--- FAIL:") {
@@ -113,7 +118,7 @@ impl Provider for Go {
         // Which names occur in more than one package.
         let mut packages_of: IndexMap<&str, Vec<&str>, crate::schema::FastHash> =
             IndexMap::default();
-        for &(p, n) in benches.keys() {
+        for &(p, n) in benches.keys().filter(|_| several_pkgs) {
             let v = packages_of.entry(n).or_default();
             if !v.contains(&p) {
                 v.push(p);

@@ -18,8 +18,8 @@
 
 use super::util::{put, put_measure, Suffixes};
 use super::{Input, Provider};
-use crate::compare::stats::median;
 use crate::error::{Error, Result};
+use crate::quantile::median;
 use crate::schema::{Direction, Snapshot};
 use indexmap::IndexMap;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -199,11 +199,13 @@ impl Provider for GoogleBenchmark {
                     "benchmarks[{i}] ('{name}') has no numeric 'real_time'"
                 ))
             })?;
-            let real = super::util::to_ms(real, unit).ok_or_else(|| {
-                bad(format!(
-                    "benchmarks[{i}] ('{name}'): unknown time_unit '{unit}'"
-                ))
-            })?;
+            let real = crate::units::TimeUnit::parse(unit)
+                .map(|t| t.to_ms(real))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "benchmarks[{i}] ('{name}'): unknown time_unit '{unit}'"
+                    ))
+                })?;
             let run = match runs.get_index_of(&*name) {
                 Some(i) => runs.get_index_mut(i).map(|(_, r)| r),
                 None => Some(runs.entry(name.into_owned()).or_default()),

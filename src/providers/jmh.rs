@@ -16,10 +16,11 @@
 //!   (e.g. `.gc.alloc.rate` in `MB/s`, `.gc.alloc.rate.norm` in `B/op`), lower is better
 //!   unless they are operations per time.
 
-use super::util::{put, to_ms, unique_key, Suffixes};
+use super::util::{put, unique_key, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
+use crate::units::TimeUnit;
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -136,7 +137,7 @@ fn metric(
         .into_iter()
         .map(|s| convert(s, unit, default_dir).0)
         .collect();
-    put(snap, key, score, &stored_unit, dir, samples);
+    put(snap, key, score, stored_unit.as_str(), dir, samples);
     Ok(())
 }
 
@@ -157,7 +158,8 @@ fn convert(value: f64, unit: &str, default_dir: Direction) -> (f64, String, Dire
     let unit_norm = unit.replace("/sec", "/s");
     if let Some(ms) = unit_norm
         .strip_suffix("/op")
-        .and_then(|time| to_ms(value, time))
+        .and_then(TimeUnit::parse)
+        .map(|t| t.to_ms(value))
     {
         return (ms, "ms".into(), Direction::LowerIsBetter);
     }

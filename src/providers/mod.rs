@@ -532,26 +532,17 @@ fn hint_detected_format(e: Error, kind: ProviderKind, input: &Input) -> Error {
 /// Helpers shared by providers.
 pub mod util {
     use crate::schema::{Direction, MetricInfo, Snapshot};
-
-    /// Milliseconds per one of the unit: `ns`, `us`/`µs`, `ms`, `s`.
-    pub fn ms_per(unit: &str) -> Option<f64> {
-        match unit.trim() {
-            "ns" => Some(1e-6),
-            "us" | "µs" | "μs" => Some(1e-3),
-            "ms" => Some(1.0),
-            "s" | "sec" => Some(1e3),
-            _ => None,
-        }
-    }
+    use crate::units::Unit;
 
     /// The `metric_info` every provider records: unit, direction and the finite samples.
-    fn info(unit: &str, direction: Direction, samples: Vec<f64>) -> MetricInfo {
+    fn info(unit: Unit, direction: Direction, samples: Vec<f64>) -> MetricInfo {
         let mut samples: Vec<f64> = samples.into_iter().filter(|s| s.is_finite()).collect();
         // Samples often arrive in a vector grown by doubling (Go's -count repeats): give the
         // slack back, as the snapshot keeps them to the end of the run.
         samples.shrink_to_fit();
         MetricInfo {
-            unit: Some(unit.to_string()),
+            // Interned for the common units: no String per metric (issue 19 item 9).
+            unit: Some(unit),
             direction: Some(direction),
             samples,
         }
@@ -562,7 +553,7 @@ pub mod util {
         snap: &mut Snapshot,
         key: String,
         value: f64,
-        unit: &str,
+        unit: impl Into<Unit>,
         direction: Direction,
         samples: Vec<f64>,
     ) {
@@ -570,7 +561,8 @@ pub mod util {
             tracing::warn!("dropping metric '{key}': value {value} is not a finite number");
             return;
         }
-        snap.metric_info.insert(key, info(unit, direction, samples));
+        snap.metric_info
+            .insert(key, info(unit.into(), direction, samples));
     }
 
     /// Like [`put`], but never replaces: a key already present gets the next free `#n`
@@ -580,7 +572,7 @@ pub mod util {
         seen: &mut Suffixes,
         key: String,
         value: f64,
-        unit: &str,
+        unit: impl Into<Unit>,
         direction: Direction,
         samples: Vec<f64>,
     ) {
@@ -602,21 +594,8 @@ pub mod util {
                 k
             }
         };
-        snap.metric_info.insert(key, info(unit, direction, samples));
-    }
-
-    /// Converts `value` in the time `unit` (`ns`, `us`/`µs`, `ms`, `s`, `min`) to
-    /// milliseconds; `None` for a non-time unit. Divides by exact powers of ten (rather than
-    /// multiplying by `1e-6`) so `460 ns` is stored as `0.00046`, not `0.00045999999999999996`.
-    pub fn to_ms(value: f64, unit: &str) -> Option<f64> {
-        match unit.trim() {
-            "ns" => Some(value / 1e6),
-            "us" | "µs" | "μs" => Some(value / 1e3),
-            "ms" => Some(value),
-            "s" | "sec" => Some(value * 1e3),
-            "min" => Some(value * 6e4),
-            _ => None,
-        }
+        snap.metric_info
+            .insert(key, info(unit.into(), direction, samples));
     }
 
     /// A finite number as the tools print it: `1,234.5`, `1234`, `3.4e-2` (thousands
@@ -643,26 +622,10 @@ pub mod util {
         v.is_finite().then_some(v)
     }
 
-    /// Direction for a non-time unit: rates (`.../s`, `.../sec`, `ops...`) are higher is
-    /// better, everything else (bytes, counts, cycles, percentages) lower is better.
-    pub fn direction_of_unit(unit: &str) -> Direction {
-        let u = unit.trim().to_ascii_lowercase();
-        if u.ends_with("/s")
-            || u.ends_with("/sec")
-            || u.ends_with("/second")
-            || u.starts_with("ops")
-            || u.ends_with("per_second")
-        {
-            Direction::HigherIsBetter
-        } else {
-            Direction::LowerIsBetter
-        }
-    }
-
     /// Stores a value measured in `unit` under a new key (as [`put_new`]: a duplicate name
     /// gets `#2`): a time (`ns`, `us`, `ms`, `s`) is converted to milliseconds and is lower
     /// is better unless `direction` says otherwise; any other unit is kept as is, with
-    /// `direction` (or, when `None`, the unit's own direction, see [`direction_of_unit`]).
+    /// `direction` (or, when `None`, the unit's own direction, see [`Unit::direction`]).
     pub fn put_measure(
         snap: &mut Snapshot,
         seen: &mut Suffixes,
@@ -672,23 +635,24 @@ pub mod util {
         direction: Option<Direction>,
         samples: Vec<f64>,
     ) {
-        match to_ms(value, unit) {
-            Some(ms) => put_new(
+        let parsed = Unit::new(unit);
+        match parsed.time() {
+            Some(t) => put_new(
                 snap,
                 seen,
                 key,
-                ms,
-                "ms",
+                t.to_ms(value),
+                Unit::MS,
                 direction.unwrap_or(Direction::LowerIsBetter),
-                samples.into_iter().filter_map(|s| to_ms(s, unit)).collect(),
+                samples.into_iter().map(|s| t.to_ms(s)).collect(),
             ),
             None => put_new(
                 snap,
                 seen,
                 key,
                 value,
-                unit,
-                direction.unwrap_or_else(|| direction_of_unit(unit)),
+                parsed.clone(),
+                direction.unwrap_or_else(|| parsed.direction()),
                 samples,
             ),
         }

@@ -2,134 +2,28 @@
 //! order rows are shown in, sparklines, safe links, and [`escape_terminal`] for every
 //! untrusted string printed on a terminal or CI log.
 //!
-//! Units: a time unit (`ns`, `us`, `µs`, `ms`, `s`) in `metric_info` means the stored value
-//! is in milliseconds (schema v1 stores times in ms; providers convert), so `0.00259` with
-//! unit `ms` or `ns` reads `2.59 µs`. Bytes (`B`, `bytes`, `B/op`) use decimal prefixes
-//! (`1.2 GB` = 1.2 × 10⁹ B). Rates (`ops/s`, `.../s`) get `k`/`M`/`G`. Without a recorded
-//! unit, flameiq-core's well-known keys imply one (`latency.*` ms, `throughput` ops/s,
-//! `memory_mb` MB, `cpu_percent` %), and so do the suffixes `_ms`, `_mb`, `_bytes`,
-//! `_percent`/`_pct`; any other unitless value is a plain number.
-//! Everything shows four significant digits with trailing zeros dropped.
+//! Units: what a unit means and how a value in it reads (`0.00259` with unit `ms` or `ns`
+//! reads `2.59 µs`) is [`crate::units`]; [`human`] applies it to a row, with the unit
+//! flameiq-core's well-known keys imply when none is recorded; any other unitless value is
+//! a plain number. Everything shows four significant digits with trailing zeros dropped.
 
 use crate::compare::result::{ComparisonResult, DiffStatus, MetricDiff};
 use crate::schema::Direction;
 
-/// `v` with `sig` significant digits, trailing zeros (and a bare point) removed.
-pub fn sig(v: f64, sig: i32) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    if v == 0.0 {
-        return "0".into();
-    }
-    let mag = v.abs().log10().floor() as i32;
-    let decimals = (sig - 1 - mag).clamp(0, 12) as usize;
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
+pub use crate::units::sig;
+use crate::units::Unit;
 
-fn scaled(v: f64, steps: &[(f64, &str)], suffix: &str) -> String {
-    let a = v.abs();
-    // Pick the largest prefix not above the value, so 999.96 rounds within its own prefix.
-    let (div, prefix) = steps
-        .iter()
-        .rev()
-        .find(|(d, _)| a >= *d * 0.99995)
-        .copied()
-        .unwrap_or(steps[0]);
-    format!("{} {prefix}{suffix}", sig(v / div, 4))
-}
-
-/// The unit that applies to `key`: the recorded one, else the one flameiq-core's
-/// well-known keys imply.
-pub fn effective_unit<'a>(key: &str, unit: Option<&'a str>) -> Option<&'a str> {
-    match unit {
-        Some(u) if !u.trim().is_empty() => Some(u),
-        _ if key.starts_with("latency.") => Some("ms"),
-        _ if key == "throughput" => Some("ops/s"),
-        _ if key == "memory_mb" => Some("MB"),
-        _ if key == "cpu_percent" => Some("%"),
-        // flameiq-core's docs name custom metrics by unit suffix (`custom.parse_ms`).
-        _ if key.ends_with("_ms") => Some("ms"),
-        _ if key.ends_with("_mb") => Some("MB"),
-        _ if key.ends_with("_bytes") => Some("B"),
-        _ if key.ends_with("_percent") || key.ends_with("_pct") => Some("%"),
-        _ => None,
-    }
-}
-
-/// `value` (as stored) in human scale for `unit`: `2.59 µs`, `1.2 s`, `1.2 GB`, `12.5k ops/s`.
+/// `value` (as stored) in human scale for `unit`, or the unit `key` implies
+/// ([`Unit::for_key`]): `2.59 µs`, `1.2 s`, `1.2 GB`, `12.5k ops/s`; a plain number when
+/// nothing gives a unit.
 pub fn human(value: f64, key: &str, unit: Option<&str>) -> String {
     if !value.is_finite() {
         return value.to_string();
     }
-    let Some(unit) = effective_unit(key, unit) else {
-        return sig(value, 4);
-    };
-    let u = unit.trim();
-    const TIME: [(f64, &str); 4] = [(1e-6, "ns"), (1e-3, "µs"), (1.0, "ms"), (1e3, "s")];
-    if crate::providers::util::ms_per(u).is_some() {
-        let a = value.abs();
-        if a == 0.0 {
-            return "0 ms".into();
-        }
-        let (div, name) = TIME
-            .iter()
-            .rev()
-            .find(|(d, _)| a >= *d * 0.99995)
-            .copied()
-            .unwrap_or(TIME[0]);
-        return format!("{} {name}", sig(value / div, 4));
+    match Unit::for_key(key, unit) {
+        Some(u) => u.human(value),
+        None => sig(value, 4),
     }
-    const SI: [(f64, &str); 6] = [
-        (1.0, ""),
-        (1e3, "k"),
-        (1e6, "M"),
-        (1e9, "G"),
-        (1e12, "T"),
-        (1e15, "P"),
-    ];
-    let (head, tail) = match u.find('/') {
-        Some(i) => (&u[..i], &u[i..]),
-        None => (u, ""),
-    };
-    let bytes_mul = match head {
-        "B" | "byte" | "bytes" => Some(1.0),
-        "kB" | "KB" => Some(1e3),
-        "MB" => Some(1e6),
-        "GB" => Some(1e9),
-        _ => None,
-    };
-    if let Some(m) = bytes_mul {
-        let steps: Vec<(f64, &str)> = SI.iter().map(|&(d, p)| (d, p)).collect();
-        let s = scaled(value * m, &steps, "B");
-        // `kB` per SI; the prefix table's bare `k` suits rates.
-        return format!("{s}{tail}");
-    }
-    if u == "%" {
-        return format!("{}%", sig(value, 4));
-    }
-    if tail == "/s" || u.ends_with("/s") {
-        // A rate: `12.35k ops/s`.
-        let a = value.abs();
-        let (div, p) = SI
-            .iter()
-            .rev()
-            .find(|(d, _)| a >= *d * 0.99995)
-            .copied()
-            .unwrap_or(SI[0]);
-        return format!("{}{p} {u}", sig(value / div, 4));
-    }
-    format!("{} {u}", sig(value, 4))
 }
 
 /// The change with its sign and two decimals: `+12.34%`; from a zero baseline (no

@@ -62,7 +62,7 @@ impl View<'_> {
             units: current
                 .metric_info
                 .iter()
-                .filter_map(|(k, i)| Some((k.clone(), i.unit.clone()?)))
+                .filter_map(|(k, i)| Some((k.clone(), i.unit.as_ref()?.to_string())))
                 .collect(),
             provider: current.provider.get().map(str::to_string),
             ..View::default()

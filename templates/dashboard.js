@@ -1,6 +1,6 @@
 // FlameIQ dashboard: the list of every metric and, on demand, one chart per metric.
 // Data arrives as scripts (data/index.js, data/runs-E.js, data/sN.js) that call the
-// functions below: <script src> works from file:// where fetch() of a local file does not.
+// functions below: <script src> works from file://, where Chromium refuses to fetch a local file.
 // Every string from the data is put into the page as text (textContent, createTextNode,
 // SVG <title>); links get an href only when they are http(s).
 "use strict";

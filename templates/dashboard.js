@@ -1,6 +1,6 @@
 // FlameIQ dashboard: the list of every metric and, on demand, one chart per metric.
 // Data arrives as scripts (data/index.js, data/runs-E.js, data/sN.js) that call the
-// functions below: <script src> works from file://, where Chromium refuses to fetch a local file.
+// functions below: <script src> works from a file URL, where Chromium refuses to fetch a local file.
 // Every string from the data is put into the page as text (textContent, createTextNode,
 // SVG <title>); links get an href only when they are http(s).
 "use strict";
@@ -202,7 +202,7 @@
     if (q) h.push("q=" + encodeURIComponent(q));
     if (env) h.push("env=" + encodeURIComponent(env));
     for (var k in extra) if (extra[k] != null) h.push(k + "=" + encodeURIComponent(extra[k]));
-    try { history.replaceState(null, "", h.length ? "#" + h.join("&") : location.pathname); } catch (e) { /* file:// quirks */ }
+    try { history.replaceState(null, "", h.length ? "#" + h.join("&") : location.pathname); } catch (e) { /* file URL quirks */ }
   }
 
   // ---- one chart ---------------------------------------------------------------------------

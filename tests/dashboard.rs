@@ -350,3 +350,33 @@ fn issue17_no_history_is_exit_2() {
         .stderr(predicates::str::contains("no history to show"));
     assert!(!t.path().join("site").exists());
 }
+
+#[test]
+fn issue17_the_report_draws_the_samples_spread() {
+    let t = TempDir::new().unwrap();
+    let run = |samples: &[f64], value: f64| {
+        json!({"schema_version": 1,
+            "metadata": {"commit": "c1", "branch": "main", "timestamp": "2026-10-01T00:00:00+00:00", "environment": "ci", "tags": {}},
+            "metrics": {"custom": {"parse_ms": value, "plain": 3.0}},
+            "metric_info": {"custom.parse_ms": {"unit": "ms", "samples": samples}}})
+        .to_string()
+    };
+    std::fs::write(t.path().join("base.json"), run(&[9.0, 10.0, 11.0, 10.5], 10.0)).unwrap();
+    std::fs::write(t.path().join("cur.json"), run(&[10.0, 10.2, 10.4], 10.2)).unwrap();
+    flameiq(t.path())
+        .args(["-q", "baseline", "set", "--metrics", "base.json"])
+        .assert()
+        .success();
+    flameiq(t.path())
+        .args(["-q", "compare", "--metrics", "cur.json", "--report", "r.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(t.path().join("r.html")).unwrap();
+    assert!(html.contains("<th class=\"opt\">Samples</th>"));
+    assert!(html.contains(
+        "aria-label=\"baseline: 4 samples, median 10.25 ms, 9 ms to 11 ms; current: 3 samples, median 10.2 ms, 10 ms to 10.4 ms\""
+    ), "{html}");
+    // One box per side, one dot per sample; the metric without samples gets an empty cell.
+    assert_eq!(html.matches("class=\"sb\"").count(), 2);
+    assert_eq!(html.matches("class=\"sd\"").count(), 7);
+}

@@ -216,7 +216,7 @@
       writeHash({});
       return;
     }
-    var d = el("tr", "detail"), td = el("td");
+    var d = el("tr", "detail"), td = el("td"), opened = performance.now();
     td.colSpan = 6;
     td.appendChild(el("p", "mut", "Loading " + m.points + " runs…"));
     d.appendChild(td);
@@ -227,6 +227,7 @@
     Promise.all([load("data/runs-" + m.env + ".js"), load("data/s" + m.chunk + ".js")]).then(function () {
       td.textContent = "";
       chartPanel(td, m, CHUNKS[m.chunk][m.slot], RUNS[m.env], initial);
+      d.dataset.chartMs = String(Math.round(performance.now() - opened));
       d.setAttribute("data-chart", "ready");
     }, function (e) {
       td.textContent = "";
@@ -513,6 +514,8 @@
     render();
     openFromHash(hash);
     window.addEventListener("hashchange", function () { openFromHash(readHash()); });
+    // When the list was drawn, for scripts/bench-dashboard.sh.
+    document.documentElement.dataset.readyMs = String(Math.round(performance.now()));
     document.documentElement.setAttribute("data-ready", "1");
   }
 })();

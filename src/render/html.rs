@@ -72,6 +72,31 @@ struct Bar {
     clipped: bool,
 }
 
+/// One side's samples drawn as a box plot over a strip of its values (the lane `y`).
+#[derive(Serialize)]
+struct Lane {
+    y: String,
+    /// Box top, and the median's ends.
+    by: String,
+    t: String,
+    b: String,
+    cls: &'static str,
+    lo: String,
+    hi: String,
+    q1: String,
+    w: String,
+    med: String,
+    dots: Vec<String>,
+}
+
+/// The samples' spread of a row (baseline lane above, current below), where the runs
+/// have samples.
+#[derive(Serialize)]
+struct Spread {
+    lanes: Vec<Lane>,
+    label: String,
+}
+
 #[derive(Serialize)]
 struct Trend {
     points: String,
@@ -100,6 +125,7 @@ struct Row {
     test: Option<String>,
     bar: Bar,
     trend: Trend,
+    spread: Option<Spread>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +159,8 @@ struct Ctx {
     strategy: Option<String>,
     provider: Option<String>,
     statistical_mode: bool,
+    /// Some row has samples: the report gets a Samples column.
+    has_samples: bool,
     sides: Vec<Side>,
     counts: Vec<Count>,
     ticks: Vec<Tick>,
@@ -309,7 +337,78 @@ fn row(view: &View, d: &MetricDiff, dom: f64) -> Row {
         test: d.test.clone(),
         bar: bar(d, dom),
         trend: trend(view, d),
+        spread: spread(view, d),
     }
+}
+
+/// Linear-interpolated quantile of sorted values.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let r = (sorted.len() - 1) as f64 * q;
+    let (a, b) = (r.floor() as usize, r.ceil() as usize);
+    sorted[a] + (sorted[b] - sorted[a]) * (r - a as f64)
+}
+
+/// Baseline and current samples on one scale: whiskers min–max, a q1–q3 box, the median
+/// and, up to 60 samples, every sample as a dot.
+fn spread(view: &View, d: &MetricDiff) -> Option<Spread> {
+    let (b, c) = view.samples.get(&d.metric_key)?;
+    let sides: Vec<(&str, &'static str, f64, Vec<f64>)> = [("baseline", "bs", 8.0, b), ("current", "cs", 20.0, c)]
+        .into_iter()
+        .filter_map(|(name, cls, y, v)| {
+            let mut v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+            v.sort_by(f64::total_cmp);
+            (v.len() >= 2).then_some((name, cls, y, v))
+        })
+        .collect();
+    if sides.is_empty() {
+        return None;
+    }
+    let lo = sides.iter().map(|s| s.3[0]).fold(f64::INFINITY, f64::min);
+    let hi = sides.iter().map(|s| s.3[s.3.len() - 1]).fold(f64::NEG_INFINITY, f64::max);
+    let x = |v: f64| {
+        if hi > lo {
+            TREND_PAD + (v - lo) / (hi - lo) * (TREND_W - 2.0 * TREND_PAD)
+        } else {
+            TREND_W / 2.0
+        }
+    };
+    let unit = d.unit.as_deref();
+    let human = |v: f64| fmt::human(v, &d.metric_key, unit);
+    let mut label = Vec::new();
+    let lanes = sides
+        .iter()
+        .map(|(name, cls, y, v)| {
+            let (q1, med, q3) = (quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75));
+            label.push(format!(
+                "{name}: {} samples, median {}, {} to {}",
+                v.len(),
+                human(med),
+                human(v[0]),
+                human(v[v.len() - 1])
+            ));
+            Lane {
+                y: n1(*y),
+                by: n1(y - 3.0),
+                t: n1(y - 4.5),
+                b: n1(y + 4.5),
+                cls,
+                lo: n1(x(v[0])),
+                hi: n1(x(v[v.len() - 1])),
+                q1: n1(x(q1)),
+                w: n1((x(q3) - x(q1)).max(0.8)),
+                med: n1(x(med)),
+                dots: if v.len() <= 60 {
+                    v.iter().map(|&s| n1(x(s))).collect()
+                } else {
+                    Vec::new()
+                },
+            }
+        })
+        .collect();
+    Some(Spread {
+        lanes,
+        label: label.join("; "),
+    })
 }
 
 fn segments(key: &str) -> Vec<String> {
@@ -354,6 +453,7 @@ fn context(view: &View) -> Ctx {
         strategy: None,
         provider: view.provider_name().map(str::to_string),
         statistical_mode: false,
+        has_samples: false,
         sides: vec![],
         counts: vec![],
         ticks: vec![],
@@ -512,6 +612,7 @@ fn context(view: &View) -> Ctx {
         .into_iter()
         .map(|d| row(view, d, dom))
         .collect();
+    ctx.has_samples = ctx.rows.iter().any(|r| r.spread.is_some());
     ctx.new = r.new.clone();
     ctx.missing = r.missing.clone();
     ctx.skipped = r

@@ -43,9 +43,33 @@ pub struct View<'a> {
     /// The PR/MR label that accepted this run's regressions (`flameiq ci`'s `accept-label`),
     /// when it did: the summary and comment say so.
     pub accepted_by_label: Option<String>,
+    /// Raw samples per key, (baseline's, current run's), where the runs have them: the
+    /// HTML report draws their spread (issue 17). See [`View::samples_of`].
+    pub samples: IndexMap<String, (Vec<f64>, Vec<f64>)>,
 }
 
 impl View<'_> {
+    /// The samples of every key that has at least two on either side, for
+    /// [`View::samples`].
+    pub fn samples_of(
+        baseline: &Snapshot,
+        current: &Snapshot,
+    ) -> IndexMap<String, (Vec<f64>, Vec<f64>)> {
+        let of = |s: &Snapshot, k: &str| {
+            s.metric_info
+                .get(k)
+                .map(|i| i.samples.clone())
+                .unwrap_or_default()
+        };
+        current
+            .flat()
+            .filter_map(|(k, _)| {
+                let (b, c) = (of(baseline, k), of(current, k));
+                (b.len() >= 2 || c.len() >= 2).then(|| (k.to_string(), (b, c)))
+            })
+            .collect()
+    }
+
     /// The provider that read the current run: the result's, else the view's own.
     pub fn provider_name(&self) -> Option<&str> {
         self.result

@@ -253,8 +253,9 @@ fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Confi
 
 fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     let (cfg, snap) = load(ctx, r, ci)?;
-    ctx.store()?
-        .save_baseline(&snap, cfg.baseline.max_history)?;
+    let store = ctx.store()?;
+    store.save_baseline(&snap, cfg.baseline.max_history)?;
+    let changes = new_changes(ctx, &store, &cfg);
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
@@ -270,7 +271,8 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     };
     super::write_file(&r.report, &Html.render(&view)?)?;
     if r.summary {
-        write_summary(&baseline_summary(ctx, &snap, ci), ci)?;
+        let md = baseline_summary(ctx, &snap, ci) + &changes_markdown(&changes);
+        write_summary(&md, ci)?;
     }
     write_outputs(&[
         ("status", "baseline".into()),
@@ -320,6 +322,7 @@ fn compare_run(
     let view = View {
         result: Some(&result),
         history: base.history.clone(),
+        change_marks: compare::recent::trend_marks(&base, &settings.config.changes),
         run_url: ci.run_url.clone(),
         environment: ctx.global.environment.clone(),
         accepted_by_label: accepted.clone(),
@@ -450,6 +453,49 @@ fn no_baseline_hint(platform: Platform, ci: &Context, dir: &str) -> String {
              default branch first, and keep {dir} between runs"
         ),
     }
+}
+
+/// The change points the run just stored confirmed (issue 14 item 5), each reported as a
+/// notice (`::notice` on GitHub, a line on stderr elsewhere). Reading the history is best
+/// effort here: the baseline is already stored, so a failure is a warning, not an error.
+fn new_changes(
+    ctx: &Ctx,
+    store: &flameiq::store::Store,
+    cfg: &flameiq::config::Config,
+) -> Vec<compare::recent::NewChange> {
+    let depth = compare::recent::recent_depth(&cfg.changes);
+    let runs = match store.history_tail(depth) {
+        Ok(runs) => runs,
+        Err(e) => {
+            post::warn(&format!("change points not checked: {e}"));
+            return Vec::new();
+        }
+    };
+    let found = compare::recent::new_change_points(&runs, &cfg.changes);
+    let github = Platform::detect(&env) == Platform::GitHub;
+    for c in &found {
+        if github {
+            println!(
+                "::notice title=FlameIQ: change point::{}",
+                outputs::escape_data(&c.line())
+            );
+        } else {
+            ctx.say(format!("change point: {}", super::esc(&c.line())));
+        }
+    }
+    found
+}
+
+/// The summary's list of new change points (empty without any).
+fn changes_markdown(changes: &[compare::recent::NewChange]) -> String {
+    if changes.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from("\n**Change points confirmed by this run**\n\n");
+    for c in changes {
+        md.push_str(&format!("- {}\n", escape_md(&c.line())));
+    }
+    md
 }
 
 /// The job summary of a baseline run (the templates have no such view): what was stored.

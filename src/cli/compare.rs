@@ -93,6 +93,7 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     // The history moves into the view (no copy); the renderers append the current values.
     let view = View {
         result: Some(&result),
+        change_marks: flameiq::compare::recent::trend_marks(&base, &settings.config.changes),
         history: base.history,
         environment: ctx.global.environment.clone(),
         ..View::default()

@@ -47,6 +47,7 @@ pub const THRESHOLD_ONLY_TOO_FEW_SAMPLES: &str = "threshold only: too few sample
 
 pub mod baseline;
 pub mod changes;
+pub mod recent;
 pub mod result;
 pub mod stats;
 

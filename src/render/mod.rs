@@ -42,6 +42,9 @@ pub struct View<'a> {
     /// The PR/MR label that accepted this run's regressions (`flameiq ci`'s `accept-label`),
     /// when it did: the summary and comment say so.
     pub accepted_by_label: Option<String>,
+    /// Change points in [`View::history`] per key (issue 14 item 5), which the HTML
+    /// report marks on each trend line.
+    pub change_marks: IndexMap<String, Vec<crate::compare::recent::TrendMark>>,
 }
 
 impl View<'_> {

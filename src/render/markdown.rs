@@ -298,7 +298,9 @@ const AUTO_SEGMENTS_NAMED: usize = 3;
 /// (a change point), for 3 `auto` metrics". Metrics sharing a segment are counted
 /// together, the largest groups first.
 pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Option<String> {
-    let mut groups: Vec<((usize, Option<&str>, bool), usize)> = Vec::new();
+    // (runs, since commit, starts at a change point) -> metrics.
+    type Segment<'a> = (usize, Option<&'a str>, bool);
+    let mut groups: Vec<(Segment, usize)> = Vec::new();
     for d in &r.diffs {
         let Some(a) = &d.auto_baseline else { continue };
         let k = (a.runs, a.since_commit.as_deref(), a.since_change_point);

@@ -19,7 +19,11 @@ fn series(seed: u64, n: usize) -> Vec<f64> {
             s ^= s >> 7;
             s ^= s << 17;
             let e = (s >> 11) as f64 / (1u64 << 53) as f64 * 4.0 - 2.0;
-            let step = if seed.is_multiple_of(3) && i >= n / 2 { 5.0 } else { 0.0 };
+            let step = if seed.is_multiple_of(3) && i >= n / 2 {
+                5.0
+            } else {
+                0.0
+            };
             100.0 + e + step
         })
         .collect()

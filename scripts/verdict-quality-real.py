@@ -60,7 +60,7 @@ MODES = {
 
 def build(out: Path) -> Path:
     src = Path(__file__).parent / "verdict-quality" / "work.c"
-    exe = out / "work"
+    exe = out / "workload"
     cc = os.environ.get("CC", "cc")
     subprocess.run([cc, "-O2", "-o", str(exe), str(src)], check=True)
     return exe

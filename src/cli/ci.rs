@@ -271,6 +271,7 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
     for n in &notices {
         ctx.say(format!("ℹ {}", super::esc(n)));
     }
+    let changes = new_changes(ctx, &*store, &cfg);
     ctx.say(format!(
         "{} from {} ({} metric(s), commit {}, branch {})",
         ctx.good("✓ Baseline set"),
@@ -293,7 +294,7 @@ fn set_baseline(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<i32> {
             ci.run_url.as_deref(),
             stored_in.as_deref(),
             &notices,
-        )?;
+        )? + &changes_markdown(&changes);
         write_summary(&md, ci)?;
     }
     write_outputs(
@@ -341,6 +342,7 @@ fn compare_run(
     let view = View {
         result: Some(&result),
         history: base.history.clone(),
+        change_marks: compare::recent::trend_marks(&base, &settings.config.changes),
         run_url: ci.run_url.clone(),
         environment: ctx.global.environment.clone(),
         accepted_by_label: accepted.clone(),
@@ -493,6 +495,49 @@ fn remote_no_baseline_hint(ci: &Context, store: &str) -> String {
         "no baseline in {store}: no run on the default branch ('{branch}') has saved one yet; \
          the next one does (with `store: github` its job needs `permissions: contents: write`)"
     )
+}
+
+/// The change points the run just stored confirmed (issue 14 item 5), each reported as a
+/// notice (`::notice` on GitHub, a line on stderr elsewhere). Reading the history is best
+/// effort here: the baseline is already stored, so a failure is a warning, not an error.
+fn new_changes(
+    ctx: &Ctx,
+    store: &dyn flameiq::store::Store,
+    cfg: &flameiq::config::Config,
+) -> Vec<compare::recent::NewChange> {
+    let depth = compare::recent::recent_depth(&cfg.changes);
+    let runs = match store.history_tail(depth) {
+        Ok(runs) => runs,
+        Err(e) => {
+            post::warn(&format!("change points not checked: {e}"));
+            return Vec::new();
+        }
+    };
+    let found = compare::recent::new_change_points(&runs, &cfg.changes);
+    let github = Platform::detect(&env) == Platform::GitHub;
+    for c in &found {
+        if github {
+            println!(
+                "::notice title=FlameIQ: change point::{}",
+                outputs::escape_data(&c.line())
+            );
+        } else {
+            ctx.say(format!("change point: {}", super::esc(&c.line())));
+        }
+    }
+    found
+}
+
+/// The summary's list of new change points (empty without any).
+fn changes_markdown(changes: &[compare::recent::NewChange]) -> String {
+    if changes.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from("\n**Change points confirmed by this run**\n\n");
+    for c in changes {
+        md.push_str(&format!("- {}\n", escape_md(&c.line())));
+    }
+    md
 }
 
 /// Writes or updates the PR comment ([`post::post_comment`]); every failure is a warning and

@@ -94,6 +94,7 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
     let view = View {
         result: Some(&result),
         samples: View::samples_of(&base.snapshot, &current),
+        change_marks: flameiq::compare::recent::trend_marks(&base, &settings.config.changes),
         history: base.history,
         environment: ctx.global.environment.clone(),
         ..View::default()

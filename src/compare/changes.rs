@@ -440,6 +440,10 @@ impl Detector {
             }
             let n = (tau - s) as f64;
             let within_x = self.rect(s, tau, s, tau) / 2.0;
+            // The row's largest `Q` decides against the rows before it at once: which cell
+            // of the row holds it does not matter, only the row (`τ`). `f64::max` skips a
+            // NaN as `q > best` does.
+            let mut row_best = f64::NEG_INFINITY;
             for kappa in tau + 1..=e {
                 let m = (kappa - tau) as f64;
                 let cross = self.rect(s, tau, tau, kappa);
@@ -451,10 +455,11 @@ impl Detector {
                 if m > 1.0 {
                     q -= 2.0 * n / ((m + n) * (m - 1.0)) * within_y;
                 }
-                if q > best_q {
-                    best_q = q;
-                    best_tau = tau;
-                }
+                row_best = row_best.max(q);
+            }
+            if row_best > best_q {
+                best_q = row_best;
+                best_tau = tau;
             }
         }
         (best_tau, best_q)

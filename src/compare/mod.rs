@@ -27,10 +27,13 @@
 //!   `WARNING` for flameiq-core's readers, and the human views say it improved.
 //! - Diffs sorted by key.
 //!
-//! The threshold of a key is `--threshold` > `flameiq.yaml` > 10 %. An `auto` threshold
-//! is the key's history-derived noise band ([`stats::auto_band`]; `threshold_kind` `auto`),
-//! or 10 % when the history has fewer than [`stats::AUTO_MIN_HISTORY`] values
-//! (`threshold_kind` `auto-fallback`).
+//! The threshold of a key is `--threshold` > `flameiq.yaml` > 10 %. An `auto(k)`
+//! threshold is the key's `k · IQR / median` band ([`stats::auto_band`]); a plain `auto`
+//! is the calibrated band of the history since the key's last change point
+//! ([`stats::calibrated_band`], see `calibrate`), judged against that segment's centre
+//! (the diff's `baseline_value`, with `auto_baseline` saying which runs). Both are
+//! `threshold_kind` `auto`, or 10 % (`auto-fallback`) with fewer than
+//! [`stats::AUTO_MIN_HISTORY`] values (for `auto`: since the last change point).
 //!
 //! With statistics on (`statistics.enabled` or `--statistics`), each key with samples (or
 //! history) is tested with Mann-Whitney U in its worse tail ([`stats`]), and a breach is a
@@ -47,6 +50,7 @@ pub const THRESHOLD_ONLY_TOO_FEW_SAMPLES: &str = "threshold only: too few sample
 
 pub mod baseline;
 pub mod changes;
+pub mod recent;
 pub mod result;
 pub mod stats;
 

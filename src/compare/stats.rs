@@ -47,7 +47,9 @@
 //!
 //! # `auto` noise bands
 //!
-//! [`auto_band`]: for a key with at least [`AUTO_MIN_HISTORY`] history values, the allowed
+//! Plain `auto` is [`calibrated_band`] (a robust prediction interval at
+//! `statistics.false_alarm_rate`; its docs and `docs/statistics.md` give the method).
+//! `auto(k)` is [`auto_band`]: for a key with at least [`AUTO_MIN_HISTORY`] history values, the allowed
 //! change is `max(AUTO_FLOOR_PERCENT, k · IQR / |median| · 100)` percent, where IQR and the
 //! median are taken over the history values (IQR with linear interpolation between order
 //! statistics, NumPy's default `percentile`). For normal noise IQR ≈ 1.349 σ, so the

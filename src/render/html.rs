@@ -105,6 +105,14 @@ struct Trend {
     cx: String,
     cy: String,
     runs: usize,
+    /// Change points on the line: x and the tooltip naming the commit.
+    marks: Vec<Mark>,
+}
+
+#[derive(Serialize)]
+struct Mark {
+    x: String,
+    label: String,
 }
 
 #[derive(Serialize)]
@@ -298,7 +306,25 @@ fn trend(view: &View, d: &MetricDiff) -> Trend {
         .map(|(i, v)| format!("{},{}", n1(xi(i)), n1(y(*v))))
         .collect::<Vec<_>>()
         .join(" ");
+    // The shown values are the last `h.len()` of the history: shift the marks' indices.
+    let all = view.history.get(&d.metric_key).map_or(0, Vec::len);
+    let offset = all - h.len();
+    let marks = view
+        .change_marks
+        .get(&d.metric_key)
+        .map(|ms| {
+            ms.iter()
+                .filter(|m| m.index >= offset && m.index < all && !h.is_empty())
+                .map(|m| Mark {
+                    // Halfway between the last run before and the first run after.
+                    x: n1(xi(m.index - offset) - step / 2.0),
+                    label: m.label(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Trend {
+        marks,
         points,
         base_y: n1(y(d.baseline_value)),
         bx: n1(xi(base_i)),

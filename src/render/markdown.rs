@@ -261,6 +261,66 @@ fn baseline_reason_note(r: &crate::compare::result::ComparisonResult) -> String 
         .unwrap_or_default()
 }
 
+/// Segments named by [`auto_baseline_line`] before "and N more".
+const AUTO_SEGMENTS_NAMED: usize = 3;
+
+/// The `baseline: …` line of calibrated `auto` diffs (issue 14 item 5): what their
+/// baseline is the centre of, e.g. "baseline: segment centre of 15 runs since `abc1234`
+/// (a change point), for 3 `auto` metrics". Metrics sharing a segment are counted
+/// together, the largest groups first.
+pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Option<String> {
+    // (runs, since commit, starts at a change point) -> metrics.
+    type Segment<'a> = (usize, Option<&'a str>, bool);
+    let mut groups: Vec<(Segment, usize)> = Vec::new();
+    for d in &r.diffs {
+        let Some(a) = &d.auto_baseline else { continue };
+        let k = (a.runs, a.since_commit.as_deref(), a.since_change_point);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((k, 1)),
+        }
+    }
+    if groups.is_empty() {
+        return None;
+    }
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let text: Vec<String> = groups
+        .iter()
+        .take(AUTO_SEGMENTS_NAMED)
+        .map(|((runs, commit, cp), n)| {
+            // A commit is hex; anything else in it is dropped rather than escaped.
+            let since = match commit {
+                Some(c) => {
+                    let c: String = crate::compare::recent::short_commit(c)
+                        .chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .collect();
+                    format!(" since `{c}`")
+                }
+                None => String::new(),
+            };
+            format!(
+                "{}{}{}, for {} `auto` {}",
+                plural(*runs, "run", "runs"),
+                since,
+                if *cp { " (a change point)" } else { "" },
+                thousands(*n),
+                if *n == 1 { "metric" } else { "metrics" }
+            )
+        })
+        .collect();
+    let more = groups.len().saturating_sub(AUTO_SEGMENTS_NAMED);
+    let tail = if more > 0 {
+        format!("; and {} more segments", thousands(more))
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "baseline: segment centre of {}{tail}",
+        text.join("; ")
+    ))
+}
+
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
 /// table rows (and saying how many) when the whole would not fit: the [`rows`], the
 /// [`verdict`], then [`fit`] them into the template.
@@ -458,6 +518,7 @@ fn verdict(view: &View) -> Verdict {
         }
     ) + &provider_note(view)
         + &baseline_reason_note(r);
+    extras.extend(auto_baseline_line(r));
     if !r.new.is_empty() {
         extras.push(format!(
             "{} only in the current run (not compared)",

@@ -46,6 +46,9 @@ pub struct View<'a> {
     /// Raw samples per key, (baseline's, current run's), where the runs have them: the
     /// HTML report draws their spread (issue 17). See [`View::samples_of`].
     pub samples: IndexMap<String, (Vec<f64>, Vec<f64>)>,
+    /// Change points in [`View::history`] per key (issue 14 item 5), which the HTML
+    /// report marks on each trend line.
+    pub change_marks: IndexMap<String, Vec<crate::compare::recent::TrendMark>>,
 }
 
 impl View<'_> {

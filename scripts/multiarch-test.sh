@@ -54,8 +54,8 @@ for t in "$X86" "$ARM"; do
   cargo build --release --locked --target "$t"
   echo "build $t: $(($(date +%s) - start)) s"
 done
-x86="$TARGET_DIR/$X86/release/flameiq"
-arm="$TARGET_DIR/$ARM/release/flameiq"
+x86="$(realpath "$TARGET_DIR/$X86/release/flameiq")"
+arm="$(realpath "$TARGET_DIR/$ARM/release/flameiq")"
 
 step "static, right machine, under $LIMIT bytes"
 check_binary() {
@@ -77,7 +77,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # The arm64 binary under qemu, as one executable path (for scripts and for the tests).
 wrapper="$work/flameiq-arm64"
-printf '#!/bin/sh\nexec qemu-aarch64-static %q "$@"\n' "$(realpath "$arm")" >"$wrapper"
+printf '#!/bin/sh\nexec qemu-aarch64-static %q "$@"\n' "$arm" >"$wrapper"
 chmod +x "$wrapper"
 "$wrapper" --version
 
@@ -118,7 +118,7 @@ done
 
 step "flameiq ci against the loopback fake GitHub: byte-identical on the debug build, x86_64 and arm64"
 env -u GITHUB_ACTIONS -u GITLAB_CI -u CIRCLECI -u JENKINS_URL \
-  FLAMEIQ_OTHER_BINS="$(realpath "$x86"):$wrapper" FLAMEIQ_REQUIRE_OTHER_BINS=1 \
+  FLAMEIQ_OTHER_BINS="$x86:$wrapper" FLAMEIQ_REQUIRE_OTHER_BINS=1 \
   cargo test --locked --test action issue18_ci_gives_byte_identical_results_on_every_binary
 
 step "the binary's integration tests with the arm64 binary under qemu"

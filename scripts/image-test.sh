@@ -21,12 +21,24 @@
 # last stage of ./Dockerfile. podman runs as root with the vfs storage driver, chroot
 # isolation, runc and cgroupfs, and with no network.
 #
+# FLAMEIQ_IMAGE_ARCH=arm64 (issue 18) builds and runs the linux/arm64 image instead: the
+# aarch64 musl binary (cross-compiled as in scripts/multiarch-test.sh), Debian's arm64
+# bash-static and busybox-static (downloaded and unpacked, not installed), `podman build
+# --arch arm64`, and every container run under qemu-user-static through binfmt_misc (the
+# qemu-aarch64 handler is registered with the F flag when missing, so it works inside the
+# containers' root).
+#
 # Idempotent: installs only what is missing. Prints the image size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGET=x86_64-unknown-linux-musl
-IMAGE=localhost/flameiq:image-test
+ARCH="${FLAMEIQ_IMAGE_ARCH:-amd64}"
+case "$ARCH" in
+  amd64) TARGET=x86_64-unknown-linux-musl ;;
+  arm64) TARGET=aarch64-unknown-linux-musl ;;
+  *) echo "image-test: FLAMEIQ_IMAGE_ARCH must be amd64 or arm64, not '$ARCH'" >&2; exit 2 ;;
+esac
+IMAGE="localhost/flameiq:image-test-$ARCH"
 LIMIT=25000000
 # A test token: it must never appear in anything the container prints or writes.
 TOKEN="ghs_imagetestTOKEN0123456789abcdef"
@@ -36,7 +48,9 @@ fail() { printf 'image-test: FAIL: %s\n' "$*" >&2; exit 1; }
 
 step "install (only what is missing)"
 missing=()
-for p in musl-tools podman buildah runc bash-static busybox-static ca-certificates; do
+packages=(musl-tools podman buildah runc bash-static busybox-static ca-certificates)
+[ "$ARCH" = amd64 ] || packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -45,7 +59,33 @@ if ((${#missing[@]})); then
 fi
 rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
 
-step "static binary"
+# bash and busybox of the image's architecture: the host's for amd64; for arm64 Debian's
+# arm64 packages, downloaded into a cache and unpacked (not installed).
+static_root=/
+if [ "$ARCH" != amd64 ]; then
+  static_root="${XDG_CACHE_HOME:-$HOME/.cache}/flameiq-ci/static-$ARCH"
+  if [ ! -x "$static_root/bin/bash-static" ] || [ ! -x "$static_root/bin/busybox" ]; then
+    dpkg --print-foreign-architectures | grep -qx "$ARCH" || dpkg --add-architecture "$ARCH"
+    apt-get update -qq
+    debs="$(mktemp -d)"
+    (cd "$debs" && apt-get download -qq "bash-static:$ARCH" "busybox-static:$ARCH")
+    for d in "$debs"/*.deb; do dpkg-deb -x "$d" "$static_root"; done
+    rm -rf "$debs"
+  fi
+  # Containers of another architecture run through qemu-user-static's binfmt handler; F
+  # (fix binary) opens the emulator now, so it works inside the container's root too.
+  binfmt=/proc/sys/fs/binfmt_misc
+  [ -e "$binfmt/register" ] || mount -t binfmt_misc binfmt_misc "$binfmt"
+  if [ ! -e "$binfmt/qemu-aarch64" ]; then
+    printf '%s' ':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:F' >"$binfmt/register"
+  fi
+  head -n 1 "$binfmt/qemu-aarch64"
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=aarch64-linux-gnu-gcc
+  export CC_aarch64_unknown_linux_musl=aarch64-linux-gnu-gcc
+  export AR_aarch64_unknown_linux_musl=aarch64-linux-gnu-ar
+fi
+
+step "static binary ($TARGET)"
 cargo build --release --locked --target "$TARGET"
 bin="${CARGO_TARGET_DIR:-target}/$TARGET/release/flameiq"
 # glibc's ldd says "not a dynamic executable" (exit 1) or "statically linked" (exit 0).
@@ -57,6 +97,8 @@ ls -l "$bin"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 podman=(podman --storage-driver vfs --runtime runc --cgroup-manager cgroupfs)
+# Every build and run of this image's architecture (a no-op on amd64).
+arch=(--arch "$ARCH")
 # runc may not raise limits here (no CAP_SYS_RESOURCE over the sandbox's hard limits):
 # podman's default nofile/nproc fail with "error setting rlimit type 7/6: operation not
 # permitted", so the containers get explicit, lower ones.
@@ -68,8 +110,9 @@ mkdir -p "$root/bin" "$root/usr/local/bin" "$root/etc/ssl/certs" "$root/tmp"
 chmod 1777 "$root/tmp"
 install -m 0755 "$bin" "$root/usr/local/bin/flameiq"
 install -m 0755 entrypoint.sh "$root/entrypoint.sh"
-install -m 0755 /bin/bash-static "$root/bin/bash"
-install -m 0755 /bin/busybox "$root/bin/busybox"
+install -m 0755 "$static_root/bin/bash-static" "$root/bin/bash"
+install -m 0755 "$static_root/bin/busybox" "$root/bin/busybox"
+# The host's busybox lists the applets (the same package version on every architecture).
 for a in $(/bin/busybox --list); do
   [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
@@ -77,7 +120,9 @@ install -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certi
 cp Dockerfile.runtime "$work/context/Dockerfile"
 
 step "build the image (FROM scratch, nothing pulled)"
-"${podman[@]}" build --isolation=chroot --pull=never -t "$IMAGE" -f "$work/context/Dockerfile" "$work/context"
+"${podman[@]}" build "${arch[@]}" --isolation=chroot --pull=never -t "$IMAGE" -f "$work/context/Dockerfile" "$work/context"
+built_arch="$("${podman[@]}" image inspect --format '{{.Architecture}}' "$IMAGE")"
+[ "$built_arch" = "$ARCH" ] || fail "the image is $built_arch, not $ARCH"
 size="$("${podman[@]}" image inspect --format '{{.Size}}' "$IMAGE")"
 echo "image size: $size bytes ($((size / 1024 / 1024)) MiB; limit $LIMIT bytes)"
 [ "$size" -lt "$LIMIT" ] || fail "image is $size bytes, over $LIMIT"
@@ -263,4 +308,4 @@ set -e
 [ -s "$ci_ws/run-result.json" ] || fail "docker run <image> compare: no result file"
 
 echo
-echo "image-test: OK (image $size bytes)"
+echo "image-test: OK (linux/$ARCH image $size bytes)"

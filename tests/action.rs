@@ -166,7 +166,11 @@ impl Ws {
                 .unwrap_or("refs/heads/main")
                 .to_string(),
         };
-        let mut cmd = Command::cargo_bin("flameiq").unwrap();
+        // The binary under test: this build's, or another (issue 18: the arm64 one).
+        let mut cmd = BIN
+            .with(|b| b.borrow().clone())
+            .map(Command::new)
+            .unwrap_or_else(|| Command::cargo_bin("flameiq").unwrap());
         cmd.current_dir(self.path()).env_clear();
         let mut vars: Vec<(String, String)> = vec![
             ("HOME".into(), "/github/home".into()),
@@ -2263,4 +2267,74 @@ fn issue13_the_actions_default_store_is_github() {
     let files = fake.state.lock().unwrap().git.branch_files("flameiq-data");
     assert!(files.contains_key("baselines/current.json"), "{files:?}");
     assert!(r.summary.contains("flameiq-data"), "{}", r.summary);
+}
+
+thread_local! {
+    /// The binary [`Ws::run`] starts in this test's thread (None: this build's `flameiq`).
+    static BIN: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Everything one `flameiq ci` scenario leaves: per run the exit code, stdout, stderr,
+/// summary and outputs, the files it wrote, and every request the fake GitHub received.
+fn ci_scenario(bin: Option<&Path>) -> Vec<String> {
+    BIN.with(|b| *b.borrow_mut() = bin.map(Path::to_path_buf));
+    let gh = Fake::start();
+    let ws = Ws::new();
+    let mut seen = vec![];
+    let mut keep = |r: Run| {
+        seen.extend([r.code.to_string(), r.stdout, r.stderr, r.summary, r.outputs]);
+    };
+    keep(ws.pr(false, &gh.url(), &[]));
+    keep(ws.push(&gh.url(), &[]));
+    keep(ws.pr(false, &gh.url(), &[]));
+    keep(ws.pr(false, &gh.url(), &[("environment", "linux-arm")]));
+    for f in [
+        ".flameiq/result.json",
+        "flameiq-report.html",
+        ".flameiq/baselines/current.json",
+    ] {
+        seen.push(std::fs::read_to_string(ws.file(f)).unwrap_or_else(|e| format!("{f}: {e}")));
+    }
+    let port = gh.port.to_string();
+    let reqs = gh.requests().into_iter().chain(check_requests(&gh));
+    seen.extend(reqs.map(|q| format!("{} {}\n{}", q.method, q.path, q.body)));
+    let dir = ws.path().display().to_string();
+    BIN.with(|b| *b.borrow_mut() = None);
+    // The fake's port and the temporary folder differ between two scenarios by design.
+    seen.into_iter()
+        .map(|s| s.replace(&port, "PORT").replace(&dir, "WS"))
+        .collect()
+}
+
+/// Same inputs, same outputs, byte for byte: two runs of this build's binary, and, when
+/// `FLAMEIQ_OTHER_BINS` names more (colon-separated: the x86_64 and the arm64 musl release
+/// binaries, the latter through qemu, from scripts/multiarch-test.sh), each of those
+/// against the first. `FLAMEIQ_REQUIRE_OTHER_BINS=1` fails when none are named.
+#[test]
+fn issue18_ci_gives_byte_identical_results_on_every_binary() {
+    let others: Vec<PathBuf> = std::env::var("FLAMEIQ_OTHER_BINS")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    if std::env::var("FLAMEIQ_REQUIRE_OTHER_BINS").as_deref() == Ok("1") {
+        assert!(!others.is_empty(), "FLAMEIQ_OTHER_BINS names no binary");
+    }
+    let first = ci_scenario(None);
+    assert!(first
+        .iter()
+        .any(|s| s.starts_with("POST /repos/acme/widgets/check-runs")));
+    assert_eq!(
+        first,
+        ci_scenario(None),
+        "two runs of the same binary differ"
+    );
+    for bin in &others {
+        let other = ci_scenario(Some(bin));
+        assert_eq!(first.len(), other.len(), "{}", bin.display());
+        for (a, b) in first.iter().zip(&other) {
+            assert_eq!(a, b, "{} differs from this build's flameiq", bin.display());
+        }
+    }
 }

@@ -58,6 +58,8 @@
 //! Labels (for the accept label): the payload's `pull_request.labels[].name` on GitHub,
 //! `CI_MERGE_REQUEST_LABELS` (comma-separated) on GitLab MR pipelines; CircleCI and Jenkins
 //! pass none.
+//!
+//! Length (over 500 lines): the decision table in these docs, the one `Context` every CI fills and the PR-URL parser CircleCI and Jenkins share; each CI's own reading is already its own file.
 
 use crate::error::Result;
 use std::collections::HashMap;

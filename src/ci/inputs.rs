@@ -4,7 +4,8 @@
 //! is the input name upper-cased with hyphens kept (`github-token` → `INPUT_GITHUB-TOKEN`).
 //! An empty value means "unset" (the runner passes every declared input, empty when the
 //! workflow gave none and `action.yml` has no default), so every field here is an
-//! `Option` and defaults are applied by [`Inputs::resolve`] after merging with the flags.
+//! `Option` and defaults are applied by `flameiq ci` (`cli/ci.rs`) after merging with the
+//! flags.
 //!
 //! The token is held in a [`Secret`] ([`super::http`]), whose `Debug` and `Display` never
 //! show it.

@@ -504,15 +504,21 @@ pub(super) fn finish(mut c: Context) -> Context {
     c
 }
 
+/// An environment fixture for the unit tests of `ci/` (see [`map_env`]).
+#[cfg(test)]
+pub(crate) fn env_of(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        env_of(pairs)
     }
 
     #[test]

@@ -202,14 +202,7 @@ pub fn parse_thresholds(text: &str) -> Result<Rules<Threshold>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::ci::context::env_of as env;
 
     #[test]
     fn hyphenated_names_are_kept_and_empty_means_unset() {

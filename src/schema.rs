@@ -20,6 +20,8 @@
 //!
 //! `metric_info` (optional, top level, ignored by flameiq-core) carries per-key unit,
 //! direction and raw samples; adapters fill it.
+//!
+//! Length (over 500 lines): parsing and validation of one format, about 120 lines of tests; the timestamps are in `crate::timestamp`.
 
 use crate::error::{Error, Result};
 use indexmap::IndexMap;

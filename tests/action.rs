@@ -8,13 +8,10 @@
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-include!("common/fake_github.rs");
+mod common;
+use common::fake_github::*;
 
 fn repoint_repo(repo: &mut Value, full: &str) {
     let (owner, name) = full.split_once('/').unwrap();

@@ -7,16 +7,12 @@
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-include!("common/fake_github.rs");
+mod common;
+use common::fake_github::*;
 
-#[path = "common/fake_gitlab.rs"]
-mod fake_gitlab;
+use common::fake_gitlab;
 
 /// Points a repository object of a payload at `full` (`owner/name`).
 fn repoint(repo: &mut Value, full: &str) {

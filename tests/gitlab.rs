@@ -5,8 +5,8 @@
 //! the `PRIVATE-TOKEN` header, refuses to edit another user's note (403, as GitLab does) and
 //! can be told to fail the next requests (502 from the proxy, 429, 403 for everything).
 
-#[path = "common/fake_gitlab.rs"]
-mod fake_gitlab;
+mod common;
+use common::fake_gitlab;
 
 use fake_gitlab::{author, bot, FakeGitLab, BOT_ID, IID, MARKER, PROJECT, TOKEN};
 use flameiq::ci::context::map_env;

@@ -18,6 +18,26 @@ fn help(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Every subcommand's `--help`, so an option added or reworded anywhere is a reviewed change.
+#[test]
+fn every_subcommand_help() {
+    for args in [
+        &["init", "--help"][..],
+        &["baseline", "set", "--help"],
+        &["baseline", "show", "--help"],
+        &["baseline", "list", "--help"],
+        &["baseline", "clear", "--help"],
+        &["baseline", "promote", "--help"],
+        &["report", "--help"],
+        &["validate", "--help"],
+        &["run", "--help"],
+        &["changes", "--help"],
+    ] {
+        let name = args[..args.len() - 1].join("_");
+        insta::assert_snapshot!(format!("{name}_help"), help(args));
+    }
+}
+
 #[test]
 fn top_level_help() {
     insta::assert_snapshot!(help(&["--help"]));

@@ -12,16 +12,12 @@
 
 use assert_cmd::Command;
 use serde_json::{json, Map, Value};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-include!("common/fake_github.rs");
+mod common;
+use common::fake_github::*;
 
-#[path = "common/fake_gitlab.rs"]
-mod fake_gitlab;
+use common::fake_gitlab;
 
 /// The names, as they would appear under `metrics.custom`.
 const HOSTILE: &[&str] = &[

@@ -6,7 +6,9 @@
 use flameiq::providers::{Input, ProviderKind};
 use flameiq::schema::{Direction, Snapshot};
 
-include!("common/providers.rs");
+mod common;
+use common::bin::flameiq;
+use common::fixtures::fixture;
 
 /// (provider, fixture path under `tests/fixtures/`) for every fixture a provider reads.
 const FIXTURES: &[(&str, &str)] = &[

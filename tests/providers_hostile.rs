@@ -5,7 +5,9 @@
 use flameiq::providers::{self, Input, ProviderKind};
 use predicates::prelude::PredicateBooleanExt;
 
-include!("common/providers.rs");
+mod common;
+use common::bin::flameiq;
+use common::fixtures::fixture;
 
 /// The Go fixture with every `ns/op` value multiplied by `factor`.
 fn go_scaled(factor: f64) -> String {

@@ -4,7 +4,8 @@
 //! is the input name upper-cased with hyphens kept (`github-token` → `INPUT_GITHUB-TOKEN`).
 //! An empty value means "unset" (the runner passes every declared input, empty when the
 //! workflow gave none and `action.yml` has no default), so every field here is an
-//! `Option` and defaults are applied by [`Inputs::resolve`] after merging with the flags.
+//! `Option` and defaults are applied by `flameiq ci` (`cli/ci.rs`) after merging with the
+//! flags.
 //!
 //! The token is held in a [`Secret`] ([`super::http`]), whose `Debug` and `Display` never
 //! show it.
@@ -210,14 +211,7 @@ pub fn parse_thresholds(text: &str) -> Result<Rules<Threshold>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::ci::context::env_of as env;
 
     #[test]
     fn hyphenated_names_are_kept_and_empty_means_unset() {

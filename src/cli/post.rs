@@ -75,18 +75,7 @@ pub fn post_comment(
             };
             let outcome = flameiq::ci::post::upsert(target, None, &marker, &body, true, &env);
             match outcome {
-                Ok(o) => {
-                    match &o {
-                        Outcome::Created { url } => {
-                            ctx.say(format!("Note created: {}", super::esc(url)))
-                        }
-                        Outcome::Updated { url } => {
-                            ctx.say(format!("Note updated: {}", super::esc(url)))
-                        }
-                        Outcome::NotCreated => {}
-                    }
-                    o.url().map(str::to_string)
-                }
+                Ok(o) => announce(ctx, &o, "Note"),
                 Err(e) => {
                     notice(post.platform, "FlameIQ note", &e.to_string());
                     None
@@ -127,20 +116,7 @@ fn github_comment(
     let target = CommentTarget::GitHub(pr.clone());
     let outcome = flameiq::ci::post::upsert(&target, Some(token), marker, &body, create, &env);
     match outcome {
-        Ok(o) => {
-            match &o {
-                Outcome::Created { url } => {
-                    ctx.say(format!("Comment created: {}", super::esc(url)))
-                }
-                Outcome::Updated { url } => {
-                    ctx.say(format!("Comment updated: {}", super::esc(url)))
-                }
-                Outcome::NotCreated => {
-                    ctx.say("No regression: no comment created (comment: on-regression)")
-                }
-            }
-            o.url().map(str::to_string)
-        }
+        Ok(o) => announce(ctx, &o, "Comment"),
         Err(e) => {
             notice(
                 post.platform,
@@ -150,6 +126,19 @@ fn github_comment(
             None
         }
     }
+}
+
+/// Says what happened to the `what` ("Comment", "Note") and returns its URL.
+fn announce(ctx: &Ctx, outcome: &Outcome, what: &str) -> Option<String> {
+    match outcome {
+        Outcome::Created { url } => ctx.say(format!("{what} created: {}", super::esc(url))),
+        Outcome::Updated { url } => ctx.say(format!("{what} updated: {}", super::esc(url))),
+        // Only GitHub leaves a comment uncreated (GitLab notes are always upserted).
+        Outcome::NotCreated => {
+            ctx.say("No regression: no comment created (comment: on-regression)")
+        }
+    }
+    outcome.url().map(str::to_string)
 }
 
 /// A warning on stderr.

@@ -31,6 +31,8 @@
 //!
 //! Ties are broken as numpy's `argmax` and Python's `max` do (the first maximum), so the
 //! result is a function of the series alone, on any machine.
+//!
+//! Length (over 500 lines): the change-point search, its settings and its document belong together; about 120 lines are tests.
 
 /// Settings of the detector (`changes:` in `flameiq.yaml`).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -43,6 +43,8 @@
 //! cannot decide; with `statistics.insufficient: pass`, or when it did not breach, it is
 //! `INSUFFICIENT_DATA`. `is_warning` still follows the warning rule for it. A key with neither samples nor history is decided by its threshold alone
 //! and its `p_value`, `effect_size` and `test` stay null.
+//!
+//! Length (over 500 lines): about 250 of them are the unit tests beside the code.
 
 /// The `test` of a diff judged by its threshold because the samples were too few for the
 /// statistical test to ever reach significance (`statistics.insufficient: regress`).

@@ -56,6 +56,8 @@
 //! default `k = 3` allows about 4 σ of a single run's noise: wide for a noisy metric, tight
 //! for a stable one, and insensitive to one wild outlier in the history. With fewer values
 //! the 10 % default applies and the diff's `threshold_kind` is `auto-fallback`.
+//!
+//! Length (over 500 lines): about 310 of them are the unit tests beside the statistics.
 
 use crate::config::DEFAULT_THRESHOLD_PERCENT;
 use crate::schema::{Direction, Snapshot};

@@ -25,6 +25,8 @@
 //! the `--provider` flag to use. Flooding a file with decoys therefore fails closed: to be
 //! read as another format, a file needs more decoy lines than real results, and then none
 //! of the baseline's keys is compared.
+//!
+//! Length (over 500 lines): the inline `util` module (unit helpers) leaves for the typed unit of issue 12; then this file is the registry and detection only.
 
 mod benchmarkdotnet;
 mod benchmarkjs;

@@ -14,6 +14,8 @@
 //! a [`Limit`] by leaving out rows — the full table's first, then the regressions table's
 //! last (least bad) rows — and says how many were left out. A metric key longer than
 //! [`MAX_KEY_CHARS`] is shortened with `…` (the HTML report shows it whole).
+//!
+//! Length (over 500 lines): one renderer (escaping, marker, rows, verdict, fitting, the baseline view) and its tests.
 
 use super::fmt;
 use super::{Render, View};
@@ -322,8 +324,8 @@ pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Optio
 }
 
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
-/// table rows (and saying how many) when the whole would not fit: the [`rows`], the
-/// [`verdict`], then [`fit`] them into the template.
+/// table rows (and saying how many) when the whole would not fit: the rows, the verdict,
+/// then the largest page that fits.
 pub fn render_limited(view: &View, kind: Kind, limit: Limit) -> Result<String> {
     let name = match kind {
         Kind::Summary => "summary.md",

@@ -1,58 +1,65 @@
-// The fake GitHub shared by tests/action.rs and tests/comment.rs: a loopback HTTP server
-// answering in GitHub's JSON shapes (full issue-comment and user objects, Link pagination,
-// scripted failures), the token and repository under test, and the event fixtures loader.
-// Included textually (include!) so both test crates share one copy without re-exports.
+//! The fake GitHub shared by the suites that talk to GitHub (`action`, `comment`,
+//! `hostile_names`): a loopback HTTP server answering in GitHub's JSON shapes (full
+//! issue-comment and user objects, Link pagination, scripted failures), the token and
+//! repository under test, and the event fixtures loader.
 
-const TOKEN: &str = "ghs_TESTTOKENa1b2c3d4e5f6SECRET";
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+pub const TOKEN: &str = "ghs_TESTTOKENa1b2c3d4e5f6SECRET";
 /// A personal access token of [`PAT_USER`]: `GET /user` answers for it (not for [`TOKEN`],
 /// an installation token, as on GitHub).
-const PAT_TOKEN: &str = "ghp_TESTTOKENpersonal9z8y7x6w5v";
-const PAT_USER: &str = "octo-dev";
-const REPO: &str = "acme/widgets";
-const PR: u64 = 7;
+pub const PAT_TOKEN: &str = "ghp_TESTTOKENpersonal9z8y7x6w5v";
+pub const PAT_USER: &str = "octo-dev";
+pub const REPO: &str = "acme/widgets";
+pub const PR: u64 = 7;
 
 // ---------------------------------------------------------------- fake GitHub
 
 include!("fake_checks.rs");
 
 #[derive(Debug, Clone)]
-struct Req {
-    method: String,
-    path: String,
-    auth: Option<String>,
-    body: String,
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub auth: Option<String>,
+    pub body: String,
 }
 
 #[derive(Default)]
-struct State {
-    comments: Vec<Value>,
-    requests: Vec<Req>,
+pub struct State {
+    pub comments: Vec<Value>,
+    pub requests: Vec<Req>,
     /// Answers given before normal handling, one per request (status, headers, body).
-    script: VecDeque<Answer>,
+    pub script: VecDeque<Answer>,
     /// Answer writes (POST/PATCH) with 403, as for a fork PR's read-only token.
-    forbid_writes: bool,
+    pub forbid_writes: bool,
     /// Create the comment on the next POSTs but answer 502 (the write landed; the answer
     /// was lost).
-    lost_post_answers: usize,
-    next_id: u64,
+    pub lost_post_answers: usize,
+    pub next_id: u64,
     /// Every comments page says there is a next one.
-    endless: bool,
+    pub endless: bool,
     /// Sleep this long before answering a comments page.
-    page_delay: Option<std::time::Duration>,
+    pub page_delay: Option<std::time::Duration>,
     /// Pad every comments page with one comment of about this many bytes.
-    huge_pages: Option<usize>,
+    pub huge_pages: Option<usize>,
     /// Blobs, trees, commits and refs (the `github` store, fake_git_data.rs).
-    git: GitData,
+    pub git: GitData,
     /// The Checks API (tests/common/fake_checks.rs).
-    checks: Checks,
+    pub checks: Checks,
 }
 
-struct Fake {
-    port: u16,
-    state: Arc<Mutex<State>>,
+pub struct Fake {
+    pub port: u16,
+    pub state: Arc<Mutex<State>>,
 }
 
-fn user(login: &str, id: u64, kind: &str) -> Value {
+pub fn user(login: &str, id: u64, kind: &str) -> Value {
     // The fixture's full user object, renamed.
     let mut u = fixture("pull_request.synchronize.payload.json")["sender"].clone();
     u["login"] = login.into();
@@ -66,7 +73,7 @@ fn user(login: &str, id: u64, kind: &str) -> Value {
 }
 
 impl Fake {
-    fn start() -> Fake {
+    pub fn start() -> Fake {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State {
@@ -84,12 +91,12 @@ impl Fake {
         Fake { port, state }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Seeds `n` comments by people (not ours) on the PR.
-    fn seed_human_comments(&self, n: usize) {
+    pub fn seed_human_comments(&self, n: usize) {
         let mut s = self.state.lock().unwrap();
         for i in 0..n {
             let c = comment_object(
@@ -102,21 +109,21 @@ impl Fake {
         }
     }
 
-    fn push_comment(&self, body: &str, who: Value) {
+    pub fn push_comment(&self, body: &str, who: Value) {
         let mut s = self.state.lock().unwrap();
         let c = comment_object(&mut s.next_id, self.port, body, who);
         s.comments.push(c);
     }
 
-    fn requests(&self) -> Vec<Req> {
+    pub fn requests(&self) -> Vec<Req> {
         self.state.lock().unwrap().requests.clone()
     }
 
-    fn comments(&self) -> Vec<Value> {
+    pub fn comments(&self) -> Vec<Value> {
         self.state.lock().unwrap().comments.clone()
     }
 
-    fn script(&self, status: u16, headers: &[(&str, &str)], body: &str) {
+    pub fn script(&self, status: u16, headers: &[(&str, &str)], body: &str) {
         self.state.lock().unwrap().script.push_back((
             status,
             headers
@@ -128,7 +135,7 @@ impl Fake {
     }
 }
 
-fn comment_object(next_id: &mut u64, port: u16, body: &str, who: Value) -> Value {
+pub fn comment_object(next_id: &mut u64, port: u16, body: &str, who: Value) -> Value {
     *next_id += 1;
     let id = *next_id;
     json!({
@@ -151,7 +158,7 @@ fn comment_object(next_id: &mut u64, port: u16, body: &str, who: Value) -> Value
     })
 }
 
-fn serve(conn: TcpStream, port: u16, st: &Mutex<State>) {
+pub fn serve(conn: TcpStream, port: u16, st: &Mutex<State>) {
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -221,9 +228,9 @@ fn serve(conn: TcpStream, port: u16, st: &Mutex<State>) {
     let _ = w.flush();
 }
 
-type Answer = (u16, Vec<(String, String)>, String);
+pub type Answer = (u16, Vec<(String, String)>, String);
 
-fn route(
+pub fn route(
     s: &mut State,
     port: u16,
     method: &str,
@@ -407,7 +414,7 @@ include!("fake_git_data.rs");
 
 // ---------------------------------------------------------------- the runner
 
-fn fixture(name: &str) -> Value {
+pub fn fixture(name: &str) -> Value {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/github-events")
         .join(name);

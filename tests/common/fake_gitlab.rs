@@ -1,5 +1,5 @@
-//! The one fake GitLab of the test suite (used by tests/gitlab.rs and tests/comment.rs as
-//! `#[path = "common/fake_gitlab.rs"] mod fake_gitlab;`): a minimal HTTP/1.1 server on
+//! The one fake GitLab of the test suite (used by tests/gitlab.rs, tests/comment.rs and
+//! tests/hostile_names.rs through `mod common;`): a minimal HTTP/1.1 server on
 //! 127.0.0.1 that answers the notes API and `GET /user` in GitLab's real JSON shapes (note
 //! objects with their `author` object, `system`, `noteable_*` fields, `commands_changes`;
 //! the user object of `GET /user`) with GitLab's pagination headers (`X-Page`, `X-Per-Page`,

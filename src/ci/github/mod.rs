@@ -24,6 +24,8 @@
 //! octocrab's own retry layer is switched off ([`RetryConfig::None`]) in favour of the
 //! shared rule, whose delays tests can shrink; its raw `_get`/`_post`/`_patch` methods are
 //! used because the typed ones hide the `Link` and rate-limit headers.
+//!
+//! Length (over 500 lines): one client (identity, paginated look-up, upsert, the retry loop, bounded reads) and its header helpers; about 70 lines are tests. A second API (check runs) goes in its own file beside it.
 
 use super::http::{self, Policy, Search, Step, MAX_MESSAGE_CHARS};
 pub use super::http::{CommentError, Outcome, Secret};

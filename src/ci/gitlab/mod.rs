@@ -29,6 +29,8 @@
 //! Async (tokio, current-thread) lives only inside `ci/`: [`upsert_note`] is blocking and
 //! runs on the one runtime of [`super::http::block_on`]; `flameiq ci`/`flameiq comment` go
 //! through [`super::post::upsert`].
+//!
+//! Length (over 500 lines): one client (identity, paginated look-up, upsert, the retry loop, bounded reads, the refusal messages with their fixes); about 70 lines are tests.
 
 use super::context::var;
 pub use super::context::GitLabTarget;

@@ -350,15 +350,16 @@ impl Target {
     }
 }
 
-/// `s` with `%XX` escapes decoded (for a path option).
+/// `s` with `%XX` escapes decoded (for a path option); anything else is kept as it is.
 fn percent_decode(s: &str) -> String {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h * 16 + l);
                 i += 3;
                 continue;
             }
@@ -1366,6 +1367,13 @@ mod tests {
         let url = "postgres://u:hunter22@h/db";
         assert_eq!(scrub("FATAL: bad hunter22", url), "FATAL: bad ***");
         assert_eq!(one_line("a\nDETAIL: b\n\nHINT: c"), "a; DETAIL: b; HINT: c");
+    }
+
+    #[test]
+    fn issue15_percent_decode_never_splits_a_character() {
+        assert_eq!(percent_decode("/etc/ca%20file.pem"), "/etc/ca file.pem");
+        assert_eq!(percent_decode("%é%zz%4"), "%é%zz%4");
+        assert_eq!(percent_decode("%41%"), "A%");
     }
 
     #[test]

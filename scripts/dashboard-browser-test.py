@@ -169,10 +169,22 @@ def run(bin_, chromium, art, work):
         for f in ("dashboard.png", "dashboard-phone.png"):
             check(os.path.getsize(os.path.join(art, f)) > 10000, f"screenshot {f} is empty")
 
+        # A site of one environment (the selector is left out) draws too.
+        one = os.path.join(work, "site-one")
+        subprocess.check_call([bin_, "-q", "--dir", store, "--env", "linux-arm", "dashboard", "--output", one])
+        b.goto("file://" + one + "/index.html")
+        b.wait("document.documentElement.dataset.ready==='1'")
+        n_one = b.eval("document.querySelectorAll('#metrics tr.m').length")
+        check(n_one == len(summary["linux-arm"]["keys"]), f"one-environment site: {n_one} rows")
+        b.eval("document.getElementById('q').focus()")
+        b.type_text("io.")
+        b.wait("document.querySelectorAll('#metrics tr.m').length===3")
+        print(f"one environment: {n_one} rows, search works")
+
         # No request left the site.
         reqs = b.requests()
         check(reqs, "the network log saw no request at all (is Network.enable working?)")
-        outside = [u for u in reqs if not u.startswith("file://" + site + "/")]
+        outside = [u for u in reqs if not u.startswith(("file://" + site + "/", "file://" + one + "/"))]
         check(not outside, f"requests outside the site: {outside}")
         print(f"net log: {len(reqs)} requests, all inside the site folder")
     finally:

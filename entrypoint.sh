@@ -18,7 +18,7 @@ if [ "$#" -eq 0 ]; then
 fi
 case "$1" in
   # Keep in step with `flameiq --help` (tests/help.rs checks the list).
-  init | baseline | compare | report | validate | run | ci | comment | changes | store | help | -*)
+  init | baseline | compare | report | validate | run | ci | comment | changes | store | dashboard | help | -*)
     exec flameiq "$@"
     ;;
   *)

@@ -111,7 +111,7 @@ def run(bin_, chromium, art, work):
         b.wait("document.querySelector('tr.detail[data-chart=ready] svg.chart')")
         pts = b.eval("document.querySelectorAll('svg.chart circle.pt').length")
         check(pts == summary["step"]["runs"], f"chart has {pts} points, want {summary['step']['runs']}")
-        cps = b.eval("[...document.querySelectorAll('svg.chart g.cp')].map(g=>g.querySelector('text').textContent)")
+        cps = b.eval("[...document.querySelectorAll('svg.chart g.cp')].map(g=>g.querySelector('text') ? g.querySelector('text').textContent : '')")
         check(len(cps) == 1 and "+" in cps[0] and "%" in cps[0], f"change points drawn: {cps}")
         # The change point's line sits on the point of the step's run.
         x_cp = b.eval("Number(document.querySelector('svg.chart g.cp line').getAttribute('x1'))")
@@ -160,14 +160,31 @@ def run(bin_, chromium, art, work):
         b.goto(index + "#m=default:" + summary["step"]["key"])
         b.wait(f"document.querySelector('tr.detail[data-chart=ready] h2').textContent === {json.dumps(summary['step']['key'])}")
         b.screenshot(os.path.join(art, "dashboard.png"), 1280, 1300)
+        # The phone's chart is drawn at the phone's width: load again at that size.
+        b.call("Emulation.setDeviceMetricsOverride", width=390, height=1500, deviceScaleFactor=1, mobile=True)
+        b.goto("about:blank")
+        b.goto(index + "#m=default:" + summary["step"]["key"])
+        b.wait(f"document.querySelector('tr.detail[data-chart=ready] h2').textContent === {json.dumps(summary['step']['key'])}")
         b.screenshot(os.path.join(art, "dashboard-phone.png"), 390, 1500)
         for f in ("dashboard.png", "dashboard-phone.png"):
             check(os.path.getsize(os.path.join(art, f)) > 10000, f"screenshot {f} is empty")
 
+        # A site of one environment (the selector is left out) draws too.
+        one = os.path.join(work, "site-one")
+        subprocess.check_call([bin_, "-q", "--dir", store, "--env", "linux-arm", "dashboard", "--output", one])
+        b.goto("file://" + one + "/index.html")
+        b.wait("document.documentElement.dataset.ready==='1'")
+        n_one = b.eval("document.querySelectorAll('#metrics tr.m').length")
+        check(n_one == len(summary["linux-arm"]["keys"]), f"one-environment site: {n_one} rows")
+        b.eval("document.getElementById('q').focus()")
+        b.type_text("io.")
+        b.wait("document.querySelectorAll('#metrics tr.m').length===3")
+        print(f"one environment: {n_one} rows, search works")
+
         # No request left the site.
         reqs = b.requests()
         check(reqs, "the network log saw no request at all (is Network.enable working?)")
-        outside = [u for u in reqs if not u.startswith("file://" + site + "/")]
+        outside = [u for u in reqs if not u.startswith(("file://" + site + "/", "file://" + one + "/"))]
         check(not outside, f"requests outside the site: {outside}")
         print(f"net log: {len(reqs)} requests, all inside the site folder")
     finally:

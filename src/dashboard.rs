@@ -353,7 +353,10 @@ fn band(
         .lookup(key)
         .unwrap_or(Threshold::Percent(DEFAULT_THRESHOLD_PERCENT))
     {
-        Threshold::Percent(p) => (p.abs(), format!("threshold {}%", crate::render::fmt::sig(p.abs(), 4))),
+        Threshold::Percent(p) => (
+            p.abs(),
+            format!("threshold {}%", crate::render::fmt::sig(p.abs(), 4)),
+        ),
         Threshold::Auto(k) => {
             let h = &values[values.len().saturating_sub(depth)..];
             match crate::compare::stats::auto_band(k, h) {
@@ -456,7 +459,14 @@ fn build(envs: &[EnvData], cfg: &Config, opts: &Options) -> Vec<(String, String)
                 Some(c) => {
                     let pos = series.runs[c.index];
                     let since = e.runs.len() as u32 - 1 - pos;
-                    (if worse(direction, c.forward_change()) { 2 } else { 1 }, since)
+                    (
+                        if worse(direction, c.forward_change()) {
+                            2
+                        } else {
+                            1
+                        },
+                        since,
+                    )
                 }
                 None => (0, u32::MAX),
             };
@@ -465,7 +475,13 @@ fn build(envs: &[EnvData], cfg: &Config, opts: &Options) -> Vec<(String, String)
                 key,
                 series,
                 direction,
-                band: band(cfg, key, direction, e.baseline.get(key).copied(), &series.values),
+                band: band(
+                    cfg,
+                    key,
+                    direction,
+                    e.baseline.get(key).copied(),
+                    &series.values,
+                ),
                 cps,
                 flag,
                 since,
@@ -508,14 +524,23 @@ fn build(envs: &[EnvData], cfg: &Config, opts: &Options) -> Vec<(String, String)
         ("index.html".to_string(), INDEX_HTML.to_string()),
         ("dashboard.js".to_string(), DASHBOARD_JS.to_string()),
         ("dashboard.css".to_string(), DASHBOARD_CSS.to_string()),
-        (MARKER.to_string(), "written by flameiq dashboard\n".to_string()),
-        ("data/index.js".to_string(), index_js(envs, &rows, chunks.len())),
+        (
+            MARKER.to_string(),
+            "written by flameiq dashboard\n".to_string(),
+        ),
+        (
+            "data/index.js".to_string(),
+            index_js(envs, &rows, chunks.len()),
+        ),
     ];
     for (i, e) in envs.iter().enumerate() {
         files.push((format!("data/runs-{i}.js"), runs_js(i, e, opts)));
     }
     for (i, body) in chunks.into_iter().enumerate() {
-        files.push((format!("data/s{i}.js"), format!("flameiqChunk({i},[{body}]);\n")));
+        files.push((
+            format!("data/s{i}.js"),
+            format!("flameiqChunk({i},[{body}]);\n"),
+        ));
     }
     files
 }
@@ -532,7 +557,9 @@ fn trend(values: &[f64]) -> String {
     let v = &values[values.len().saturating_sub(TREND_POINTS)..];
     let (lo, hi) = v
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+            (l.min(x), h.max(x))
+        });
     v.iter()
         .map(|&x| {
             let q = if hi > lo {
@@ -556,7 +583,14 @@ fn index_js(envs: &[EnvData], rows: &[Row], chunks: usize) -> String {
             o.push(',');
         }
         o.push('[');
-        push_js_str(&mut o, if e.name.is_empty() { "default" } else { &e.name });
+        push_js_str(
+            &mut o,
+            if e.name.is_empty() {
+                "default"
+            } else {
+                &e.name
+            },
+        );
         let _ = write!(o, ",{},", e.runs.len());
         push_js_str(&mut o, &e.runs[0].timestamp);
         o.push(',');
@@ -583,7 +617,9 @@ fn index_js(envs: &[EnvData], rows: &[Row], chunks: usize) -> String {
         push_num(&mut o, v[v.len() - 1]);
         o.push(',');
         match v.len() {
-            n if n >= 2 && v[n - 2] != 0.0 => push_num(&mut o, round((v[n - 1] / v[n - 2] - 1.0) * 100.0, 2)),
+            n if n >= 2 && v[n - 2] != 0.0 => {
+                push_num(&mut o, round((v[n - 1] / v[n - 2] - 1.0) * 100.0, 2))
+            }
             _ => o.push_str("null"),
         }
         o.push(',');

@@ -106,7 +106,8 @@
     return function (m) { return words.every(function (f) { return f(m.hay); }); };
   }
   function filtered() {
-    var f = matcher($("q").value), env = $("env").value, cpOnly = $("only-cp").checked;
+    // One environment: the selector is removed.
+    var f = matcher($("q").value), env = $("env") ? $("env").value : "", cpOnly = $("only-cp").checked;
     return METRICS.filter(function (m) {
       return (env === "" || String(m.env) === env) && (!cpOnly || m.cp) && f(m);
     });
@@ -198,7 +199,7 @@
     return out;
   }
   function writeHash(extra) {
-    var h = [], q = $("q").value, env = $("env").value;
+    var h = [], q = $("q").value, env = $("env") ? $("env").value : "";
     if (q) h.push("q=" + encodeURIComponent(q));
     if (env) h.push("env=" + encodeURIComponent(env));
     for (var k in extra) if (extra[k] != null) h.push(k + "=" + encodeURIComponent(extra[k]));
@@ -358,7 +359,7 @@
         t.textContent = human(v, m.unit);
       });
       var xs = sv("g", { "class": "x-axis" }, svg);
-      var nt = Math.min(W < 600 ? 3 : 6, idx.length);
+      var nt = Math.min(Math.max(2, Math.floor((W - L) / 170)), idx.length);
       for (var k = 0; k < nt; k++) {
         var j = nt > 1 ? Math.round(k * (idx.length - 1) / (nt - 1)) : 0;
         var tx = sv("text", { x: X(j).toFixed(1), y: H - B + 18, "text-anchor": k === 0 ? "start" : k === nt - 1 ? "end" : "middle" }, xs);
@@ -382,15 +383,20 @@
         var bw = Math.max(2, Math.min(10, (W - L - R) / idx.length * 0.6));
         sv("rect", { "class": "box", x: (x - bw / 2).toFixed(1), width: bw.toFixed(1), y: f(q(0.75)).toFixed(1), height: Math.max(0.5, f(q(0.25)) - f(q(0.75))).toFixed(1) }, svg);
       });
-      var ncp = 0;
+      var ncp = 0, lastLabel = -1e9;
       cps.forEach(function (c) {
         if (c[0] < from) return;
         ncp++;
         var x = X(c[0] - from), bad = worse(m.dir, c[1]), cls = bad ? "reg" : "imp";
         var g = sv("g", { "class": "cp " + cls }, svg);
         sv("line", { "class": "cpl " + cls, x1: x.toFixed(1), x2: x.toFixed(1), y1: T, y2: H - B }, g);
-        var t = sv("text", { "class": "cpt " + cls, x: x.toFixed(1), y: T - 8, "text-anchor": x > W - 80 ? "end" : "middle" }, g);
-        t.textContent = (bad ? "▲ " : "▼ ") + pct(c[1]);
+        // Labels of close change points would overprint: the later one keeps only its
+        // line (its size is in its tooltip and the text alternative).
+        if (x - lastLabel >= 70) {
+          var t = sv("text", { "class": "cpt " + cls, x: x.toFixed(1), y: T - 8, "text-anchor": x > W - 80 ? "end" : "middle" }, g);
+          t.textContent = (bad ? "▲ " : "▼ ") + pct(c[1]);
+          lastLabel = x;
+        }
         var tt = sv("title", {}, g);
         tt.textContent = "change point at run " + (c[0] + 1) + ": " + human(c[3], m.unit) + " → " + human(c[4], m.unit) + " (" + pct(c[1]) + ", p = " + Number(c[2]).toExponential(1) + ")";
       });

@@ -134,7 +134,10 @@ fn issue17_every_environment_and_every_metric_is_in_the_index() {
         let c = call_arg(&chunk, "flameiqChunk");
         let s = &c[m[10].as_u64().unwrap() as usize];
         assert_eq!(s[1], m[0]);
-        assert_eq!(s[3].as_array().unwrap().len() as u64, m[11].as_u64().unwrap());
+        assert_eq!(
+            s[3].as_array().unwrap().len() as u64,
+            m[11].as_u64().unwrap()
+        );
     }
 }
 
@@ -144,7 +147,15 @@ fn issue17_env_and_metric_flags_select_what_is_drawn() {
     store(t.path(), None, 10, None);
     store(t.path(), Some("linux-arm"), 10, None);
     flameiq(t.path())
-        .args(["--env", "linux-arm", "dashboard", "-o", "site", "--metric", "custom.*"])
+        .args([
+            "--env",
+            "linux-arm",
+            "dashboard",
+            "-o",
+            "site",
+            "--metric",
+            "custom.*",
+        ])
         .assert()
         .success();
     let keys = index_keys(&t.path().join("site"));
@@ -190,7 +201,10 @@ fn issue17_the_latest_change_point_is_shown_and_regressions_come_first() {
     assert_eq!(cp[0], 29);
     assert!((cp[1].as_f64().unwrap() - 50.0).abs() < 2.0, "{cp}");
     assert_eq!(cp[2], format!("{:040x}", 31));
-    assert_eq!(first[8], 2, "a step up of a two-sided metric is a regression");
+    assert_eq!(
+        first[8], 2,
+        "a step up of a two-sided metric is a regression"
+    );
     // The same detector as `flameiq changes`.
     let out = flameiq(t.path())
         .args(["changes", "--json"])
@@ -214,7 +228,10 @@ fn issue17_the_latest_change_point_is_shown_and_regressions_come_first() {
     assert_eq!(step[5][0][0], 30);
     let band = step[6].as_array().unwrap();
     let b = band[0].as_f64().unwrap();
-    assert!((band[1].as_f64().unwrap() - b * 0.9).abs() < 1e-9, "two-sided 10 % band: {band:?}");
+    assert!(
+        (band[1].as_f64().unwrap() - b * 0.9).abs() < 1e-9,
+        "two-sided 10 % band: {band:?}"
+    );
     assert!((band[2].as_f64().unwrap() - b * 1.1).abs() < 1e-9);
     let flat = c
         .as_array()
@@ -222,7 +239,11 @@ fn issue17_the_latest_change_point_is_shown_and_regressions_come_first() {
         .iter()
         .find(|s| s[1] == "custom.flat.a")
         .unwrap();
-    assert_eq!(flat[4].as_array().unwrap().len(), 60, "samples of every run");
+    assert_eq!(
+        flat[4].as_array().unwrap().len(),
+        60,
+        "samples of every run"
+    );
     assert_eq!(flat[4][0][1], json!([4.9, 5, 5.1]));
 }
 
@@ -280,7 +301,13 @@ fn issue17_a_javascript_commit_url_is_exit_2() {
     let t = TempDir::new().unwrap();
     store(t.path(), None, 3, None);
     flameiq(t.path())
-        .args(["dashboard", "-o", "site", "--commit-url", "javascript:alert(1)//{commit}"])
+        .args([
+            "dashboard",
+            "-o",
+            "site",
+            "--commit-url",
+            "javascript:alert(1)//{commit}",
+        ])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("invalid --commit-url"));
@@ -308,9 +335,18 @@ fn issue17_same_store_same_bytes() {
         out.sort();
         out
     };
-    flameiq(t.path()).args(["dashboard", "-o", "one"]).assert().success();
-    flameiq(t.path()).args(["dashboard", "-o", "two"]).assert().success();
-    assert_eq!(read_all(&t.path().join("one")), read_all(&t.path().join("two")));
+    flameiq(t.path())
+        .args(["dashboard", "-o", "one"])
+        .assert()
+        .success();
+    flameiq(t.path())
+        .args(["dashboard", "-o", "two"])
+        .assert()
+        .success();
+    assert_eq!(
+        read_all(&t.path().join("one")),
+        read_all(&t.path().join("two"))
+    );
 }
 
 #[test]
@@ -324,11 +360,20 @@ fn issue17_a_foreign_folder_is_not_replaced_an_earlier_dashboard_is() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("refusing to replace"));
-    assert_eq!(std::fs::read_to_string(t.path().join("docs/keep.md")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("docs/keep.md")).unwrap(),
+        "mine"
+    );
     // An earlier dashboard is replaced whole (no stale chunk left behind).
-    flameiq(t.path()).args(["dashboard", "-o", "site"]).assert().success();
+    flameiq(t.path())
+        .args(["dashboard", "-o", "site"])
+        .assert()
+        .success();
     std::fs::write(t.path().join("site/data/s99.js"), "stale").unwrap();
-    flameiq(t.path()).args(["dashboard", "-o", "site"]).assert().success();
+    flameiq(t.path())
+        .args(["dashboard", "-o", "site"])
+        .assert()
+        .success();
     assert!(!t.path().join("site/data/s99.js").exists());
     assert!(t.path().join("site/index.html").is_file());
     // No temporary folder is left beside it.
@@ -361,14 +406,25 @@ fn issue17_the_report_draws_the_samples_spread() {
             "metric_info": {"custom.parse_ms": {"unit": "ms", "samples": samples}}})
         .to_string()
     };
-    std::fs::write(t.path().join("base.json"), run(&[9.0, 10.0, 11.0, 10.5], 10.0)).unwrap();
+    std::fs::write(
+        t.path().join("base.json"),
+        run(&[9.0, 10.0, 11.0, 10.5], 10.0),
+    )
+    .unwrap();
     std::fs::write(t.path().join("cur.json"), run(&[10.0, 10.2, 10.4], 10.2)).unwrap();
     flameiq(t.path())
         .args(["-q", "baseline", "set", "--metrics", "base.json"])
         .assert()
         .success();
     flameiq(t.path())
-        .args(["-q", "compare", "--metrics", "cur.json", "--report", "r.html"])
+        .args([
+            "-q",
+            "compare",
+            "--metrics",
+            "cur.json",
+            "--report",
+            "r.html",
+        ])
         .assert()
         .success();
     let html = std::fs::read_to_string(t.path().join("r.html")).unwrap();
@@ -389,7 +445,12 @@ fn issue17_dashboard_help_names_its_flags() {
         .output()
         .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--output <DIR>", "--metric <GLOB>", "--commit-url <URL>", "--env <NAME>"] {
+    for flag in [
+        "--output <DIR>",
+        "--metric <GLOB>",
+        "--commit-url <URL>",
+        "--env <NAME>",
+    ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }
     assert!(help.contains("repeatable"), "{help}");

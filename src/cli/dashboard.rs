@@ -8,9 +8,11 @@ use flameiq::store::FileStore as Store;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Environments: every one under --dir (the root store shows as 'default'), or only those given with --env (repeatable).\n\
+#[command(
+    after_help = "Environments: every one under --dir (the root store shows as 'default'), or only those given with --env (repeatable).\n\
 Commit links: --commit-url, else $GITHUB_SERVER_URL/$GITHUB_REPOSITORY or $CI_PROJECT_URL.\n\
-Open OUTPUT/index.html from disk or publish the folder to GitHub/GitLab Pages (docs/ci/dashboard.md).")]
+Open OUTPUT/index.html from disk or publish the folder to GitHub/GitLab Pages (docs/ci/dashboard.md)."
+)]
 pub struct DashboardArgs {
     /// Folder to write the site to (replaced only when empty or an earlier dashboard).
     #[arg(long, short, value_name = "DIR", default_value = "flameiq-dashboard")]
@@ -60,7 +62,10 @@ pub fn run(ctx: &Ctx, a: DashboardArgs) -> Result<i32> {
 fn ci_commit_url() -> Option<String> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     if let (Some(server), Some(repo)) = (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY")) {
-        return Some(format!("{}/{repo}/commit/{{commit}}", server.trim_end_matches('/')));
+        return Some(format!(
+            "{}/{repo}/commit/{{commit}}",
+            server.trim_end_matches('/')
+        ));
     }
     var("CI_PROJECT_URL").map(|u| format!("{}/-/commit/{{commit}}", u.trim_end_matches('/')))
 }

@@ -380,19 +380,23 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// and, up to 60 samples, every sample as a dot.
 fn spread(view: &View, d: &MetricDiff) -> Option<Spread> {
     let (b, c) = view.samples.get(&d.metric_key)?;
-    let sides: Vec<(&str, &'static str, f64, Vec<f64>)> = [("baseline", "bs", 8.0, b), ("current", "cs", 20.0, c)]
-        .into_iter()
-        .filter_map(|(name, cls, y, v)| {
-            let mut v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-            v.sort_by(f64::total_cmp);
-            (v.len() >= 2).then_some((name, cls, y, v))
-        })
-        .collect();
+    let sides: Vec<(&str, &'static str, f64, Vec<f64>)> =
+        [("baseline", "bs", 8.0, b), ("current", "cs", 20.0, c)]
+            .into_iter()
+            .filter_map(|(name, cls, y, v)| {
+                let mut v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+                v.sort_by(f64::total_cmp);
+                (v.len() >= 2).then_some((name, cls, y, v))
+            })
+            .collect();
     if sides.is_empty() {
         return None;
     }
     let lo = sides.iter().map(|s| s.3[0]).fold(f64::INFINITY, f64::min);
-    let hi = sides.iter().map(|s| s.3[s.3.len() - 1]).fold(f64::NEG_INFINITY, f64::max);
+    let hi = sides
+        .iter()
+        .map(|s| s.3[s.3.len() - 1])
+        .fold(f64::NEG_INFINITY, f64::max);
     let x = |v: f64| {
         if hi > lo {
             TREND_PAD + (v - lo) / (hi - lo) * (TREND_W - 2.0 * TREND_PAD)

@@ -8,11 +8,9 @@
 #   2. `flameiq compare` on the same inputs gives byte-identical exit codes, stdout, stderr
 #      and result/report/JUnit/Markdown files on x86_64 and on arm64;
 #   3. `flameiq ci` against the loopback fake GitHub (comment, check run, outputs,
-#      summary, report, store): tests/action.rs issue18_ci_gives_byte_identical_results_on_every_binary
-#      with both release binaries, each compared byte for byte with the debug build;
-#   4. the integration tests that drive the binary (tests/action.rs, tests/comment.rs,
-#      tests/cli.rs) with the arm64 binary under qemu in place of the debug build
-#      (CARGO_BIN_EXE_flameiq, which assert_cmd reads at run time).
+#      summary, report, store): tests/action.rs
+#      issue18_ci_gives_byte_identical_results_on_every_binary with both release binaries,
+#      each compared byte for byte with the debug build.
 #
 # Cross-compiling ring's C code: Debian's gcc-aarch64-linux-gnu as C compiler and linker
 # (rustc links musl's own self-contained CRT and libc, so the glibc cross toolchain only
@@ -120,25 +118,6 @@ step "flameiq ci against the loopback fake GitHub: byte-identical on the debug b
 env -u GITHUB_ACTIONS -u GITLAB_CI -u CIRCLECI -u JENKINS_URL \
   FLAMEIQ_OTHER_BINS="$x86:$wrapper" FLAMEIQ_REQUIRE_OTHER_BINS=1 \
   cargo test --locked --test action issue18_ci_gives_byte_identical_results_on_every_binary
-
-step "the binary's integration tests with the arm64 binary under qemu"
-# The test executables themselves (not `cargo test`, which would set CARGO_BIN_EXE_flameiq
-# to the debug build again).
-mapfile -t tests < <(cargo test --locked --no-run --test action --test comment --test cli --message-format=json 2>/dev/null |
-  python3 -c 'import json,sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["kind"] == ["test"]:
-        print(m["executable"])')
-((${#tests[@]} == 3)) || fail "expected 3 test executables, found ${#tests[@]}"
-for t in "${tests[@]}"; do
-  start=$(date +%s)
-  # The 20,000-metric cases only measure limits of the renderer, not the machine: skipped
-  # here (they run natively in scripts/test.sh), everything else runs under qemu.
-  env -u GITHUB_ACTIONS -u GITLAB_CI -u CIRCLECI -u JENKINS_URL CARGO_BIN_EXE_flameiq="$wrapper" \
-    "$t" --skip huge_results_stay_under_githubs_limits --skip issue18_the_check_run_summary_stays_under_the_checks_api_limit -q
-  echo "$(basename "$t") under qemu: $(($(date +%s) - start)) s"
-done
 
 echo
 echo "multiarch: OK ($(stat -c %s "$x86") and $(stat -c %s "$arm") bytes)"

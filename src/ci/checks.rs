@@ -151,7 +151,11 @@ pub fn annotations(result: &ComparisonResult, accepted: bool, path: &str) -> Vec
     let one = |level: Level, what: &str, d: &MetricDiff| Annotation {
         path: path.to_string(),
         level,
-        title: format!("FlameIQ {what}: {}", d.metric_key),
+        // Plain text on GitHub, but a key from PR code may carry control characters.
+        title: format!(
+            "FlameIQ {what}: {}",
+            crate::render::fmt::escape_terminal(&d.metric_key)
+        ),
         message: super::outputs::describe(d),
     };
     let (level, what) = if accepted {

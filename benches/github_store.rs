@@ -10,16 +10,13 @@
 
 #![allow(dead_code)]
 
-use serde_json::{json, Value};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-include!("../tests/common/fake_github.rs");
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::fake_github::*;
 
 /// Runs × metrics × repetitions: the benchmark's under `cargo bench` (which passes
 /// `--bench`), a smoke test's under `cargo test --benches`.

@@ -8,13 +8,13 @@
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-include!("common/fake_github.rs");
+
+use std::path::Path;
+
+
+mod common;
+use common::fake_github::*;
 
 const BRANCH: &str = "flameiq-data";
 

@@ -6,21 +6,21 @@
 
 /// The fake's check runs.
 #[derive(Default)]
-struct Checks {
-    runs: Vec<Value>,
+pub struct Checks {
+    pub runs: Vec<Value>,
     /// Annotations per check-run id, in GitHub's annotation shape.
-    annotations: std::collections::HashMap<u64, Vec<Value>>,
+    pub annotations: std::collections::HashMap<u64, Vec<Value>>,
     /// Answer check-run writes with 403, as for a token without `checks: write`.
-    forbid: bool,
-    next_id: u64,
+    pub forbid: bool,
+    pub next_id: u64,
     /// Requests to the Checks API (not in `State::requests`, which the comment tests count).
-    requests: Vec<Req>,
+    pub requests: Vec<Req>,
 }
 
 impl Checks {
     /// Our check runs (name and marker) on `sha`.
     #[allow(dead_code)]
-    fn named(&self, sha: &str, name: &str) -> Vec<Value> {
+    pub fn named(&self, sha: &str, name: &str) -> Vec<Value> {
         self.runs
             .iter()
             .filter(|r| r["head_sha"] == sha && r["name"] == name)
@@ -29,7 +29,7 @@ impl Checks {
     }
 }
 
-fn github_actions_app() -> Value {
+pub fn github_actions_app() -> Value {
     json!({
         "id": 15368,
         "slug": "github-actions",
@@ -51,7 +51,7 @@ fn github_actions_app() -> Value {
     })
 }
 
-fn check_run_object(id: u64, port: u16, body: &Value) -> Value {
+pub fn check_run_object(id: u64, port: u16, body: &Value) -> Value {
     let base = format!("http://127.0.0.1:{port}/repos/{REPO}");
     json!({
         "id": id,
@@ -88,7 +88,7 @@ fn check_run_object(id: u64, port: u16, body: &Value) -> Value {
 }
 
 /// Appends the request's annotations to check run `id`; GitHub's 422 above 50.
-fn add_annotations(c: &mut Checks, id: u64, body: &Value) -> Result<(), Answer> {
+pub fn add_annotations(c: &mut Checks, id: u64, body: &Value) -> Result<(), Answer> {
     let new = body["output"]["annotations"]
         .as_array()
         .cloned()
@@ -128,7 +128,7 @@ fn add_annotations(c: &mut Checks, id: u64, body: &Value) -> Result<(), Answer> 
 }
 
 /// The Checks API routes; None for any other path.
-fn checks_route(
+pub fn checks_route(
     c: &mut Checks,
     port: u16,
     method: &str,

@@ -7,7 +7,7 @@
 
 /// A git object of the fake.
 #[derive(Debug, Clone)]
-enum GitObj {
+pub enum GitObj {
     Blob(String),
     /// Path → blob SHA (flat: directories are implied by the paths).
     Tree(std::collections::BTreeMap<String, String>),
@@ -21,22 +21,22 @@ enum GitObj {
 /// The fake's repository content.
 #[derive(Debug, Default)]
 #[allow(dead_code)] // inspected by tests/github_store.rs only
-struct GitData {
-    objects: std::collections::HashMap<String, GitObj>,
+pub struct GitData {
+    pub objects: std::collections::HashMap<String, GitObj>,
     /// `refs/heads/NAME` → commit SHA.
-    refs: std::collections::BTreeMap<String, String>,
+    pub refs: std::collections::BTreeMap<String, String>,
     /// `updateRefs` updates applied.
-    ref_moves: usize,
+    pub ref_moves: usize,
     /// `updateRefs` updates refused for a stale `beforeOid`.
-    stale_rejections: usize,
-    seq: u64,
+    pub stale_rejections: usize,
+    pub seq: u64,
 }
 
 /// The repository's GraphQL node id in the fake.
-const REPO_NODE_ID: &str = "R_kgDOBKSvNw";
-const ZERO: &str = "0000000000000000000000000000000000000000";
+pub const REPO_NODE_ID: &str = "R_kgDOBKSvNw";
+pub const ZERO: &str = "0000000000000000000000000000000000000000";
 
-fn git_sha(kind: &str, content: &str, seq: u64) -> String {
+pub fn git_sha(kind: &str, content: &str, seq: u64) -> String {
     use std::hash::{Hash, Hasher};
     let mut parts = [0u64; 3];
     for (i, p) in parts.iter_mut().enumerate() {
@@ -47,7 +47,7 @@ fn git_sha(kind: &str, content: &str, seq: u64) -> String {
     format!("{:016x}{:016x}{:08x}", parts[0], parts[1], parts[2] as u32)
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub fn b64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for (i, chunk) in bytes.chunks(3).enumerate() {
@@ -73,7 +73,7 @@ fn b64(bytes: &[u8]) -> String {
 
 #[allow(dead_code)] // inspection helpers are used by tests/github_store.rs only
 impl GitData {
-    fn put(&mut self, obj: GitObj) -> String {
+    pub fn put(&mut self, obj: GitObj) -> String {
         let (kind, content) = match &obj {
             GitObj::Blob(t) => ("blob", t.clone()),
             GitObj::Tree(m) => ("tree", format!("{m:?}")),
@@ -96,7 +96,7 @@ impl GitData {
     }
 
     /// A tree SHA from a tree SHA, a commit SHA or a branch name.
-    fn resolve_tree(&self, ish: &str) -> Option<String> {
+    pub fn resolve_tree(&self, ish: &str) -> Option<String> {
         let sha = self
             .refs
             .get(&format!("refs/heads/{ish}"))
@@ -110,7 +110,7 @@ impl GitData {
     }
 
     /// The files of the branch: path → text (test inspection).
-    fn branch_files(&self, branch: &str) -> std::collections::BTreeMap<String, String> {
+    pub fn branch_files(&self, branch: &str) -> std::collections::BTreeMap<String, String> {
         let mut out = std::collections::BTreeMap::new();
         if let Some(tree) = self.resolve_tree(branch) {
             if let Some(GitObj::Tree(m)) = self.objects.get(&tree) {
@@ -125,7 +125,7 @@ impl GitData {
     }
 
     /// How many commits deep the branch is (0: it does not exist).
-    fn branch_depth(&self, branch: &str) -> usize {
+    pub fn branch_depth(&self, branch: &str) -> usize {
         let mut depth = 0;
         let mut at = self.refs.get(&format!("refs/heads/{branch}")).cloned();
         while let Some(sha) = at {
@@ -139,7 +139,7 @@ impl GitData {
     }
 }
 
-fn not_found(doc: &str) -> Answer {
+pub fn not_found(doc: &str) -> Answer {
     (
         404,
         vec![],
@@ -147,7 +147,7 @@ fn not_found(doc: &str) -> Answer {
     )
 }
 
-fn unprocessable(msg: &str, doc: &str) -> Answer {
+pub fn unprocessable(msg: &str, doc: &str) -> Answer {
     (
         422,
         vec![],
@@ -156,7 +156,7 @@ fn unprocessable(msg: &str, doc: &str) -> Answer {
 }
 
 /// Handles the Git Data and GraphQL paths; `None` for any other path.
-fn git_data_route(
+pub fn git_data_route(
     g: &mut GitData,
     forbid_writes: bool,
     port: u16,
@@ -369,7 +369,7 @@ fn git_data_route(
 }
 
 /// `updateRefs` with compare-and-swap: all updates apply, or none.
-fn graphql(g: &mut GitData, forbid_writes: bool, body: &str) -> Answer {
+pub fn graphql(g: &mut GitData, forbid_writes: bool, body: &str) -> Answer {
     let b: Value = serde_json::from_str(body).unwrap();
     let q = b["query"].as_str().unwrap_or("");
     let error = |kind: &str, msg: String| {

@@ -608,8 +608,7 @@ fn index_js(envs: &[EnvData], rows: &[Row], chunks: usize) -> String {
         let _ = write!(o, ",{},", r.env);
         push_opt_str(
             &mut o,
-            crate::units::Unit::for_key(r.key, r.series.unit.as_deref())
-                .as_deref(),
+            crate::units::Unit::for_key(r.key, r.series.unit.as_deref()).as_deref(),
         );
         o.push(',');
         o.push_str(dir_code(r.direction));

@@ -9,9 +9,7 @@
 use assert_cmd::Command;
 use serde_json::{json, Value};
 
-
 use std::path::Path;
-
 
 mod common;
 use common::fake_github::*;

@@ -160,7 +160,12 @@ fn check_sha(
     result: &ComparisonResult,
 ) -> Option<String> {
     flag.or_else(|| workflow_run.and_then(|w| w["head_sha"].as_str().map(str::to_string)))
-        .or_else(|| workflow_run.is_none().then(|| ci.sha().map(str::to_string)).flatten())
+        .or_else(|| {
+            workflow_run
+                .is_none()
+                .then(|| ci.sha().map(str::to_string))
+                .flatten()
+        })
         .or_else(|| result.current_commit.clone())
 }
 

@@ -8,7 +8,7 @@
 //!   the `environment` input ([`check_name`]), so each matrix leg is its own required check.
 //! - **One per commit and environment, and only ours.** Before creating, the check runs of
 //!   the commit are listed (`GET /repos/{repo}/commits/{sha}/check-runs`, 100 per page, up
-//!   to [`Policy::max_pages`]); ours has our name *and* the environment's marker
+//!   to [`Policy::max_pages`](super::http::Policy::max_pages)); ours has our name *and* the environment's marker
 //!   ([`crate::render::markdown::marker`]) as the first line of its summary. The name alone
 //!   is not enough: the job's own check run carries the job's name, which may well be
 //!   `FlameIQ`. A re-run of the same commit updates ours in place (`PATCH`), never adds a
@@ -33,11 +33,11 @@
 //! - **Never fatal**, as for the comment: every failure is a [`CommentError`] the caller
 //!   prints as a warning ([`warning_text`], with the fix: `permissions: checks: write`, or
 //!   the two-workflow pattern for forks); the exit code stays the comparison's.
-//! - **Bounded** by the comment's [`Policy`]: one deadline for the step, a timeout per
+//! - **Bounded** by the comment's [`Policy`](super::http::Policy): one deadline for the step, a timeout per
 //!   request, the same retry rule for 5xx, transport errors and rate limits (429, or 403
 //!   with `retry-after` / `x-ratelimit-remaining: 0`). A `POST` that may have landed (5xx,
 //!   timeout) is not repeated blindly: the check runs are listed again and ours updated.
-//!   The typed API reads answers whole, so [`Policy::max_response_bytes`] does not apply
+//!   The typed API reads answers whole, so [`Policy::max_response_bytes`](super::http::Policy::max_response_bytes) does not apply
 //!   here (the API host is the CI's own `GITHUB_API_URL`).
 //! - **The token is never printed**: it lives in the [`Client`]; messages pass through
 //!   [`http::redact`].

@@ -5,7 +5,7 @@
 //!
 //! | URL | backend | module |
 //! |---|---|---|
-//! | `file:PATH` (or `file`: `--dir`) | the `.flameiq/` folder, byte-compatible with flameiq-core; the CLI's default | [`file`] |
+//! | `file:PATH` (or `file`: `--dir`) | the `.flameiq/` folder, byte-compatible with flameiq-core; the CLI's default | [`mod@file`] |
 //! | `github` | this repository's branch `flameiq-data` (`GITHUB_REPOSITORY`) | [`github`] |
 //! | `github:OWNER/REPO` / `github:OWNER/REPO@BRANCH` | another repository or branch | [`github`] |
 //! | `postgres://…` / `postgresql://…` | a PostgreSQL database shared by many repositories (issue 15) | [`postgres`] |

@@ -19,7 +19,7 @@ if [ ! -s "$store/baselines/history.jsonl" ]; then
     python3 scripts/gen-metrics.py store --count 10000 --snapshots 1000 --dir "$store"
 fi
 echo "store: $store ($(wc -l < "$store/baselines/history.jsonl") runs), load: $(uptime)"
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
     /usr/bin/time -f "flameiq changes: %e s wall, %U s user, %S s system, %M KB max RSS" \
         "$bin" --dir "$store" changes --json > /dev/null
 done

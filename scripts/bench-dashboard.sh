@@ -38,7 +38,7 @@ for i in 1 2 3; do
 done
 /usr/bin/time -v "$BIN" -q --dir "$STORE" --config /nonexistent.yaml dashboard --output "$SITE" 2>"$DIR/time.txt"
 rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$DIR/time.txt")
-echo "site: $(du -sb "$SITE" | cut -f1) bytes in $(find "$SITE" -type f | wc -l) files; index $(stat -c %s "$SITE/data/index.js") bytes; largest chunk $(ls -S "$SITE"/data/s*.js | head -1 | xargs stat -c %s) bytes"
+echo "site: $(du -sb "$SITE" | cut -f1) bytes in $(find "$SITE" -type f | wc -l) files; index $(stat -c %s "$SITE/data/index.js") bytes; largest chunk $(find "$SITE/data" -name "s*.js" -printf "%s\n" | sort -n | tail -n 1) bytes"
 echo "write: best of 3 = $best s, peak RSS $rss MB"
 [ -n "$CHROMIUM" ] || { echo "chromium not found: load time not measured"; exit 0; }
 python3 - "$CHROMIUM" "$SITE" <<'PY'

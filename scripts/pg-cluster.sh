@@ -19,7 +19,7 @@ state="${FLAMEIQ_PG_STATE:-/tmp/flameiq-pg-cluster.state}"
 
 bindir() {
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -type d -name bin 2>/dev/null | sort -V | tail -n 1)
   if [[ -z "$d" || ! -x "$d/initdb" ]]; then
     echo "pg-cluster: no PostgreSQL server found under /usr/lib/postgresql (apt-get install postgresql)" >&2
     exit 1

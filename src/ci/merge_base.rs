@@ -11,11 +11,7 @@ use std::path::Path;
 /// The base commit of the change request this run is for, when the CI says it. A payload
 /// that cannot be read gives `None` here: `flameiq ci` has already reported it.
 pub fn base_commit(platform: Platform, get: &dyn Fn(&str) -> Option<String>) -> Option<MergeBase> {
-    let var = |k: &str| {
-        get(k)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let var = |k: &str| super::context::var(get, k);
     let sha = |s: String| -> Option<String> {
         (s.len() >= 7 && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit())).then_some(s)
     };

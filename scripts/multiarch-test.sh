@@ -73,9 +73,10 @@ check_binary "$arm" 'ARM aarch64'
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# The arm64 binary under qemu, as one executable path (for scripts and for the tests).
+# The arm64 binary under qemu, as one executable path (for scripts and for the tests). bash,
+# not sh: dash drops variables whose names have a hyphen (INPUT_GITHUB-TOKEN), bash passes them on.
 wrapper="$work/flameiq-arm64"
-printf '#!/bin/sh\nexec qemu-aarch64-static %q "$@"\n' "$arm" >"$wrapper"
+printf '#!/bin/bash\nexec qemu-aarch64-static %q "$@"\n' "$arm" >"$wrapper"
 chmod +x "$wrapper"
 "$wrapper" --version
 
@@ -113,6 +114,46 @@ for c in "${cases[@]}"; do
   echo "same: flameiq $c (exit $(cat "$work/x86-$i/code"), $(find "$work/x86-$i" -type f | wc -l) files)"
 done
 [ "$(cat "$work/x86-1/code")" = 1 ] || fail "the regression case did not exit 1"
+
+step "verdicts read from a history: byte-identical on x86_64 and arm64"
+# The float-heavy paths: the calibrated `auto` band (logs, medians, Student's t quantile by
+# bisection), the rolling median baseline, and the change-point detector (E-Divisive with
+# its t-test), over a generated store of 300 metrics x 40 runs.
+hist="$work/history"
+mkdir -p "$hist"
+python3 scripts/gen-metrics.py store --count 300 --snapshots 40 --seed 18 --spread 0.5 --dir "$hist/.flameiq"
+python3 scripts/gen-metrics.py metrics --count 300 --seed 99 --spread 4 --out "$hist/current.json"
+printf 'baseline:\n  strategy: rolling_median\n  rolling_window: 5\nthresholds:\n  custom.*: auto\n' >"$hist/flameiq.yaml"
+run_history() {
+  local name="$1" bin="$2"
+  shift 2
+  local d="$work/$name"
+  rm -rf "$d"
+  cp -r "$hist" "$d"
+  (
+    cd "$d"
+    set +e
+    env -u GITHUB_ACTIONS -u GITLAB_CI -u CIRCLECI -u JENKINS_URL NO_COLOR=1 \
+      "$bin" "$@" >stdout 2>stderr
+    echo "$?" >code
+  )
+}
+hcases=(
+  "compare --metrics current.json --output result.json --report report.html --markdown summary.md"
+  "changes --json"
+  "changes"
+)
+i=0
+for c in "${hcases[@]}"; do
+  i=$((i + 1))
+  read -r -a args <<<"$c"
+  run_history "hx86-$i" "$x86" "${args[@]}"
+  run_history "harm-$i" "$wrapper" "${args[@]}"
+  if ! diff -r "$work/hx86-$i" "$work/harm-$i"; then fail "flameiq $c (history) differs between x86_64 and arm64"; fi
+  echo "same: flameiq $c over a 40-run history (exit $(cat "$work/hx86-$i/code"))"
+done
+[ "$(cat "$work/hx86-1/code")" = 1 ] || fail "the history regression case did not exit 1"
+grep -q '"index"' "$work/hx86-2/stdout" || fail "the history has no change point to compare"
 
 step "flameiq ci against the loopback fake GitHub: byte-identical on the debug build, x86_64 and arm64"
 env -u GITHUB_ACTIONS -u GITLAB_CI -u CIRCLECI -u JENKINS_URL \

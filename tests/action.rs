@@ -2329,9 +2329,20 @@ fn issue18_ci_gives_byte_identical_results_on_every_binary() {
     );
     for bin in &others {
         let other = ci_scenario(Some(bin));
+        // Every differing entry, not just a count: what differs says why.
+        let diffs: Vec<String> = first
+            .iter()
+            .zip(&other)
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, (a, b))| {
+                format!(
+                    "entry {i}:\n  this build: {a:?}\n  {}: {b:?}",
+                    bin.display()
+                )
+            })
+            .collect();
+        assert!(diffs.is_empty(), "{}", diffs.join("\n"));
         assert_eq!(first.len(), other.len(), "{}", bin.display());
-        for (a, b) in first.iter().zip(&other) {
-            assert_eq!(a, b, "{} differs from this build's flameiq", bin.display());
-        }
     }
 }

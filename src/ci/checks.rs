@@ -41,6 +41,8 @@
 //!   here (the API host is the CI's own `GITHUB_API_URL`).
 //! - **The token is never printed**: it lives in the [`Client`]; messages pass through
 //!   [`http::redact`].
+//!
+//! Length (over 500 lines): one API (find ours, create or update, annotations in batches of 50 without doubling them, the typed-call retry loop) and the report it sends; about 45 lines are tests.
 
 use super::github::{self, Client};
 use super::http::{self, CommentError, Step, MAX_MESSAGE_CHARS};

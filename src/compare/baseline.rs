@@ -212,7 +212,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
 }
 
 /// The commit a change request branches from, when the CI says it
-/// ([`crate::ci::merge_base::base_commit`]).
+/// ([`crate::ci::context::Context::merge_base`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergeBase {
     /// The base commit's SHA.

@@ -46,7 +46,7 @@
 //! tagged strategies cost the lines they use, not the length of the history; a line costs
 //! its length (each byte is copied a bounded number of times, however many blocks it spans).
 //!
-//! Length (over 500 lines): about 165 of them are tests; the file becomes a folder of backends (issue 13).
+//! Length (over 500 lines): one backend (the `.flameiq/` layout byte-compatible with flameiq-core, locking, atomic writes, history reading); about 165 of them are tests.
 
 use super::{Dump, Store};
 use crate::error::{Error, Result};

@@ -217,7 +217,7 @@ impl Location {
         let url = url.trim();
         let bad = |why: &str| {
             Error::Usage(format!(
-                "invalid store '{}': {why}; expected file:PATH, github, github:OWNER/REPO or github:OWNER/REPO@BRANCH",
+                "invalid store '{}': {why}; expected file:PATH, github, github:OWNER/REPO, github:OWNER/REPO@BRANCH or postgres://USER@HOST/DB",
                 url.escape_debug()
             ))
         };

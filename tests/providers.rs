@@ -71,7 +71,11 @@ fn fixture_list_is_complete() {
         );
     }
     for (provider, rel) in &fixtures {
-        assert_eq!(provider_of(rel).as_deref(), Some(provider.as_str()), "{rel}");
+        assert_eq!(
+            provider_of(rel).as_deref(),
+            Some(provider.as_str()),
+            "{rel}"
+        );
     }
 }
 

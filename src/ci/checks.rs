@@ -296,6 +296,20 @@ pub async fn upsert(client: &Client, report: &Report) -> Result<Written, Comment
     })
 }
 
+/// [`upsert`] from synchronous code (the CLI): the client is built and driven on the one
+/// runtime of [`http::block_on`], so no caller outside `ci/` touches async or HTTP.
+pub fn upsert_blocking(
+    api_url: &str,
+    token: http::Secret,
+    policy: http::Policy,
+    report: &Report,
+) -> Result<Written, CommentError> {
+    http::block_on(async {
+        let client = Client::new(api_url, token, policy)?;
+        upsert(&client, report).await
+    })?
+}
+
 fn take_batch<'a>(pending: &mut Vec<&'a Annotation>) -> Vec<&'a Annotation> {
     let n = pending.len().min(MAX_ANNOTATIONS_PER_REQUEST);
     pending.drain(..n).collect()

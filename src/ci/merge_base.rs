@@ -13,7 +13,8 @@ use serde_json::Value;
 
 /// A SHA as the CIs write it (7 to 64 hex digits); anything else is not used.
 fn sha(s: &str) -> Option<String> {
-    (s.len() >= 7 && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit())).then(|| s.to_string())
+    (s.len() >= 7 && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| s.to_string())
 }
 
 /// GitHub: `pull_request.base.sha` of the event payload already read by
@@ -43,10 +44,7 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn base_commit(
-        platform: Platform,
-        get: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<MergeBase> {
+    fn base_commit(platform: Platform, get: &dyn Fn(&str) -> Option<String>) -> Option<MergeBase> {
         Context::detect(platform, get, None).unwrap().merge_base
     }
 

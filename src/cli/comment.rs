@@ -264,7 +264,7 @@ fn escape_control(s: &str) -> String {
 
 /// Where the comment goes (see the module doc). `Ok(Err(warning))`: nowhere, say why.
 /// In order: `--pr` ([`Sources::for_pr`]), a `workflow_run` payload
-/// ([`Sources::from_workflow_run`]), the CI's own change request ([`Sources::from_ci`]).
+/// ([`Sources::of_workflow_run`]), the CI's own change request ([`Sources::of_ci`]).
 fn resolve_target(
     pr: Option<u64>,
     repo: Option<&str>,
@@ -286,9 +286,9 @@ fn resolve_target(
         return sources.for_pr(n).map(Ok);
     }
     if let Some(w) = workflow_run {
-        return Ok(sources.from_workflow_run(w));
+        return Ok(sources.of_workflow_run(w));
     }
-    Ok(sources.from_ci())
+    Ok(sources.of_ci())
 }
 
 /// What [`resolve_target`] reads a target from: `--repo`, the CI and its variables.
@@ -357,7 +357,7 @@ impl Sources<'_> {
     }
 
     /// The PR a `workflow_run` event names (none for a PR from a fork: say so).
-    fn from_workflow_run(&self, w: &Value) -> std::result::Result<CommentTarget, String> {
+    fn of_workflow_run(&self, w: &Value) -> std::result::Result<CommentTarget, String> {
         let number = w["pull_requests"]
             .as_array()
             .and_then(|prs| prs.first())
@@ -376,7 +376,7 @@ impl Sources<'_> {
     }
 
     /// The change request the CI builds (`--repo` re-points a GitHub one).
-    fn from_ci(&self) -> std::result::Result<CommentTarget, String> {
+    fn of_ci(&self) -> std::result::Result<CommentTarget, String> {
         match self.ci.comment_target() {
             Some(CommentTarget::GitHub(pr)) => match self.repo {
                 Some(r) => Ok(self.github(pr.number, r.to_string())),

@@ -452,7 +452,6 @@ impl GitHubStore {
         http::describe_transport(&self.secret(), e)
     }
 
-
     /// GitHub's `message` of an error answer, redacted and cut.
     fn api_message(&self, r: &Resp) -> String {
         let m = r

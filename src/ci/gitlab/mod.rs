@@ -359,12 +359,14 @@ impl<'a> Api<'a> {
         // The reqwest timeout covers the answer's body too; this guards the step's deadline.
         match tokio::time::timeout(timeout, read).await {
             Err(_) => Err(Attempt::Transport("request timed out".into())),
-            Ok(Err(e)) => Err(Attempt::Transport(http::describe_transport(&self.token, &e))),
+            Ok(Err(e)) => Err(Attempt::Transport(http::describe_transport(
+                &self.token,
+                &e,
+            ))),
             Ok(Ok(Err(()))) => Err(final_error(http::too_large(max))),
             Ok(Ok(Ok(r))) => Ok(r),
         }
     }
-
 
     /// GETs `url`, retrying 5xx/429/transport errors within the step's rules.
     async fn get_retrying(

@@ -191,6 +191,16 @@ impl Snapshot {
         }
     }
 
+    /// Unit-test support: a snapshot of `(flat key, value)` pairs, in that order.
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, f64)]) -> Snapshot {
+        let mut s = Snapshot::new();
+        for (k, v) in pairs {
+            s.insert(*k, *v);
+        }
+        s
+    }
+
     /// Adds a metric under a flat key. Returns `false` (and stores nothing) for a non-finite
     /// value, which JSON cannot hold.
     pub fn insert(&mut self, key: impl Into<String>, value: f64) -> bool {

@@ -343,11 +343,7 @@ mod tests {
     use crate::store::FileStore;
 
     fn snap(pairs: &[(&str, f64)]) -> Snapshot {
-        let mut s = Snapshot::new();
-        for (k, v) in pairs {
-            s.insert(*k, *v);
-        }
-        s
+        Snapshot::from_pairs(pairs)
     }
 
     /// A store with `n` baselines set, `throughput` = 1, 2, .., n.

@@ -589,10 +589,7 @@ mod tests {
     use super::*;
 
     fn snap(pairs: &[(&str, f64)]) -> Snapshot {
-        let mut s = Snapshot::new();
-        for (k, v) in pairs {
-            s.insert(*k, *v);
-        }
+        let mut s = Snapshot::from_pairs(pairs);
         s.canonicalize();
         s
     }

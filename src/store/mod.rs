@@ -391,9 +391,7 @@ mod tests {
     use super::*;
 
     fn snap(v: f64) -> Snapshot {
-        let mut s = Snapshot::new();
-        s.insert("throughput", v);
-        s
+        Snapshot::from_pairs(&[("throughput", v)])
     }
 
     #[test]

@@ -38,6 +38,8 @@
 //! and renamed into place; an existing folder is only replaced when it is empty or holds
 //! the marker of an earlier dashboard. Output is a function of the store and the options
 //! (no clock, keys in byte order), so the same store gives the same bytes.
+//!
+//! Length (over 500 lines): one site writer (read the sources, bands and change points, the JS index and chunks, the atomic publish); about 50 lines are tests.
 
 use crate::compare::changes::{change_points, parallel_map, ChangeConfig, ChangePoint};
 use crate::config::{Config, Threshold, DEFAULT_THRESHOLD_PERCENT};
@@ -368,14 +370,8 @@ fn band(
         // the segment's centre.
         Threshold::Calibrated => {
             let h = &values[values.len().saturating_sub(depth)..];
-            let start = crate::compare::changes::change_points(h, &cfg.changes)
-                .last()
-                .map_or(0, |cp| cp.index);
-            match crate::compare::stats::calibrated_band(
-                &h[start..],
-                cfg.statistics.false_alarm_rate,
-                direction,
-            ) {
+            let rate = cfg.statistics.false_alarm_rate;
+            match crate::compare::band_since_change_point(h, &cfg.changes, rate, direction).1 {
                 Some(band) => {
                     b = band.centre;
                     (

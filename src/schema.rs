@@ -191,6 +191,16 @@ impl Snapshot {
         }
     }
 
+    /// Unit-test support: a snapshot of `(flat key, value)` pairs, in that order.
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, f64)]) -> Snapshot {
+        let mut s = Snapshot::new();
+        for (k, v) in pairs {
+            s.insert(*k, *v);
+        }
+        s
+    }
+
     /// Adds a metric under a flat key. Returns `false` (and stores nothing) for a non-finite
     /// value, which JSON cannot hold.
     pub fn insert(&mut self, key: impl Into<String>, value: f64) -> bool {
@@ -254,74 +264,12 @@ impl Snapshot {
             .as_object()
             .ok_or_else(|| bad(format!("expected a JSON object, found {}", kind(value))))?;
 
-        match obj.get("schema_version") {
-            None => return Err(bad("'schema_version' is missing (expected 1)".into())),
-            Some(v) if v.as_f64() == Some(1.0) => {}
-            Some(v) => {
-                return Err(bad(format!(
-                    "unsupported schema_version {v} (FlameIQ reads schema_version 1)"
-                )))
-            }
-        }
-
+        check_version(obj, path)?;
         let metadata = parse_metadata(obj.get("metadata"), path)?;
-
-        let raw = match obj.get("metrics") {
-            None | Some(Value::Null) => return Err(bad("'metrics' is missing".into())),
-            Some(Value::Object(m)) if m.is_empty() => {
-                return Err(bad(
-                    "'metrics' is empty (at least one metric is required)".into()
-                ))
-            }
-            Some(Value::Object(m)) => m,
-            Some(other) => {
-                return Err(bad(format!(
-                    "'metrics' must be an object, found {}",
-                    kind(other)
-                )))
-            }
-        };
-
+        let raw = metrics_object(obj, path)?;
         let mut metrics = MetricMap::default();
         if let Some(lat) = raw.get("latency") {
-            match lat {
-                Value::Null => {}
-                Value::Object(l) => {
-                    for k in l.keys() {
-                        if !LATENCY_KEYS.contains(&k.as_str()) {
-                            tracing::warn!(
-                                "{}: ignoring unknown latency key 'metrics.latency.{k}' (expected mean, p50, p95, p99)",
-                                path.display()
-                            );
-                        }
-                    }
-                    for k in LATENCY_KEYS {
-                        match l.get(k) {
-                            None | Some(Value::Null) => {}
-                            Some(v) => {
-                                let n = number(v, &format!("metrics.latency.{k}"), path)?;
-                                if n.as_f64().unwrap_or(0.0) < 0.0 {
-                                    return Err(bad(format!(
-                                        "'metrics.latency.{k}' must be a non-negative number, got {v}"
-                                    )));
-                                }
-                                metrics.insert(format!("latency.{k}"), n);
-                            }
-                        }
-                    }
-                    if !l.is_empty() && metrics.is_empty() {
-                        return Err(bad(
-                            "'metrics.latency' needs at least one of mean, p50, p95, p99".into(),
-                        ));
-                    }
-                }
-                other => {
-                    return Err(bad(format!(
-                        "'metrics.latency' must be an object, found {}",
-                        kind(other)
-                    )))
-                }
-            }
+            parse_latency(lat, path, &mut metrics)?;
         }
         for k in SCALAR_KEYS {
             match raw.get(k) {
@@ -331,20 +279,8 @@ impl Snapshot {
                 }
             }
         }
-        match raw.get("custom") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(c)) => {
-                for (k, v) in c {
-                    let n = number(v, &format!("metrics.custom.{k}"), path)?;
-                    metrics.insert(format!("custom.{k}"), n);
-                }
-            }
-            Some(other) => {
-                return Err(bad(format!(
-                    "'metrics.custom' must be an object of name: number, found {}",
-                    kind(other)
-                )))
-            }
+        if let Some(custom) = raw.get("custom") {
+            parse_custom(custom, path, &mut metrics)?;
         }
         for k in raw.keys() {
             if k != "latency" && k != "custom" && !SCALAR_KEYS.contains(&k.as_str()) {
@@ -493,6 +429,107 @@ fn number(v: &Value, field: &str, path: &Path) -> Result<Number> {
         other => Err(Error::invalid(
             path,
             format!("'{field}' must be a number, found {}: {other}", kind(other)),
+        )),
+    }
+}
+
+/// `schema_version` must be 1.
+fn check_version(obj: &serde_json::Map<String, Value>, path: &Path) -> Result<()> {
+    match obj.get("schema_version") {
+        None => Err(Error::invalid(
+            path,
+            "'schema_version' is missing (expected 1)",
+        )),
+        Some(v) if v.as_f64() == Some(1.0) => Ok(()),
+        Some(v) => Err(Error::invalid(
+            path,
+            format!("unsupported schema_version {v} (FlameIQ reads schema_version 1)"),
+        )),
+    }
+}
+
+/// The `metrics` object: present, an object, not empty.
+fn metrics_object<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    path: &Path,
+) -> Result<&'a serde_json::Map<String, Value>> {
+    let bad = |reason: String| Error::invalid(path, reason);
+    match obj.get("metrics") {
+        None | Some(Value::Null) => Err(bad("'metrics' is missing".into())),
+        Some(Value::Object(m)) if m.is_empty() => Err(bad(
+            "'metrics' is empty (at least one metric is required)".into(),
+        )),
+        Some(Value::Object(m)) => Ok(m),
+        Some(other) => Err(bad(format!(
+            "'metrics' must be an object, found {}",
+            kind(other)
+        ))),
+    }
+}
+
+/// `metrics.latency`: null, or an object with at least one of [`LATENCY_KEYS`], each a
+/// non-negative number (unknown keys are warned about and ignored).
+fn parse_latency(lat: &Value, path: &Path, metrics: &mut MetricMap<Number>) -> Result<()> {
+    let bad = |reason: String| Error::invalid(path, reason);
+    let l = match lat {
+        Value::Null => return Ok(()),
+        Value::Object(l) => l,
+        other => {
+            return Err(bad(format!(
+                "'metrics.latency' must be an object, found {}",
+                kind(other)
+            )))
+        }
+    };
+    for k in l.keys() {
+        if !LATENCY_KEYS.contains(&k.as_str()) {
+            tracing::warn!(
+                "{}: ignoring unknown latency key 'metrics.latency.{k}' (expected mean, p50, p95, p99)",
+                path.display()
+            );
+        }
+    }
+    let mut found = 0;
+    for k in LATENCY_KEYS {
+        match l.get(k) {
+            None | Some(Value::Null) => {}
+            Some(v) => {
+                let n = number(v, &format!("metrics.latency.{k}"), path)?;
+                if n.as_f64().unwrap_or(0.0) < 0.0 {
+                    return Err(bad(format!(
+                        "'metrics.latency.{k}' must be a non-negative number, got {v}"
+                    )));
+                }
+                metrics.insert(format!("latency.{k}"), n);
+                found += 1;
+            }
+        }
+    }
+    if !l.is_empty() && found == 0 {
+        return Err(bad(
+            "'metrics.latency' needs at least one of mean, p50, p95, p99".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `metrics.custom`: null, or an object of name: number.
+fn parse_custom(custom: &Value, path: &Path, metrics: &mut MetricMap<Number>) -> Result<()> {
+    match custom {
+        Value::Null => Ok(()),
+        Value::Object(c) => {
+            for (k, v) in c {
+                let n = number(v, &format!("metrics.custom.{k}"), path)?;
+                metrics.insert(format!("custom.{k}"), n);
+            }
+            Ok(())
+        }
+        other => Err(Error::invalid(
+            path,
+            format!(
+                "'metrics.custom' must be an object of name: number, found {}",
+                kind(other)
+            ),
         )),
     }
 }

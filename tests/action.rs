@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 use common::fake_github::*;
+use common::workspace::{parse_outputs, Run, Ws, BASE_METRICS, PR_METRICS};
 
 fn repoint_repo(repo: &mut Value, full: &str) {
     let (owner, name) = full.split_once('/').unwrap();
@@ -46,85 +47,12 @@ fn pr_payload(fork: bool) -> Value {
     p
 }
 
-struct Ws {
-    dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    summary: String,
-    outputs: String,
-}
-
-impl Run {
-    fn output(&self, name: &str) -> Option<String> {
-        parse_outputs(&self.outputs)
-            .into_iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
-    }
-
-    fn assert_no_token(&self) {
-        for (what, text) in [
-            ("stdout", &self.stdout),
-            ("stderr", &self.stderr),
-            ("summary", &self.summary),
-            ("outputs", &self.outputs),
-        ] {
-            assert!(!text.contains(TOKEN), "token leaked in {what}:\n{text}");
-            assert!(
-                !text.contains("TESTTOKEN"),
-                "token part leaked in {what}:\n{text}"
-            );
-        }
-    }
-}
-
-/// `$GITHUB_OUTPUT` lines, single-line and heredoc forms.
-fn parse_outputs(text: &str) -> Vec<(String, String)> {
-    let mut out = vec![];
-    let mut lines = text.lines();
-    while let Some(l) = lines.next() {
-        if let Some((k, delim)) = l.split_once("<<") {
-            let mut v = vec![];
-            for l in lines.by_ref() {
-                if l == delim {
-                    break;
-                }
-                v.push(l);
-            }
-            out.push((k.to_string(), v.join("\n")));
-        } else if let Some((k, v)) = l.split_once('=') {
-            out.push((k.to_string(), v.to_string()));
-        }
-    }
-    out
-}
-
-const BASE_METRICS: &str = r#"{"schema_version": 1,
- "metadata": {"commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "branch": "main", "environment": "ci", "timestamp": "2026-11-28T10:00:00", "run_id": "base", "tags": {}},
- "metrics": {"latency": {"mean": 100.0, "p95": 150.0}, "throughput": 1000.0, "custom": {"parse_ms": 10.0}}}"#;
-/// p95 +40 % (regression), mean +9.5 % (warning with the default margin), the rest flat.
-const PR_METRICS: &str = r#"{"schema_version": 1,
- "metadata": {"commit": "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "branch": "changes", "environment": "ci", "timestamp": "2026-11-28T11:00:00", "run_id": "pr", "tags": {}},
- "metrics": {"latency": {"mean": 109.5, "p95": 210.0}, "throughput": 1000.0, "custom": {"parse_ms": 10.0}}}"#;
-
 impl Ws {
+    /// The metrics files and the runner's `_runner_file_commands` folder.
     fn new() -> Ws {
-        let w = Ws {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(w.path().join("base.json"), BASE_METRICS).unwrap();
-        std::fs::write(w.path().join("pr.json"), PR_METRICS).unwrap();
+        let w = Ws::with_metrics();
         std::fs::create_dir_all(w.path().join("_runner_file_commands")).unwrap();
         w
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
     }
 
     /// Runs `flameiq <args>` (default: `ci`) as the runner runs the container: a clean
@@ -230,13 +158,7 @@ impl Ws {
             cmd.args(args);
         }
         let out = cmd.output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-            summary: std::fs::read_to_string(&summary).unwrap_or_default(),
-            outputs: std::fs::read_to_string(&output).unwrap_or_default(),
-        }
+        Run::read(&out, Some(&summary), &output)
     }
 
     fn push(&self, api: &str, inputs: &[(&str, &str)]) -> Run {

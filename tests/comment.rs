@@ -7,10 +7,10 @@
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use std::path::Path;
 
 mod common;
 use common::fake_github::*;
+use common::workspace::{Run, Ws, BASE_METRICS};
 
 use common::fake_gitlab;
 
@@ -64,60 +64,10 @@ fn workflow_run_fork_payload() -> Value {
     p
 }
 
-const BASE_METRICS: &str = r#"{"schema_version": 1,
- "metadata": {"commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "branch": "main", "environment": "ci", "timestamp": "2026-11-28T10:00:00", "run_id": "base", "tags": {}},
- "metrics": {"latency": {"mean": 100.0, "p95": 150.0}, "throughput": 1000.0, "custom": {"parse_ms": 10.0}}}"#;
-/// p95 +40 % (regression), mean +9.5 % (warning), the rest flat.
-const PR_METRICS: &str = r#"{"schema_version": 1,
- "metadata": {"commit": "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "branch": "changes", "environment": "ci", "timestamp": "2026-11-28T11:00:00", "run_id": "pr", "tags": {}},
- "metrics": {"latency": {"mean": 109.5, "p95": 210.0}, "throughput": 1000.0, "custom": {"parse_ms": 10.0}}}"#;
-
-struct Ws {
-    dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    outputs: String,
-}
-
-impl Run {
-    fn comment_url(&self) -> Option<String> {
-        self.outputs
-            .lines()
-            .rev()
-            .find_map(|l| l.strip_prefix("comment-url="))
-            .map(str::to_string)
-    }
-
-    fn assert_no_token(&self) {
-        for (what, text) in [
-            ("stdout", &self.stdout),
-            ("stderr", &self.stderr),
-            ("outputs", &self.outputs),
-        ] {
-            assert!(
-                !text.contains("TESTTOKEN"),
-                "token leaked in {what}:\n{text}"
-            );
-        }
-    }
-
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
 impl Ws {
     /// A workspace where `flameiq compare --output result.json` has run (a regression).
     fn new() -> Ws {
-        let w = Ws {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(w.path().join("base.json"), BASE_METRICS).unwrap();
-        std::fs::write(w.path().join("pr.json"), PR_METRICS).unwrap();
+        let w = Ws::with_metrics();
         let flameiq = |args: &[&str]| {
             Command::cargo_bin("flameiq")
                 .unwrap()
@@ -133,10 +83,6 @@ impl Ws {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         assert!(w.path().join("result.json").exists());
         w
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
     }
 
     /// `flameiq <args>` in a clean environment with only `vars` (plus fast HTTP knobs and a
@@ -157,12 +103,7 @@ impl Ws {
             .args(args)
             .output()
             .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-            outputs: std::fs::read_to_string(&output).unwrap_or_default(),
-        }
+        Run::read(&out, None, &output)
     }
 
     /// Outside any CI: only the API and the token.

@@ -8,96 +8,7 @@ use flameiq::schema::{Direction, Snapshot};
 
 mod common;
 use common::bin::flameiq;
-use common::fixtures::fixture;
-
-/// (provider, fixture path under `tests/fixtures/`) for every fixture a provider reads.
-const FIXTURES: &[(&str, &str)] = &[
-    (
-        "benchmarkdotnet",
-        "benchmarkdotnet/gab_benchmarkdotnet.json",
-    ),
-    ("benchmarkdotnet", "benchmarkdotnet/memory.json"),
-    ("benchmarkdotnet", "benchmarkdotnet/null_namespace.json"),
-    ("benchmarkdotnet", "benchmarkdotnet/two.json"),
-    ("benchmarkjs", "benchmarkjs/two_suites.txt"),
-    ("bmf", "bmf/report_bmf_mixed.json"),
-    ("bmf", "bmf/report_latency.json"),
-    ("cargo-bench", "cargo-bench/criterion_0_8_bencher.txt"),
-    ("cargo-bench", "cargo-bench/criterion_bencher_format.txt"),
-    ("cargo-bench", "cargo-bench/libtest_output.txt"),
-    ("cargo-bench", "cargo-bench/libtest_units.txt"),
-    ("catch2", "catch2/catch2_v3_console.txt"),
-    ("catch2", "catch2/console.txt"),
-    ("catch2", "catch2/xml_reporter.xml"),
-    ("criterion", "criterion/console.txt"),
-    ("criterion", "criterion/console_first_run.txt"),
-    ("criterion", "criterion/console_stdout_and_stderr.txt"),
-    ("criterion", "criterion/console_with_changes.txt"),
-    ("criterion", "criterion/target_criterion"),
-    (
-        "custom-bigger-is-better",
-        "custom-bigger-is-better/bigger_is_better.json",
-    ),
-    (
-        "custom-smaller-is-better",
-        "custom-smaller-is-better/smaller_is_better.json",
-    ),
-    (
-        "custom-smaller-is-better",
-        "custom-smaller-is-better/smaller_is_better_2.json",
-    ),
-    ("go", "go/benchmem_count2_subbenchmarks.txt"),
-    ("go", "go/duplicate_names_multi_package.txt"),
-    ("google-benchmark", "google-benchmark/googlecpp_output.json"),
-    ("google-benchmark", "google-benchmark/range_and_units.json"),
-    (
-        "google-benchmark",
-        "google-benchmark/repetitions_with_aggregates.json",
-    ),
-    ("hyperfine", "hyperfine/two_commands.json"),
-    ("jmh", "jmh/gab_jmh_output.json"),
-    ("jmh", "jmh/gab_jmh_output_2.json"),
-    ("jmh", "jmh/latency.json"),
-    ("jmh", "jmh/six.json"),
-    ("jmh", "jmh/throughput.json"),
-    (
-        "pytest-benchmark",
-        "pytest-benchmark/params_and_groups.json",
-    ),
-    ("pytest-benchmark", "pytest-benchmark/several_units.json"),
-    ("pyperf", "pyperf/one_benchmark.json"),
-    ("pyperf", "pyperf/track_memory.json"),
-    ("pyperf", "pyperf/two_benchmarks.json"),
-    ("valgrind", "valgrind/cachegrind.out.branch-sim"),
-    ("valgrind", "valgrind/cachegrind.out.cache-sim"),
-    ("valgrind", "valgrind/callgrind.out.cache-sim"),
-    ("valgrind", "valgrind/callgrind.out.ir-only"),
-    ("gungraun", "gungraun/gungraun__ansi_escapes.txt"),
-    ("gungraun", "gungraun/gungraun__cachegrind.txt"),
-    ("gungraun", "gungraun/gungraun__callgrind_all.txt"),
-    (
-        "gungraun",
-        "gungraun/gungraun__json_multiple_benchmarks.txt",
-    ),
-    (
-        "gungraun",
-        "gungraun/gungraun__json_one_callgrind_all_metrics.txt",
-    ),
-    (
-        "gungraun",
-        "gungraun/gungraun__json_pretty_one_callgrind.txt",
-    ),
-    (
-        "gungraun",
-        "gungraun/gungraun__name_on_multiple_lines_mixed.txt",
-    ),
-    ("gungraun", "gungraun/gungraun__with_dhat.txt"),
-    (
-        "gungraun",
-        "gungraun/gungraun__with_summary_and_regressions.txt",
-    ),
-    ("gungraun", "gungraun/iai_callgrind__two.txt"),
-];
+use common::fixtures::{fixture, provider_fixtures, provider_of};
 
 /// Fixtures no provider reads (criterion's console output, once here, is read since issue 16).
 const UNREADABLE: &[&str] = &[];
@@ -143,47 +54,53 @@ fn assert_metric(snap: &Snapshot, key: &str, value: f64, unit: &str, dir: Direct
     assert_eq!(info.direction, Some(dir), "{key} direction");
 }
 
-/// Every file of tests/fixtures (but the SOURCES notes) is listed above, once.
+/// The fixture folders are the list ([`common::fixtures::provider_fixtures`]): every
+/// provider but `json` (a schema v1 file, tested in tests/cli.rs) has a folder with at
+/// least one fixture, and every file of a provider folder is one (none is passed over).
 #[test]
 fn fixture_list_is_complete() {
-    let mut listed: Vec<String> = FIXTURES.iter().map(|f| f.1.to_string()).collect();
-    listed.extend(UNREADABLE.iter().map(|s| s.to_string()));
-    let root = fixture("");
-    for entry in std::fs::read_dir(&root).unwrap() {
-        let dir = entry.unwrap().path();
-        // Other suites keep fixtures here too (junit/, github-events/): only provider folders count.
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        if !flameiq::providers::names().contains(&name.as_str()) {
+    let fixtures = provider_fixtures();
+    for kind in ProviderKind::ALL {
+        let name = kind.name();
+        if name == "json" {
             continue;
         }
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let f = f.unwrap().path();
-            let rel = f
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if rel.ends_with("SOURCES.txt") {
-                continue;
-            }
-            assert!(listed.contains(&rel), "fixture {rel} is not tested");
-        }
+        assert!(
+            fixtures.iter().any(|(p, _)| p == name),
+            "provider {name} has no fixture folder under tests/fixtures/"
+        );
+    }
+    for (provider, rel) in &fixtures {
+        assert_eq!(
+            provider_of(rel).as_deref(),
+            Some(provider.as_str()),
+            "{rel}"
+        );
     }
 }
 
+/// One snapshot a fixture, driven from the folders by `insta::glob!` (a new fixture gets a
+/// new snapshot to review).
 #[test]
 fn snapshots_of_every_fixture() {
-    for (provider, rel) in FIXTURES {
-        let snap = load(provider, rel);
+    insta::glob!("fixtures", "*/*", |path| {
+        let rel = path
+            .strip_prefix(fixture(""))
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let Some(provider) = provider_of(&rel) else {
+            return;
+        };
+        let snap = load(&provider, &rel);
         assert!(!snap.metrics.is_empty(), "{rel}");
-        let name = rel.replace(['/', '.'], "__");
-        insta::assert_snapshot!(name, render(&snap));
-    }
+        insta::assert_snapshot!(render(&snap));
+    });
 }
 
 #[test]
 fn same_input_same_output() {
-    for (provider, rel) in FIXTURES {
+    for (provider, rel) in &provider_fixtures() {
         assert_eq!(
             render(&load(provider, rel)),
             render(&load(provider, rel)),
@@ -353,7 +270,7 @@ fn exact_values_and_unit_conversions() {
 #[test]
 fn auto_picks_the_right_provider_for_every_fixture() {
     let tmp = tempfile::tempdir().unwrap();
-    for (provider, rel) in FIXTURES {
+    for (provider, rel) in &provider_fixtures() {
         // Library: detection order.
         let input = Input::read(&fixture(rel)).unwrap();
         let kind = flameiq::providers::detect(&input).unwrap();
@@ -418,10 +335,10 @@ fn every_provider_refuses_a_file_it_cannot_read_with_exit_3_naming_itself() {
 #[test]
 fn run_output_is_schema_v1_that_validate_accepts() {
     let tmp = tempfile::tempdir().unwrap();
-    for (provider, rel) in FIXTURES {
+    for (provider, rel) in &provider_fixtures() {
         let out = tmp.path().join("snap.json");
         flameiq(tmp.path())
-            .args(["run", "--provider", provider, "--output"])
+            .args(["run", "--provider", provider.as_str(), "--output"])
             .arg(&out)
             .arg("--metrics")
             .arg(fixture(rel))

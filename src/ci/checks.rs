@@ -41,6 +41,8 @@
 //!   here (the API host is the CI's own `GITHUB_API_URL`).
 //! - **The token is never printed**: it lives in the [`Client`]; messages pass through
 //!   [`http::redact`].
+//!
+//! Length (over 500 lines): one API (find ours, create or update, annotations in batches of 50 without doubling them, the typed-call retry loop) and the report it sends; about 45 lines are tests.
 
 use super::github::{self, Client};
 use super::http::{self, CommentError, Step, MAX_MESSAGE_CHARS};
@@ -292,6 +294,20 @@ pub async fn upsert(client: &Client, report: &Report) -> Result<Written, Comment
         url,
         annotation_requests: requests,
     })
+}
+
+/// [`upsert`] from synchronous code (the CLI): the client is built and driven on the one
+/// runtime of [`http::block_on`], so no caller outside `ci/` touches async or HTTP.
+pub fn upsert_blocking(
+    api_url: &str,
+    token: http::Secret,
+    policy: http::Policy,
+    report: &Report,
+) -> Result<Written, CommentError> {
+    http::block_on(async {
+        let client = Client::new(api_url, token, policy)?;
+        upsert(&client, report).await
+    })?
 }
 
 fn take_batch<'a>(pending: &mut Vec<&'a Annotation>) -> Vec<&'a Annotation> {

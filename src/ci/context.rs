@@ -61,6 +61,7 @@
 //!
 //! Length (over 500 lines): the decision table in these docs, the one `Context` every CI fills and the PR-URL parser CircleCI and Jenkins share; each CI's own reading is already its own file.
 
+use crate::compare::baseline::MergeBase;
 use crate::error::Result;
 use std::collections::HashMap;
 
@@ -226,6 +227,9 @@ pub struct Context {
     pub github: Option<GitHubPr>,
     /// The labels of the PR/MR.
     pub labels: Vec<String>,
+    /// The commit the change request branches from, when the CI says it
+    /// ([`super::merge_base`]).
+    pub merge_base: Option<MergeBase>,
 }
 
 impl Context {

@@ -67,6 +67,7 @@ pub fn read(get: &dyn Fn(&str) -> Option<String>, default_branch: Option<&str>) 
         .unwrap_or_else(|| context::GITHUB_API.into())
         .trim_end_matches('/')
         .to_string();
+    let merge_base = super::merge_base::github(&event_name, &payload);
     let mut ctx = Context {
         platform: Platform::GitHub,
         event: Event::OtherBranch,
@@ -85,6 +86,7 @@ pub fn read(get: &dyn Fn(&str) -> Option<String>, default_branch: Option<&str>) 
         gitlab: None,
         github: None,
         labels,
+        merge_base,
     };
     ctx.event = event(&ctx, s(&pr["base"]["ref"]));
     if let (Event::ChangeRequest { number, .. }, Some(repo)) = (&ctx.event, &ctx.repository) {

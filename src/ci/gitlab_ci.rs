@@ -39,6 +39,7 @@ pub fn read(env: &dyn Fn(&str) -> Option<String>, default_branch: Option<&str>) 
         commit: v("CI_COMMIT_SHA"),
         branch: v("CI_COMMIT_BRANCH"),
         run_url: v("CI_JOB_URL").or_else(|| v("CI_PIPELINE_URL")),
+        merge_base: super::merge_base::gitlab(env),
         ..Context::default()
     };
     if let Some(iid) = v("CI_MERGE_REQUEST_IID").and_then(|s| s.parse::<u64>().ok()) {

@@ -26,6 +26,8 @@
 //!   unless it points at the loopback interface or `FLAMEIQ_ALLOW_INSECURE_API=1` is set.
 //! - **No token in messages** ([`redact`]): every text that may echo a request is redacted
 //!   *before* it is cut to length, so a cut cannot leave a prefix of the token behind.
+//!
+//! Length (just over 500 lines): the one HTTP policy every client shares (limits, retry rule, deadline, look-up bookkeeping, redaction, the URL check, the runtime); about 90 lines are tests. Splitting it would spread one rule over files.
 
 use std::fmt;
 use std::time::Duration;
@@ -295,6 +297,20 @@ impl Search {
         Some(newest)
     }
 
+    /// Records that the look-up read [`Policy::max_pages`] pages without reaching the last,
+    /// and returns it. With one of ours found, the newest found is updated (it may not be
+    /// the newest there is), so that is logged; without, the caller refuses to post and
+    /// says why ([`Search::incomplete_warning`]).
+    pub fn page_cap_reached(mut self, max_pages: usize, what: &str) -> Search {
+        self.stopped = Some(format!("{max_pages} pages read"));
+        if !self.ours.is_empty() {
+            tracing::warn!(
+                "stopped looking for the {what} after {max_pages} pages; updating the newest one found"
+            );
+        }
+        self
+    }
+
     /// The warning when nothing of ours was found but the look-up was cut short.
     pub fn incomplete_warning(&self, what: &str) -> String {
         format!(
@@ -329,6 +345,21 @@ pub fn redact(secret: &Secret, text: &str, max_chars: usize) -> String {
 }
 
 pub use crate::error::{chain as error_chain, root_cause};
+
+/// A transport error (timeout, refused connection, TLS, ...) in one line: its root cause,
+/// without the layers that repeat the URL, redacted ([`redact`]) and cut to twice
+/// [`MAX_MESSAGE_CHARS`]. The one wording for the GitLab note and the `github` store.
+pub fn describe_transport(secret: &Secret, e: &reqwest::Error) -> String {
+    let root = root_cause(e);
+    let text = if e.is_timeout() {
+        "request timed out".to_string()
+    } else if e.is_connect() {
+        format!("cannot connect ({root})")
+    } else {
+        root
+    };
+    redact(secret, &text, 2 * MAX_MESSAGE_CHARS)
+}
 
 /// Refuses an API URL that would send the token in clear: `http://` to anything but the
 /// loopback interface, unless `allow_insecure` ([`Policy::allow_insecure`]). `var` names

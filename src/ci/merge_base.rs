@@ -3,45 +3,50 @@
 //! `pull_request_target` events), `CI_MERGE_REQUEST_DIFF_BASE_SHA` on GitLab merge-request
 //! pipelines. Other CIs do not say it. `flameiq ci` then compares against the stored run
 //! of that commit when the history has one ([`crate::compare::baseline::select_for_change`]).
+//!
+//! It is read once, with the rest of the run's context, into
+//! [`super::context::Context::merge_base`]: the payload is not opened a second time.
 
-use super::Platform;
+use super::context::var;
 use crate::compare::baseline::MergeBase;
-use std::path::Path;
+use serde_json::Value;
 
-/// The base commit of the change request this run is for, when the CI says it. A payload
-/// that cannot be read gives `None` here: `flameiq ci` has already reported it.
-pub fn base_commit(platform: Platform, get: &dyn Fn(&str) -> Option<String>) -> Option<MergeBase> {
-    let var = |k: &str| super::context::var(get, k);
-    let sha = |s: String| -> Option<String> {
-        (s.len() >= 7 && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit())).then_some(s)
-    };
-    match platform {
-        Platform::GitHub => {
-            if !var("GITHUB_EVENT_NAME")?.starts_with("pull_request") {
-                return None;
-            }
-            let text = std::fs::read_to_string(Path::new(&var("GITHUB_EVENT_PATH")?)).ok()?;
-            let payload: serde_json::Value = serde_json::from_str(&text).ok()?;
-            let commit = sha(payload["pull_request"]["base"]["sha"].as_str()?.to_string())?;
-            Some(MergeBase {
-                commit,
-                source: "pull_request.base.sha",
-            })
-        }
-        Platform::GitLab => {
-            var("CI_MERGE_REQUEST_IID")?;
-            Some(MergeBase {
-                commit: sha(var("CI_MERGE_REQUEST_DIFF_BASE_SHA")?)?,
-                source: "CI_MERGE_REQUEST_DIFF_BASE_SHA",
-            })
-        }
-        _ => None,
+/// A SHA as the CIs write it (7 to 64 hex digits); anything else is not used.
+fn sha(s: &str) -> Option<String> {
+    (s.len() >= 7 && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| s.to_string())
+}
+
+/// GitHub: `pull_request.base.sha` of the event payload already read by
+/// [`super::github_actions::read`] (for `pull_request*` events only).
+pub(super) fn github(event_name: &str, payload: &Value) -> Option<MergeBase> {
+    if !event_name.starts_with("pull_request") {
+        return None;
     }
+    Some(MergeBase {
+        commit: sha(payload["pull_request"]["base"]["sha"].as_str()?)?,
+        source: "pull_request.base.sha",
+    })
+}
+
+/// GitLab: `CI_MERGE_REQUEST_DIFF_BASE_SHA` of a merge-request pipeline.
+pub(super) fn gitlab(get: &dyn Fn(&str) -> Option<String>) -> Option<MergeBase> {
+    var(get, "CI_MERGE_REQUEST_IID")?;
+    Some(MergeBase {
+        commit: sha(&var(get, "CI_MERGE_REQUEST_DIFF_BASE_SHA")?)?,
+        source: "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::context::{Context, Platform};
     use super::*;
+    use std::path::Path;
+
+    fn base_commit(platform: Platform, get: &dyn Fn(&str) -> Option<String>) -> Option<MergeBase> {
+        Context::detect(platform, get, None).unwrap().merge_base
+    }
 
     #[test]
     fn issue13_merge_base_from_github_payload_and_gitlab_variable() {

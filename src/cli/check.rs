@@ -8,9 +8,8 @@
 use super::post::{env, notice, warn};
 use super::Ctx;
 use flameiq::ci::checks::{self, Conclusion, Report};
-use flameiq::ci::github::Client;
+use flameiq::ci::http::Policy;
 use flameiq::ci::http::Secret;
-use flameiq::ci::http::{self, Policy};
 use flameiq::ci::Platform;
 use flameiq::compare::result::ComparisonResult;
 use flameiq::render::markdown::{self, Kind, Limit};
@@ -81,18 +80,8 @@ pub fn post_check(
             .unwrap_or_default(),
         details_url: view.run_url.clone(),
     };
-    let rt = match http::runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            warn(&e);
-            return None;
-        }
-    };
     let policy = Policy::from_env(&env);
-    let written = rt.block_on(async {
-        let client = Client::new(c.api_url, token, policy)?;
-        checks::upsert(&client, &report).await
-    });
+    let written = checks::upsert_blocking(c.api_url, token, policy, &report);
     match written {
         Ok(w) => {
             ctx.say(format!(

@@ -26,6 +26,8 @@
 //!
 //! The comment itself is posted by [`super::post`], which `flameiq comment` shares (its
 //! module doc names the HTTP knobs).
+//!
+//! Length (over 500 lines): the whole `flameiq ci` step from inputs to outputs (baseline run, compare run, the no-baseline path, summary, annotations, comment and check run), kept in one place so its order reads top to bottom; the pieces it calls live in `flameiq::ci`, and it is tested end to end in tests/action.rs.
 
 use super::post::{self, env, notice, write_outputs, Post};
 use super::{Ctx, Global};
@@ -313,7 +315,7 @@ fn compare_run(
     let (cfg, current) = load(ctx, r, ci)?;
     let store = ctx.store()?;
     // A PR/MR compares against its base commit's stored run when there is one (issue 13).
-    let merge_base = flameiq::ci::merge_base::base_commit(platform, &env);
+    let merge_base = ci.merge_base.clone();
     let depth = baseline::HISTORY_DEPTH;
     let base = match baseline::select_for_change(&*store, &cfg, depth, merge_base.as_ref()) {
         Ok(b) => b,

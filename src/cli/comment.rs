@@ -263,6 +263,8 @@ fn escape_control(s: &str) -> String {
 }
 
 /// Where the comment goes (see the module doc). `Ok(Err(warning))`: nowhere, say why.
+/// In order: `--pr` ([`Sources::for_pr`]), a `workflow_run` payload
+/// ([`Sources::of_workflow_run`]), the CI's own change request ([`Sources::of_ci`]).
 fn resolve_target(
     pr: Option<u64>,
     repo: Option<&str>,
@@ -271,61 +273,97 @@ fn resolve_target(
     workflow_run: Option<&Value>,
     get: &dyn Fn(&str) -> Option<String>,
 ) -> Result<std::result::Result<CommentTarget, String>> {
-    let var = |k: &str| context::var(get, k);
     if let Some(repo) = repo {
         check_repo(repo)?;
     }
-    let api_url = || {
-        if platform == Platform::GitHub && !ci.api_url.is_empty() {
-            return ci.api_url.clone();
+    let sources = Sources {
+        repo,
+        platform,
+        ci,
+        get,
+    };
+    if let Some(n) = pr {
+        return sources.for_pr(n).map(Ok);
+    }
+    if let Some(w) = workflow_run {
+        return Ok(sources.of_workflow_run(w));
+    }
+    Ok(sources.of_ci())
+}
+
+/// What [`resolve_target`] reads a target from: `--repo`, the CI and its variables.
+struct Sources<'a> {
+    repo: Option<&'a str>,
+    platform: Platform,
+    ci: &'a Context,
+    get: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Sources<'_> {
+    fn var(&self, k: &str) -> Option<String> {
+        context::var(self.get, k)
+    }
+
+    /// The GitHub API: the Actions job's, else `GITHUB_API_URL`, else the API of the PR
+    /// the CI builds, else github.com's.
+    fn api_url(&self) -> String {
+        if self.platform == Platform::GitHub && !self.ci.api_url.is_empty() {
+            return self.ci.api_url.clone();
         }
-        var("GITHUB_API_URL")
-            .or_else(|| ci.github.as_ref().map(|g| g.api_url.clone()))
+        self.var("GITHUB_API_URL")
+            .or_else(|| self.ci.github.as_ref().map(|g| g.api_url.clone()))
             .unwrap_or_else(|| GITHUB_API.into())
             .trim_end_matches('/')
             .to_string()
-    };
-    let github_repo = || -> Option<String> {
-        repo.map(str::to_string)
-            .or_else(|| var("GITHUB_REPOSITORY"))
-            .or_else(|| ci.repository.clone())
-    };
-    let github = |number: u64, repo: String| {
+    }
+
+    /// `--repo`, else `GITHUB_REPOSITORY`, else the CI's repository.
+    fn github_repo(&self) -> Option<String> {
+        self.repo
+            .map(str::to_string)
+            .or_else(|| self.var("GITHUB_REPOSITORY"))
+            .or_else(|| self.ci.repository.clone())
+    }
+
+    fn github(&self, number: u64, repo: String) -> CommentTarget {
         CommentTarget::GitHub(GitHubPr {
-            api_url: api_url(),
+            api_url: self.api_url(),
             repo,
             number,
         })
-    };
+    }
 
-    if let Some(n) = pr {
-        if repo.is_none() && platform != Platform::GitHub {
-            if let Some(t) = ci.gitlab.clone() {
-                return Ok(Ok(CommentTarget::GitLab(GitLabTarget { mr_iid: n, ..t })));
+    /// `--pr N`: the GitLab MR `N` on GitLab (without `--repo`), else GitHub PR `N` of the
+    /// repository; without one, a usage error.
+    fn for_pr(&self, n: u64) -> Result<CommentTarget> {
+        if self.repo.is_none() && self.platform != Platform::GitHub {
+            if let Some(t) = self.ci.gitlab.clone() {
+                return Ok(CommentTarget::GitLab(GitLabTarget { mr_iid: n, ..t }));
             }
-            if platform == Platform::GitLab {
-                return gitlab_from_env(n, get).map(|t| Ok(CommentTarget::GitLab(t)));
+            if self.platform == Platform::GitLab {
+                return gitlab_from_env(n, self.get).map(CommentTarget::GitLab);
             }
         }
-        return match github_repo() {
+        match self.github_repo() {
             Some(r) => {
                 check_repo(&r)?;
-                Ok(Ok(github(n, r)))
+                Ok(self.github(n, r))
             }
             None => Err(Error::Usage(
                 "--pr needs the repository to comment on: pass --repo OWNER/NAME (or set GITHUB_REPOSITORY)"
                     .into(),
             )),
-        };
+        }
     }
 
-    if let Some(w) = workflow_run {
+    /// The PR a `workflow_run` event names (none for a PR from a fork: say so).
+    fn of_workflow_run(&self, w: &Value) -> std::result::Result<CommentTarget, String> {
         let number = w["pull_requests"]
             .as_array()
             .and_then(|prs| prs.first())
             .and_then(|p| p["number"].as_u64());
-        return Ok(match (number, github_repo()) {
-            (Some(n), Some(r)) => Ok(github(n, r)),
+        match (number, self.github_repo()) {
+            (Some(n), Some(r)) => Ok(self.github(n, r)),
             (Some(n), None) => Err(format!(
                 "the workflow_run event names PR #{n} but not the repository: pass --repo OWNER/NAME; nothing was posted"
             )),
@@ -334,24 +372,27 @@ fn resolve_target(
                  pass the PR number with --pr, e.g. `--pr \"$(cat pr.txt)\"` from an artifact the `pull_request` workflow uploaded; nothing was posted"
                     .into(),
             ),
-        });
+        }
     }
 
-    Ok(match ci.comment_target() {
-        Some(CommentTarget::GitHub(pr)) => match repo {
-            Some(r) => Ok(github(pr.number, r.to_string())),
-            None => Ok(CommentTarget::GitHub(pr)),
-        },
-        Some(t) => Ok(t),
-        None => Err(format!(
-            "no pull or merge request to comment on{}: pass the number with --pr N (and --repo OWNER/NAME outside GitHub Actions); nothing was posted",
-            if ci.event_name.is_empty() {
-                String::new()
-            } else {
-                format!(" (event '{}')", ci.event_name)
-            }
-        )),
-    })
+    /// The change request the CI builds (`--repo` re-points a GitHub one).
+    fn of_ci(&self) -> std::result::Result<CommentTarget, String> {
+        match self.ci.comment_target() {
+            Some(CommentTarget::GitHub(pr)) => match self.repo {
+                Some(r) => Ok(self.github(pr.number, r.to_string())),
+                None => Ok(CommentTarget::GitHub(pr)),
+            },
+            Some(t) => Ok(t),
+            None => Err(format!(
+                "no pull or merge request to comment on{}: pass the number with --pr N (and --repo OWNER/NAME outside GitHub Actions); nothing was posted",
+                if self.ci.event_name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (event '{}')", self.ci.event_name)
+                }
+            )),
+        }
+    }
 }
 
 /// A GitLab MR target from the job's variables, for `--pr` outside an MR pipeline.

@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, a: DashboardArgs) -> Result<i32> {
 /// The commit link of the CI this runs in: GitHub's server and repository, or GitLab's
 /// project URL.
 fn ci_commit_url() -> Option<String> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let var = |k: &str| flameiq::ci::context::var(&flameiq::ci::context::process_env, k);
     if let (Some(server), Some(repo)) = (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY")) {
         return Some(format!(
             "{}/{repo}/commit/{{commit}}",

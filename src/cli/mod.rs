@@ -51,8 +51,8 @@ pub struct Global {
     /// Store folder.
     #[arg(long, global = true, env = "FLAMEIQ_DIR", default_value = ".flameiq")]
     pub dir: PathBuf,
-    /// Where the history lives: `file:PATH`, `github`, `github:OWNER/REPO@BRANCH` (default:
-    /// the config's `store:`, else `file:` at --dir).
+    /// Where the history lives: `file:PATH`, `github`, `github:OWNER/REPO@BRANCH`,
+    /// `postgres://…` (default: the config's `store:`, else `file:` at --dir).
     #[arg(long, global = true, env = "FLAMEIQ_STORE", value_name = "URL")]
     pub store: Option<String>,
     /// The Action's `store` input (set by `flameiq ci`; below the config's `store:`).

@@ -212,7 +212,7 @@ pub fn select_with(store: &dyn Store, cfg: &Config, history_depth: usize) -> Res
 }
 
 /// The commit a change request branches from, when the CI says it
-/// ([`crate::ci::merge_base::base_commit`]).
+/// ([`crate::ci::context::Context::merge_base`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergeBase {
     /// The base commit's SHA.
@@ -343,11 +343,7 @@ mod tests {
     use crate::store::FileStore;
 
     fn snap(pairs: &[(&str, f64)]) -> Snapshot {
-        let mut s = Snapshot::new();
-        for (k, v) in pairs {
-            s.insert(*k, *v);
-        }
-        s
+        Snapshot::from_pairs(pairs)
     }
 
     /// A store with `n` baselines set, `throughput` = 1, 2, .., n.

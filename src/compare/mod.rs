@@ -391,8 +391,12 @@ fn calibrate(
             }
         })
         .collect();
-    let cps = changes::change_points(&locs, &settings.config.changes);
-    let start = cps.last().map_or(0, |cp| cp.index);
+    let (start, band) = band_since_change_point(
+        &locs,
+        &settings.config.changes,
+        settings.config.statistics.false_alarm_rate,
+        direction,
+    );
     let segment = &locs[start..];
     if segment.len() < stats::AUTO_MIN_HISTORY {
         let what = if start > 0 {
@@ -403,11 +407,7 @@ fn calibrate(
         fallback(segment.len(), what);
         return None;
     }
-    let Some(band) = stats::calibrated_band(
-        segment,
-        settings.config.statistics.false_alarm_rate,
-        direction,
-    ) else {
+    let Some(band) = band else {
         fallback(0, "with a non-zero centre");
         return None;
     };
@@ -435,6 +435,26 @@ fn calibrate(
             location: location.into(),
         },
     })
+}
+
+/// The calibrated `auto` band of a history of per-run locations (oldest first, already cut
+/// to the depth in use): the index of the first run after the last change point, and the
+/// band of the runs from there ([`stats::calibrated_band`], `None` for too few runs or a
+/// zero centre). The one computation behind `compare`'s verdict and the dashboard's drawn
+/// band, so the two never disagree.
+pub fn band_since_change_point(
+    locations: &[f64],
+    changes: &changes::ChangeConfig,
+    rate: f64,
+    direction: Direction,
+) -> (usize, Option<stats::CalibratedBand>) {
+    let start = changes::change_points(locations, changes)
+        .last()
+        .map_or(0, |cp| cp.index);
+    (
+        start,
+        stats::calibrated_band(&locations[start..], rate, direction),
+    )
 }
 
 /// What the significance test said about one key.
@@ -569,10 +589,7 @@ mod tests {
     use super::*;
 
     fn snap(pairs: &[(&str, f64)]) -> Snapshot {
-        let mut s = Snapshot::new();
-        for (k, v) in pairs {
-            s.insert(*k, *v);
-        }
+        let mut s = Snapshot::from_pairs(pairs);
         s.canonicalize();
         s
     }

@@ -26,7 +26,7 @@
 //! read as another format, a file needs more decoy lines than real results, and then none
 //! of the baseline's keys is compared.
 //!
-//! Length (over 500 lines): the inline `util` module (unit helpers) leaves for the typed unit of issue 12; then this file is the registry and detection only.
+//! Length (over 500 lines): the registry and detection, plus the inline `util` module (what every provider uses to store a metric: `put`, `put_new`, `put_measure`, `num`, `unique_key`; the units themselves are `crate::units`). `util` is the seam to split along; it stays inline this round because the parse-speed work (issue 16) edits it in parallel.
 
 mod benchmarkdotnet;
 mod benchmarkjs;

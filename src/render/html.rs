@@ -18,7 +18,7 @@
 //! Size: about 1.1 KB per metric with a 20-run history, so 1,000 metrics stay well under
 //! 2 MB (asserted in `tests/render.rs`).
 //!
-//! Length (just over 500 lines): one view of the report, built in one place so every value is escaped once before the template sees it; splitting `context` further is left open.
+//! Length (over 500 lines): one view of the report, built in one place so every value is escaped once before the template sees it; `context` is split into its steps (no result, verdict, ticks, counts, rows).
 
 use super::fmt;
 use super::{Render, View};
@@ -470,8 +470,49 @@ fn side(label: &'static str, s: &crate::compare::result::SideInfo) -> Side {
     }
 }
 
+/// The view's template context: the no-baseline page ([`no_result`]), filled in with the
+/// verdict, the scale, the counts and the rows when there is a comparison.
 fn context(view: &View) -> Ctx {
-    let mut ctx = Ctx {
+    let mut ctx = no_result(view);
+    let Some(r) = view.result else {
+        return ctx;
+    };
+    // flameiq-core's `counts.warnings` includes improvements; people are told apart.
+    let warnings = r.warnings().count();
+    let improved = r.improvements().count();
+    let (status, icon, headline, verdict) = verdict(r, warnings, improved);
+    let dom = domain(r);
+    ctx.has_result = true;
+    ctx.status = status;
+    ctx.icon = icon;
+    ctx.headline = headline;
+    ctx.verdict = verdict;
+    ctx.strategy = Some(r.strategy.clone());
+    ctx.statistical_mode = r.statistical_mode;
+    ctx.sides = vec![side("Baseline", &r.baseline), side("Current", &r.current)];
+    ctx.counts = counts(r, warnings, improved);
+    ctx.ticks = ticks(dom);
+    ctx.rows = fmt::ordered(r)
+        .into_iter()
+        .map(|d| row(view, d, dom))
+        .collect();
+    ctx.has_samples = ctx.rows.iter().any(|r| r.spread.is_some());
+    ctx.new = r.new.clone();
+    ctx.missing = r.missing.clone();
+    ctx.skipped = r
+        .skipped
+        .iter()
+        .map(|s| Skip {
+            key: s.metric_key.clone(),
+            reason: s.reason.clone(),
+        })
+        .collect();
+    ctx
+}
+
+/// The page without a comparison: the current values only.
+fn no_result(view: &View) -> Ctx {
+    Ctx {
         version: env!("CARGO_PKG_VERSION"),
         environment: view.environment.clone().filter(|e| !e.is_empty()),
         has_result: false,
@@ -504,14 +545,16 @@ fn context(view: &View) -> Ctx {
             .collect(),
         run_url: view.run_url.as_deref().and_then(fmt::safe_url),
         report_url: view.report_url.as_deref().and_then(fmt::safe_url),
-    };
-    let Some(r) = view.result else {
-        return ctx;
-    };
+    }
+}
+
+/// Status class, icon, headline and the verdict sentence.
+fn verdict(
+    r: &ComparisonResult,
+    warnings: usize,
+    improved: usize,
+) -> (&'static str, &'static str, &'static str, String) {
     let c = r.counts;
-    // flameiq-core's `counts.warnings` includes improvements; people are told apart.
-    let warnings = r.warnings().count();
-    let improved = r.improvements().count();
     let improved_note = if improved > 0 {
         format!(
             " {improved} {} improved.",
@@ -526,7 +569,7 @@ fn context(view: &View) -> Ctx {
         .filter(|d| d.status == DiffStatus::InsufficientData)
         .count();
     let s = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let (status, icon, headline, verdict) = match r.status {
+    match r.status {
         Status::Regression => (
             "regression",
             "✗",
@@ -569,10 +612,13 @@ fn context(view: &View) -> Ctx {
                 s(c.total, "metric", "metrics")
             ),
         ),
-    };
-    let dom = domain(r);
+    }
+}
+
+/// The five ticks of the change axis, over `±dom` percent.
+fn ticks(dom: f64) -> Vec<Tick> {
     let half = BAR_W / 2.0;
-    let ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    [-1.0, -0.5, 0.0, 0.5, 1.0]
         .iter()
         .map(|f| Tick {
             x: n1(half + f * half),
@@ -593,16 +639,13 @@ fn context(view: &View) -> Ctx {
                 "middle"
             },
         })
-        .collect();
-    ctx.has_result = true;
-    ctx.status = status;
-    ctx.icon = icon;
-    ctx.headline = headline;
-    ctx.verdict = verdict;
-    ctx.strategy = Some(r.strategy.clone());
-    ctx.statistical_mode = r.statistical_mode;
-    ctx.sides = vec![side("Baseline", &r.baseline), side("Current", &r.current)];
-    ctx.counts = vec![
+        .collect()
+}
+
+/// The counts row: regressed, warnings, improved, passed, compared, new, not compared.
+fn counts(r: &ComparisonResult, warnings: usize, improved: usize) -> Vec<Count> {
+    let c = r.counts;
+    vec![
         Count {
             n: c.regressions,
             label: "regressed",
@@ -638,24 +681,7 @@ fn context(view: &View) -> Ctx {
             label: "not compared",
             cls: "x",
         },
-    ];
-    ctx.ticks = ticks;
-    ctx.rows = fmt::ordered(r)
-        .into_iter()
-        .map(|d| row(view, d, dom))
-        .collect();
-    ctx.has_samples = ctx.rows.iter().any(|r| r.spread.is_some());
-    ctx.new = r.new.clone();
-    ctx.missing = r.missing.clone();
-    ctx.skipped = r
-        .skipped
-        .iter()
-        .map(|s| Skip {
-            key: s.metric_key.clone(),
-            reason: s.reason.clone(),
-        })
-        .collect();
-    ctx
+    ]
 }
 
 impl Render for Html {

@@ -46,7 +46,7 @@
 //! tagged strategies cost the lines they use, not the length of the history; a line costs
 //! its length (each byte is copied a bounded number of times, however many blocks it spans).
 //!
-//! Length (over 500 lines): about 165 of them are tests; the file becomes a folder of backends (issue 13).
+//! Length (over 500 lines): one backend (the `.flameiq/` layout byte-compatible with flameiq-core, locking, atomic writes, history reading); about 165 of them are tests.
 
 use super::{Dump, Store};
 use crate::error::{Error, Result};
@@ -169,13 +169,9 @@ impl FileStore {
     pub fn save_baseline(&self, snap: &Snapshot, max_history: Option<usize>) -> Result<()> {
         let dir = self.baselines_dir();
         mkdirs(&dir)?;
-        let _lock = self.lock()?;
+        let _lock = self.lock_for_write()?;
         let current = self.baseline_path();
         let history = self.history_path();
-        // Every writer of these two files holds the lock: any temp file of theirs is a
-        // killed writer's.
-        fsutil::remove_stale_temps(&current, true);
-        fsutil::remove_stale_temps(&history, true);
         let doc = snap.to_value();
         let line = pyjson::to_line(&doc);
         // Everything is read and written aside before `current.json` changes.
@@ -282,9 +278,7 @@ impl FileStore {
         if !self.baselines_dir().exists() {
             return Ok(());
         }
-        let _lock = self.lock()?;
-        fsutil::remove_stale_temps(&self.baseline_path(), true);
-        fsutil::remove_stale_temps(&self.history_path(), true);
+        let _lock = self.lock_for_write()?;
         for p in [
             self.baseline_path(),
             self.history_path(),
@@ -381,11 +375,9 @@ impl FileStore {
     pub fn replace(&self, dump: &Dump) -> Result<()> {
         let dir = self.baselines_dir();
         mkdirs(&dir)?;
-        let _lock = self.lock()?;
+        let _lock = self.lock_for_write()?;
         let current = self.baseline_path();
         let history = self.history_path();
-        fsutil::remove_stale_temps(&current, true);
-        fsutil::remove_stale_temps(&history, true);
         let text = super::history_text(&dump.history);
         let current_tmp = match &dump.baseline {
             Some(b) => Some(
@@ -440,6 +432,16 @@ impl FileStore {
         named.sort();
         out.extend(named);
         Ok(out)
+    }
+
+    /// [`FileStore::lock`] for a writer of the baseline and the history: with the lock
+    /// held, the temp files beside them are removed. Every writer of these two files holds
+    /// the lock, so any temp file of theirs is a killed writer's.
+    fn lock_for_write(&self) -> Result<File> {
+        let lock = self.lock()?;
+        fsutil::remove_stale_temps(&self.baseline_path(), true);
+        fsutil::remove_stale_temps(&self.history_path(), true);
+        Ok(lock)
     }
 
     fn lock(&self) -> Result<File> {
@@ -685,9 +687,7 @@ mod tests {
     use super::*;
 
     fn snap(v: f64) -> Snapshot {
-        let mut s = Snapshot::new();
-        s.insert("throughput", v);
-        s
+        Snapshot::from_pairs(&[("throughput", v)])
     }
 
     #[test]

@@ -217,7 +217,7 @@ impl Location {
         let url = url.trim();
         let bad = |why: &str| {
             Error::Usage(format!(
-                "invalid store '{}': {why}; expected file:PATH, github, github:OWNER/REPO or github:OWNER/REPO@BRANCH",
+                "invalid store '{}': {why}; expected file:PATH, github, github:OWNER/REPO, github:OWNER/REPO@BRANCH or postgres://USER@HOST/DB",
                 url.escape_debug()
             ))
         };
@@ -391,9 +391,7 @@ mod tests {
     use super::*;
 
     fn snap(v: f64) -> Snapshot {
-        let mut s = Snapshot::new();
-        s.insert("throughput", v);
-        s
+        Snapshot::from_pairs(&[("throughput", v)])
     }
 
     #[test]

@@ -60,6 +60,8 @@
 //! stored, byte for byte (the `run_values` rows are there for SQL and charts; the document
 //! is what FlameIQ reads). "The last N runs" is an index range scan; `walk` reads pages of
 //! [`PAGE`] runs, newest first, so `tagged` and `changes` cost the runs they use.
+//!
+//! Length (over 500 lines): one backend (URL and TLS settings, connection and its error hints, schema migrations, the `Store` operations in SQL transactions); about 65 lines are unit tests, the rest of its tests run against a real server (tests/postgres.rs). It is not split this round because the dashboard work (issue 17) edits it in parallel; the URL parsing (`Target`) and the migrations are the seams to split along.
 
 use super::{Dump, Store};
 use crate::error::{Error, Result};
@@ -448,14 +450,7 @@ fn pg_text(e: &tokio_postgres::Error) -> String {
             s = format!("{s}: {}", db.message());
         }
     } else {
-        let mut src = std::error::Error::source(e);
-        while let Some(inner) = src {
-            let t = inner.to_string();
-            if !s.contains(&t) {
-                s = format!("{s}: {t}");
-            }
-            src = inner.source();
-        }
+        s = crate::error::chain(e);
     }
     let h = hint(e, &s);
     format!("{s}{h}")
@@ -477,7 +472,9 @@ pub struct PgVars {
 }
 
 impl PgVars {
-    /// Reads them through `vars` (empty values count as unset).
+    /// Reads them through `vars` (empty values count as unset). Not through
+    /// [`crate::ci::context::var`]: that one trims, and a password may begin or end with a
+    /// space that libpq would send as it is.
     pub fn from(vars: &dyn Fn(&str) -> Option<String>) -> PgVars {
         let get = |k: &str| vars(k).filter(|v| !v.is_empty());
         PgVars {

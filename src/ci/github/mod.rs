@@ -22,8 +22,24 @@
 //! - Bodies over [`COMMENT_LIMIT`] are cut with a note linking the run ([`fit_body`]).
 //!
 //! octocrab's own retry layer is switched off ([`RetryConfig::None`]) in favour of the
-//! shared rule, whose delays tests can shrink; its raw `_get`/`_post`/`_patch` methods are
-//! used because the typed ones hide the `Link` and rate-limit headers.
+//! shared rule, whose delays tests can shrink.
+//!
+//! **Why the comment uses octocrab's raw `_get`/`_post`/`_patch` and not its typed
+//! `issues().list_comments / create_comment / update_comment`** (reviewed for issue 12, on
+//! octocrab 0.54; the check runs of [`super::checks`] do use the typed Checks API). The
+//! typed handlers read every answer whole (`body.collect()` in `FromResponse` and in
+//! `map_github_error`) before FlameIQ sees it, so the 10 MiB cap per answer of issue 19
+//! item 11 ([`Policy::max_response_bytes`], counted while reading, a `Content-Length` above
+//! it refused unread) cannot be kept: an 11 MiB page of comments would be read, parsed and
+//! acted on (`tests/comment.rs`, `issue19_item11_a_huge_answer_is_refused_with_a_warning`,
+//! asserts it is refused and nothing is posted). The comment list is the one answer a PR's
+//! authors can make large, which is why the cap matters here and not for check runs, whose
+//! answers FlameIQ's own earlier writes shape. The other guarantees would survive the typed
+//! API (octocrab 0.54's `GitHubError` carries the headers, so rate limits are still told
+//! from permission 403s; `Page::next` can be checked for a foreign host; the deadline is a
+//! `tokio::time::timeout` around each call; texts are redacted either way), so once
+//! octocrab can bound a body (or a body-limiting layer is added to the client) the switch
+//! is local to `Client::send` and `Client::find`.
 //!
 //! Length (over 500 lines): one client (identity, paginated look-up, upsert, the retry loop, bounded reads) and its header helpers; about 70 lines are tests. A second API (check runs) goes in its own file beside it.
 
@@ -303,16 +319,7 @@ impl Client {
                 }
             }
         }
-        search.stopped = Some(format!("{} pages read", self.policy.max_pages));
-        if !search.ours.is_empty() {
-            // Without one of ours the caller refuses to post and says why; with one, it
-            // updates the newest found, which may not be the newest there is.
-            tracing::warn!(
-                "stopped looking for the comment after {} pages; updating the newest one found",
-                self.policy.max_pages
-            );
-        }
-        Ok(search)
+        Ok(search.page_cap_reached(self.policy.max_pages, "comment"))
     }
 
     async fn send(

@@ -359,23 +359,13 @@ impl<'a> Api<'a> {
         // The reqwest timeout covers the answer's body too; this guards the step's deadline.
         match tokio::time::timeout(timeout, read).await {
             Err(_) => Err(Attempt::Transport("request timed out".into())),
-            Ok(Err(e)) => Err(Attempt::Transport(self.describe(&e))),
+            Ok(Err(e)) => Err(Attempt::Transport(http::describe_transport(
+                &self.token,
+                &e,
+            ))),
             Ok(Ok(Err(()))) => Err(final_error(http::too_large(max))),
             Ok(Ok(Ok(r))) => Ok(r),
         }
-    }
-
-    /// A transport error in one line, without the token.
-    fn describe(&self, e: &reqwest::Error) -> String {
-        let root = http::root_cause(e);
-        let text = if e.is_timeout() {
-            "request timed out".to_string()
-        } else if e.is_connect() {
-            format!("cannot connect ({root})")
-        } else {
-            root
-        };
-        http::redact(&self.token, &text, 2 * MAX_MESSAGE_CHARS)
     }
 
     /// GETs `url`, retrying 5xx/429/transport errors within the step's rules.
@@ -477,16 +467,7 @@ impl<'a> Api<'a> {
                 }
             }
         }
-        search.stopped = Some(format!("{} pages read", self.policy.max_pages));
-        if !search.ours.is_empty() {
-            // Without one of ours the caller refuses to post and says why; with one, it
-            // updates the newest found, which may not be the newest there is.
-            tracing::warn!(
-                "stopped looking for the note after {} pages; updating the newest one found",
-                self.policy.max_pages
-            );
-        }
-        Ok(search)
+        Ok(search.page_cap_reached(self.policy.max_pages, "note"))
     }
 
     /// The warning for a non-retryable answer, with the fix.

@@ -633,9 +633,6 @@ pub mod util {
     /// A finite number as the tools print it: `1,234.5`, `1234`, `3.4e-2` (thousands
     /// separators dropped). `None` for anything else.
     pub fn num(s: &str) -> Option<f64> {
-        if let Some(v) = decimal_fast(s) {
-            return Some(v);
-        }
         let s = s.trim();
         let v: f64 = if s.contains(',') {
             // Thousands separators are on every line of libtest and benchmark.js output:
@@ -655,44 +652,6 @@ pub mod util {
             s.parse().ok()?
         };
         v.is_finite().then_some(v)
-    }
-
-    /// [`num`]'s fast path (issue 16: cargo-bench and benchmark.js print one number per
-    /// line): digits with thousands separators and at most one `.`, 15 digits at most. The
-    /// digits `m` (below 10^15) and `10^k` are exact f64s, so `m / 10^k` is one correctly
-    /// rounded division: the very value `str::parse` gives. `None` sends anything else (a
-    /// sign, an exponent, spaces, more digits) to the general path.
-    fn decimal_fast(s: &str) -> Option<f64> {
-        const POW10: [f64; 16] = [
-            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-        ];
-        let mut m: u64 = 0;
-        let mut digits = 0usize;
-        let mut point: Option<usize> = None;
-        for &b in s.as_bytes() {
-            match b {
-                b'0'..=b'9' if digits < 15 => {
-                    m = m * 10 + u64::from(b - b'0');
-                    digits += 1;
-                }
-                b',' => {}
-                b'.' if point.is_none() => point = Some(digits),
-                _ => return None,
-            }
-        }
-        if digits == 0 {
-            return None;
-        }
-        let k = digits - point.unwrap_or(digits);
-        Some(m as f64 / *POW10.get(k)?)
-    }
-
-    /// `custom.<name>`, allocated once at its final size.
-    pub fn custom_key(name: &str) -> String {
-        let mut key = String::with_capacity("custom.".len() + name.len());
-        key.push_str("custom.");
-        key.push_str(name);
-        key
     }
 
     /// Stores a value measured in `unit` under a new key (as [`put_new`]: a duplicate name
@@ -787,69 +746,6 @@ mod tests {
         let want: f64 = long.replace(',', "").parse().unwrap();
         assert_eq!(util::num(&long), Some(want));
         assert_eq!(util::num("1,2x"), None);
-    }
-
-    /// The fast path of `num` gives exactly what `str::parse` gives, bit for bit, on the
-    /// numbers the line formats print and on its edges (15 and 16 digits, a lone `.`).
-    #[test]
-    fn issue16_fast_numbers_equal_str_parse() {
-        let cases = [
-            "0",
-            "7",
-            "18,149",
-            "1,234.5",
-            "991,461",
-            "0.1",
-            "52.33",
-            "0.30000000000000004",
-            "123456789012345",
-            "1234567890123456",
-            "9,999,999,999,999.9",
-            "5.",
-            ".5",
-            "007",
-            "1,2,3",
-            "3.4e-2",
-            "1e300",
-            "+5",
-            "-2.5",
-            " 12 ",
-            ".",
-            ",",
-            "",
-            "1.2.3",
-            "0.000001",
-            "999999999999999.",
-            "0.123456789012345",
-            "17976931348623157",
-        ];
-        for s in cases {
-            let slow = s
-                .trim()
-                .replace(',', "")
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite());
-            assert_eq!(
-                util::num(s).map(f64::to_bits),
-                slow.map(f64::to_bits),
-                "{s:?}"
-            );
-        }
-        // 20,000 digit strings of 1 to 15 digits, the point anywhere (a fixed LCG: the
-        // same strings every run), against the general parser.
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..20_000 {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            let len = 1 + (x >> 60) as usize % 15;
-            let digits: String = (0..len)
-                .map(|i| char::from(b'0' + ((x >> (i * 3)) % 10) as u8))
-                .collect();
-            let at = (x >> 8) as usize % (len + 1);
-            let s = format!("{}.{}", &digits[..at], &digits[at..]);
-            let want: f64 = s.parse().unwrap();
-            assert_eq!(util::num(&s).map(f64::to_bits), Some(want.to_bits()), "{s}");
-        }
     }
 
     #[test]

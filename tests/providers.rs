@@ -702,3 +702,170 @@ fn issue16_provider_aliases_and_a_valgrind_round_trip() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc.to_string().contains("custom.work 100000"), "{doc}");
 }
+
+/// `flameiq run ARGS` in `dir`: (exit code, stdout, stderr).
+fn run_cmd(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = flameiq(dir).arg("run").args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A fixture's path as a command-line argument.
+fn fixture_arg(rel: &str) -> String {
+    fixture(rel).to_str().unwrap().to_string()
+}
+
+/// Issue 16: `run --name` keys a Valgrind run by the given name instead of its `cmd:` line,
+/// whichever way the provider is chosen, and the named run compares against a named
+/// baseline although the two files' commands differ.
+#[test]
+fn issue16_name_keys_a_valgrind_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache_sim = fixture_arg("valgrind/cachegrind.out.cache-sim");
+    let with_prefix = format!("cachegrind:{cache_sim}");
+    for metrics in [
+        vec!["--provider", "cachegrind", "--metrics", &cache_sim],
+        vec!["--provider", "auto", "--metrics", &cache_sim],
+        vec!["--metrics", &with_prefix],
+    ] {
+        let mut args = vec!["--json", "--name", "parse"];
+        args.extend(&metrics);
+        let (code, stdout, stderr) = run_cmd(tmp.path(), &args);
+        assert_eq!(code, Some(0), "{metrics:?}: {stderr}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(doc["provider"], "valgrind");
+        let m = doc["metrics"].as_object().unwrap();
+        assert_eq!(m["custom.parse"], 2128198.0, "{metrics:?}");
+        assert_eq!(m["custom.parse.Dr"], 129153.0);
+        assert_eq!(m["custom.parse.DLmw"], 349.0);
+        assert_eq!(m.len(), 9, "{m:?}");
+        assert!(!stdout.contains("work 100000"), "{stdout}");
+    }
+
+    // Two runs of different commands under one name: the same key is compared.
+    for (rel, out) in [
+        ("valgrind/cachegrind.out.cache-sim", "base.json"),
+        ("valgrind/callgrind.out.ir-only", "head.json"),
+    ] {
+        let file = fixture_arg(rel);
+        let (code, _, stderr) = run_cmd(
+            tmp.path(),
+            &[
+                "--provider",
+                "valgrind",
+                "--name",
+                "work",
+                "--output",
+                out,
+                "--metrics",
+                &file,
+            ],
+        );
+        assert_eq!(code, Some(0), "{rel}: {stderr}");
+    }
+    flameiq(tmp.path())
+        .args(["baseline", "set", "--metrics", "json:base.json"])
+        .assert()
+        .success();
+    let out = flameiq(tmp.path())
+        .args(["compare", "--json", "--metrics", "json:head.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"custom.work\""), "{text}");
+    assert!(
+        !text.contains("work 50000") && !text.contains("work 100000"),
+        "{text}"
+    );
+}
+
+/// Issue 16: `--name` names one run; with several files it is exit 2 before anything is
+/// read or written.
+#[test]
+fn issue16_name_with_several_files_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        fixture_arg("valgrind/cachegrind.out.cache-sim"),
+        fixture_arg("valgrind/callgrind.out.ir-only"),
+    );
+    let (code, stdout, stderr) = run_cmd(
+        tmp.path(),
+        &[
+            "--name",
+            "x",
+            "--output",
+            "out.json",
+            "--metrics",
+            &a,
+            "--metrics",
+            &b,
+        ],
+    );
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--name names one run, but 2 --metrics files were given"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(!tmp.path().join("out.json").exists());
+}
+
+/// Issue 16: every other format names its benchmarks itself, so `--name` on one is exit 2
+/// naming the provider, whether named (before the file is read) or detected by `auto`.
+#[test]
+fn issue16_name_on_another_format_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let go = fixture_arg("go/benchmem_count2_subbenchmarks.txt");
+    let prefixed = format!("go:{go}");
+    for (args, provider) in [
+        (vec!["--provider", "auto", "--metrics", &go], "go"),
+        // No provider and no config: json, whose file is not named by --name either.
+        (vec!["--metrics", &go], "json"),
+        (vec!["--metrics", &prefixed], "go"),
+        (
+            vec![
+                "--provider",
+                "gungraun",
+                "--metrics",
+                "/nonexistent/iai.txt",
+            ],
+            "gungraun",
+        ),
+    ] {
+        let mut all = vec!["--name", "x", "--output", "out.json"];
+        all.extend(&args);
+        let (code, stdout, stderr) = run_cmd(tmp.path(), &all);
+        assert_eq!(code, Some(2), "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("is read by provider '{provider}'"))
+                && stderr.contains("--name keys a valgrind"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!tmp.path().join("out.json").exists());
+    }
+}
+
+/// Issue 16: a `--name` that cannot be a key is exit 2.
+#[test]
+fn issue16_name_empty_or_with_control_characters_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = fixture_arg("valgrind/cachegrind.out.cache-sim");
+    for (name, want) in [
+        ("", "--name is empty"),
+        ("  ", "--name is empty"),
+        ("a\nb", "contains a control character"),
+    ] {
+        let (code, stdout, stderr) = run_cmd(tmp.path(), &["--name", name, "--metrics", &file]);
+        assert_eq!(code, Some(2), "{name:?}: {stdout}{stderr}");
+        assert!(stderr.contains(want), "{name:?}: {stderr}");
+    }
+}

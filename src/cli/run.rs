@@ -2,7 +2,8 @@
 
 use super::{esc, Ctx};
 use clap::Args;
-use flameiq::error::Result;
+use flameiq::error::{Error, Result};
+use flameiq::providers::{MetricsSpec, ProviderKind};
 use flameiq::pyjson;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -23,12 +24,19 @@ pub struct RunArgs {
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Key a Valgrind (cachegrind/callgrind) run `custom.NAME` instead of by the file's
+    /// `cmd:` line; with exactly one --metrics file of that format.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let provider = ctx.provider(args.provider.as_deref(), &cfg);
-    let (snap, used) = super::load_metrics_all(&args.metrics, &provider)?;
+    let (snap, used) = match &args.name {
+        None => super::load_metrics_all(&args.metrics, &provider)?,
+        Some(name) => load_named(&args.metrics, &provider, name)?,
+    };
     // One name for one file; several files list theirs in order (`go, hyperfine`).
     let kind_names: Vec<&str> = used.iter().map(|u| u.1.name()).collect();
     let kind_name = kind_names.join(", ");
@@ -68,4 +76,23 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `--name`: one Valgrind file, keyed by the given name (see `providers::load_named`).
+fn load_named(
+    metrics: &[String],
+    provider: &str,
+    name: &str,
+) -> Result<(flameiq::schema::Snapshot, Vec<(PathBuf, ProviderKind)>)> {
+    let [one] = metrics else {
+        return Err(Error::Usage(format!(
+            "--name names one run, but {} --metrics files were given; run `flameiq run \
+             --name NAME --metrics FILE --output FILE.json` once per file",
+            metrics.len()
+        )));
+    };
+    let spec = MetricsSpec::parse(one);
+    let provider = spec.provider.as_deref().unwrap_or(provider);
+    let (snap, kind) = flameiq::providers::load_named(&spec.path, provider, name)?;
+    Ok((snap, vec![(spec.path, kind)]))
 }

@@ -369,11 +369,39 @@ pub fn detect(input: &Input) -> Result<ProviderKind> {
 /// Loads a metrics file with the named provider (or `auto`). Returns the snapshot and the
 /// provider that read it.
 pub fn load(path: &Path, provider: &str) -> Result<(Snapshot, ProviderKind)> {
+    load_with(path, provider, None)
+}
+
+/// Loads one Valgrind file as [`load`] does, keyed `custom.<name>` instead of by its
+/// `cmd:` line (issue 16: `flameiq run --name`). A name is meaningless for every other
+/// format (each names its benchmarks itself): exit 2 when the file is read, or `auto`
+/// detects it, as another provider, and for an empty name.
+pub fn load_named(path: &Path, provider: &str, name: &str) -> Result<(Snapshot, ProviderKind)> {
+    valgrind::check_name(name)?;
+    load_with(path, provider, Some(name))
+}
+
+/// [`load`], with the `--name` of [`load_named`].
+fn load_with(path: &Path, provider: &str, name: Option<&str>) -> Result<(Snapshot, ProviderKind)> {
     let kind = if provider == "auto" {
         None
     } else {
         Some(ProviderKind::from_name(provider)?)
     };
+    // Refused before reading the file when the provider is named.
+    let check_named = |kind: ProviderKind| match name {
+        Some(_) if kind != ProviderKind::Valgrind => Err(Error::Usage(format!(
+            "--name keys a valgrind (cachegrind/callgrind) run, but '{}' is read by provider \
+             '{}', which names each benchmark itself; drop --name (or, for a valgrind file, \
+             give --provider cachegrind)",
+            path.display(),
+            kind.name()
+        ))),
+        _ => Ok(()),
+    };
+    if let Some(k) = kind {
+        check_named(k)?;
+    }
     let input = Input::read(path)?;
     let kind = match kind {
         Some(k) => k,
@@ -384,6 +412,7 @@ pub fn load(path: &Path, provider: &str) -> Result<(Snapshot, ProviderKind)> {
                 path.display(),
                 k.name()
             );
+            check_named(k)?;
             k
         }
     };
@@ -406,10 +435,11 @@ pub fn load(path: &Path, provider: &str) -> Result<(Snapshot, ProviderKind)> {
             ));
         }
     }
-    let mut snap = kind
-        .provider()
-        .parse(&input)
-        .map_err(|e| hint_detected_format(e, kind, &input))?;
+    let parsed = match name {
+        Some(name) => valgrind::parse_run(&input, Some(name)),
+        None => kind.provider().parse(&input),
+    };
+    let mut snap = parsed.map_err(|e| hint_detected_format(e, kind, &input))?;
     snap.canonicalize();
     snap.provider.set(kind.name());
     Ok((snap, kind))

@@ -8,10 +8,16 @@
 //! Decisions:
 //! - One file is one program run: its key is `custom.<cmd>`, the `cmd:` line by the rule
 //!   hyperfine's commands follow (whitespace runs collapsed, leading `./` dropped), so
-//!   `cmd: ./work 100000` is `custom.work 100000`. To name a run otherwise, run the program
-//!   under that name (a symlink or a wrapper script); several files are given as several
-//!   `--metrics` (two files of one command are refused as a duplicate key by `load_many`).
-//!   A file without `cmd:` is keyed by its file name.
+//!   `cmd: ./work 100000` is `custom.work 100000`. A file without `cmd:` is keyed by its
+//!   file name. Several files are given as several `--metrics` (two files of one command
+//!   are refused as a duplicate key by `load_many`).
+//! - `flameiq run --name NAME` ([`super::load_named`]) keys the run `custom.NAME` (events
+//!   `custom.NAME.<event>`) instead, for a command line that changes from job to job (a
+//!   path with a build hash) or is too long to read. It names one file, so it takes exactly
+//!   one `--metrics`, and only a Valgrind file: every other format names its benchmarks
+//!   itself, and one name for all of them would collide. Both mistakes are exit 2 before
+//!   anything is written. The name is kept as given (no `./` or whitespace rule: it is not
+//!   a command); an empty name or one with control characters is exit 2.
 //! - Instructions (`Ir`) are the value of `custom.<cmd>`, unit `instructions`; every other
 //!   event (`Dr`, `D1mr`, `Bcm`, ...) is `custom.<cmd>.<event>`, unit `events`. All are
 //!   lower is better and are counts: stored exactly (integers up to 2^53, far above any
@@ -60,91 +66,116 @@ impl Provider for Valgrind {
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
-        let text = input.text(NAME)?;
-        let bad = |reason: String| Error::parse(NAME, &input.path, reason);
-        let mut cmd: Option<&str> = None;
-        let mut events: Option<Vec<&str>> = None;
-        let mut summary: Option<Vec<u64>> = None;
-        let mut totals: Option<Vec<u64>> = None;
-        for (n, line) in text.lines().enumerate() {
-            // Cost lines (the bulk of the file) start with a digit, `fl=`, `fn=`, ...: only
-            // `word:` lines are looked at.
-            let Some(first) = line.bytes().next() else {
-                continue;
-            };
-            if !first.is_ascii_lowercase() {
-                continue;
-            }
-            if let Some(rest) = line.strip_prefix("cmd:") {
-                cmd.get_or_insert(rest);
-            } else if let Some(rest) = line.strip_prefix("events:") {
-                if events.is_some() {
-                    // callgrind repeats the header per part; the events must not change.
-                    if events.as_deref() != Some(&rest.split_whitespace().collect::<Vec<_>>()) {
-                        return Err(bad(format!(
-                            "line {}: a second 'events:' line names other events",
-                            n + 1
-                        )));
-                    }
-                } else {
-                    events = Some(rest.split_whitespace().collect());
-                }
-            } else if let Some(rest) = line.strip_prefix("summary:") {
-                add(&mut summary, rest, n, &bad)?;
-            } else if let Some(rest) = line.strip_prefix("totals:") {
-                add(&mut totals, rest, n, &bad)?;
-            }
-        }
-        let events = events.filter(|e| !e.is_empty()).ok_or_else(|| {
-            bad("expected a cachegrind/callgrind output file: no 'events:' line".into())
-        })?;
-        let counts = summary.or(totals).ok_or_else(|| {
-            bad("no 'summary:' or 'totals:' line (was the valgrind run cut short?)".into())
-        })?;
-        if counts.len() > events.len() {
-            return Err(bad(format!(
-                "the summary has {} numbers for {} events ({})",
-                counts.len(),
-                events.len(),
-                events.join(" ")
-            )));
-        }
-        let name = match cmd.map(super::hyperfine::command_key) {
-            Some(c) if !c.is_empty() => c,
-            _ => input
-                .path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "valgrind".into()),
+        parse_run(input, None)
+    }
+}
+
+/// Checks a `--name` for [`parse_run`]: exit 2 for a name that cannot be a key.
+pub(super) fn check_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::Usage(
+            "--name is empty; give the benchmark's name, e.g. --name parse".into(),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::Usage(format!(
+            "--name {:?} contains a control character; use a name of printable characters",
+            name
+        )));
+    }
+    Ok(())
+}
+
+/// Reads one Valgrind file; with `name`, the run is keyed `custom.<name>` rather than by
+/// its `cmd:` line (the caller has checked it with [`check_name`]).
+pub(super) fn parse_run(input: &Input, name: Option<&str>) -> Result<Snapshot> {
+    let text = input.text(NAME)?;
+    let bad = |reason: String| Error::parse(NAME, &input.path, reason);
+    let mut cmd: Option<&str> = None;
+    let mut events: Option<Vec<&str>> = None;
+    let mut summary: Option<Vec<u64>> = None;
+    let mut totals: Option<Vec<u64>> = None;
+    for (n, line) in text.lines().enumerate() {
+        // Cost lines (the bulk of the file) start with a digit, `fl=`, `fn=`, ...: only
+        // `word:` lines are looked at.
+        let Some(first) = line.bytes().next() else {
+            continue;
         };
-        let base = format!("custom.{name}");
-        let mut snap = Snapshot::new();
-        for (i, event) in events.iter().enumerate() {
-            let count = counts.get(i).copied().unwrap_or(0);
-            if count > EXACT {
-                tracing::warn!(
-                    "valgrind: '{base}' {event} = {count} is above 2^53 and is stored rounded"
-                );
-            }
-            let (key, unit) = if *event == "Ir" {
-                (base.clone(), "instructions")
+        if !first.is_ascii_lowercase() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("cmd:") {
+            cmd.get_or_insert(rest);
+        } else if let Some(rest) = line.strip_prefix("events:") {
+            if events.is_some() {
+                // callgrind repeats the header per part; the events must not change.
+                if events.as_deref() != Some(&rest.split_whitespace().collect::<Vec<_>>()) {
+                    return Err(bad(format!(
+                        "line {}: a second 'events:' line names other events",
+                        n + 1
+                    )));
+                }
             } else {
-                (format!("{base}.{event}"), "events")
-            };
-            if snap.metrics.contains_key(&key) {
-                return Err(bad(format!("event '{event}' is named twice on 'events:'")));
+                events = Some(rest.split_whitespace().collect());
             }
-            put(
-                &mut snap,
-                key,
-                count as f64,
-                unit,
-                Direction::LowerIsBetter,
-                vec![],
+        } else if let Some(rest) = line.strip_prefix("summary:") {
+            add(&mut summary, rest, n, &bad)?;
+        } else if let Some(rest) = line.strip_prefix("totals:") {
+            add(&mut totals, rest, n, &bad)?;
+        }
+    }
+    let events = events.filter(|e| !e.is_empty()).ok_or_else(|| {
+        bad("expected a cachegrind/callgrind output file: no 'events:' line".into())
+    })?;
+    let counts = summary.or(totals).ok_or_else(|| {
+        bad("no 'summary:' or 'totals:' line (was the valgrind run cut short?)".into())
+    })?;
+    if counts.len() > events.len() {
+        return Err(bad(format!(
+            "the summary has {} numbers for {} events ({})",
+            counts.len(),
+            events.len(),
+            events.join(" ")
+        )));
+    }
+    let name = match name
+        .map(str::to_string)
+        .or(cmd.map(super::hyperfine::command_key))
+    {
+        Some(c) if !c.is_empty() => c,
+        _ => input
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "valgrind".into()),
+    };
+    let base = format!("custom.{name}");
+    let mut snap = Snapshot::new();
+    for (i, event) in events.iter().enumerate() {
+        let count = counts.get(i).copied().unwrap_or(0);
+        if count > EXACT {
+            tracing::warn!(
+                "valgrind: '{base}' {event} = {count} is above 2^53 and is stored rounded"
             );
         }
-        Ok(snap)
+        let (key, unit) = if *event == "Ir" {
+            (base.clone(), "instructions")
+        } else {
+            (format!("{base}.{event}"), "events")
+        };
+        if snap.metrics.contains_key(&key) {
+            return Err(bad(format!("event '{event}' is named twice on 'events:'")));
+        }
+        put(
+            &mut snap,
+            key,
+            count as f64,
+            unit,
+            Direction::LowerIsBetter,
+            vec![],
+        );
     }
+    Ok(snap)
 }
 
 /// Adds one `summary:`/`totals:` line's counts to `into` (parts of one file add up).

@@ -22,10 +22,86 @@ use std::fmt;
 
 /// One key's value and, while infos are kept inline, its info (what [`Metrics::keys`]
 /// iterates beside the keys; its fields are private).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Slot {
     value: Number,
-    info: Option<MetricInfo>,
+    info: Info,
+}
+
+/// A key's inline info. Nearly every info a provider writes has no samples and one of a
+/// few (unit, direction) pairs (`ms` lower is better, `ops/s` higher is better, ...): those
+/// are shared, one copy per process, so a slot is 32 bytes rather than 72.
+#[derive(Debug, Clone)]
+enum Info {
+    None,
+    Shared(&'static MetricInfo),
+    Own(Box<MetricInfo>),
+}
+
+impl Info {
+    fn new(info: MetricInfo) -> Info {
+        if info.samples.is_empty() {
+            Info::Shared(shared(info))
+        } else {
+            Info::Own(Box::new(info))
+        }
+    }
+
+    fn get(&self) -> Option<&MetricInfo> {
+        match self {
+            Info::None => None,
+            Info::Shared(i) => Some(i),
+            Info::Own(i) => Some(i),
+        }
+    }
+
+    fn is_some(&self) -> bool {
+        !matches!(self, Info::None)
+    }
+
+    fn get_mut(&mut self) -> Option<&mut MetricInfo> {
+        if let Info::Shared(i) = self {
+            *self = Info::Own(Box::new((*i).clone()));
+        }
+        match self {
+            Info::Own(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn into_inner(self) -> Option<MetricInfo> {
+        match self {
+            Info::None => None,
+            Info::Shared(i) => Some(i.clone()),
+            Info::Own(i) => Some(*i),
+        }
+    }
+
+    fn take(&mut self) -> Option<MetricInfo> {
+        std::mem::replace(self, Info::None).into_inner()
+    }
+}
+
+/// The one shared copy of a sample-less info. Leaked on purpose: there is one per distinct
+/// (unit, direction) a process reads, a handful in practice.
+fn shared(info: MetricInfo) -> &'static MetricInfo {
+    type Key = (Option<crate::units::Unit>, Option<crate::schema::Direction>);
+    static SHARED: std::sync::Mutex<Option<std::collections::HashMap<Key, &'static MetricInfo>>> =
+        std::sync::Mutex::new(None);
+    thread_local! {
+        // Consecutive metrics nearly always share their info: no lock for those.
+        static LAST: std::cell::Cell<Option<&'static MetricInfo>> = const { std::cell::Cell::new(None) };
+    }
+    if let Some(last) = LAST.get().filter(|l| **l == info) {
+        return last;
+    }
+    let mut map = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    let one: &'static MetricInfo = map
+        .get_or_insert_with(Default::default)
+        .entry((info.unit.clone(), info.direction))
+        .or_insert_with(|| Box::leak(Box::new(info)));
+    LAST.set(Some(one));
+    one
 }
 
 /// A snapshot's metrics: flat key → value in stored order, and each key's
@@ -46,11 +122,15 @@ impl Metrics {
     pub fn from_parts(values: MetricMap<Number>, infos: MetricMap<MetricInfo>) -> Metrics {
         let mut slots: indexmap::IndexMap<String, Slot, FastHash> =
             indexmap::IndexMap::with_capacity_and_hasher(values.len(), FastHash::default());
-        slots.extend(
-            values
-                .into_iter()
-                .map(|(k, value)| (k, Slot { value, info: None })),
-        );
+        slots.extend(values.into_iter().map(|(k, value)| {
+            (
+                k,
+                Slot {
+                    value,
+                    info: Info::None,
+                },
+            )
+        }));
         let mut m = Metrics {
             slots,
             info_end: 0,
@@ -70,7 +150,7 @@ impl Metrics {
         if inline {
             for (k, info) in infos {
                 if let Some((i, _, slot)) = m.slots.get_full_mut(k.as_str()) {
-                    slot.info = Some(info);
+                    slot.info = Info::new(info);
                     m.info_end = i + 1;
                 }
             }
@@ -118,7 +198,10 @@ impl Metrics {
                 Some(std::mem::replace(&mut o.get_mut().value, value))
             }
             indexmap::map::Entry::Vacant(v) => {
-                v.insert(Slot { value, info: None });
+                v.insert(Slot {
+                    value,
+                    info: Info::None,
+                });
                 None
             }
         }
@@ -136,7 +219,13 @@ impl Metrics {
             if self.slots.contains_key(key.as_str()) {
                 return Err((key, value, info));
             }
-            self.slots.insert(key.clone(), Slot { value, info: None });
+            self.slots.insert(
+                key.clone(),
+                Slot {
+                    value,
+                    info: Info::None,
+                },
+            );
             self.set_info(key, info);
             return Ok(());
         }
@@ -147,7 +236,7 @@ impl Metrics {
                 self.info_end = v.index() + 1;
                 v.insert(Slot {
                     value,
-                    info: Some(info),
+                    info: Info::new(info),
                 });
                 Ok(())
             }
@@ -173,7 +262,7 @@ impl Metrics {
             .slots
             .into_iter()
             .map(|(k, s)| {
-                if let Some(info) = s.info {
+                if let Some(info) = s.info.into_inner() {
                     infos.insert(k.clone(), info);
                 }
                 (k, s.value)
@@ -186,7 +275,7 @@ impl Metrics {
     pub fn info(&self, key: &str) -> Option<&MetricInfo> {
         match &self.detached {
             Some(d) => d.get(key),
-            None => self.slots.get(key).and_then(|s| s.info.as_ref()),
+            None => self.slots.get(key).and_then(|s| s.info.get()),
         }
     }
 
@@ -196,10 +285,10 @@ impl Metrics {
         if self.detached.is_none() {
             if let Some((i, _, slot)) = self.slots.get_full_mut(key.as_str()) {
                 if slot.info.is_some() {
-                    return slot.info.replace(info);
+                    return std::mem::replace(&mut slot.info, Info::new(info)).into_inner();
                 }
                 if i >= self.info_end {
-                    slot.info = Some(info);
+                    slot.info = Info::new(info);
                     self.info_end = i + 1;
                     return None;
                 }
@@ -216,7 +305,7 @@ impl Metrics {
         }
         match self.detached {
             Some(ref mut d) => d.get_mut(key),
-            None => self.slots.get_mut(key).and_then(|s| s.info.as_mut()),
+            None => self.slots.get_mut(key).and_then(|s| s.info.get_mut()),
         }
         .expect("the info was just set")
     }
@@ -237,7 +326,7 @@ impl Metrics {
             None => Box::new(
                 self.slots
                     .iter()
-                    .filter_map(|(k, s)| s.info.as_ref().map(|i| (k, i))),
+                    .filter_map(|(k, s)| s.info.get().map(|i| (k, i))),
             ),
         }
     }
@@ -338,6 +427,29 @@ mod tests {
 
     fn info_keys(m: &Metrics) -> Vec<&str> {
         m.infos().map(|(k, _)| k.as_str()).collect()
+    }
+
+    /// Each key once, with its value and a shared or boxed info: 32 bytes a slot, where the
+    /// two maps took a 16-byte value and a 56-byte info entry, each beside its own key.
+    #[test]
+    fn issue19_item9_a_slot_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+    }
+
+    #[test]
+    fn issue19_item9_infos_without_samples_are_shared() {
+        let mut m = Metrics::default();
+        let ms = MetricInfo {
+            unit: Some(crate::units::Unit::MS),
+            ..Default::default()
+        };
+        m.insert_with_info("a".into(), n(1), ms.clone());
+        m.insert_with_info("b".into(), n(2), ms.clone());
+        assert!(std::ptr::eq(m.info("a").unwrap(), m.info("b").unwrap()));
+        // Changing one leaves the other alone.
+        m.info_or_default("a").samples.push(1.0);
+        assert_eq!(m.info("b"), Some(&ms));
+        assert_eq!(m.info("a").unwrap().samples, [1.0]);
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Provider for BenchmarkJs {
         parse_lines(&mut Lines::of(input, NAME)?)
     }
 
-    fn parse_lines(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
+    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
         Some(parse_lines(lines))
     }
 }

@@ -2,8 +2,10 @@
 //! from the file (issue 19 item 9, memory).
 //!
 //! A provider named with `--provider` (or in `flameiq.yaml`) whose format is one result per
-//! line (`cargo-bench`, `benchmarkjs`) reads a regular file through a small buffer instead
-//! of holding the whole file: the input then costs nothing next to the snapshot it builds.
+//! line (`cargo-bench`, `benchmarkjs`), or a list a streaming JSON parser reads entry by
+//! entry (the custom `[{name, unit, value}]` formats, through [`Lines::source`]), reads a
+//! regular file through a small buffer instead of holding the whole file: the input then
+//! costs nothing next to the snapshot it builds.
 //! `auto` still reads the file whole (it weighs every line format over the same text), as do
 //! pipes and other special files (read once, they could not be read again).
 //!
@@ -31,8 +33,16 @@ pub struct Lines<'a> {
 }
 
 enum Src<'a> {
-    Text(std::str::Lines<'a>),
+    Text(&'a str, std::str::Lines<'a>),
     File(BufReader<File>),
+}
+
+/// The whole input at once, for a format that is not read line by line (a JSON list).
+pub enum Source<'b> {
+    /// Text already in memory.
+    Text(&'b str),
+    /// The file, through a buffer.
+    Reader(&'b mut BufReader<File>),
 }
 
 impl<'a> Lines<'a> {
@@ -42,7 +52,7 @@ impl<'a> Lines<'a> {
         Ok(Lines {
             path: &input.path,
             hint: text.bytes().filter(|b| *b == b'\n').count(),
-            src: Src::Text(text.lines()),
+            src: Src::Text(text, text.lines()),
             line: String::new(),
             bytes: Vec::new(),
         })
@@ -73,10 +83,19 @@ impl<'a> Lines<'a> {
         self.hint
     }
 
+    /// The input as a whole (the text, or the file from its start), for a format read with
+    /// a streaming parser rather than line by line.
+    pub fn source(&mut self) -> Source<'_> {
+        match &mut self.src {
+            Src::Text(text, _) => Source::Text(text),
+            Src::File(reader) => Source::Reader(reader),
+        }
+    }
+
     /// The next line, `None` at the end; a read error is exit 3 naming the file.
     pub fn next_line(&mut self) -> Result<Option<&str>> {
         let reader = match &mut self.src {
-            Src::Text(lines) => return Ok(lines.next()),
+            Src::Text(_, lines) => return Ok(lines.next()),
             Src::File(reader) => reader,
         };
         self.bytes.clear();
@@ -229,6 +248,58 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(case)
             );
+        }
+    }
+
+    /// A file named with a streaming provider gives the snapshot reading it whole gives
+    /// (same keys, order, values, infos and document), and the same errors.
+    #[test]
+    fn issue19_item9_streamed_file_reads_as_the_whole_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let cases = [
+            ("cargo-bench", "cargo-bench/libtest_output.txt"),
+            ("cargo-bench", "cargo-bench/libtest_units.txt"),
+            ("cargo-bench", "cargo-bench/criterion_bencher_format.txt"),
+            ("benchmarkjs", "benchmarkjs/two_suites.txt"),
+            (
+                "custom-bigger-is-better",
+                "custom-bigger-is-better/bigger_is_better.json",
+            ),
+            (
+                "custom-smaller-is-better",
+                "custom-smaller-is-better/smaller_is_better.json",
+            ),
+            (
+                "custom-smaller-is-better",
+                "custom-smaller-is-better/smaller_is_better_2.json",
+            ),
+            // Errors: not this format at all.
+            ("cargo-bench", "benchmarkjs/two_suites.txt"),
+            ("custom-smaller-is-better", "cargo-bench/libtest_output.txt"),
+        ];
+        for (name, file) in cases {
+            let path = root.join(file);
+            let kind = super::super::ProviderKind::from_name(name).unwrap();
+            assert!(kind.reads_lines(), "{name}");
+            let input = Input::read(&path).unwrap();
+            let whole = kind.provider().parse(&input).map(|mut s| {
+                s.canonicalize();
+                s
+            });
+            let streamed = super::super::load(&path, name).map(|(s, _)| s);
+            match (whole, streamed) {
+                (Ok(w), Ok(s)) => {
+                    assert_eq!(w.metrics, s.metrics, "{file}");
+                    let doc = |s: &crate::schema::Snapshot| {
+                        let mut v = s.to_value();
+                        v["metadata"] = serde_json::Value::Null;
+                        crate::pyjson::to_pretty(&v)
+                    };
+                    assert_eq!(doc(&w), doc(&s), "{file}");
+                }
+                (Err(w), Err(s)) => assert_eq!(w.to_string(), s.to_string(), "{file}"),
+                (w, s) => panic!("{file}: whole {w:?}, streamed {s:?}"),
+            }
         }
     }
 }

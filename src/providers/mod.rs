@@ -50,7 +50,7 @@ use crate::error::{Error, Result};
 use crate::schema::Snapshot;
 use std::path::{Path, PathBuf};
 
-pub use lines::Lines;
+pub use lines::{Lines, Source};
 
 /// What a provider reads: a file's text, or a folder (e.g. `target/criterion`).
 #[derive(Debug)]
@@ -165,10 +165,11 @@ pub trait Provider: Sync {
         let _ = input;
         None
     }
-    /// For a format read line by line: parses straight from the file's lines, which
-    /// [`load`] then streams rather than reading the file whole (issue 19 item 9, memory).
+    /// For a format read line by line (or by a streaming parser): parses straight from the
+    /// file, which [`load`] then streams rather than reading it whole (issue 19 item 9,
+    /// memory).
     /// `None` (the default): the format needs its whole input, see [`Provider::parse`].
-    fn parse_lines(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
+    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
         let _ = lines;
         None
     }
@@ -295,10 +296,16 @@ impl ProviderKind {
         )
     }
 
-    /// Does this format read its input line by line ([`Provider::parse_lines`]), so that a
-    /// file named with this provider is streamed rather than read whole?
+    /// Does this format read its input as a stream ([`Provider::parse_streamed`]), so that
+    /// a file named with this provider is never held whole in memory?
     pub fn reads_lines(self) -> bool {
-        matches!(self, ProviderKind::CargoBench | ProviderKind::BenchmarkJs)
+        matches!(
+            self,
+            ProviderKind::CargoBench
+                | ProviderKind::BenchmarkJs
+                | ProviderKind::CustomBiggerIsBetter
+                | ProviderKind::CustomSmallerIsBetter
+        )
     }
 
     /// Looks a provider up by name or [`ALIASES`] (`auto` is handled by [`load`]).
@@ -461,7 +468,7 @@ fn load_streamed(path: &Path, kind: ProviderKind) -> Result<Option<Snapshot>> {
         not_utf8(path, kind, bad)?;
     }
     let mut lines = Lines::open(path)?;
-    let Some(parsed) = kind.provider().parse_lines(&mut lines) else {
+    let Some(parsed) = kind.provider().parse_streamed(&mut lines) else {
         return Ok(None);
     };
     let mut snap = parsed?;

@@ -16,9 +16,11 @@
 //! the two holds them is invisible from outside: every method behaves as the two maps did.
 
 use crate::schema::{FastHash, MetricInfo, MetricMap};
+use indexmap::Equivalent;
 use serde_json::Number;
 use std::cmp::Ordering;
 use std::fmt;
+use std::hash::Hash;
 
 /// One key's value and, while infos are kept inline, its info (what [`Metrics::keys`]
 /// iterates beside the keys; its fields are private).
@@ -181,12 +183,12 @@ impl Metrics {
     }
 
     /// The value of a key.
-    pub fn get(&self, key: &str) -> Option<&Number> {
+    pub fn get<Q: ?Sized + Hash + Equivalent<String>>(&self, key: &Q) -> Option<&Number> {
         self.slots.get(key).map(|s| &s.value)
     }
 
     /// Does the key have a value?
-    pub fn contains_key(&self, key: &str) -> bool {
+    pub fn contains_key<Q: ?Sized + Hash + Equivalent<String>>(&self, key: &Q) -> bool {
         self.slots.contains_key(key)
     }
 
@@ -272,7 +274,7 @@ impl Metrics {
     }
 
     /// The info of a key (`metric_info[key]` in schema v1).
-    pub fn info(&self, key: &str) -> Option<&MetricInfo> {
+    pub fn info<Q: ?Sized + Hash + Equivalent<String>>(&self, key: &Q) -> Option<&MetricInfo> {
         match &self.detached {
             Some(d) => d.get(key),
             None => self.slots.get(key).and_then(|s| s.info.get()),

@@ -250,7 +250,7 @@ fn read_env(src: &Source, patterns: &[String]) -> Result<EnvData> {
             s.values.push(v);
         }
         // Samples, unit and direction: the newest run that has them wins.
-        for (k, info) in snap.metrics.take_infos() {
+        for (k, info) in std::mem::take(&mut snap.metrics).into_infos() {
             let Some(&slot) = slots.get(&k) else { continue };
             if slot == SKIPPED {
                 continue;

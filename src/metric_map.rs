@@ -349,16 +349,16 @@ impl Metrics {
         }
     }
 
-    /// Removes every info and returns them in order (the values stay).
-    pub fn take_infos(&mut self) -> Vec<(String, MetricInfo)> {
-        self.info_end = 0;
-        match self.detached.take() {
-            Some(d) => d.into_iter().collect(),
-            None => self
-                .slots
-                .iter_mut()
-                .filter_map(|(k, s)| s.info.take().map(|i| (k.clone(), i)))
-                .collect(),
+    /// Every `(key, info)` in `metric_info`'s order, the keys moved out rather than
+    /// copied (a reader that keeps only the infos, such as the dashboard's history walk).
+    pub fn into_infos(self) -> Box<dyn Iterator<Item = (String, MetricInfo)>> {
+        match self.detached {
+            Some(d) => Box::new(d.into_iter()),
+            None => Box::new(
+                self.slots
+                    .into_iter()
+                    .filter_map(|(k, s)| s.info.into_inner().map(|i| (k, i))),
+            ),
         }
     }
 
@@ -464,6 +464,8 @@ mod tests {
         assert_eq!(m.info("b"), Some(&info(2.0)));
         assert_eq!(m.infos_len(), 2);
         assert_eq!(m["a"], n(1));
+        let taken: Vec<(String, MetricInfo)> = m.into_infos().collect();
+        assert_eq!(taken, [("a".into(), info(1.0)), ("b".into(), info(2.0))]);
     }
 
     #[test]
@@ -479,6 +481,8 @@ mod tests {
         assert_eq!(info_keys(&m), ["b", "a", "zz"]);
         assert_eq!(m.info("zz"), Some(&info(3.0)));
         assert_eq!(m.len(), 2);
+        let taken: Vec<String> = m.into_infos().map(|(k, _)| k).collect();
+        assert_eq!(taken, ["b", "a", "zz"]);
     }
 
     #[test]

@@ -4,7 +4,12 @@
 # /usr/bin/time -v and prints "provider  input-MB  peak-RSS-MB  ratio".
 #
 # Usage: scripts/bench-memory.sh [BINARY] [MB]   (default: target/release/flameiq, 64 MB)
-# Budget: ratio <= 3 for the line formats (go, cargo-bench, catch2, benchmarkjs).
+# Budget (docs/performance.md, "Issue 19 item 9"): peak RSS <= 3x the input for the line
+# formats (go, cargo-bench, catch2, benchmarkjs) and custom JSON, each read with its
+# provider named. Go with every benchmark name distinct is held at <= 8x for now (its
+# target of 3x is not met yet: the go provider reads the file whole and groups repeats in
+# a map of its own before building the snapshot). Exits 1 when a ratio is over its budget,
+# so it can run as a regression check; about a minute for 32 MB inputs in release.
 set -euo pipefail
 bin=${1:-${CARGO_TARGET_DIR:-target}/release/flameiq}
 mb=${2:-64}
@@ -52,14 +57,22 @@ with open(f"{d}/hyperfine.json", "w") as f:
         f.write(s); n += len(s); i += 1
     f.write(json.dumps({"command": "last", "mean": 0.001, "times": [0.001]}) + "\n]}\n")
 PY
-printf '%-18s %9s %12s %6s\n' provider input-MB peak-RSS-MB ratio
-for spec in go:go.txt go:go-unique.txt cargo-bench:cargo-bench.txt catch2:catch2.txt \
-            benchmarkjs:benchmarkjs.txt custom-smaller-is-better:custom.json hyperfine:hyperfine.json; do
-  provider=${spec%%:*}
-  file=$dir/${spec#*:}
+printf '%-18s %9s %12s %6s %7s\n' provider input-MB peak-RSS-MB ratio budget
+over=0
+# provider:file:budget ("-": measured, no budget).
+for spec in go:go.txt:3 go:go-unique.txt:8 cargo-bench:cargo-bench.txt:3 catch2:catch2.txt:3 \
+            benchmarkjs:benchmarkjs.txt:3 custom-smaller-is-better:custom.json:3 hyperfine:hyperfine.json:-; do
+  IFS=: read -r provider name budget <<<"$spec"
+  file=$dir/$name
   size=$(stat -c %s "$file")
   rss_kb=$(/usr/bin/time -v "$bin" --config "$dir/none.yaml" run -q --provider "$provider" --metrics "$file" 2>&1 >/dev/null \
     | awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}')
-  awk -v p="${spec#*:}" -v s="$size" -v r="$rss_kb" \
-    'BEGIN { printf "%-18s %9.1f %12.1f %6.2f\n", p, s / 1048576, r / 1024, r * 1024 / s }'
+  if [ -z "$rss_kb" ]; then
+    echo "bench-memory: no measurement for $name (did '$bin run' fail?)" >&2
+    exit 2
+  fi
+  awk -v p="$name" -v s="$size" -v r="$rss_kb" -v b="$budget" \
+    'BEGIN { ratio = r * 1024 / s; printf "%-18s %9.1f %12.1f %6.2f %7s%s\n", p, s / 1048576, r / 1024, ratio, (b == "-" ? "-" : "<= " b), (b != "-" && ratio > b ? "  OVER BUDGET" : ""); exit (b != "-" && ratio > b) }' \
+    || over=1
 done
+exit "$over"

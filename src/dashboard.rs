@@ -252,7 +252,7 @@ fn read_env(src: &Source, patterns: &[String]) -> Result<EnvData> {
             s.values.push(v);
         }
         // Samples, unit and direction: the newest run that has them wins.
-        for (k, info) in snap.metric_info.drain(..) {
+        for (k, info) in std::mem::take(&mut snap.metrics).into_infos() {
             let Some(&slot) = slots.get(&k) else { continue };
             if slot == SKIPPED {
                 continue;

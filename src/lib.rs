@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`error`] | the one error enum and the exit codes |
 //! | [`schema`] | schema v1 snapshots, validation, flat keys, `metric_info` |
+//! | [`metric_map`] | a snapshot's keys, values and `metric_info` in one map (memory) |
 //! | [`config`] | `flameiq.yaml` |
 //! | [`store`] | `.flameiq/` baselines and history |
 //! | [`fsutil`] | atomic and straight-through file writes, no-follow opens |
@@ -29,6 +30,7 @@ pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod fsutil;
+pub mod metric_map;
 pub mod providers;
 pub mod pyjson;
 pub mod quantile;

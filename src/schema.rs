@@ -24,6 +24,7 @@
 //! Length (over 500 lines): parsing and validation of one format, about 120 lines of tests; the timestamps are in `crate::timestamp`.
 
 use crate::error::{Error, Result};
+pub use crate::metric_map::Metrics;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
@@ -148,10 +149,10 @@ impl Default for Metadata {
 pub struct Snapshot {
     /// Run context.
     pub metadata: Metadata,
-    /// Flat key → value, in flameiq-core's order; values keep their JSON number form.
-    pub metrics: MetricMap<Number>,
-    /// Extension: unit, direction and samples per flat key.
-    pub metric_info: MetricMap<MetricInfo>,
+    /// Flat key → value, in flameiq-core's order; values keep their JSON number form. Also
+    /// holds the extension `metric_info` (unit, direction and samples per flat key): see
+    /// [`Metrics::info`].
+    pub metrics: Metrics,
     /// Which provider read this run from its file, when it came from one. Never stored.
     pub provider: ProviderName,
 }
@@ -185,8 +186,7 @@ impl Snapshot {
     pub fn new() -> Snapshot {
         Snapshot {
             metadata: Metadata::default(),
-            metrics: MetricMap::default(),
-            metric_info: MetricMap::default(),
+            metrics: Metrics::default(),
             provider: ProviderName::default(),
         }
     }
@@ -243,7 +243,7 @@ impl Snapshot {
             return;
         }
         // Stable sort keeps custom keys in insertion order.
-        self.metrics.sort_by(|a, _, b, _| rank(a).cmp(&rank(b)));
+        self.metrics.sort_by(|a, b| rank(a).cmp(&rank(b)));
     }
 
     /// Parses and validates schema v1 text. `path` is only used in error messages.
@@ -304,8 +304,7 @@ impl Snapshot {
 
         Ok(Snapshot {
             metadata,
-            metrics,
-            metric_info,
+            metrics: Metrics::from_parts(metrics, metric_info),
             provider: ProviderName::default(),
         })
     }
@@ -353,11 +352,13 @@ impl Snapshot {
         doc.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
         doc.insert("metadata".into(), Value::Object(meta));
         doc.insert("metrics".into(), Value::Object(metrics));
-        if !self.metric_info.is_empty() {
-            doc.insert(
-                "metric_info".into(),
-                serde_json::to_value(&self.metric_info).unwrap_or(Value::Null),
-            );
+        if !self.metrics.infos_is_empty() {
+            let infos: Map<String, Value> = self
+                .metrics
+                .infos()
+                .map(|(k, i)| (k.clone(), serde_json::to_value(i).unwrap_or(Value::Null)))
+                .collect();
+            doc.insert("metric_info".into(), Value::Object(infos));
         }
         Value::Object(doc)
     }
@@ -380,8 +381,8 @@ impl Snapshot {
 
     /// The effective direction of a key: the snapshot's `metric_info`, else the default table.
     pub fn direction_of(&self, key: &str) -> Direction {
-        self.metric_info
-            .get(key)
+        self.metrics
+            .info(key)
             .and_then(|i| i.direction)
             .unwrap_or_else(|| Direction::default_for(key))
     }
@@ -778,7 +779,7 @@ mod tests {
             "metric_info": {"custom.x": {"unit": "ns", "direction": "higher_is_better", "samples": [1, 2.5]}}}))
         .unwrap();
         assert_eq!(s.direction_of("custom.x"), Direction::HigherIsBetter);
-        assert_eq!(s.metric_info["custom.x"].samples, vec![1.0, 2.5]);
+        assert_eq!(s.metrics.info("custom.x").unwrap().samples, vec![1.0, 2.5]);
         let e = parse(json!({"schema_version": 1, "metrics": {"custom": {"x": 1}},
             "metric_info": {"custom.x": {"direction": "up"}}}))
         .unwrap_err();

@@ -35,8 +35,7 @@ pub fn parse(text: &str) -> Option<Snapshot> {
     };
     Some(Snapshot {
         metadata,
-        metrics,
-        metric_info,
+        metrics: crate::schema::Metrics::from_parts(metrics, metric_info),
         provider: Default::default(),
     })
 }

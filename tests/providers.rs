@@ -24,7 +24,7 @@ fn load(provider: &str, rel: &str) -> Snapshot {
 fn render(snap: &Snapshot) -> String {
     let mut out = String::new();
     for (key, value) in snap.flat() {
-        let info = snap.metric_info.get(key).cloned().unwrap_or_default();
+        let info = snap.metrics.info(key).cloned().unwrap_or_default();
         let dir = info.direction.map_or("-", Direction::as_str);
         let unit = info.unit.as_deref().unwrap_or("-");
         let s = &info.samples;
@@ -49,7 +49,7 @@ fn assert_metric(snap: &Snapshot, key: &str, value: f64, unit: &str, dir: Direct
         .get(key)
         .unwrap_or_else(|| panic!("no key '{key}' in {:?}", snap.metrics.keys()));
     assert!(close(got, value), "{key}: {got} != {value}");
-    let info = &snap.metric_info[key];
+    let info = &snap.metrics.info(key).unwrap();
     assert_eq!(info.unit.as_deref(), Some(unit), "{key} unit");
     assert_eq!(info.direction, Some(dir), "{key} direction");
 }
@@ -132,7 +132,7 @@ fn exact_values_and_unit_conversions() {
         Lower,
     );
     assert_eq!(
-        s.metric_info["custom.BenchmarkSprintf"].samples,
+        s.metrics.info("custom.BenchmarkSprintf").unwrap().samples,
         vec![171.9 / 1e6, 91.24 / 1e6]
     );
     assert_metric(&s, "custom.BenchmarkSprintf.bytes_per_op", 15.0, "B", Lower);
@@ -176,7 +176,14 @@ fn exact_values_and_unit_conversions() {
         "ms",
         Lower,
     );
-    assert_eq!(s.metric_info["custom.BM_MapInsert/8"].samples.len(), 3);
+    assert_eq!(
+        s.metrics
+            .info("custom.BM_MapInsert/8")
+            .unwrap()
+            .samples
+            .len(),
+        3
+    );
     assert!(s
         .metrics
         .keys()
@@ -194,7 +201,7 @@ fn exact_values_and_unit_conversions() {
     // hyperfine: s → ms, `times` as samples.
     let s = load("hyperfine", "hyperfine/two_commands.json");
     assert_metric(&s, "custom.noop", 3.545454375, "ms", Lower);
-    let samples = &s.metric_info["custom.noop"].samples;
+    let samples = &s.metrics.info("custom.noop").unwrap().samples;
     assert_eq!(samples.len(), 8);
     assert!(close(samples[0], 1.057071));
 
@@ -213,7 +220,7 @@ fn exact_values_and_unit_conversions() {
     let s = load("jmh", "jmh/throughput.json");
     let key = "custom.org.openjdk.jmh.samples.JMHSample_01_HelloWorld.wellHelloThere";
     assert_metric(&s, key, 3.3762388731228185e9, "ops/s", Higher);
-    assert_eq!(s.metric_info[key].samples.len(), 3);
+    assert_eq!(s.metrics.info(key).unwrap().samples.len(), 3);
     let s = load("jmh", "jmh/latency.json");
     assert_metric(&s, key, 3.3762388731228185e12, "ms", Lower);
     let s = load("jmh", "jmh/gab_jmh_output_2.json");
@@ -224,7 +231,7 @@ fn exact_values_and_unit_conversions() {
     let key = "custom.BenchmarkDotNet.Samples.Memory.AllocEmptyList";
     assert_metric(&s, key, 77.49449412027995 / 1e6, "ms", Lower);
     assert_metric(&s, &format!("{key}.allocated_bytes"), 368.0, "B", Lower);
-    assert_eq!(s.metric_info[key].samples.len(), 3);
+    assert_eq!(s.metrics.info(key).unwrap().samples.len(), 3);
 
     // criterion folder: mean estimate, samples = times / iters, throughput.
     let s = load("criterion", "criterion/target_criterion");
@@ -235,12 +242,15 @@ fn exact_values_and_unit_conversions() {
         "ms",
         Lower,
     );
-    let samples = &s.metric_info["custom.checksum/adler/256"].samples;
+    let samples = &s.metrics.info("custom.checksum/adler/256").unwrap().samples;
     assert_eq!(samples.len(), 10);
     assert!(close(samples[0], 3547625.0 / 4473.0 / 1e6));
     assert!(s.get("custom.vec push 100").is_some());
     assert_eq!(
-        s.metric_info["custom.checksum/adler/256.mb_per_s"].direction,
+        s.metrics
+            .info("custom.checksum/adler/256.mb_per_s")
+            .unwrap()
+            .direction,
         Some(Higher)
     );
 
@@ -603,11 +613,11 @@ fn issue16_exact_values_of_the_new_formats() {
         Lower,
     );
     assert_eq!(
-        s.metric_info["custom.dict lookup"].samples,
+        s.metrics.info("custom.dict lookup").unwrap().samples,
         vec![12058624.0, 12197888.0]
     );
     let s = load("pyperf", "pyperf/two_benchmarks.json");
-    let samples = &s.metric_info["custom.sort 1000 ints"].samples;
+    let samples = &s.metrics.info("custom.sort 1000 ints").unwrap().samples;
     // 10 worker runs (pyperf --fast) x 2 values; the calibration run's 15 warmups are out.
     assert_eq!(samples.len(), 20);
     assert!(close(samples[0], 3.246023974634582e-05 * 1e3));

@@ -48,7 +48,7 @@ fn check_all(text: String) -> std::result::Result<(), TestCaseError> {
             Ok(snap) => {
                 for (k, v) in snap.flat() {
                     prop_assert!(v.is_finite(), "{}: {k} = {v}", kind.name());
-                    let info = snap.metric_info.get(k);
+                    let info = snap.metrics.info(k);
                     // Schema v1 files (json provider) may lack metric_info; tools' never do.
                     if *kind != ProviderKind::Json {
                         let info = info.expect("metric_info for every key");

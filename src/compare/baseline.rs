@@ -289,8 +289,8 @@ fn points_of(
         });
         for (k, v) in s.flat() {
             let quantiles = s
-                .metric_info
-                .get(k)
+                .metrics
+                .info(k)
                 .and_then(|info| sample_quantiles(info.samples.get(warmup..).unwrap_or(&[])));
             points.entry(k.to_string()).or_default().push(HistoryPoint {
                 run: i as u32,
@@ -327,10 +327,10 @@ pub fn rolling_median(window: &[Snapshot]) -> Snapshot {
         let Some(m) = median(vals) else { continue };
         snap.insert(k.clone(), m);
         // Unit and direction from the newest snapshot that describes the key.
-        if let Some(info) = window.iter().rev().find_map(|s| s.metric_info.get(k)) {
+        if let Some(info) = window.iter().rev().find_map(|s| s.metrics.info(k)) {
             let mut info = info.clone();
             info.samples.clear();
-            snap.metric_info.insert(k.clone(), info);
+            snap.metrics.set_info(k.clone(), info);
         }
     }
     snap.canonicalize();

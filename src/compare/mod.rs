@@ -136,8 +136,8 @@ impl Settings {
         self.config
             .directions
             .lookup(key)
-            .or_else(|| current.metric_info.get(key).and_then(|i| i.direction))
-            .or_else(|| baseline.metric_info.get(key).and_then(|i| i.direction))
+            .or_else(|| current.metrics.info(key).and_then(|i| i.direction))
+            .or_else(|| baseline.metrics.info(key).and_then(|i| i.direction))
     }
 }
 
@@ -295,9 +295,9 @@ pub fn compare(
             DiffStatus::Pass
         };
         let unit = current
-            .metric_info
-            .get(key)
-            .or_else(|| baseline.metric_info.get(key))
+            .metrics
+            .info(key)
+            .or_else(|| baseline.metrics.info(key))
             .and_then(|i| i.unit.as_ref().map(|u| u.to_string()));
         diffs.push(MetricDiff {
             metric_key: key.to_string(),
@@ -377,8 +377,8 @@ fn calibrate(
     };
     let warmup = settings.config.noise.warmup_runs;
     let current_loc = current
-        .metric_info
-        .get(key)
+        .metrics
+        .info(key)
         .and_then(|i| stats::run_location(i.samples.get(warmup..).unwrap_or(&[]), direction));
     let use_samples = current_loc.is_some() && points.iter().all(|p| p.quantiles.is_some());
     let locs: Vec<f64> = points
@@ -787,7 +787,7 @@ mod tests {
         let mut s = Snapshot::new();
         for (k, v, samples) in pairs {
             s.insert(*k, *v);
-            s.metric_info.entry(k.to_string()).or_default().samples = samples.to_vec();
+            s.metrics.info_or_default(k).samples = samples.to_vec();
         }
         s.canonicalize();
         s

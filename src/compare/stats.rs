@@ -337,7 +337,7 @@ pub fn samples_for(
     warmup: usize,
 ) -> Option<Samples> {
     let raw = |s: &Snapshot| -> Option<Vec<f64>> {
-        let v = &s.metric_info.get(key)?.samples;
+        let v = &s.metrics.info(key)?.samples;
         let kept: Vec<f64> = v.iter().skip(warmup).copied().collect();
         (!kept.is_empty()).then_some(kept)
     };
@@ -990,7 +990,7 @@ mod tests {
         let mut s = Snapshot::new();
         s.insert(key, value);
         if !samples.is_empty() {
-            s.metric_info.entry(key.to_string()).or_default().samples = samples.to_vec();
+            s.metrics.info_or_default(key).samples = samples.to_vec();
         }
         s
     }

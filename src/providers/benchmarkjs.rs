@@ -8,7 +8,7 @@
 //! failed benchmark is not a result and is reported as a warning.
 
 use super::util::{num, put_new, Suffixes};
-use super::{Input, Provider};
+use super::{Input, Lines, Provider};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
 
@@ -35,34 +35,43 @@ impl Provider for BenchmarkJs {
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
-        let text = input.text(NAME)?;
-        let mut snap = Snapshot::new();
-        let mut seen = Suffixes::default();
-        super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
-        for line in text.lines() {
-            if let Some((name, ops)) = parse_line(line) {
-                put_new(
-                    &mut snap,
-                    &mut seen,
-                    format!("custom.{name}"),
-                    ops,
-                    "ops/s",
-                    Direction::HigherIsBetter,
-                    vec![],
-                );
-            } else if let Some((name, _)) = line.split_once(": Error") {
-                tracing::warn!("benchmarkjs: benchmark '{}' failed", name.trim());
-            }
-        }
-        if snap.metrics.is_empty() {
-            return Err(Error::parse(
-                NAME,
-                &input.path,
-                "expected '<name> x <number> ops/sec ±<n>% (<n> runs sampled)' lines",
-            ));
-        }
-        Ok(snap)
+        parse_lines(&mut Lines::of(input, NAME)?)
     }
+
+    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
+        Some(parse_lines(lines))
+    }
+}
+
+/// The results, line by line (streamed from the file when named with `--provider`, issue
+/// 19 item 9).
+fn parse_lines(lines: &mut Lines<'_>) -> Result<Snapshot> {
+    let mut snap = Snapshot::new();
+    let mut seen = Suffixes::default();
+    super::util::reserve(&mut snap, lines.count_hint());
+    while let Some(line) = lines.next_line()? {
+        if let Some((name, ops)) = parse_line(line) {
+            put_new(
+                &mut snap,
+                &mut seen,
+                format!("custom.{name}"),
+                ops,
+                "ops/s",
+                Direction::HigherIsBetter,
+                vec![],
+            );
+        } else if let Some((name, _)) = line.split_once(": Error") {
+            tracing::warn!("benchmarkjs: benchmark '{}' failed", name.trim());
+        }
+    }
+    if snap.metrics.is_empty() {
+        return Err(Error::parse(
+            NAME,
+            lines.path(),
+            "expected '<name> x <number> ops/sec ±<n>% (<n> runs sampled)' lines",
+        ));
+    }
+    Ok(snap)
 }
 
 /// `JSON.parse x 991,461 ops/sec ±4.17% (51 runs sampled)` → (`JSON.parse`, 991461).

@@ -11,7 +11,7 @@
 //! reported as a warning naming the benchmark.
 
 use super::util::{num, put_measure, Suffixes};
-use super::{Input, Provider};
+use super::{Input, Lines, Provider};
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
 
@@ -39,40 +39,49 @@ impl Provider for CargoBench {
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
-        let text = input.text(NAME)?;
-        let mut snap = Snapshot::new();
-        let mut seen = Suffixes::default();
-        super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
-        for line in text.lines() {
-            if let Some((name, value, unit)) = parse_line(line) {
-                let base = match unit {
-                    "ns/iter" => "ns",
-                    u => u,
-                };
-                put_measure(
-                    &mut snap,
-                    &mut seen,
-                    format!("custom.{name}"),
-                    value,
-                    base,
-                    None,
-                    Vec::new(),
-                );
-            } else if let Some(rest) = line.trim().strip_prefix("test ") {
-                if let Some(name) = rest.strip_suffix(" ... FAILED") {
-                    tracing::warn!("cargo-bench: benchmark '{name}' failed");
-                }
+        parse_lines(&mut Lines::of(input, NAME)?)
+    }
+
+    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
+        Some(parse_lines(lines))
+    }
+}
+
+/// The results, line by line (streamed from the file when named with `--provider`, issue
+/// 19 item 9).
+fn parse_lines(lines: &mut Lines<'_>) -> Result<Snapshot> {
+    let mut snap = Snapshot::new();
+    let mut seen = Suffixes::default();
+    super::util::reserve(&mut snap, lines.count_hint());
+    while let Some(line) = lines.next_line()? {
+        if let Some((name, value, unit)) = parse_line(line) {
+            let base = match unit {
+                "ns/iter" => "ns",
+                u => u,
+            };
+            put_measure(
+                &mut snap,
+                &mut seen,
+                format!("custom.{name}"),
+                value,
+                base,
+                None,
+                Vec::new(),
+            );
+        } else if let Some(rest) = line.trim().strip_prefix("test ") {
+            if let Some(name) = rest.strip_suffix(" ... FAILED") {
+                tracing::warn!("cargo-bench: benchmark '{name}' failed");
             }
         }
-        if snap.metrics.is_empty() {
-            return Err(Error::parse(
-                NAME,
-                &input.path,
-                "expected 'test <name> ... bench: <value> ns/iter (+/- <dev>)' lines",
-            ));
-        }
-        Ok(snap)
     }
+    if snap.metrics.is_empty() {
+        return Err(Error::parse(
+            NAME,
+            lines.path(),
+            "expected 'test <name> ... bench: <value> ns/iter (+/- <dev>)' lines",
+        ));
+    }
+    Ok(snap)
 }
 
 /// `test a b ... bench:   1,234 ns/iter (+/- 5)` → (`a b`, 1234, `ns/iter`).

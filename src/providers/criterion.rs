@@ -450,7 +450,7 @@ mod tests {
         // A custom measurement's unit is kept, lower is better.
         assert_eq!(s.get("custom.cycles"), Some(11.25));
         assert_eq!(
-            s.metric_info["custom.cycles"].unit.as_deref(),
+            s.metrics.info("custom.cycles").unwrap().unit.as_deref(),
             Some("cycles")
         );
         assert_eq!(s.get("custom.cycles.mbit_per_s"), Some(2.5 * 1e-3));
@@ -465,6 +465,9 @@ mod tests {
 {"reason":"benchmark-complete","id":"g/a","unit":"ns","iteration_count":[1,2],"measured_values":[1000.0,4000.0],"mean":{"estimate":1500.0,"lower_bound":1.0,"upper_bound":2.0,"unit":"ns"}}"#;
         let s = parse_lines(text, Path::new("c.json")).unwrap();
         assert_eq!(s.get("custom.g/a"), Some(0.0015));
-        assert_eq!(s.metric_info["custom.g/a"].samples, vec![0.001, 0.002]);
+        assert_eq!(
+            s.metrics.info("custom.g/a").unwrap().samples,
+            vec![0.001, 0.002]
+        );
     }
 }

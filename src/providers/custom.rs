@@ -11,7 +11,7 @@
 //! `custom-smaller-is-better`; name the provider explicitly to be sure.
 
 use super::util::{put_measure, starts_with_char, Suffixes};
-use super::{Input, Provider};
+use super::{Input, Lines, Provider, Source};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
 use crate::units::Unit;
@@ -213,11 +213,23 @@ impl Provider for Custom {
     }
 
     fn parse(&self, input: &Input) -> Result<Snapshot> {
-        let bad = |reason: String| Error::parse(self.name, &input.path, reason);
-        let text = input.text(self.name)?;
+        self.parse_list(&mut Lines::of(input, self.name)?)
+    }
+
+    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
+        Some(self.parse_list(lines))
+    }
+}
+
+impl Custom {
+    /// Reads the list entry by entry, from the text or straight from the file (issue 19
+    /// item 9: the file is never held whole when the provider is named).
+    fn parse_list(&self, lines: &mut Lines<'_>) -> Result<Snapshot> {
+        let path = lines.path();
+        let bad = |reason: String| Error::parse(self.name, path, reason);
         let mut snap = Snapshot::new();
         // About one entry per line in the files tools write.
-        super::util::reserve(&mut snap, text.bytes().filter(|b| *b == b'\n').count());
+        super::util::reserve(&mut snap, lines.count_hint());
         let mut reader = Reader {
             snap: &mut snap,
             seen: Suffixes::default(),
@@ -225,14 +237,21 @@ impl Provider for Custom {
             count: 0,
             bad_entry: None,
         };
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde::Deserializer::deserialize_seq(&mut de, &mut reader)
-            .and_then(|()| de.end())
-            .map_err(|e| {
-                bad(format!(
-                    "expected a JSON list of {{\"name\", \"unit\", \"value\"}} objects: {e}"
-                ))
-            })?;
+        let read = match lines.source() {
+            Source::Text(text) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                serde::Deserializer::deserialize_seq(&mut de, &mut reader).and_then(|()| de.end())
+            }
+            Source::Reader(file) => {
+                let mut de = serde_json::Deserializer::from_reader(file);
+                serde::Deserializer::deserialize_seq(&mut de, &mut reader).and_then(|()| de.end())
+            }
+        };
+        read.map_err(|e| {
+            bad(format!(
+                "expected a JSON list of {{\"name\", \"unit\", \"value\"}} objects: {e}"
+            ))
+        })?;
         if let Some(reason) = reader.bad_entry {
             return Err(bad(reason));
         }

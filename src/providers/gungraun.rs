@@ -340,7 +340,10 @@ mod tests {
         );
         assert_eq!(s.get("custom.b::g::fib short:10.L1HitRate"), Some(99.5));
         assert_eq!(
-            s.metric_info["custom.b::g::fib short:10.L1HitRate"].direction,
+            s.metrics
+                .info("custom.b::g::fib short:10.L1HitRate")
+                .unwrap()
+                .direction,
             Some(Direction::HigherIsBetter)
         );
         // N/A and other tools' metrics are not read.

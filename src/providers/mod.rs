@@ -41,6 +41,7 @@ mod gungraun;
 mod hyperfine;
 mod jmh;
 mod json;
+mod lines;
 mod pyperf;
 mod pytest_benchmark;
 mod valgrind;
@@ -48,6 +49,8 @@ mod valgrind;
 use crate::error::{Error, Result};
 use crate::schema::Snapshot;
 use std::path::{Path, PathBuf};
+
+pub use lines::{Lines, Source};
 
 /// What a provider reads: a file's text, or a folder (e.g. `target/criterion`).
 #[derive(Debug)]
@@ -160,6 +163,14 @@ pub trait Provider: Sync {
     /// format recognised by its structure (JSON, XML, folders), which `auto` takes as is.
     fn result_lines(&self, input: &Input) -> Option<usize> {
         let _ = input;
+        None
+    }
+    /// For a format read line by line (or by a streaming parser): parses straight from the
+    /// file, which [`load`] then streams rather than reading it whole (issue 19 item 9,
+    /// memory).
+    /// `None` (the default): the format needs its whole input, see [`Provider::parse`].
+    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
+        let _ = lines;
         None
     }
 }
@@ -285,6 +296,18 @@ impl ProviderKind {
         )
     }
 
+    /// Does this format read its input as a stream ([`Provider::parse_streamed`]), so that
+    /// a file named with this provider is never held whole in memory?
+    pub fn reads_lines(self) -> bool {
+        matches!(
+            self,
+            ProviderKind::CargoBench
+                | ProviderKind::BenchmarkJs
+                | ProviderKind::CustomBiggerIsBetter
+                | ProviderKind::CustomSmallerIsBetter
+        )
+    }
+
     /// Looks a provider up by name or [`ALIASES`] (`auto` is handled by [`load`]).
     pub fn from_name(name: &str) -> Result<ProviderKind> {
         ProviderKind::ALL
@@ -401,6 +424,11 @@ fn load_with(path: &Path, provider: &str, name: Option<&str>) -> Result<(Snapsho
     };
     if let Some(k) = kind {
         check_named(k)?;
+        if k.reads_lines() {
+            if let Some(snap) = load_streamed(path, k)? {
+                return Ok((snap, k));
+            }
+        }
     }
     let input = Input::read(path)?;
     let kind = match kind {
@@ -417,23 +445,7 @@ fn load_with(path: &Path, provider: &str, name: Option<&str>) -> Result<(Snapsho
         }
     };
     if let Some(bad) = input.invalid_utf8 {
-        if kind.reads_console_output() {
-            tracing::warn!(
-                "'{}': {} byte(s) that are not UTF-8 replaced with U+FFFD (the first at offset {})",
-                path.display(),
-                bad.bytes,
-                bad.first_offset
-            );
-        } else {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {}); {} output must be UTF-8",
-                    bad.first_offset,
-                    kind.name()
-                ),
-            ));
-        }
+        not_utf8(path, kind, bad)?;
     }
     let parsed = match name {
         Some(name) => valgrind::parse_run(&input, Some(name)),
@@ -443,6 +455,56 @@ fn load_with(path: &Path, provider: &str, name: Option<&str>) -> Result<(Snapsho
     snap.canonicalize();
     snap.provider.set(kind.name());
     Ok((snap, kind))
+}
+
+/// A file not UTF-8: a warning for console output, else exit 3.
+fn not_utf8(path: &Path, kind: ProviderKind, bad: InvalidUtf8) -> Result<()> {
+    if kind.reads_console_output() {
+        tracing::warn!(
+            "'{}': {} byte(s) that are not UTF-8 replaced with U+FFFD (the first at offset {})",
+            path.display(),
+            bad.bytes,
+            bad.first_offset
+        );
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            path,
+            format!(
+                "not UTF-8 text (invalid byte at offset {}); {} output must be UTF-8",
+                bad.first_offset,
+                kind.name()
+            ),
+        ))
+    }
+}
+
+/// [`load`] for a line format named up front: a regular file is read line by line, never
+/// whole (issue 19 item 9: the input no longer counts toward the memory a run needs).
+/// `None` for anything else (a folder, a pipe), which the caller reads as before.
+fn load_streamed(path: &Path, kind: ProviderKind) -> Result<Option<Snapshot>> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::MetricsNotFound { path: path.into() },
+        _ => Error::MetricsUnreadable {
+            path: path.into(),
+            source: e,
+        },
+    })?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    // The UTF-8 warning comes before anything the parse says, as for a file read whole.
+    if let Some(bad) = lines::scan_utf8(path)? {
+        not_utf8(path, kind, bad)?;
+    }
+    let mut lines = Lines::open(path)?;
+    let Some(parsed) = kind.provider().parse_streamed(&mut lines) else {
+        return Ok(None);
+    };
+    let mut snap = parsed?;
+    snap.canonicalize();
+    snap.provider.set(kind.name());
+    Ok(Some(snap))
 }
 
 /// One `--metrics` value: `[PROVIDER:]PATH`.
@@ -499,9 +561,9 @@ pub fn load_many(
         let Snapshot {
             metadata,
             metrics,
-            metric_info,
             provider,
         } = snap;
+        let (metrics, metric_info) = metrics.into_parts();
         // Several providers read this run: all are named (`go + hyperfine`).
         if let Some(name) = provider.get() {
             let names = into.provider.get().unwrap_or_default();
@@ -531,7 +593,9 @@ pub fn load_many(
             into.metrics.insert(key, value);
         }
         // Every key is new (checked above), so the file's metric_info joins as it is.
-        into.metric_info.extend(metric_info);
+        for (key, info) in metric_info {
+            into.metrics.set_info(key, info);
+        }
     }
     let mut snap = merged.ok_or_else(|| Error::Usage("no metrics file given".into()))?;
     snap.canonicalize();
@@ -593,8 +657,8 @@ pub mod util {
             tracing::warn!("dropping metric '{key}': value {value} is not a finite number");
             return;
         }
-        snap.metric_info
-            .insert(key, info(unit.into(), direction, samples));
+        snap.metrics
+            .set_info(key, info(unit.into(), direction, samples));
     }
 
     /// Like [`put`], but never replaces: a key already present gets the next free `#n`
@@ -612,22 +676,12 @@ pub mod util {
             tracing::warn!("dropping metric '{key}': value {value} is not a finite number");
             return;
         };
+        let info = info(unit.into(), direction, samples);
         // One hash lookup in the common (new key) case.
-        let key = match snap.metrics.entry(key) {
-            indexmap::map::Entry::Vacant(v) => {
-                let k = v.key().clone();
-                v.insert(number);
-                k
-            }
-            indexmap::map::Entry::Occupied(o) => {
-                let base = o.key().clone();
-                let k = unique_key(snap, seen, base);
-                snap.metrics.insert(k.clone(), number);
-                k
-            }
-        };
-        snap.metric_info
-            .insert(key, info(unit.into(), direction, samples));
+        if let Err((base, number, info)) = snap.metrics.insert_new(key, number, info) {
+            let key = unique_key(snap, seen, base);
+            snap.metrics.insert_with_info(key, number, info);
+        }
     }
 
     /// A finite number as the tools print it: `1,234.5`, `1234`, `3.4e-2` (thousands
@@ -702,7 +756,6 @@ pub mod util {
         // Bounded so a huge, mostly irrelevant file does not reserve gigabytes.
         let n = n.min(1 << 18);
         snap.metrics.reserve(n);
-        snap.metric_info.reserve(n);
     }
 
     /// Where [`unique_key`] resumes probing for each duplicated base name, so `k`

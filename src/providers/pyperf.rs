@@ -141,8 +141,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.get("custom.a"), Some(2.0));
-        assert_eq!(s.metric_info["custom.a"].samples, vec![1.0, 3.0, 2.0]);
-        assert_eq!(s.metric_info["custom.a"].unit.as_deref(), Some("ms"));
+        assert_eq!(
+            s.metrics.info("custom.a").unwrap().samples,
+            vec![1.0, 3.0, 2.0]
+        );
+        assert_eq!(
+            s.metrics.info("custom.a").unwrap().unit.as_deref(),
+            Some("ms")
+        );
     }
 
     #[test]
@@ -152,7 +158,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.get("custom.m"), Some(15.0));
-        assert_eq!(s.metric_info["custom.m"].unit.as_deref(), Some("B"));
+        assert_eq!(
+            s.metrics.info("custom.m").unwrap().unit.as_deref(),
+            Some("B")
+        );
     }
 
     #[test]

@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(s.get("throughput"), Some(750.0));
         assert_eq!(s.get("custom.test_a_b_c"), Some(2.0));
         assert_eq!(s.get("custom.test_z"), Some(4.0));
-        assert_eq!(s.metric_info["custom.test_a_b_c"].samples, vec![1.0, 3.0]);
+        assert_eq!(
+            s.metrics.info("custom.test_a_b_c").unwrap().samples,
+            vec![1.0, 3.0]
+        );
         assert_eq!(s.metadata.commit.as_deref(), Some("abc"));
     }
 

@@ -226,11 +226,15 @@ mod tests {
             "9007199254740991.0"
         );
         assert_eq!(s.get("custom.work 100000.Dr"), Some(129153.0));
-        let info = &s.metric_info["custom.work 100000"];
+        let info = &s.metrics.info("custom.work 100000").unwrap();
         assert_eq!(info.unit.as_deref(), Some("instructions"));
         assert_eq!(info.direction, Some(Direction::LowerIsBetter));
         assert_eq!(
-            s.metric_info["custom.work 100000.Dw"].unit.as_deref(),
+            s.metrics
+                .info("custom.work 100000.Dw")
+                .unwrap()
+                .unit
+                .as_deref(),
             Some("events")
         );
     }

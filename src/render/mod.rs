@@ -59,8 +59,8 @@ impl View<'_> {
         current: &Snapshot,
     ) -> IndexMap<String, (Vec<f64>, Vec<f64>)> {
         let of = |s: &Snapshot, k: &str| {
-            s.metric_info
-                .get(k)
+            s.metrics
+                .info(k)
                 .map(|i| i.samples.clone())
                 .unwrap_or_default()
         };
@@ -87,8 +87,8 @@ impl View<'_> {
         View {
             current_only: current.flat().map(|(k, v)| (k.to_string(), v)).collect(),
             units: current
-                .metric_info
-                .iter()
+                .metrics
+                .infos()
                 .filter_map(|(k, i)| Some((k.clone(), i.unit.as_ref()?.to_string())))
                 .collect(),
             provider: current.provider.get().map(str::to_string),

@@ -1060,7 +1060,7 @@ async fn insert_run(
     );
     let mut writer = std::pin::pin!(writer);
     for (ord, (key, value)) in snap.metrics.iter().enumerate() {
-        let info = snap.metric_info.get(key);
+        let info = snap.metrics.info(key);
         let unit = info.and_then(|i| i.unit.as_deref());
         let samples = info.filter(|i| !i.samples.is_empty()).map(|i| &i.samples);
         let direction = snap.direction_of(key).as_str();

@@ -1,0 +1,305 @@
+//! [`Lines`]: a line format's input, one line at a time, from text in memory or straight
+//! from the file (issue 19 item 9, memory).
+//!
+//! A provider named with `--provider` (or in `flameiq.yaml`) whose format is one result per
+//! line (`cargo-bench`, `benchmarkjs`), or a list a streaming JSON parser reads entry by
+//! entry (the custom `[{name, unit, value}]` formats, through [`Lines::source`]), reads a
+//! regular file through a small buffer instead of holding the whole file: the input then
+//! costs nothing next to the snapshot it builds.
+//! `auto` still reads the file whole (it weighs every line format over the same text), as do
+//! pipes and other special files (read once, they could not be read again).
+//!
+//! The lines are exactly those of [`str::lines`] over the file's text with bytes that are
+//! not UTF-8 replaced by U+FFFD (what [`Input::read`](super::Input::read) builds): split at
+//! `\n`, a `\r` before it dropped, no empty last line. An invalid sequence never spans a
+//! `\n` (an ASCII byte ends it), so replacing line by line gives the same text.
+
+use super::{Input, InvalidUtf8};
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// Lines of a metrics file (see the module docs).
+pub struct Lines<'a> {
+    path: &'a Path,
+    src: Src<'a>,
+    /// The current line when it had to be repaired (not UTF-8).
+    line: String,
+    /// The current line's bytes, as read.
+    bytes: Vec<u8>,
+    /// About how many lines there are (a hint for reserving room).
+    hint: usize,
+}
+
+enum Src<'a> {
+    Text(&'a str, std::str::Lines<'a>),
+    File(BufReader<File>),
+}
+
+/// The whole input at once, for a format that is not read line by line (a JSON list).
+pub enum Source<'b> {
+    /// Text already in memory.
+    Text(&'b str),
+    /// The file, through a buffer.
+    Reader(&'b mut BufReader<File>),
+}
+
+impl<'a> Lines<'a> {
+    /// The lines of an input already read whole (a provider's `parse`).
+    pub fn of(input: &'a Input, provider: &str) -> Result<Lines<'a>> {
+        let text = input.text(provider)?;
+        Ok(Lines {
+            path: &input.path,
+            hint: text.bytes().filter(|b| *b == b'\n').count(),
+            src: Src::Text(text, text.lines()),
+            line: String::new(),
+            bytes: Vec::new(),
+        })
+    }
+
+    /// The lines of a regular file, read as they are asked for.
+    pub fn open(path: &'a Path) -> Result<Lines<'a>> {
+        let file = open(path)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok(Lines {
+            path,
+            // The line formats print at least 64 bytes per result line.
+            hint: usize::try_from(size / 64).unwrap_or(usize::MAX),
+            src: Src::File(BufReader::with_capacity(1 << 16, file)),
+            line: String::new(),
+            bytes: Vec::new(),
+        })
+    }
+
+    /// The file the lines come from (for error messages).
+    pub fn path(&self) -> &'a Path {
+        self.path
+    }
+
+    /// About how many lines there are: counted for text in memory, estimated from the
+    /// size for a file (the caller bounds what it reserves).
+    pub fn count_hint(&self) -> usize {
+        self.hint
+    }
+
+    /// The input as a whole (the text, or the file from its start), for a format read with
+    /// a streaming parser rather than line by line.
+    pub fn source(&mut self) -> Source<'_> {
+        match &mut self.src {
+            Src::Text(text, _) => Source::Text(text),
+            Src::File(reader) => Source::Reader(reader),
+        }
+    }
+
+    /// The next line, `None` at the end; a read error is exit 3 naming the file.
+    pub fn next_line(&mut self) -> Result<Option<&str>> {
+        let reader = match &mut self.src {
+            Src::Text(_, lines) => return Ok(lines.next()),
+            Src::File(reader) => reader,
+        };
+        self.bytes.clear();
+        let n = reader
+            .read_until(b'\n', &mut self.bytes)
+            .map_err(|e| unreadable(self.path, e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if self.bytes.last() == Some(&b'\n') {
+            self.bytes.pop();
+            if self.bytes.last() == Some(&b'\r') {
+                self.bytes.pop();
+            }
+        }
+        match std::str::from_utf8(&self.bytes) {
+            Ok(line) => Ok(Some(line)),
+            Err(_) => {
+                self.line.clear();
+                self.line.push_str(&String::from_utf8_lossy(&self.bytes));
+                Ok(Some(&self.line))
+            }
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::MetricsNotFound { path: path.into() },
+        _ => unreadable(path, e),
+    })
+}
+
+fn unreadable(path: &Path, source: std::io::Error) -> Error {
+    Error::MetricsUnreadable {
+        path: path.into(),
+        source,
+    }
+}
+
+/// Where a file is not UTF-8, counted as [`Input::read`] counts it, reading it through a
+/// small buffer: the replaced bytes and the offset of the first.
+pub fn scan_utf8(path: &Path) -> Result<Option<InvalidUtf8>> {
+    let mut file = open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    // Bytes at the start of `buf` carried over from the last read: a character cut in two.
+    let mut carry = 0;
+    // Offset in the file of `buf[0]`.
+    let mut base = 0usize;
+    let mut bad = 0usize;
+    let mut first: Option<usize> = None;
+    loop {
+        let n = match file.read(&mut buf[carry..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(unreadable(path, e)),
+        };
+        let end = carry + n;
+        let eof = n == 0;
+        let mut pos = 0;
+        while pos < end {
+            match std::str::from_utf8(&buf[pos..end]) {
+                Ok(_) => pos = end,
+                Err(e) => {
+                    let at = pos + e.valid_up_to();
+                    match e.error_len() {
+                        Some(len) => {
+                            first.get_or_insert(base + at);
+                            bad += len;
+                            pos = at + len;
+                        }
+                        // Cut off by the end of the buffer: read on, unless the file ends.
+                        None if !eof => {
+                            pos = at;
+                            break;
+                        }
+                        None => {
+                            first.get_or_insert(base + at);
+                            bad += end - at;
+                            pos = end;
+                        }
+                    }
+                }
+            }
+        }
+        if eof {
+            break;
+        }
+        buf.copy_within(pos..end, 0);
+        carry = end - pos;
+        base += pos;
+    }
+    Ok(first.map(|first_offset| InvalidUtf8 {
+        bytes: bad,
+        first_offset,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn streamed(bytes: &[u8]) -> (Vec<String>, Option<InvalidUtf8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, bytes).unwrap();
+        let mut lines = Lines::open(&path).unwrap();
+        let mut out = Vec::new();
+        while let Some(l) = lines.next_line().unwrap() {
+            out.push(l.to_string());
+        }
+        (out, scan_utf8(&path).unwrap())
+    }
+
+    fn whole(bytes: &[u8]) -> (Vec<String>, Option<InvalidUtf8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, bytes).unwrap();
+        let input = Input::read(&path).unwrap();
+        let out = input
+            .text
+            .as_deref()
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        (out, input.invalid_utf8)
+    }
+
+    #[test]
+    fn issue19_item9_streamed_lines_are_the_whole_texts_lines() {
+        let mut long = "é".repeat(40_000).into_bytes();
+        long.extend_from_slice(b"\xff\n\xe2\x82\n");
+        long.extend("x".repeat(70_000).bytes());
+        long.push(0xf0);
+        for case in [
+            &b""[..],
+            b"\n",
+            b"a",
+            b"a\n",
+            b"a\n\n",
+            b"a\r\nb\r",
+            b"\r\n\r\n",
+            b"ok \xff\xfe bad\r\nnext \xe2\x82\nend \xf0\x9f",
+            &long,
+        ] {
+            assert_eq!(
+                streamed(case),
+                whole(case),
+                "{:?}",
+                String::from_utf8_lossy(case)
+            );
+        }
+    }
+
+    /// A file named with a streaming provider gives the snapshot reading it whole gives
+    /// (same keys, order, values, infos and document), and the same errors.
+    #[test]
+    fn issue19_item9_streamed_file_reads_as_the_whole_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let cases = [
+            ("cargo-bench", "cargo-bench/libtest_output.txt"),
+            ("cargo-bench", "cargo-bench/libtest_units.txt"),
+            ("cargo-bench", "cargo-bench/criterion_bencher_format.txt"),
+            ("benchmarkjs", "benchmarkjs/two_suites.txt"),
+            (
+                "custom-bigger-is-better",
+                "custom-bigger-is-better/bigger_is_better.json",
+            ),
+            (
+                "custom-smaller-is-better",
+                "custom-smaller-is-better/smaller_is_better.json",
+            ),
+            (
+                "custom-smaller-is-better",
+                "custom-smaller-is-better/smaller_is_better_2.json",
+            ),
+            // Errors: not this format at all.
+            ("cargo-bench", "benchmarkjs/two_suites.txt"),
+            ("custom-smaller-is-better", "cargo-bench/libtest_output.txt"),
+        ];
+        for (name, file) in cases {
+            let path = root.join(file);
+            let kind = super::super::ProviderKind::from_name(name).unwrap();
+            assert!(kind.reads_lines(), "{name}");
+            let input = Input::read(&path).unwrap();
+            let whole = kind.provider().parse(&input).map(|mut s| {
+                s.canonicalize();
+                s
+            });
+            let streamed = super::super::load(&path, name).map(|(s, _)| s);
+            match (whole, streamed) {
+                (Ok(w), Ok(s)) => {
+                    assert_eq!(w.metrics, s.metrics, "{file}");
+                    let doc = |s: &crate::schema::Snapshot| {
+                        let mut v = s.to_value();
+                        v["metadata"] = serde_json::Value::Null;
+                        crate::pyjson::to_pretty(&v)
+                    };
+                    assert_eq!(doc(&w), doc(&s), "{file}");
+                }
+                (Err(w), Err(s)) => assert_eq!(w.to_string(), s.to_string(), "{file}"),
+                (w, s) => panic!("{file}: whole {w:?}, streamed {s:?}"),
+            }
+        }
+    }
+}

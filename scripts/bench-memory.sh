@@ -9,7 +9,7 @@
 # provider named. Go with every benchmark name distinct is held at <= 8x for now (its
 # target of 3x is not met yet: the go provider reads the file whole and groups repeats in
 # a map of its own before building the snapshot). Exits 1 when a ratio is over its budget,
-# so it can run as a regression check; about a minute for 32 MB inputs in release.
+# so it can run as a regression check; about 15-25 s for 32 MB inputs in release.
 set -euo pipefail
 bin=${1:-${CARGO_TARGET_DIR:-target}/release/flameiq}
 mb=${2:-64}

@@ -29,6 +29,7 @@ pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod fsutil;
+mod history_de;
 pub mod providers;
 pub mod pyjson;
 pub mod quantile;

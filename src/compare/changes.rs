@@ -935,11 +935,11 @@ impl crate::store::HistorySink for HistorySeries {
                         let mut h = fresh();
                         for (i, t) in chunk.iter().enumerate() {
                             if !h.push_older_text(t) {
-                                out.push(Part::Read(std::mem::replace(&mut h, fresh())));
+                                out.push(Part::Read(Box::new(std::mem::replace(&mut h, fresh()))));
                                 out.push(Part::Ordinary(c * share + i));
                             }
                         }
-                        out.push(Part::Read(h));
+                        out.push(Part::Read(Box::new(h)));
                         out
                     })
                 })
@@ -951,7 +951,7 @@ impl crate::store::HistorySink for HistorySeries {
         });
         for part in parts.into_iter().flatten() {
             match part {
-                Part::Read(h) => self.append(h),
+                Part::Read(h) => self.append(*h),
                 Part::Ordinary(i) => {
                     if let Some(s) = ordinary(i) {
                         self.push_older(s);
@@ -964,7 +964,7 @@ impl crate::store::HistorySink for HistorySeries {
 
 /// A share of [`HistorySeries::texts`]: runs read, or one text for the ordinary path.
 enum Part {
-    Read(HistorySeries),
+    Read(Box<HistorySeries>),
     Ordinary(usize),
 }
 

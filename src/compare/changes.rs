@@ -411,6 +411,11 @@ struct Detector {
     c_x: Vec<f64>,
     /// `2n / ((m+n)(m−1))` at `[n·coef + m]`.
     c_y: Vec<f64>,
+    /// `p[k][k]` by `k`.
+    diag: Vec<f64>,
+    /// Scratch: one column of `p`, and one row of `Q`.
+    col: Vec<f64>,
+    qbuf: Vec<f64>,
 }
 
 impl Detector {
@@ -496,6 +501,8 @@ impl Detector {
             }
             a += k;
         }
+        self.diag.clear();
+        self.diag.extend((0..wd).map(|k| self.prefix[k * wd + k]));
     }
 
     /// The coefficient tables for side lengths below `len`, with the very expressions (and
@@ -523,7 +530,7 @@ impl Detector {
     /// The split `τ` in `(s, e)` that maximises `Q` over all ends `κ ∈ (τ, e]`, and that
     /// maximum. Scans as numpy's `argmax` scans Otava's `(τ, κ)` matrix: row by row, with
     /// the cells where `κ ≤ τ` holding 0, keeping the first maximum.
-    fn candidate(&self, s: usize, e: usize) -> (usize, f64) {
+    fn candidate(&mut self, s: usize, e: usize) -> (usize, f64) {
         let mut best_tau = s + 1;
         let mut best_q = f64::NEG_INFINITY;
         for tau in s + 1..e {
@@ -538,46 +545,80 @@ impl Detector {
             let within_x = self.rect(s, tau, s, tau) / 2.0;
             // The row's largest `Q` decides against the rows before it at once: which cell
             // of the row holds it does not matter, only the row (`τ`). `f64::max` skips a
-            // NaN as `q > best` does.
-            let mut row_best = f64::NEG_INFINITY;
-            // `rect(s, τ, τ, κ)` and `rect(τ, κ, τ, κ)` spelled out over the rows `s` and
-            // `τ`, the column `τ` and the diagonal, in the same order of operations.
-            let wd = self.width;
-            let p = &self.prefix[..];
+            // NaN as `q > best` does, and the maximum does not depend on the order it is
+            // taken in (a ±0 tie compares the same), so it is taken over four lanes.
+            //
+            // `rect(s, τ, τ, κ)` and `rect(τ, κ, τ, κ)` are spelled out over the rows `s`
+            // and `τ`, the column `τ` and the diagonal, in the same order of operations,
+            // and the coefficients come from the tables: the same numbers as the formula.
+            let Detector {
+                prefix,
+                width,
+                coef,
+                c_cross,
+                c_x,
+                c_y,
+                diag,
+                col,
+                qbuf,
+            } = &mut *self;
+            let wd = *width;
+            let p = &prefix[..];
             let row_s = &p[s * wd..(s + 1) * wd];
             let row_t = &p[tau * wd..(tau + 1) * wd];
             let (p_st, p_tt) = (row_s[tau], row_t[tau]);
-            let c_x = &self.c_x[n * self.coef..(n + 1) * self.coef];
-            let c_y = &self.c_y[n * self.coef..(n + 1) * self.coef];
-            let c_cross = &self.c_cross[..];
-            let q_at = |kappa: usize| -> f64 {
-                let m = kappa - tau;
-                let cross = row_t[kappa] - row_s[kappa] - p_tt + p_st;
-                let within_y =
-                    (p[kappa * wd + kappa] - row_t[kappa] - p[kappa * wd + tau] + p_tt) / 2.0;
-                let mut q = c_cross[m + n] * cross;
+            let c_x = &c_x[n * *coef..(n + 1) * *coef];
+            let c_y = &c_y[n * *coef..(n + 1) * *coef];
+            // κ = τ + 1 (m = 1, no `within_y` term).
+            let mut row_best = {
+                let k = tau + 1;
+                let cross = row_t[k] - row_s[k] - p_tt + p_st;
+                let mut q = c_cross[k - s] * cross;
                 if n > 1 {
-                    q -= c_x[m] * within_x;
+                    q -= c_x[1] * within_x;
                 }
-                if m > 1 {
-                    q -= c_y[m] * within_y;
-                }
-                q
+                f64::NEG_INFINITY.max(q)
             };
-            // Two running maxima side by side: the maximum of a row does not depend on
-            // the order it is taken in (`max` skips NaN either way; a ±0 tie compares the
-            // same).
-            let mut other = f64::NEG_INFINITY;
-            let mut kappa = tau + 1;
-            while kappa < e {
-                row_best = row_best.max(q_at(kappa));
-                other = other.max(q_at(kappa + 1));
-                kappa += 2;
+            // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic over slices.
+            let lo = tau + 2;
+            if lo <= e {
+                let len = e + 1 - lo;
+                col.clear();
+                col.extend((lo..=e).map(|k| p[k * wd + tau]));
+                qbuf.clear();
+                qbuf.resize(len, 0.0);
+                let (rt, rs, dg, ct) = (&row_t[lo..=e], &row_s[lo..=e], &diag[lo..=e], &col[..len]);
+                let (cc, cx, cy) = (
+                    &c_cross[lo - s..=e - s],
+                    &c_x[2..=e - tau],
+                    &c_y[2..=e - tau],
+                );
+                let q = &mut qbuf[..len];
+                if n > 1 {
+                    for i in 0..len {
+                        let cross = rt[i] - rs[i] - p_tt + p_st;
+                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
+                        q[i] = cc[i] * cross - cx[i] * within_x - cy[i] * within_y;
+                    }
+                } else {
+                    for i in 0..len {
+                        let cross = rt[i] - rs[i] - p_tt + p_st;
+                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
+                        q[i] = cc[i] * cross - cy[i] * within_y;
+                    }
+                }
+                let mut acc = [f64::NEG_INFINITY; 4];
+                let mut quads = q.chunks_exact(4);
+                for c in &mut quads {
+                    for l in 0..4 {
+                        acc[l] = acc[l].max(c[l]);
+                    }
+                }
+                for &v in quads.remainder() {
+                    acc[0] = acc[0].max(v);
+                }
+                row_best = row_best.max(acc[0]).max(acc[1]).max(acc[2]).max(acc[3]);
             }
-            if kappa == e {
-                row_best = row_best.max(q_at(kappa));
-            }
-            row_best = row_best.max(other);
             if row_best > best_q {
                 best_q = row_best;
                 best_tau = tau;

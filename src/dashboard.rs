@@ -41,11 +41,13 @@
 //!
 //! Length (over 500 lines): one site writer (read the sources, bands and change points, the JS index and chunks, the atomic publish); about 50 lines are tests.
 
-use crate::compare::changes::{change_points, parallel_map, ChangeConfig, ChangePoint};
+use crate::compare::changes::{
+    change_points, parallel_map, ChangeConfig, ChangePoint, Column, HistorySeries,
+};
 use crate::config::{Config, Threshold, DEFAULT_THRESHOLD_PERCENT};
 use crate::error::{Error, Result};
 use crate::schema::{Direction, FastHash, Metadata};
-use crate::store::FileStore as Store;
+use crate::store::Store;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -72,13 +74,13 @@ pub struct Options {
     pub commit_url: Option<String>,
 }
 
-/// One environment to read: its name (`""` for the store's root) and its store.
-#[derive(Debug, Clone)]
+/// One environment to read: its name and its store (any backend).
+#[derive(Debug)]
 pub struct Source {
     /// The environment name shown (`default` for the root store).
     pub name: String,
     /// Its store.
-    pub store: Store,
+    pub store: Box<dyn Store>,
 }
 
 /// What was written.
@@ -96,31 +98,22 @@ pub struct Summary {
     pub bytes: u64,
 }
 
-/// The environments of a store folder: `""` (the root) when it has a history, then every
-/// sub-folder with a valid environment name and a history, in byte order.
-pub fn discover(dir: &Path) -> Result<Vec<String>> {
+/// The environments of `store` to draw when no `--env` is given: every one it holds
+/// ([`Store::environments`]: `""`, the root, first, then the others in byte order), each
+/// as a [`Source`] named as the page shows it (`default` for the root). Environments
+/// without runs are left out of the site by [`write`].
+pub fn discover(store: &dyn Store) -> Result<Vec<Source>> {
     let mut out = Vec::new();
-    if Store::new(dir, None).history_path().is_file() {
-        out.push(String::new());
+    for env in store.environments()? {
+        out.push(Source {
+            store: store.for_env(&env)?,
+            name: if env.is_empty() {
+                "default".into()
+            } else {
+                env
+            },
+        });
     }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => {
-            return Err(Error::Storage {
-                path: dir.into(),
-                source: e,
-            })
-        }
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n != "baselines" && n != "runs" && crate::store::check_env_name(n).is_ok())
-        .filter(|n| Store::new(dir, Some(n)).history_path().is_file())
-        .collect();
-    names.sort();
-    out.extend(names);
     Ok(out)
 }
 
@@ -200,17 +193,8 @@ fn round(v: f64, places: i32) -> f64 {
     (v * m).round() / m
 }
 
-/// One metric's history in one environment, oldest first once finished.
-#[derive(Default)]
-struct Series {
-    /// Run numbers counted from the newest while reading; positions (oldest = 0) after.
-    runs: Vec<u32>,
-    values: Vec<f64>,
-    /// (index in this series, samples), for runs that stored samples.
-    samples: Vec<(u32, Vec<f64>)>,
-    unit: Option<crate::units::Unit>,
-    direction: Option<Direction>,
-}
+/// One metric's history in one environment, oldest first.
+type Series = Column;
 
 /// One environment read from its store.
 struct EnvData {
@@ -220,84 +204,14 @@ struct EnvData {
     baseline: HashMap<String, f64, FastHash>,
 }
 
-const SKIPPED: usize = usize::MAX;
-
 fn read_env(src: &Source, patterns: &[String]) -> Result<EnvData> {
-    let mut runs: Vec<Metadata> = Vec::new();
-    let mut slots: HashMap<String, usize, FastHash> = HashMap::default();
-    let mut keys: Vec<(String, Series)> = Vec::new();
-    src.store.walk_history_backwards(|mut snap| {
-        let run = runs.len() as u32;
-        for (k, v) in snap.flat() {
-            if !v.is_finite() {
-                continue;
-            }
-            let slot = match slots.get(k) {
-                Some(&SKIPPED) => continue,
-                Some(&i) => i,
-                None => {
-                    let keep = patterns.is_empty()
-                        || patterns.iter().any(|p| crate::config::glob_match(p, k));
-                    let i = if keep { keys.len() } else { SKIPPED };
-                    slots.insert(k.to_string(), i);
-                    if !keep {
-                        continue;
-                    }
-                    keys.push((k.to_string(), Series::default()));
-                    i
-                }
-            };
-            let s = &mut keys[slot].1;
-            s.runs.push(run);
-            s.values.push(v);
-        }
-        // Samples, unit and direction: the newest run that has them wins.
-        for (k, info) in std::mem::take(&mut snap.metrics).into_infos() {
-            let Some(&slot) = slots.get(&k) else { continue };
-            if slot == SKIPPED {
-                continue;
-            }
-            let s = &mut keys[slot].1;
-            if s.runs.last() != Some(&run) {
-                continue;
-            }
-            if !info.samples.is_empty() {
-                let at = s.values.len() as u32 - 1;
-                s.samples.push((at, info.samples));
-            }
-            if s.unit.is_none() {
-                s.unit = info.unit;
-            }
-            if s.direction.is_none() {
-                s.direction = info.direction;
-            }
-        }
-        runs.push(snap.metadata);
-        true
-    })?;
-    runs.reverse();
-    let total = runs.len() as u32;
-    for (_, s) in &mut keys {
-        s.runs.reverse();
-        for r in &mut s.runs {
-            *r = total - 1 - *r;
-        }
-        s.values.reverse();
-        let n = s.values.len() as u32;
-        for (at, _) in &mut s.samples {
-            *at = n - 1 - *at;
-        }
-        s.samples.reverse();
-    }
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    let baseline = if src.store.has_baseline() {
-        src.store
-            .load_baseline()?
-            .flat()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect()
-    } else {
-        HashMap::default()
+    let mut history = HistorySeries::new(patterns).with_info();
+    src.store.history_into(&mut history)?;
+    let (runs, keys) = history.finish();
+    let baseline = match src.store.load_baseline() {
+        Ok(b) => b.flat().map(|(k, v)| (k.to_string(), v)).collect(),
+        Err(Error::NoBaseline { .. }) => HashMap::default(),
+        Err(e) => return Err(e),
     };
     Ok(EnvData {
         name: src.name.clone(),
@@ -410,7 +324,12 @@ pub fn write(out: &Path, sources: &[Source], cfg: &Config, opts: &Options) -> Re
     if envs.is_empty() {
         let where_ = sources
             .iter()
-            .map(|s| s.store.history_path().display().to_string())
+            .map(|s| {
+                s.store.local().map_or_else(
+                    || s.store.describe(),
+                    |f| f.history_path().display().to_string(),
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         return Err(Error::Baseline(format!(

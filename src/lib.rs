@@ -30,6 +30,7 @@ pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod fsutil;
+mod history_de;
 pub mod metric_map;
 pub mod providers;
 pub mod pyjson;

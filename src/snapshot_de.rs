@@ -52,7 +52,7 @@ struct Doc<'a> {
 }
 
 #[derive(Deserialize)]
-struct Meta<'a> {
+pub(crate) struct Meta<'a> {
     #[serde(borrow, default)]
     run_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -87,7 +87,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Env<'a> {
     }
 }
 
-fn metadata(m: Option<Meta>) -> Option<Metadata> {
+pub(crate) fn metadata(m: Option<Meta>) -> Option<Metadata> {
     let Some(m) = m else {
         return Some(Metadata::default());
     };
@@ -247,7 +247,7 @@ impl<'de> Visitor<'de> for CustomSeed {
 }
 
 /// `metric_info`.
-struct Infos(MetricMap<MetricInfo>);
+pub(crate) struct Infos(pub(crate) MetricMap<MetricInfo>);
 
 #[derive(Deserialize)]
 struct Info<'a> {

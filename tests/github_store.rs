@@ -447,3 +447,84 @@ fn issue13_a_repository_the_token_cannot_see_is_exit_2_not_no_baseline() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("no baseline found"), "{}", o.stderr);
 }
+
+/// Issue 17: `flameiq dashboard` reads any store backend. The same runs stored in the
+/// github store (two environments) and in a file store give the same site, byte for byte.
+#[test]
+fn issue17_dashboard_over_the_github_store_is_the_file_stores_site() {
+    let fake = Fake::start();
+    let d = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        let commit = format!("{:07x}{i}", 0xabc0000 + i);
+        let step = if i >= 6 { 1.5 } else { 1.0 };
+        let noise = (i * 7 % 5) as f64;
+        std::fs::write(
+            d.path().join("m.json"),
+            metrics(&commit, 1000.0 * step + noise, 100.0 + noise),
+        )
+        .unwrap();
+        for env in ["", "linux"] {
+            for store in ["github", "file:file-store"] {
+                let mut c = flameiq(d.path(), &fake);
+                c.args(["--store", store]);
+                if !env.is_empty() {
+                    c.args(["--env", env]);
+                }
+                let o = run(c.args(["baseline", "set", "--metrics", "m.json"]));
+                assert_eq!(o.code, 0, "{}", o.stderr);
+            }
+        }
+    }
+    assert_eq!(history_lines(&fake, "linux").len(), 12);
+    let site = |store: &str, out: &str| {
+        let o = run(flameiq(d.path(), &fake).args(["--store", store, "dashboard", "-o", out]));
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout
+                .contains("4 metric(s) over 24 run(s) in 2 environment(s)"),
+            "{}",
+            o.stdout
+        );
+        let mut files = std::collections::BTreeMap::new();
+        for rel in [
+            "index.html",
+            "data/index.js",
+            "data/runs-0.js",
+            "data/runs-1.js",
+            "data/s0.js",
+        ] {
+            files.insert(rel, std::fs::read(d.path().join(out).join(rel)).unwrap());
+        }
+        files
+    };
+    let github = site("github", "site-github");
+    let file = site("file:file-store", "site-file");
+    assert_eq!(github, file, "the two backends' sites differ");
+    let index = String::from_utf8(github["data/index.js"].clone()).unwrap();
+    for want in [
+        "\"default\"",
+        "\"linux\"",
+        "\"throughput\"",
+        "\"latency.p95\"",
+    ] {
+        assert!(index.contains(want), "{want} missing from {index}");
+    }
+    // The step at run 6 is drawn as the latest change point (cp = [runs since, ...]).
+    let s0 = String::from_utf8(github["data/s0.js"].clone()).unwrap();
+    assert!(
+        s0.contains("\"throughput\",0,[") && s0.contains("[[6,"),
+        "{s0}"
+    );
+    // --env picks one environment of the github store.
+    let o = run(flameiq(d.path(), &fake).args([
+        "--store",
+        "github",
+        "--env",
+        "linux",
+        "dashboard",
+        "-o",
+        "site-linux",
+    ]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("in 1 environment(s)"), "{}", o.stdout);
+}

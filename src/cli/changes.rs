@@ -22,10 +22,7 @@ pub fn run(ctx: &Ctx, a: ChangesArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let store = ctx.store()?;
     let mut series = HistorySeries::new(&a.metrics);
-    store.walk_history_backwards(&mut |snap| {
-        series.push_older(snap);
-        true
-    })?;
+    store.history_into(&mut series)?;
     let runs = series.runs();
     if runs == 0 {
         return Err(Error::Baseline(format!(

@@ -4,12 +4,12 @@ use super::Ctx;
 use clap::Args;
 use flameiq::dashboard::{self, Options, Source};
 use flameiq::error::Result;
-use flameiq::store::FileStore as Store;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Environments: every one under --dir (the root store shows as 'default'), or only those given with --env (repeatable).\n\
+    after_help = "Store: --store / FLAMEIQ_STORE / the config's store: (file, github, postgres), as for the other commands.\n\
+Environments: every one in the store (the root shows as 'default'), or only those given with --env (repeatable).\n\
 Commit links: --commit-url, else $GITHUB_SERVER_URL/$GITHUB_REPOSITORY or $CI_PROJECT_URL.\n\
 Open OUTPUT/index.html from disk or publish the folder to GitHub/GitLab Pages (docs/ci/dashboard.md)."
 )]
@@ -27,18 +27,25 @@ pub struct DashboardArgs {
 
 pub fn run(ctx: &Ctx, a: DashboardArgs) -> Result<i32> {
     let cfg = ctx.config()?;
-    let dir = &ctx.global.dir;
-    let names = if ctx.global.environments.is_empty() {
-        dashboard::discover(dir)?
+    // One handle on the store, its environments reached from it (one connection, one
+    // read of a remote store's tree).
+    let root = ctx.store_env(None)?;
+    let sources = if ctx.global.environments.is_empty() {
+        dashboard::discover(root.as_ref())?
     } else {
-        ctx.global.environments.clone()
+        let mut sources = Vec::new();
+        for n in &ctx.global.environments {
+            sources.push(Source {
+                store: root.for_env(n)?,
+                name: if n.is_empty() {
+                    "default".into()
+                } else {
+                    n.clone()
+                },
+            });
+        }
+        sources
     };
-    let mut sources = Vec::new();
-    for n in names {
-        let store = Store::for_env(dir, Some(&n))?;
-        let name = if n.is_empty() { "default".into() } else { n };
-        sources.push(Source { name, store });
-    }
     let commit_url = a.commit_url.or_else(ci_commit_url);
     let opts = Options {
         patterns: a.metrics,

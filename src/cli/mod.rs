@@ -224,6 +224,12 @@ impl Ctx {
     /// The store of `--store` (or its defaults) and `--env`; an environment name that
     /// would leave the store (`../x`, `/abs`) is exit 2.
     pub fn store(&self) -> Result<Box<dyn Store>> {
+        self.store_env(self.global.environment.as_deref())
+    }
+
+    /// [`Ctx::store`] for environment `env` (`None`: the store's root), whatever `--env`
+    /// says (`dashboard` reads several).
+    pub fn store_env(&self, env: Option<&str>) -> Result<Box<dyn Store>> {
         let location = self.with_config(self.location()?)?;
         if let Location::File(dir) = &location {
             if self.store_given_empty() {
@@ -233,11 +239,7 @@ impl Ctx {
                 );
             }
         }
-        location.open(
-            self.global.environment.as_deref(),
-            &self.global.dir,
-            &post::env,
-        )
+        location.open(env, &self.global.dir, &post::env)
     }
 
     /// `location` with what the config adds to it: `store.repository`, which names this

@@ -120,11 +120,12 @@ fn split(series: &[f64], window: usize, max_p: f64) -> Vec<ChangePoint> {
     let n = series.len();
     let step = window / 2;
     let mut indices: Vec<usize> = Vec::new();
-    let mut detector = Detector::default();
     let mut start = 0;
     while start < n {
         let end = (start + window).min(n);
-        let found = detector.run(&series[start..end], max_p);
+        // One detector per thread: its buffers and tables serve every window of every
+        // series this thread reads.
+        let found = DETECTOR.with(|d| d.borrow_mut().run(&series[start..end], max_p));
         let last = found.last().map_or(0, |&i| i + start);
         for i in found {
             let i = i + start;
@@ -259,7 +260,43 @@ fn t_test_p(m1: f64, s1: f64, n1: usize, m2: f64, s2: f64, n2: usize) -> f64 {
 /// `P(|T| ≥ |t|)` for Student's t with `df` degrees of freedom: `I_{df/(df+t²)}(df/2, 1/2)`.
 pub fn student_t_two_sided(t: f64, df: f64) -> f64 {
     let x = df / (df + t * t);
-    incomplete_beta(df / 2.0, 0.5, x).clamp(0.0, 1.0)
+    let a = df / 2.0;
+    if x <= 0.0 || x >= 1.0 {
+        return incomplete_beta(a, 0.5, x).clamp(0.0, 1.0);
+    }
+    // `ln Γ(a + ½) − ln Γ(a) − ln Γ(½)` depends on `df` alone: the detector asks for the
+    // same few hundred degrees of freedom millions of times, so it is kept per thread
+    // (the same number, computed once).
+    let lbeta = if df == df.trunc() && (1.0..=LN_BETA_CACHE as f64).contains(&df) {
+        LN_BETA.with(|c| {
+            let mut c = c.borrow_mut();
+            let i = df as usize;
+            if c.len() <= i {
+                c.resize(i + 1, f64::NAN);
+            }
+            if c[i].is_nan() {
+                c[i] = ln_beta_front(a, 0.5);
+            }
+            c[i]
+        })
+    } else {
+        ln_beta_front(a, 0.5)
+    };
+    incomplete_beta_with(a, 0.5, x, lbeta).clamp(0.0, 1.0)
+}
+
+/// Degrees of freedom up to which [`student_t_two_sided`] keeps `ln B` per thread.
+const LN_BETA_CACHE: usize = 1 << 16;
+
+thread_local! {
+    static LN_BETA: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+    static DETECTOR: std::cell::RefCell<Detector> = std::cell::RefCell::new(Detector::default());
+}
+
+/// `ln Γ(a + b) − ln Γ(a) − ln Γ(b)`, the part of the incomplete beta's front factor that
+/// does not depend on `x`.
+fn ln_beta_front(a: f64, b: f64) -> f64 {
+    ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b)
 }
 
 /// The regularised incomplete beta function `I_x(a, b)`, by its continued fraction
@@ -272,7 +309,12 @@ fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    incomplete_beta_with(a, b, x, ln_beta_front(a, b))
+}
+
+/// [`incomplete_beta`] for `0 < x < 1` with [`ln_beta_front`]`(a, b)` given.
+fn incomplete_beta_with(a: f64, b: f64, x: f64, lbeta: f64) -> f64 {
+    let ln_front = lbeta + a * x.ln() + b * (1.0 - x).ln();
     if x < (a + 1.0) / (a + b + 2.0) {
         ln_front.exp() * beta_cf(a, b, x) / a
     } else {
@@ -353,12 +395,27 @@ fn ln_gamma(x: f64) -> f64 {
 }
 
 /// E-Divisive over one window, with the 2-D prefix sums of `|xᵢ − xⱼ|` kept between calls
-/// so that a window costs O(w²) per candidate search and allocates once.
+/// so that a window costs O(w²) per candidate search and allocates once, and the
+/// coefficients of `Q`, which depend on the two sides' lengths only, computed once per
+/// thread rather than three divisions per cell.
 #[derive(Default)]
 struct Detector {
     /// `(w+1)×(w+1)` prefix sums: `p[a][b] = Σ_{i<a, j<b} |xᵢ − xⱼ|`.
     prefix: Vec<f64>,
     width: usize,
+    /// Stride of the tables below: they hold lengths `0..coef`.
+    coef: usize,
+    /// `2 / k` by `k = m + n`.
+    c_cross: Vec<f64>,
+    /// `2m / ((m+n)(n−1))` at `[n·coef + m]`.
+    c_x: Vec<f64>,
+    /// `2n / ((m+n)(m−1))` at `[n·coef + m]`.
+    c_y: Vec<f64>,
+    /// `p[k][k]` by `k`.
+    diag: Vec<f64>,
+    /// Scratch: one column of `p`, and one row of `Q`.
+    col: Vec<f64>,
+    qbuf: Vec<f64>,
 }
 
 impl Detector {
@@ -407,15 +464,59 @@ impl Detector {
 
     fn fill(&mut self, x: &[f64]) {
         let w = x.len();
+        if self.coef < w + 1 {
+            self.tables(w + 1);
+        }
         self.width = w + 1;
+        let wd = self.width;
         self.prefix.clear();
-        self.prefix.resize(self.width * self.width, 0.0);
-        for a in 0..w {
-            let mut row = 0.0;
-            for b in 0..w {
-                row += (x[a] - x[b]).abs();
-                let above = self.prefix[a * self.width + b + 1];
-                self.prefix[(a + 1) * self.width + b + 1] = above + row;
+        self.prefix.resize(wd * wd, 0.0);
+        // Row `a + 1` is row `a` plus the running sums of `|x_a − x_b|` over `b`. Four rows'
+        // running sums are summed side by side (four independent chains instead of one
+        // long one), each in the same order as alone, so the numbers are the same.
+        let mut sums = [vec![0.0; w], vec![0.0; w], vec![0.0; w], vec![0.0; w]];
+        let mut a = 0;
+        while a < w {
+            let k = (w - a).min(4);
+            let mut acc = [0.0f64; 4];
+            let xa = [
+                x[a],
+                x[(a + 1).min(w - 1)],
+                x[(a + 2).min(w - 1)],
+                x[(a + 3).min(w - 1)],
+            ];
+            for (b, &xb) in x.iter().enumerate() {
+                for r in 0..4 {
+                    acc[r] += (xa[r] - xb).abs();
+                    sums[r][b] = acc[r];
+                }
+            }
+            for (r, row_sums) in sums.iter().enumerate().take(k) {
+                let (done, rest) = self.prefix.split_at_mut((a + r + 1) * wd);
+                let above = &done[(a + r) * wd + 1..(a + r + 1) * wd];
+                let row = &mut rest[1..wd];
+                for ((cell, &up), &sum) in row.iter_mut().zip(above).zip(row_sums) {
+                    *cell = up + sum;
+                }
+            }
+            a += k;
+        }
+        self.diag.clear();
+        self.diag.extend((0..wd).map(|k| self.prefix[k * wd + k]));
+    }
+
+    /// The coefficient tables for side lengths below `len`, with the very expressions (and
+    /// so the very numbers) `Q` would compute.
+    fn tables(&mut self, len: usize) {
+        self.coef = len;
+        self.c_cross = (0..2 * len).map(|k| 2.0 / k as f64).collect();
+        self.c_x = vec![0.0; len * len];
+        self.c_y = vec![0.0; len * len];
+        for n in 1..len {
+            for m in 1..len {
+                let (nf, mf) = (n as f64, m as f64);
+                self.c_x[n * len + m] = 2.0 * mf / ((mf + nf) * (nf - 1.0));
+                self.c_y[n * len + m] = 2.0 * nf / ((mf + nf) * (mf - 1.0));
             }
         }
     }
@@ -429,7 +530,7 @@ impl Detector {
     /// The split `τ` in `(s, e)` that maximises `Q` over all ends `κ ∈ (τ, e]`, and that
     /// maximum. Scans as numpy's `argmax` scans Otava's `(τ, κ)` matrix: row by row, with
     /// the cells where `κ ≤ τ` holding 0, keeping the first maximum.
-    fn candidate(&self, s: usize, e: usize) -> (usize, f64) {
+    fn candidate(&mut self, s: usize, e: usize) -> (usize, f64) {
         let mut best_tau = s + 1;
         let mut best_q = f64::NEG_INFINITY;
         for tau in s + 1..e {
@@ -440,24 +541,83 @@ impl Detector {
                 best_q = 0.0;
                 best_tau = tau;
             }
-            let n = (tau - s) as f64;
+            let n = tau - s;
             let within_x = self.rect(s, tau, s, tau) / 2.0;
             // The row's largest `Q` decides against the rows before it at once: which cell
             // of the row holds it does not matter, only the row (`τ`). `f64::max` skips a
-            // NaN as `q > best` does.
-            let mut row_best = f64::NEG_INFINITY;
-            for kappa in tau + 1..=e {
-                let m = (kappa - tau) as f64;
-                let cross = self.rect(s, tau, tau, kappa);
-                let within_y = self.rect(tau, kappa, tau, kappa) / 2.0;
-                let mut q = 2.0 / (m + n) * cross;
-                if n > 1.0 {
-                    q -= 2.0 * m / ((m + n) * (n - 1.0)) * within_x;
+            // NaN as `q > best` does, and the maximum does not depend on the order it is
+            // taken in (a ±0 tie compares the same), so it is taken over four lanes.
+            //
+            // `rect(s, τ, τ, κ)` and `rect(τ, κ, τ, κ)` are spelled out over the rows `s`
+            // and `τ`, the column `τ` and the diagonal, in the same order of operations,
+            // and the coefficients come from the tables: the same numbers as the formula.
+            let Detector {
+                prefix,
+                width,
+                coef,
+                c_cross,
+                c_x,
+                c_y,
+                diag,
+                col,
+                qbuf,
+            } = &mut *self;
+            let wd = *width;
+            let p = &prefix[..];
+            let row_s = &p[s * wd..(s + 1) * wd];
+            let row_t = &p[tau * wd..(tau + 1) * wd];
+            let (p_st, p_tt) = (row_s[tau], row_t[tau]);
+            let c_x = &c_x[n * *coef..(n + 1) * *coef];
+            let c_y = &c_y[n * *coef..(n + 1) * *coef];
+            // κ = τ + 1 (m = 1, no `within_y` term).
+            let mut row_best = {
+                let k = tau + 1;
+                let cross = row_t[k] - row_s[k] - p_tt + p_st;
+                let mut q = c_cross[k - s] * cross;
+                if n > 1 {
+                    q -= c_x[1] * within_x;
                 }
-                if m > 1.0 {
-                    q -= 2.0 * n / ((m + n) * (m - 1.0)) * within_y;
+                f64::NEG_INFINITY.max(q)
+            };
+            // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic over slices.
+            let lo = tau + 2;
+            if lo <= e {
+                let len = e + 1 - lo;
+                col.clear();
+                col.extend((lo..=e).map(|k| p[k * wd + tau]));
+                qbuf.clear();
+                qbuf.resize(len, 0.0);
+                let (rt, rs, dg, ct) = (&row_t[lo..=e], &row_s[lo..=e], &diag[lo..=e], &col[..len]);
+                let (cc, cx, cy) = (
+                    &c_cross[lo - s..=e - s],
+                    &c_x[2..=e - tau],
+                    &c_y[2..=e - tau],
+                );
+                let q = &mut qbuf[..len];
+                if n > 1 {
+                    for i in 0..len {
+                        let cross = rt[i] - rs[i] - p_tt + p_st;
+                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
+                        q[i] = cc[i] * cross - cx[i] * within_x - cy[i] * within_y;
+                    }
+                } else {
+                    for i in 0..len {
+                        let cross = rt[i] - rs[i] - p_tt + p_st;
+                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
+                        q[i] = cc[i] * cross - cy[i] * within_y;
+                    }
                 }
-                row_best = row_best.max(q);
+                let mut acc = [f64::NEG_INFINITY; 4];
+                let mut quads = q.chunks_exact(4);
+                for c in &mut quads {
+                    for l in 0..4 {
+                        acc[l] = acc[l].max(c[l]);
+                    }
+                }
+                for &v in quads.remainder() {
+                    acc[0] = acc[0].max(v);
+                }
+                row_best = row_best.max(acc[0]).max(acc[1]).max(acc[2]).max(acc[3]);
             }
             if row_best > best_q {
                 best_q = row_best;
@@ -490,18 +650,56 @@ pub struct RunChange {
     pub timestamp: String,
 }
 
-/// The slot of a key that the patterns leave out.
-const SKIPPED: usize = usize::MAX;
+/// A key's series slot before its first value, and for keys the patterns leave out.
+const NO_SLOT: u32 = u32::MAX;
+const SKIPPED: u32 = u32::MAX - 1;
+
+/// One metric's history, newest first while it is gathered, oldest first once finished
+/// ([`HistorySeries::finish`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Column {
+    /// The run of each value: counted from the newest while gathering, then the position
+    /// in the history (oldest = 0).
+    pub runs: Vec<u32>,
+    /// The values.
+    pub values: Vec<f64>,
+    /// `(index in this series, samples)` of the runs that stored samples (only with
+    /// [`HistorySeries::with_info`]).
+    pub samples: Vec<(u32, Vec<f64>)>,
+    /// The unit of the newest run that has one (with `with_info`).
+    pub unit: Option<crate::units::Unit>,
+    /// The direction of the newest run that has one (with `with_info`).
+    pub direction: Option<crate::schema::Direction>,
+}
 
 /// Gathers the series of a history one run at a time, newest first (as the store reads
-/// its file backwards), keeping only numbers and each run's commit, branch and time, so a
-/// history of 1,000 runs × 10,000 metrics never sits in memory as snapshots.
+/// its file backwards), keeping only numbers and each run's metadata, so a history of
+/// 1,000 runs × 10,000 metrics never sits in memory as snapshots.
+///
+/// It is a [`HistorySink`](crate::store::HistorySink): given a run's stored text it reads
+/// it itself (crate::history_de), finding each value's series by the key at the same
+/// position in the previous run — one string comparison, no hashing, no allocation — and
+/// by one hash look-up where the order changed. A value's series gets the value only once
+/// the whole document read cleanly.
 pub struct HistorySeries {
     patterns: Vec<String>,
+    info: bool,
     runs: Vec<crate::schema::Metadata>,
-    keys: std::collections::HashMap<String, usize, foldhash::fast::FixedState>,
-    /// Per key: (run number counted from the newest, value), newest first.
-    series: Vec<(Vec<u32>, Vec<f64>)>,
+    /// Every key met → its id.
+    ids: std::collections::HashMap<String, u32, foldhash::fast::FixedState>,
+    /// Per id: the flat key, its series slot (or `NO_SLOT`/`SKIPPED`), and the last run
+    /// that gave it a value (+1; a second value in one run is a duplicate key).
+    names: Vec<String>,
+    slots: Vec<u32>,
+    stamps: Vec<u32>,
+    /// The ids of the last document read, in its order.
+    order: Vec<u32>,
+    /// The values of the document being read: (id, value).
+    pending: Vec<(u32, f64)>,
+    series: Vec<Column>,
+    /// Per slot, its key's id.
+    slot_ids: Vec<u32>,
+    key_buf: String,
 }
 
 impl HistorySeries {
@@ -509,10 +707,24 @@ impl HistorySeries {
     pub fn new(patterns: &[String]) -> HistorySeries {
         HistorySeries {
             patterns: patterns.to_vec(),
+            info: false,
             runs: Vec::new(),
-            keys: Default::default(),
+            ids: Default::default(),
+            names: Vec::new(),
+            slots: Vec::new(),
+            stamps: Vec::new(),
+            order: Vec::new(),
+            pending: Vec::new(),
             series: Vec::new(),
+            slot_ids: Vec::new(),
+            key_buf: String::new(),
         }
+    }
+
+    /// Also keeps each metric's samples, unit and direction (`metric_info`).
+    pub fn with_info(mut self) -> HistorySeries {
+        self.info = true;
+        self
     }
 
     /// How many runs were pushed.
@@ -520,81 +732,353 @@ impl HistorySeries {
         self.runs.len()
     }
 
+    /// The id of flat key `key` (made on first sight, when the patterns are matched, once).
+    fn id(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let keep = self.patterns.is_empty()
+            || self
+                .patterns
+                .iter()
+                .any(|p| crate::config::glob_match(p, key));
+        let id = self.names.len() as u32;
+        self.ids.insert(key.to_string(), id);
+        self.names.push(key.to_string());
+        self.slots.push(if keep { NO_SLOT } else { SKIPPED });
+        self.stamps.push(0);
+        id
+    }
+
+    /// Notes value `v` of key `id` for the run being read; `false` on a second value.
+    fn note(&mut self, pos: usize, id: u32, v: f64) -> bool {
+        let run = self.runs.len() as u32 + 1;
+        let stamp = &mut self.stamps[id as usize];
+        if *stamp == run {
+            return false;
+        }
+        *stamp = run;
+        if pos < self.order.len() {
+            self.order[pos] = id;
+        } else {
+            self.order.push(id);
+        }
+        if self.slots[id as usize] != SKIPPED && v.is_finite() {
+            self.pending.push((id, v));
+        }
+        true
+    }
+
+    /// Appends the run's noted values to their series, and the run.
+    fn commit(
+        &mut self,
+        metadata: crate::schema::Metadata,
+        metric_info: impl IntoIterator<Item = (String, crate::schema::MetricInfo)>,
+    ) {
+        let run = self.runs.len() as u32;
+        for &(id, v) in &self.pending {
+            let slot = &mut self.slots[id as usize];
+            if *slot == NO_SLOT {
+                *slot = self.series.len() as u32;
+                self.series.push(Column::default());
+                self.slot_ids.push(id);
+            }
+            let c = &mut self.series[*slot as usize];
+            c.runs.push(run);
+            c.values.push(v);
+        }
+        self.pending.clear();
+        if self.info {
+            // Samples, unit and direction of the metrics this run has: the newest wins.
+            for (k, info) in metric_info {
+                let Some(&id) = self.ids.get(&k) else {
+                    continue;
+                };
+                let slot = self.slots[id as usize];
+                if slot == NO_SLOT || slot == SKIPPED {
+                    continue;
+                }
+                let c = &mut self.series[slot as usize];
+                if c.runs.last() != Some(&run) {
+                    continue;
+                }
+                if !info.samples.is_empty() {
+                    let at = c.values.len() as u32 - 1;
+                    c.samples.push((at, info.samples));
+                }
+                if c.unit.is_none() {
+                    c.unit = info.unit;
+                }
+                if c.direction.is_none() {
+                    c.direction = info.direction;
+                }
+            }
+        }
+        self.runs.push(metadata);
+    }
+
     /// Adds the next older run.
     pub fn push_older(&mut self, snap: crate::schema::Snapshot) {
-        let run = self.runs.len() as u32;
-        for (k, v) in snap.flat() {
-            if !v.is_finite() {
-                continue;
-            }
-            // Each key is matched against the patterns once: a key left out is remembered
-            // as `SKIPPED`, not matched again in every run.
-            let slot = match self.keys.get(k) {
-                Some(&SKIPPED) => continue,
-                Some(&i) => i,
-                None => {
-                    if !self.patterns.is_empty()
-                        && !self
-                            .patterns
-                            .iter()
-                            .any(|p| crate::config::glob_match(p, k))
-                    {
-                        self.keys.insert(k.to_string(), SKIPPED);
-                        continue;
-                    }
-                    self.keys.insert(k.to_string(), self.series.len());
-                    self.series.push(Default::default());
-                    self.series.len() - 1
-                }
-            };
-            self.series[slot].0.push(run);
-            self.series[slot].1.push(v);
+        self.pending.clear();
+        let mut n = 0;
+        for (pos, (k, v)) in snap.flat().enumerate() {
+            let id = self.id(k);
+            // Keys of a snapshot are unique.
+            let _ = self.note(pos, id, v);
+            n = pos + 1;
         }
-        self.runs.push(snap.metadata);
+        self.order.truncate(n);
+        let infos = snap.metrics.into_infos();
+        self.commit(snap.metadata, infos);
+    }
+
+    /// Adds the next older run from its stored text when it is a clean document (see
+    /// crate::history_de); `false` (nothing added) otherwise.
+    pub fn push_older_text(&mut self, text: &str) -> bool {
+        self.pending.clear();
+        let mut sink = TextSink { h: self };
+        match crate::history_de::parse(text, &mut sink) {
+            Some(p) => {
+                self.order.truncate(p.count);
+                self.commit(p.metadata, p.metric_info);
+                true
+            }
+            None => {
+                self.pending.clear();
+                // A document given up half-way may have stamped ids with this run.
+                let run = self.runs.len() as u32 + 1;
+                for s in &mut self.stamps {
+                    if *s == run {
+                        *s = 0;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// The runs' metadata (oldest first) and every kept metric's series (oldest first),
+    /// keys in byte order. A metric missing from some runs has a shorter series: the gaps
+    /// are skipped, not filled.
+    pub fn finish(self) -> (Vec<crate::schema::Metadata>, Vec<(String, Column)>) {
+        let HistorySeries {
+            mut runs,
+            mut names,
+            series,
+            slot_ids,
+            ..
+        } = self;
+        runs.reverse();
+        let total = runs.len() as u32;
+        let mut out: Vec<(String, Column)> = slot_ids
+            .into_iter()
+            .zip(series)
+            .map(|(id, mut c)| {
+                c.runs.reverse();
+                for r in &mut c.runs {
+                    *r = total - 1 - *r;
+                }
+                c.values.reverse();
+                let n = c.values.len() as u32;
+                for (at, _) in &mut c.samples {
+                    *at = n - 1 - *at;
+                }
+                c.samples.reverse();
+                (std::mem::take(&mut names[id as usize]), c)
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        (runs, out)
     }
 
     /// The change points of every kept metric, keys in byte order. A metric missing from
     /// some runs has a shorter series: the gaps are skipped, not filled. The series are
     /// independent, so they are spread over the machine's cores; the result does not depend
     /// on how many there are.
-    pub fn changes(
-        mut self,
-        cfg: &ChangeConfig,
-    ) -> std::collections::BTreeMap<String, MetricChanges> {
-        for (runs, values) in &mut self.series {
-            runs.reverse();
-            values.reverse();
-        }
+    pub fn changes(self, cfg: &ChangeConfig) -> std::collections::BTreeMap<String, MetricChanges> {
+        let (runs, series) = self.finish();
         let found: Vec<Vec<ChangePoint>> =
-            parallel_map(&self.series, |(_, v)| change_points(v, cfg));
-        let mut out = std::collections::BTreeMap::new();
-        for (key, slot) in self.keys {
-            if slot == SKIPPED {
-                continue;
-            }
-            let (runs, values) = &self.series[slot];
-            let change_points = found[slot]
-                .iter()
-                .map(|&point| {
-                    // Runs were numbered from the newest.
-                    let meta = &self.runs[runs[point.index] as usize];
-                    RunChange {
-                        point,
-                        commit: meta.commit.clone(),
-                        branch: meta.branch.clone(),
-                        timestamp: meta.timestamp.clone(),
+            parallel_map(&series, |(_, c)| change_points(&c.values, cfg));
+        series
+            .into_iter()
+            .zip(found)
+            .map(|((key, c), cps)| {
+                let change_points = cps
+                    .into_iter()
+                    .map(|point| {
+                        let meta = &runs[c.runs[point.index] as usize];
+                        RunChange {
+                            point,
+                            commit: meta.commit.clone(),
+                            branch: meta.branch.clone(),
+                            timestamp: meta.timestamp.clone(),
+                        }
+                    })
+                    .collect();
+                (
+                    key,
+                    MetricChanges {
+                        runs: c.values.len(),
+                        change_points,
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+impl crate::store::HistorySink for HistorySeries {
+    fn text(&mut self, text: &str) -> bool {
+        self.push_older_text(text)
+    }
+
+    fn snapshot(&mut self, snap: crate::schema::Snapshot) {
+        self.push_older(snap)
+    }
+
+    /// On all cores: each reads a contiguous share of the runs into a series of its own,
+    /// and the shares are appended in order, so the result is the one-at-a-time result
+    /// (texts the fast path does not take are read the ordinary way here, in order).
+    fn texts(
+        &mut self,
+        texts: &[&str],
+        ordinary: &mut dyn FnMut(usize) -> Option<crate::schema::Snapshot>,
+    ) {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(16);
+        if threads <= 1 || texts.len() < 2 * threads {
+            for (i, t) in texts.iter().enumerate() {
+                if !self.push_older_text(t) {
+                    if let Some(s) = ordinary(i) {
+                        self.push_older(s);
                     }
+                }
+            }
+            return;
+        }
+        let share = texts.len().div_ceil(threads);
+        let (patterns, info) = (&self.patterns, self.info);
+        let parts: Vec<Vec<Part>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .chunks(share)
+                .enumerate()
+                .map(|(c, chunk)| {
+                    scope.spawn(move || {
+                        let fresh = || {
+                            let h = HistorySeries::new(patterns);
+                            if info {
+                                h.with_info()
+                            } else {
+                                h
+                            }
+                        };
+                        let mut out = Vec::new();
+                        let mut h = fresh();
+                        for (i, t) in chunk.iter().enumerate() {
+                            if !h.push_older_text(t) {
+                                out.push(Part::Read(Box::new(std::mem::replace(&mut h, fresh()))));
+                                out.push(Part::Ordinary(c * share + i));
+                            }
+                        }
+                        out.push(Part::Read(Box::new(h)));
+                        out
+                    })
                 })
                 .collect();
-            out.insert(
-                key,
-                MetricChanges {
-                    runs: values.len(),
-                    change_points,
-                },
-            );
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("history reader panicked"))
+                .collect()
+        });
+        for part in parts.into_iter().flatten() {
+            match part {
+                Part::Read(h) => self.append(*h),
+                Part::Ordinary(i) => {
+                    if let Some(s) = ordinary(i) {
+                        self.push_older(s);
+                    }
+                }
+            }
         }
-        out
+    }
+}
+
+/// A share of [`HistorySeries::texts`]: runs read, or one text for the ordinary path.
+enum Part {
+    Read(Box<HistorySeries>),
+    Ordinary(usize),
+}
+
+impl HistorySeries {
+    /// Appends `older`, the runs just older than this one's (same patterns and options).
+    fn append(&mut self, older: HistorySeries) {
+        let base = self.runs.len() as u32;
+        let HistorySeries {
+            runs,
+            names,
+            series,
+            slot_ids,
+            ..
+        } = older;
+        for (id_o, c) in slot_ids.into_iter().zip(series) {
+            let id = self.id(&names[id_o as usize]);
+            let slot = match self.slots[id as usize] {
+                SKIPPED => continue,
+                NO_SLOT => {
+                    let slot = self.series.len() as u32;
+                    self.slots[id as usize] = slot;
+                    self.series.push(Column::default());
+                    self.slot_ids.push(id);
+                    slot
+                }
+                slot => slot,
+            };
+            let dst = &mut self.series[slot as usize];
+            let shift = dst.values.len() as u32;
+            dst.runs.extend(c.runs.iter().map(|r| r + base));
+            dst.values.extend_from_slice(&c.values);
+            dst.samples
+                .extend(c.samples.into_iter().map(|(at, xs)| (at + shift, xs)));
+            if dst.unit.is_none() {
+                dst.unit = c.unit;
+            }
+            if dst.direction.is_none() {
+                dst.direction = c.direction;
+            }
+        }
+        self.runs.extend(runs);
+    }
+}
+
+/// The fast path's view of a [`HistorySeries`]: `custom.<name>` → its id, by the previous
+/// run's key at the same position when it is the same name.
+struct TextSink<'a> {
+    h: &'a mut HistorySeries,
+}
+
+impl crate::history_de::CustomSink for TextSink<'_> {
+    fn value(&mut self, pos: usize, name: &str, value: f64) -> bool {
+        let h = &mut *self.h;
+        let id = match h.order.get(pos) {
+            Some(&id)
+                if h.names[id as usize]
+                    .strip_prefix("custom.")
+                    .is_some_and(|n| n == name) =>
+            {
+                id
+            }
+            _ => {
+                let mut key = std::mem::take(&mut h.key_buf);
+                key.clear();
+                key.push_str("custom.");
+                key.push_str(name);
+                let id = h.id(&key);
+                h.key_buf = key;
+                id
+            }
+        };
+        h.note(pos, id, value)
     }
 }
 

@@ -338,6 +338,42 @@ impl FileStore {
 
     /// Calls `f` on each valid history snapshot from the newest, until it returns `false`.
     pub fn walk_history_backwards(&self, mut f: impl FnMut(Snapshot) -> bool) -> Result<()> {
+        self.walk_entries(|text, n, path| match super::parse_entry(text, n, path) {
+            Some(s) => f(s),
+            None => true,
+        })
+    }
+
+    /// The history into `sink` from the newest, offering it each entry's text first
+    /// ([`Store::history_into`]).
+    pub fn history_into(&self, sink: &mut dyn super::HistorySink) -> Result<()> {
+        // Batches of lines (newest first) of about TEXT_BATCH_BYTES each.
+        let mut batch: Vec<(usize, String)> = Vec::new();
+        let mut bytes = 0;
+        let path = self.history_path();
+        let flush = |batch: &mut Vec<(usize, String)>, sink: &mut dyn super::HistorySink| {
+            let texts: Vec<&str> = batch.iter().map(|e| e.1.as_str()).collect();
+            sink.texts(&texts, &mut |i| {
+                super::parse_entry(&batch[i].1, batch[i].0, &path)
+            });
+            batch.clear();
+        };
+        self.walk_entries(|text, n, _| {
+            bytes += text.len();
+            batch.push((n, text.to_string()));
+            if bytes >= super::TEXT_BATCH_BYTES {
+                flush(&mut batch, &mut *sink);
+                bytes = 0;
+            }
+            true
+        })?;
+        flush(&mut batch, sink);
+        Ok(())
+    }
+
+    /// Calls `f` on the trimmed text of each non-empty history line from the newest, with
+    /// its number counted from the end and the file's path, until it returns `false`.
+    fn walk_entries(&self, mut f: impl FnMut(&str, usize, &Path) -> bool) -> Result<()> {
         let path = self.history_path();
         let file = match File::open(&path) {
             Ok(f) => f,
@@ -353,16 +389,8 @@ impl FileStore {
             if text.is_empty() {
                 continue;
             }
-            match Snapshot::from_json_str(text, &path) {
-                Ok(s) => {
-                    if !f(s) {
-                        break;
-                    }
-                }
-                Err(e) => tracing::warn!(
-                    "skipping malformed history entry ({lineno_from_end} from the end of {}): {e}",
-                    path.display()
-                ),
+            if !f(text, lineno_from_end, &path) {
+                break;
             }
         }
         Ok(())
@@ -479,6 +507,10 @@ impl Store for FileStore {
 
     fn walk_history_backwards(&self, f: &mut dyn FnMut(Snapshot) -> bool) -> Result<()> {
         FileStore::walk_history_backwards(self, f)
+    }
+
+    fn history_into(&self, sink: &mut dyn super::HistorySink) -> Result<()> {
+        FileStore::history_into(self, sink)
     }
 
     fn clear(&self) -> Result<()> {

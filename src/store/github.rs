@@ -1088,6 +1088,11 @@ impl Store for GitHubStore {
         walk_text_backwards(&text, &self.what(&self.history_path()), f)
     }
 
+    fn history_into(&self, sink: &mut dyn super::HistorySink) -> Result<()> {
+        let text = self.history_text()?;
+        super::text_into(&text, &self.what(&self.history_path()), sink)
+    }
+
     fn clear(&self) -> Result<()> {
         let (cur, hist) = (self.current_path(), self.history_path());
         self.write(&format!("flameiq: clear {}", self.describe()), |r| {

@@ -103,6 +103,16 @@ pub trait Store: fmt::Debug {
         Ok(())
     }
 
+    /// Every valid history run from the newest into `sink`, as
+    /// [`Store::walk_history_backwards`] gives them; a backend that holds runs as text
+    /// offers each run's text first ([`HistorySink::text`]). The default gives snapshots.
+    fn history_into(&self, sink: &mut dyn HistorySink) -> Result<()> {
+        self.walk_history_backwards(&mut |s| {
+            sink.snapshot(s);
+            true
+        })
+    }
+
     /// All valid history runs, newest first.
     fn history_newest_first(&self) -> Result<Vec<Snapshot>> {
         let mut out = Vec::new();
@@ -171,6 +181,35 @@ pub trait Store: fmt::Debug {
         None
     }
 }
+
+/// A reader of the whole history that can read a run's stored text itself, faster than
+/// through a [`Snapshot`] ([`Store::history_into`]; `flameiq changes` and `dashboard`).
+pub trait HistorySink {
+    /// A run's stored JSON text (trimmed, not empty): `true` when taken; `false` to be
+    /// given the run as a snapshot read the ordinary way instead (a malformed one is
+    /// skipped with the usual warning). What is taken must be what the snapshot holds.
+    fn text(&mut self, text: &str) -> bool;
+
+    /// A run read the ordinary way.
+    fn snapshot(&mut self, snap: Snapshot);
+
+    /// Several runs' texts at once, newest first (a sink may read them in parallel):
+    /// `ordinary(i)` reads `texts[i]` the ordinary way, `None` (after its warning) when it
+    /// is malformed. The default offers them one at a time, in order.
+    fn texts(&mut self, texts: &[&str], ordinary: &mut dyn FnMut(usize) -> Option<Snapshot>) {
+        for (i, t) in texts.iter().enumerate() {
+            if !self.text(t) {
+                if let Some(s) = ordinary(i) {
+                    self.snapshot(s);
+                }
+            }
+        }
+    }
+}
+
+/// Bytes of history text handed to [`HistorySink::texts`] at once: large enough for the
+/// cores to share, small enough that the text never sits in memory whole.
+pub const TEXT_BATCH_BYTES: usize = 32 << 20;
 
 /// Every environment's dump of `store` (`flameiq store export`).
 pub fn export_all(store: &dyn Store) -> Result<Vec<(String, Dump)>> {
@@ -366,24 +405,48 @@ pub fn walk_text_backwards(
     what: &str,
     f: &mut dyn FnMut(Snapshot) -> bool,
 ) -> Result<()> {
-    for (i, raw) in text.rsplit('\n').enumerate() {
-        let t = raw.trim();
-        if t.is_empty() {
-            continue;
-        }
-        match Snapshot::from_json_str(t, Path::new(what)) {
-            Ok(s) => {
-                if !f(s) {
-                    break;
-                }
+    for (i, t) in entries_backwards(text) {
+        if let Some(s) = parse_entry(t, i, Path::new(what)) {
+            if !f(s) {
+                break;
             }
-            Err(e) => tracing::warn!(
-                "skipping malformed history entry ({} from the end of {what}): {e}",
-                i + 1
-            ),
         }
     }
     Ok(())
+}
+
+/// [`walk_text_backwards`] into a [`HistorySink`], offering it the lines' text first.
+pub fn text_into(text: &str, what: &str, sink: &mut dyn HistorySink) -> Result<()> {
+    let entries: Vec<(usize, &str)> = entries_backwards(text).collect();
+    let texts: Vec<&str> = entries.iter().map(|e| e.1).collect();
+    sink.texts(&texts, &mut |i| {
+        parse_entry(entries[i].1, entries[i].0, Path::new(what))
+    });
+    Ok(())
+}
+
+/// The non-empty trimmed lines of a history text from the newest, each with its line
+/// number counted from the end (1 = the last line).
+fn entries_backwards(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.rsplit('\n')
+        .enumerate()
+        .map(|(i, raw)| (i + 1, raw.trim()))
+        .filter(|(_, t)| !t.is_empty())
+}
+
+/// One history entry read the ordinary way; `None`, with a warning naming the entry
+/// (`n` from the end of `path`), when it is malformed.
+pub(crate) fn parse_entry(text: &str, n: usize, path: &Path) -> Option<Snapshot> {
+    match Snapshot::from_json_str(text, path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(
+                "skipping malformed history entry ({n} from the end of {}): {e}",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 #[cfg(test)]

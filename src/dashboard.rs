@@ -101,7 +101,7 @@ pub struct Summary {
 /// The environments of `store` to draw when no `--env` is given: every one it holds
 /// ([`Store::environments`]: `""`, the root, first, then the others in byte order), each
 /// as a [`Source`] named as the page shows it (`default` for the root). Environments
-/// without runs are left out of the site by [`write`].
+/// without runs are left out of the site by [`write()`].
 pub fn discover(store: &dyn Store) -> Result<Vec<Source>> {
     let mut out = Vec::new();
     for env in store.environments()? {

@@ -81,14 +81,13 @@ chmod +x "$wrapper"
 "$wrapper" --version
 
 step "flameiq compare: byte-identical on x86_64 and arm64"
-# run_compare NAME BIN ARGS...: in a fresh copy of the examples, every output kept.
-run_compare() {
-  local name="$1" bin="$2"
-  shift 2
+# run_in NAME SRC BIN ARGS...: in a fresh copy of the folder SRC, every output kept.
+run_in() {
+  local name="$1" src="$2" bin="$3"
+  shift 3
   local d="$work/$name"
   rm -rf "$d"
-  mkdir -p "$d"
-  cp examples/baseline.json examples/current.json "$d/"
+  cp -r "$src" "$d"
   (
     cd "$d"
     set +e
@@ -97,22 +96,28 @@ run_compare() {
     echo "$?" >code
   )
 }
-cases=(
-  "compare --baseline baseline.json --metrics current.json --output result.json --report report.html --junit junit.xml --markdown summary.md"
-  "compare --baseline baseline.json --metrics current.json --json"
-  "compare --baseline baseline.json --metrics current.json --threshold latency.p95=50% --no-fail-on-regression"
-  "compare --baseline baseline.json --metrics missing.json"
+# same_on_both PREFIX SRC CASE...: each case (a flameiq command line) on both binaries in
+# fresh copies of SRC; the two folders must be identical. Results in $work/x86-PREFIX<n>.
+same_on_both() {
+  local prefix="$1" src="$2" i=0 c
+  shift 2
+  for c in "$@"; do
+    i=$((i + 1))
+    read -r -a args <<<"$c"
+    run_in "x86-$prefix$i" "$src" "$x86" "${args[@]}"
+    run_in "arm-$prefix$i" "$src" "$wrapper" "${args[@]}"
+    if ! diff -r "$work/x86-$prefix$i" "$work/arm-$prefix$i"; then fail "flameiq $c differs between x86_64 and arm64"; fi
+    echo "same: flameiq $c (exit $(cat "$work/x86-$prefix$i/code"), $(find "$work/x86-$prefix$i" -type f | wc -l) files)"
+  done
+}
+mkdir -p "$work/examples"
+cp examples/baseline.json examples/current.json "$work/examples/"
+same_on_both "" "$work/examples" \
+  "compare --baseline baseline.json --metrics current.json --output result.json --report report.html --junit junit.xml --markdown summary.md" \
+  "compare --baseline baseline.json --metrics current.json --json" \
+  "compare --baseline baseline.json --metrics current.json --threshold latency.p95=50% --no-fail-on-regression" \
+  "compare --baseline baseline.json --metrics missing.json" \
   "baseline set --metrics baseline.json"
-)
-i=0
-for c in "${cases[@]}"; do
-  i=$((i + 1))
-  read -r -a args <<<"$c"
-  run_compare "x86-$i" "$x86" "${args[@]}"
-  run_compare "arm-$i" "$wrapper" "${args[@]}"
-  if ! diff -r "$work/x86-$i" "$work/arm-$i"; then fail "flameiq $c differs between x86_64 and arm64"; fi
-  echo "same: flameiq $c (exit $(cat "$work/x86-$i/code"), $(find "$work/x86-$i" -type f | wc -l) files)"
-done
 [ "$(cat "$work/x86-1/code")" = 1 ] || fail "the regression case did not exit 1"
 
 step "verdicts read from a history: byte-identical on x86_64 and arm64"
@@ -124,36 +129,12 @@ mkdir -p "$hist"
 python3 scripts/gen-metrics.py store --count 300 --snapshots 40 --seed 18 --spread 0.5 --dir "$hist/.flameiq"
 python3 scripts/gen-metrics.py metrics --count 300 --seed 99 --spread 4 --out "$hist/current.json"
 printf 'baseline:\n  strategy: rolling_median\n  rolling_window: 5\nthresholds:\n  custom.*: auto\n' >"$hist/flameiq.yaml"
-run_history() {
-  local name="$1" bin="$2"
-  shift 2
-  local d="$work/$name"
-  rm -rf "$d"
-  cp -r "$hist" "$d"
-  (
-    cd "$d"
-    set +e
-    env -u GITHUB_ACTIONS -u GITLAB_CI -u CIRCLECI -u JENKINS_URL NO_COLOR=1 \
-      "$bin" "$@" >stdout 2>stderr
-    echo "$?" >code
-  )
-}
-hcases=(
-  "compare --metrics current.json --output result.json --report report.html --markdown summary.md"
-  "changes --json"
+same_on_both h "$hist" \
+  "compare --metrics current.json --output result.json --report report.html --markdown summary.md" \
+  "changes --json" \
   "changes"
-)
-i=0
-for c in "${hcases[@]}"; do
-  i=$((i + 1))
-  read -r -a args <<<"$c"
-  run_history "hx86-$i" "$x86" "${args[@]}"
-  run_history "harm-$i" "$wrapper" "${args[@]}"
-  if ! diff -r "$work/hx86-$i" "$work/harm-$i"; then fail "flameiq $c (history) differs between x86_64 and arm64"; fi
-  echo "same: flameiq $c over a 40-run history (exit $(cat "$work/hx86-$i/code"))"
-done
-[ "$(cat "$work/hx86-1/code")" = 1 ] || fail "the history regression case did not exit 1"
-grep -q '"index"' "$work/hx86-2/stdout" || fail "the history has no change point to compare"
+[ "$(cat "$work/x86-h1/code")" = 1 ] || fail "the history regression case did not exit 1"
+grep -q '"index"' "$work/x86-h2/stdout" || fail "the history has no change point to compare"
 
 step "flameiq ci against the loopback fake GitHub: byte-identical on the debug build, x86_64 and arm64"
 env -u GITHUB_ACTIONS -u GITLAB_CI -u CIRCLECI -u JENKINS_URL \

@@ -334,8 +334,8 @@ fn stepped_history(dir: &Path) {
     build_history(dir, &runs);
 }
 
-#[test]
-fn issue14_item3_auto_is_calibrated_on_the_segment_since_the_last_change_point() {
+/// A workspace with `custom.*: auto` over [`stepped_history`].
+fn auto_workspace() -> TempDir {
     let d = TempDir::new().unwrap();
     std::fs::write(
         d.path().join("flameiq.yaml"),
@@ -343,29 +343,37 @@ fn issue14_item3_auto_is_calibrated_on_the_segment_since_the_last_change_point()
     )
     .unwrap();
     stepped_history(d.path());
-    // The last run (h24) has stable = 120.8; the segment's centre is 120.4.
-    let judge = |stable: f64| {
-        write_snapshot(
-            d.path(),
+    d
+}
+
+/// The diff of `custom.stable` when the current run has `stable` (and `noisy` 70).
+fn judge_stable(dir: &Path, stable: f64) -> Value {
+    write_snapshot(
+        dir,
+        "c.json",
+        "c",
+        json!({"custom": {"noisy": 70.0, "stable": stable}}),
+        json!({}),
+    );
+    let out = flameiq(dir)
+        .args([
+            "compare",
+            "-m",
             "c.json",
-            "c",
-            json!({"custom": {"noisy": 70.0, "stable": stable}}),
-            json!({}),
-        );
-        let out = flameiq(d.path())
-            .args([
-                "compare",
-                "-m",
-                "c.json",
-                "--json",
-                "--no-fail-on-regression",
-            ])
-            .output()
-            .unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        diff(&doc, "custom.stable").clone()
-    };
-    let d1 = judge(121.5);
+            "--json",
+            "--no-fail-on-regression",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    diff(&doc, "custom.stable").clone()
+}
+
+#[test]
+fn issue14_item3_auto_is_calibrated_on_the_segment_since_the_last_change_point() {
+    let d = auto_workspace();
+    // The last run (h24) has stable = 120.8; the segment's centre is 120.4.
+    let d1 = judge_stable(d.path(), 121.5);
     assert_eq!(d1["threshold_kind"], "auto", "{d1}");
     // Of the 20 runs read, the 15 since h10: the old level does not widen the band.
     assert_eq!(d1["auto_baseline"]["runs"], 15, "{d1}");
@@ -376,21 +384,36 @@ fn issue14_item3_auto_is_calibrated_on_the_segment_since_the_last_change_point()
     assert_eq!(d1["baseline_value"], 120.4);
     let band = d1["threshold_percent"].as_f64().unwrap();
     assert!((1.0..3.0).contains(&band), "{d1}");
-    // +0.9 % is inside it (a WARNING by flameiq-core's margin rule, not a regression).
+    // +0.9 % is inside it.
     assert_eq!(d1["is_regression"], false, "{d1}");
     // +10 % over the centre is far outside the band.
-    assert_eq!(judge(132.5)["status"], "REGRESSION");
+    assert_eq!(judge_stable(d.path(), 132.5)["status"], "REGRESSION");
+}
+
+#[test]
+fn issue14_item5_an_auto_band_warns_on_its_outer_half_not_on_every_change() {
+    // flameiq-core's rule (|change| >= |t| - 5 points) made every non-zero change inside a
+    // band narrower than 5 % a WARNING; a band keeps the rule's share: its outer half.
+    let d = auto_workspace();
+    let band = judge_stable(d.path(), 120.4)["threshold_percent"]
+        .as_f64()
+        .unwrap();
+    assert!(band < 5.0, "the case needs a band under the margin: {band}");
+    let at = |share: f64| judge_stable(d.path(), 120.4 * (1.0 + share * band / 100.0));
+    let quarter = at(0.25);
+    assert_eq!(quarter["status"], "PASS", "{quarter}");
+    assert_eq!(quarter["is_warning"], false);
+    let three_quarters = at(0.75);
+    assert_eq!(three_quarters["status"], "WARNING", "{three_quarters}");
+    assert_eq!(at(1.5)["status"], "REGRESSION");
+    // Inside the band on the better side: a quarter passes, three quarters is a look.
+    assert_eq!(at(-0.25)["status"], "PASS");
+    assert_eq!(at(-0.75)["status"], "WARNING");
 }
 
 #[test]
 fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
-    let d = TempDir::new().unwrap();
-    std::fs::write(
-        d.path().join("flameiq.yaml"),
-        "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n",
-    )
-    .unwrap();
-    stepped_history(d.path());
+    let d = auto_workspace();
     write_snapshot(
         d.path(),
         "c.json",

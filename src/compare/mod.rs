@@ -22,7 +22,9 @@
 //!   `change < -|t|`, two-sided when `|change| > |t|`. A change exactly at the threshold
 //!   passes; an improvement never regresses.
 //! - WARNING: not a regression, `|change| > 0` and `|change| >= |t| - warning_margin`
-//!   (flameiq-core's rule, which also flags large improvements as worth a look). Such a
+//!   (flameiq-core's rule, which also flags large improvements as worth a look); for a
+//!   computed `auto` band `|change| >= |t| · (1 - warning_margin / 10)`, the same share of
+//!   the band as of the 10 % default ([`warning_floor`]). Such a
 //!   change on the metric's better side (never for `both`) is `improved`: `status` stays
 //!   `WARNING` for flameiq-core's readers, and the human views say it improved.
 //! - Diffs sorted by key.
@@ -173,6 +175,22 @@ fn name_keys<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     s
 }
 
+/// The smallest |change| that is a WARNING for a threshold of `threshold` percent.
+///
+/// flameiq-core's rule is `|t| - warning_margin`: with its 10 % default and the 5-point
+/// margin, changes of half the threshold and more are worth a look. A computed `auto`
+/// band (issue 14) is often narrower than the margin (2-6 % on steady CPU time), and then
+/// that rule flags every change that is not exactly zero, so a band keeps the rule's
+/// *proportion* instead: `|t| · (1 - warning_margin / 10)`, half the band by default. The
+/// two rules agree on a 10 % threshold; a margin of 10 or more flags every change either way.
+pub fn warning_floor(threshold: f64, margin: f64, band: bool) -> f64 {
+    if band {
+        threshold.abs() * (1.0 - margin / DEFAULT_THRESHOLD_PERCENT).max(0.0)
+    } else {
+        threshold.abs() - margin
+    }
+}
+
 /// Compares `current` against the chosen baseline.
 ///
 /// Fails with [`Error::NothingCompared`] (exit 2) when no key is on both sides.
@@ -279,10 +297,11 @@ pub fn compare(
             && settings.config.statistics.insufficient == crate::config::Insufficient::Regress;
         let is_regression = breach && (verdict.significant || threshold_fallback);
         // flameiq-core's warning rule; a change from zero has no percentage to weigh, and
-        // is a regression or an improvement already.
-        let is_warning = change.is_some_and(|ch| {
-            !is_regression && ch.abs() >= threshold.abs() - margin && ch.abs() > 0.0
-        });
+        // is a regression or an improvement already. A computed band reads the margin
+        // relative to the band (see `warning_floor`).
+        let floor = warning_floor(threshold, margin, kind == "auto");
+        let is_warning =
+            change.is_some_and(|ch| !is_regression && ch.abs() >= floor && ch.abs() > 0.0);
         let improved =
             !is_regression && is_better(direction, judged) && (is_warning || change.is_none());
         let status = if is_regression {
@@ -596,6 +615,18 @@ mod tests {
 
     fn run(b: &[(&str, f64)], c: &[(&str, f64)], settings: &Settings) -> ComparisonResult {
         compare(&Baseline::from_file(snap(b)), &snap(c), settings).unwrap()
+    }
+
+    #[test]
+    fn issue14_item5_a_band_reads_the_warning_margin_as_a_share() {
+        // A fixed threshold: flameiq-core's points.
+        assert_eq!(warning_floor(10.0, 5.0, false), 5.0);
+        assert_eq!(warning_floor(3.0, 5.0, false), -2.0);
+        // A band: the same share of it as of the 10 % default, never below zero.
+        assert_eq!(warning_floor(10.0, 5.0, true), 5.0);
+        assert_eq!(warning_floor(3.0, 5.0, true), 1.5);
+        assert_eq!(warning_floor(-4.0, 2.0, true), 3.2);
+        assert_eq!(warning_floor(3.0, 12.0, true), 0.0);
     }
 
     #[test]

@@ -391,21 +391,26 @@ pub struct CalibratedBand {
 /// MAD's asymptotic efficiency relative to the standard deviation under normal noise:
 /// a MAD from `n` runs is about as steady as a standard deviation from `0.37 n` runs.
 const MAD_EFFICIENCY: f64 = 0.367_5;
-/// `1 / Φ⁻¹(3/4)`: makes the MAD a consistent estimate of σ for normal noise.
-const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
+/// The tails the band is built for: run-to-run noise on real runners is heavier-tailed
+/// than normal (measured: excursions of 4-10 MAD-sigmas in 180 unchanged jobs), so the
+/// next run is modelled as Student's t with this many degrees of freedom, not a normal.
+pub const TAIL_DF: f64 = 5.0;
 
 /// The calibrated `auto` band of a segment of per-run locations (oldest first, all since
 /// the metric's last change point): a robust prediction interval for the next run's
 /// location, so that an unchanged metric leaves it with probability about `rate` on its
-/// worse side (see `docs/statistics.md`, "Calibrated `auto`").
+/// worse side, for noise with tails up to Student's t₅ (see `docs/statistics.md`,
+/// "Calibrated `auto`").
 ///
 /// With all values positive it works on their logarithms (timing noise is multiplicative
 /// and right-skewed; in logs a relative band is symmetric); otherwise on the values.
-/// Centre `m` = median, scale `s` = 1.4826 · MAD, and the band is
-/// `t_{ν}(1 − rate) · s · √(1 + π/(2n))`: Student's t quantile with `ν = 0.3675 (n − 1)`
-/// degrees of freedom (the MAD's effective sample size), widened for the centre's own
-/// error (the median's variance is `π/2 · σ²/n`). For `both`, `rate` is split over the two
-/// sides. `None` for fewer than [`AUTO_MIN_HISTORY`] values or a zero centre.
+/// Centre `m` = median, `MAD` = median absolute deviation, and the band is
+/// `MAD · [t₅(1 − rate) / t₅(3/4)] · [t_ν(1 − rate) / z(1 − rate)] · √(1 + π/(2n))`: the
+/// t₅ quantile in units of its own MAD (the noise model), widened by the ratio of
+/// Student's t with `ν = 0.3675 (n − 1)` degrees of freedom (the MAD's effective sample
+/// size) to the normal at the same level (the scale is estimated from few runs) and by the
+/// centre's own error (the median's variance is `π/2 · σ²/n`). For `both`, `rate` is split
+/// over the two sides. `None` for fewer than [`AUTO_MIN_HISTORY`] values or a zero centre.
 pub fn calibrated_band(segment: &[f64], rate: f64, direction: Direction) -> Option<CalibratedBand> {
     let n = segment.len();
     if n < AUTO_MIN_HISTORY || segment.iter().any(|v| !v.is_finite()) {
@@ -419,15 +424,13 @@ pub fn calibrated_band(segment: &[f64], rate: f64, direction: Direction) -> Opti
     };
     let centre_x = median(&x)?;
     let deviations: Vec<f64> = x.iter().map(|v| (v - centre_x).abs()).collect();
-    let scale = MAD_TO_SIGMA * median(&deviations)?;
+    let mad = median(&deviations)?;
     let tail = if direction == Direction::Both {
         rate / 2.0
     } else {
         rate
     };
-    let df = (MAD_EFFICIENCY * (n as f64 - 1.0)).max(1.0);
-    let half =
-        t_quantile_upper(tail, df) * scale * (1.0 + std::f64::consts::PI / (2.0 * n as f64)).sqrt();
+    let half = band_multiplier(n, tail) * mad;
     // The centre reported is the median of the values themselves (for an odd count the
     // same run as the median of the logs).
     let centre = median(segment)?;
@@ -450,6 +453,42 @@ pub fn calibrated_band(segment: &[f64], rate: f64, direction: Direction) -> Opti
         percent: percent.max(AUTO_FLOOR_PERCENT),
         runs: n,
     })
+}
+
+/// The band's half-width in MADs for `n` runs and a one-sided rate `tail`
+/// ([`calibrated_band`]). It depends on `n` and `tail` alone, and every key of a run asks
+/// for the same few, so each is computed once per thread (by bisection: the same bits on
+/// every machine).
+pub fn band_multiplier(n: usize, tail: f64) -> f64 {
+    thread_local! {
+        static CACHE: std::cell::RefCell<Vec<((usize, u64), f64)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = (n, tail.to_bits());
+    if let Some(m) = CACHE.with(|c| c.borrow().iter().find(|(k, _)| *k == key).map(|e| e.1)) {
+        return m;
+    }
+    let df = (MAD_EFFICIENCY * (n as f64 - 1.0)).max(1.0);
+    let model = t_quantile_upper(tail, TAIL_DF) / t_quantile_upper(0.25, TAIL_DF);
+    let estimated = t_quantile_upper(tail, df) / normal_quantile_upper(tail);
+    let m = model * estimated * (1.0 + std::f64::consts::PI / (2.0 * n as f64)).sqrt();
+    CACHE.with(|c| c.borrow_mut().push((key, m)));
+    m
+}
+
+/// `z` with `P(Z > z) = p` for the standard normal (`0 < p < 0.5`), by bisection on
+/// [`ndtr`], as [`t_quantile_upper`] does.
+pub fn normal_quantile_upper(p: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if ndtr(-mid) > p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// `t` with `P(T > t) = p` for Student's t with `df` degrees of freedom (`0 < p < 0.5`),
@@ -891,22 +930,31 @@ mod tests {
     #[test]
     fn issue14_item3_calibrated_band_known_answers() {
         // The numbers come from the formula in numpy/scipy (see docs/statistics.md):
-        // x = log(seg); m = median(x); s = 1.4826 * median(|x - m|);
-        // half = t.ppf(1 - rate, 0.3675 (n - 1)) * s * sqrt(1 + pi / (2 n)).
+        // x = log(seg); m = median(x); mad = median(|x - m|); nu = 0.3675 (n - 1);
+        // half = mad * t.ppf(1 - r, 5) / t.ppf(0.75, 5) * t.ppf(1 - r, nu) / norm.ppf(1 - r)
+        //            * sqrt(1 + pi / (2 n)).
         let seg = [100.0, 101.0, 99.0, 102.0, 98.0, 100.5, 99.5];
         let up = calibrated_band(&seg, 0.01, Direction::LowerIsBetter).unwrap();
         assert!(close(up.centre, 100.0, 1e-12), "{up:?}");
-        assert!(close(up.percent, 10.557_861_113_399_87, 1e-8), "{up:?}");
+        assert!(close(up.percent, 14.425_051_239_100_384, 1e-8), "{up:?}");
         assert_eq!(up.runs, 7);
         let down = calibrated_band(&seg, 0.01, Direction::HigherIsBetter).unwrap();
-        assert!(close(down.percent, 9.549_624_972_005_033, 1e-8), "{down:?}");
+        assert!(
+            close(down.percent, 12.606_549_949_414_546, 1e-8),
+            "{down:?}"
+        );
         let h: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 0.5).collect();
         let b = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
         assert!(close(b.centre, 51.0, 1e-12));
-        assert!(close(b.percent, 4.656_162_067_582_148, 1e-8), "{b:?}");
+        assert!(close(b.percent, 6.300_467_550_815_658, 1e-8), "{b:?}");
+        assert!(close(
+            band_multiplier(20, 0.01),
+            6.201_548_858_378_449,
+            1e-9
+        ));
         // `both` splits the rate over the two sides.
         let both = calibrated_band(&h, 0.05, Direction::Both).unwrap();
-        assert!(close(both.percent, 3.654_092_805_407_294, 1e-8), "{both:?}");
+        assert!(close(both.percent, 4.465_766_120_200_221, 1e-8), "{both:?}");
     }
 
     #[test]
@@ -929,10 +977,9 @@ mod tests {
         );
     }
 
-    /// Normal noise in log space, 20 runs of history: the next unchanged run leaves the
-    /// band at about the promised rate (the simulation in docs/statistics.md).
-    #[test]
-    fn issue14_item3_calibrated_band_delivers_its_rate_on_normal_noise() {
+    /// The false-alarm rate on 20-run histories of simulated noise in log space
+    /// (`trials` histories, each with its next unchanged run).
+    fn simulated_rate(trials: u32, tail_df: Option<u32>) -> f64 {
         let mut s: u64 = 0x2545_F491_4F6C_DD1D;
         let mut uniform = || {
             s ^= s << 13;
@@ -940,23 +987,44 @@ mod tests {
             s ^= s << 17;
             ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
         };
-        let mut normal = || {
+        let mut normal = move || {
             // Box-Muller.
             let (u, v) = (uniform(), uniform());
             (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
         };
-        let trials = 20_000;
+        // Student's t with `df` degrees of freedom: Z / sqrt(chi2_df / df).
+        let mut noise = move || match tail_df {
+            None => normal(),
+            Some(df) => {
+                let z = normal();
+                let chi2: f64 = (0..df).map(|_| normal().powi(2)).sum();
+                z / (chi2 / f64::from(df)).sqrt()
+            }
+        };
         let mut alarms = 0;
         for _ in 0..trials {
-            let h: Vec<f64> = (0..20).map(|_| 100.0 * (0.03 * normal()).exp()).collect();
-            let next = 100.0 * (0.03 * normal()).exp();
+            let h: Vec<f64> = (0..20).map(|_| 100.0 * (0.03 * noise()).exp()).collect();
+            let next = 100.0 * (0.03 * noise()).exp();
             let b = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
             if (next / b.centre - 1.0) * 100.0 > b.percent {
                 alarms += 1;
             }
         }
-        let rate = f64::from(alarms) / f64::from(trials);
-        assert!((0.004..=0.013).contains(&rate), "false-alarm rate {rate}");
+        f64::from(alarms) / f64::from(trials)
+    }
+
+    /// Student-t noise with 5 degrees of freedom (the tails the band is built for), 20
+    /// runs of history: the next unchanged run leaves the band at about the promised rate
+    /// (0.77 % in 200,000 numpy trials, docs/statistics.md); normal noise, well under it.
+    #[test]
+    fn issue14_item3_calibrated_band_delivers_its_rate_on_heavy_tailed_noise() {
+        let t5 = simulated_rate(20_000, Some(5));
+        assert!(
+            (0.004..=0.012).contains(&t5),
+            "false-alarm rate on t5 noise {t5}"
+        );
+        let normal = simulated_rate(20_000, None);
+        assert!(normal < 0.005, "false-alarm rate on normal noise {normal}");
     }
 
     #[test]

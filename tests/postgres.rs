@@ -99,6 +99,22 @@ fn list(dir: &Path, url: &str, env: Option<&str>) -> Vec<Value> {
     stdout_json(&out).as_array().unwrap().clone()
 }
 
+/// A database named after the test and an empty workspace folder, or `None` (and the
+/// test passes with a note) without a server; see tests/common/postgres.rs.
+fn workspace(name: &str) -> Option<(TestDb, TempDir)> {
+    Some((TestDb::new(name)?, TempDir::new().unwrap()))
+}
+
+/// `baseline show --json` on the store `url`.
+fn show_json(dir: &Path, url: &str) -> Value {
+    stdout_json(
+        &flameiq(dir, url)
+            .args(["baseline", "show", "--json"])
+            .output()
+            .unwrap(),
+    )
+}
+
 fn run_ids(rows: &[Value]) -> Vec<String> {
     rows.iter()
         .map(|r| r["run_id"].as_str().unwrap().to_string())
@@ -116,10 +132,9 @@ fn one_line_exit_2(out: &Output) -> String {
 
 #[test]
 fn issue15_every_store_command_on_postgres() {
-    let Some(db) = TestDb::new("every_command") else {
+    let Some((db, d)) = workspace("every_command") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     write(
         p,
@@ -152,11 +167,8 @@ fn issue15_every_store_command_on_postgres() {
     assert_eq!(rows[0]["metrics_count"], 3);
 
     // show: the last baseline set.
-    let out = flameiq(p, &db.url)
-        .args(["baseline", "show", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout_json(&out)["metadata"]["run_id"], "r3");
+    let out = show_json(p, &db.url);
+    assert_eq!(out["metadata"]["run_id"], "r3");
 
     // Strategies: tagged and rolling_median read the history from the database.
     fs::write(
@@ -164,22 +176,16 @@ fn issue15_every_store_command_on_postgres() {
         "baseline:\n  strategy: tagged\n  tag: v1.0\n",
     )
     .unwrap();
-    let out = flameiq(p, &db.url)
-        .args(["baseline", "show", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout_json(&out)["metadata"]["run_id"], "r2");
+    let out = show_json(p, &db.url);
+    assert_eq!(out["metadata"]["run_id"], "r2");
     fs::write(
         p.join("flameiq.yaml"),
         "baseline:\n  strategy: rolling_median\n  rolling_window: 3\n",
     )
     .unwrap();
-    let out = flameiq(p, &db.url)
-        .args(["baseline", "show", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout_json(&out)["metrics"]["throughput"], json!(1000.0));
-    assert_eq!(stdout_json(&out)["metrics"]["custom"]["parse"], json!(11.0));
+    let out = show_json(p, &db.url);
+    assert_eq!(out["metrics"]["throughput"], json!(1000.0));
+    assert_eq!(out["metrics"]["custom"]["parse"], json!(11.0));
     fs::remove_file(p.join("flameiq.yaml")).unwrap();
 
     // compare: a regression is exit 1, a pass exit 0.
@@ -208,11 +214,8 @@ fn issue15_every_store_command_on_postgres() {
         .assert()
         .success();
     assert_eq!(run_ids(&list(p, &db.url, None))[0], "ok");
-    let out = flameiq(p, &db.url)
-        .args(["baseline", "show", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout_json(&out)["metadata"]["run_id"], "ok");
+    let out = show_json(p, &db.url);
+    assert_eq!(out["metadata"]["run_id"], "ok");
 
     // Environments and repositories are separate stores in one database.
     flameiq(p, &db.url)
@@ -276,10 +279,9 @@ fn issue15_every_store_command_on_postgres() {
 
 #[test]
 fn issue15_max_history_trims_in_the_same_transaction() {
-    let Some(db) = TestDb::new("max_history") else {
+    let Some((db, d)) = workspace("max_history") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     fs::write(p.join("flameiq.yaml"), "baseline:\n  max_history: 3\n").unwrap();
     for i in 1..=5 {
@@ -306,10 +308,9 @@ fn issue15_max_history_trims_in_the_same_transaction() {
 
 #[test]
 fn issue15_repository_from_config_wins_and_is_required() {
-    let Some(db) = TestDb::new("repository") else {
+    let Some((db, d)) = workspace("repository") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     write(p, "r1.json", &run_doc("aaaaaaa1", "r1", 1000.0, &[]));
     // No repository anywhere: exit 2 naming the fix, before connecting.
@@ -349,10 +350,9 @@ fn issue15_repository_from_config_wins_and_is_required() {
 
 #[test]
 fn issue15_sixteen_concurrent_baseline_sets_lose_nothing() {
-    let Some(db) = TestDb::new("concurrent") else {
+    let Some((db, d)) = workspace("concurrent") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     // The schema exists before the race (a first-use migration race is tested too: the
     // second half of the writers starts on a fresh environment).
@@ -414,10 +414,9 @@ fn issue15_sixteen_concurrent_baseline_sets_lose_nothing() {
 
 #[test]
 fn issue15_killed_writer_leaves_no_half_run() {
-    let Some(db) = TestDb::new("killed") else {
+    let Some((db, d)) = workspace("killed") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     write(
         p,
@@ -488,11 +487,8 @@ fn issue15_killed_writer_leaves_no_half_run() {
         scalar(&db.url, "SELECT count(*) FROM flameiq.run_values"),
         "2"
     );
-    let out = flameiq(p, &db.url)
-        .args(["baseline", "show", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout_json(&out)["metadata"]["run_id"], "before");
+    let out = show_json(p, &db.url);
+    assert_eq!(out["metadata"]["run_id"], "before");
     write(p, "after.json", &run_doc("eeeeeee3", "after", 1000.0, &[]));
     set(p, &db.url, "after.json");
     assert_eq!(run_ids(&list(p, &db.url, None)), ["after", "before"]);
@@ -502,10 +498,9 @@ fn issue15_killed_writer_leaves_no_half_run() {
 /// bytes.
 #[test]
 fn issue15_differential_file_and_postgres_give_identical_output() {
-    let Some(db) = TestDb::new("differential") else {
+    let Some((db, d)) = workspace("differential") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     fs::write(
         p.join("flameiq.yaml"),
@@ -563,10 +558,9 @@ fn issue15_differential_file_and_postgres_give_identical_output() {
 
 #[test]
 fn issue15_hostile_names_reach_sql_only_as_parameters() {
-    let Some(db) = TestDb::new("hostile") else {
+    let Some((db, d)) = workspace("hostile") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     let evil = "x'); DROP TABLE flameiq.runs; --";
     let mut doc = run_doc("1234567'; --", "run'\"\\", 1000.0, &[(evil, 1.0)]);
@@ -657,10 +651,9 @@ fn issue15_migration_from_schema_version_1() {
 
 #[test]
 fn issue15_wrong_password_is_one_line_exit_2_and_never_printed() {
-    let Some(db) = TestDb::new("password") else {
+    let Some((db, d)) = workspace("password") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     write(p, "m.json", &run_doc("aaaaaaa1", "r1", 1000.0, &[]));
     let (bare, real) = pg::without_password(&db.url);
@@ -890,10 +883,9 @@ fn store_files(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn issue15_export_import_round_trips_file_postgres_file_byte_for_byte() {
-    let Some(db) = TestDb::new("export_import") else {
+    let Some((db, d)) = workspace("export_import") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     for (i, env) in ["", "linux-x64", "", "macos-arm64", ""].iter().enumerate() {
         let mut doc = run_doc(
@@ -950,10 +942,9 @@ fn issue15_export_import_round_trips_file_postgres_file_byte_for_byte() {
 
 #[test]
 fn issue15_store_migrate_command() {
-    let Some(db) = TestDb::new("migrate_cmd") else {
+    let Some((db, d)) = workspace("migrate_cmd") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     let out = flameiq(p, &db.url)
         .args(["store", "migrate", "--to-version", "1"])
@@ -1004,10 +995,9 @@ fn gitlab_ci(dir: &Path, vars: &[(&str, &str)], metrics: &str) -> Output {
 
 #[test]
 fn issue15_ci_default_branch_stores_in_postgres_and_unreachable_is_exit_2() {
-    let Some(db) = TestDb::new("ci") else {
+    let Some((db, d)) = workspace("ci") else {
         return;
     };
-    let d = TempDir::new().unwrap();
     let p = d.path();
     write(p, "base.json", &run_doc("aaaaaaa1", "base", 1000.0, &[]));
     write(p, "pr.json", &run_doc("aaaaaaa2", "pr", 700.0, &[]));

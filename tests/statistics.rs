@@ -334,14 +334,20 @@ fn stepped_history(dir: &Path) {
     build_history(dir, &runs);
 }
 
-/// A workspace with `custom.*: auto` over [`stepped_history`].
-fn auto_workspace() -> TempDir {
+/// A workspace with `custom.*: auto` (lower is better) and no history yet.
+fn auto_config() -> TempDir {
     let d = TempDir::new().unwrap();
     std::fs::write(
         d.path().join("flameiq.yaml"),
         "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n",
     )
     .unwrap();
+    d
+}
+
+/// A workspace with `custom.*: auto` over [`stepped_history`].
+fn auto_workspace() -> TempDir {
+    let d = auto_config();
     stepped_history(d.path());
     d
 }
@@ -439,6 +445,48 @@ fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn issue14_item3_auto_right_after_a_change_falls_back_to_the_wider_of_ten_percent_and_the_uncut_band(
+) {
+    // A metric with ±30 % run-to-run noise that tripled 3 runs ago: too few runs since the
+    // change for a band, and the fixed 10 % alone would flag most unchanged runs of it.
+    let d = auto_config();
+    let runs: Vec<(f64, f64)> = (0..25)
+        .map(|i| {
+            let spread = [0.7, 1.3, 1.0, 0.8, 1.2, 0.9, 1.1][i % 7];
+            let noisy = if i < 22 { 50.0 } else { 150.0 } * spread;
+            (noisy, 100.0 + (i % 3) as f64)
+        })
+        .collect();
+    build_history(d.path(), &runs);
+    write_snapshot(
+        d.path(),
+        "c.json",
+        "c",
+        json!({"custom": {"noisy": 150.0, "stable": 101.0}}),
+        json!({}),
+    );
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json", "--verbose"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let noisy = diff(&doc, "custom.noisy");
+    assert_eq!(noisy["threshold_kind"], "auto-fallback", "{noisy}");
+    let t = noisy["threshold_percent"].as_f64().unwrap();
+    assert!(t > 30.0, "the uncut band of a ±30 % metric: {noisy}");
+    // The last stored run was 120 (150 x 0.8): +25 % is a REGRESSION by the fixed 10 %,
+    // and inside the uncut band.
+    assert_eq!(noisy["status"], "PASS", "{noisy}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("'custom.noisy': auto threshold needs 5 runs since its last change point, has 3; using the band of all 20 runs read"),
+        "{err}"
+    );
+    // A steady metric in the same history keeps its calibrated band.
+    assert_eq!(diff(&doc, "custom.stable")["threshold_kind"], "auto");
 }
 
 #[test]

@@ -246,9 +246,16 @@ pub fn compare(
         // A calibrated band judges the current run's location against the centre of the
         // segment since the last change point, not against one stored run.
         let calibrated = match rule {
-            Threshold::Calibrated => calibrate(key, base, current, c, direction, depth, settings),
+            Threshold::Calibrated => {
+                Some(calibrate(key, base, current, c, direction, depth, settings))
+            }
             _ => None,
         };
+        let fallback = match &calibrated {
+            Some(Err(percent)) => *percent,
+            _ => stats::AUTO_FALLBACK_PERCENT,
+        };
+        let calibrated = calibrated.and_then(std::result::Result::ok);
         let (b, c, change) = match &calibrated {
             Some(cal) => (
                 cal.band.centre,
@@ -269,7 +276,7 @@ pub fn compare(
             Threshold::Percent(p) => (p, "percent"),
             Threshold::Calibrated => match &calibrated {
                 Some(cal) => (round_places(cal.band.percent, 4), "auto"),
-                None => (stats::AUTO_FALLBACK_PERCENT, "auto-fallback"),
+                None => (round_places(fallback, 4), "auto-fallback"),
             },
             Threshold::Auto(k) => match history.and_then(|h| stats::auto_band(k, h)) {
                 Some(band) => (round_places(band, 4), "auto"),
@@ -372,8 +379,12 @@ struct Calibration {
 /// The calibrated band of `key` (see [`stats::calibrated_band`]): the key's last `depth`
 /// history runs, cut after their last change point, each run's location a low quantile of
 /// its samples when the current run and every run of the segment carry samples, else its
-/// value. `None`, logged, when fewer than [`stats::AUTO_MIN_HISTORY`] runs remain: the
-/// fixed threshold decides (`threshold_kind` `auto-fallback`).
+/// value. When fewer than [`stats::AUTO_MIN_HISTORY`] runs remain, the error is the
+/// threshold that decides instead (`threshold_kind` `auto-fallback`), logged: the fixed
+/// 10 %, or the band of every run read when that is wider. Right after a change point the
+/// noise since is unknown; the uncut band, which the step itself widens, is the cautious
+/// guess, and on a noisy metric the fixed 10 % alone flagged a fifth of unchanged runs
+/// (docs/verdict-quality.md).
 fn calibrate(
     key: &str,
     base: &Baseline,
@@ -382,17 +393,30 @@ fn calibrate(
     direction: Direction,
     depth: usize,
     settings: &Settings,
-) -> Option<Calibration> {
+) -> std::result::Result<Calibration, f64> {
     let points = base
         .points
         .get(key)
         .map_or(&[][..], |p| &p[p.len().saturating_sub(depth)..]);
-    let fallback = |have: usize, what: &str| {
+    let rate = settings.config.statistics.false_alarm_rate;
+    let fallback = |locs: &[f64], have: usize, what: &str| {
+        let uncut = stats::calibrated_band(locs, rate, direction)
+            .map_or(0.0, |b| b.percent)
+            .max(stats::AUTO_FALLBACK_PERCENT);
+        let using = if uncut > stats::AUTO_FALLBACK_PERCENT {
+            format!(
+                "using the band of all {} runs read, {uncut:.2}%, wider than the fixed {}%",
+                locs.len(),
+                stats::AUTO_FALLBACK_PERCENT
+            )
+        } else {
+            format!("using the fixed {}%", stats::AUTO_FALLBACK_PERCENT)
+        };
         tracing::info!(
-            "'{key}': auto threshold needs {} runs {what}, has {have}; using the fixed {}%",
-            stats::AUTO_MIN_HISTORY,
-            stats::AUTO_FALLBACK_PERCENT
+            "'{key}': auto threshold needs {} runs {what}, has {have}; {using}",
+            stats::AUTO_MIN_HISTORY
         );
+        uncut
     };
     let warmup = settings.config.noise.warmup_runs;
     let current_loc = current
@@ -410,12 +434,7 @@ fn calibrate(
             }
         })
         .collect();
-    let (start, band) = band_since_change_point(
-        &locs,
-        &settings.config.changes,
-        settings.config.statistics.false_alarm_rate,
-        direction,
-    );
+    let (start, band) = band_since_change_point(&locs, &settings.config.changes, rate, direction);
     let segment = &locs[start..];
     if segment.len() < stats::AUTO_MIN_HISTORY {
         let what = if start > 0 {
@@ -423,12 +442,10 @@ fn calibrate(
         } else {
             "of history"
         };
-        fallback(segment.len(), what);
-        return None;
+        return Err(fallback(&locs, segment.len(), what));
     }
     let Some(band) = band else {
-        fallback(0, "with a non-zero centre");
-        return None;
+        return Err(fallback(&[], 0, "with a non-zero centre"));
     };
     let location = if use_samples {
         match direction {
@@ -440,7 +457,7 @@ fn calibrate(
         "value"
     };
     let first = points[start].run as usize;
-    Some(Calibration {
+    Ok(Calibration {
         band,
         current: if use_samples {
             current_loc.unwrap_or(current_value)

@@ -24,7 +24,6 @@ Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--measureme
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -36,6 +35,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
+from vqcommon import noise_cells, parser  # noqa: E402
 
 SLOWDOWNS = [2, 5, 10, 20]
 BUILDS = ["a", "a2"] + [f"s{s}" for s in SLOWDOWNS]
@@ -142,28 +144,13 @@ def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str) -
 
 
 def noise(data: list) -> list:
-    rows = []
-    for w in WORKLOADS:
-        for m in MEASURES:
-            meds = [statistics.median(rnd[w]["a"][m]) for rnd in data]
-            lows = [min(rnd[w]["a"][m]) for rnd in data]
-            within = statistics.median(statistics.stdev(rnd[w]["a"][m]) /
-                                       statistics.mean(rnd[w]["a"][m]) for rnd in data)
-            rows.append(f"| {w} | {m} | {statistics.median(meds):.2f} ms | {within * 100:.1f} % | "
-                        f"{statistics.stdev(meds) / statistics.mean(meds) * 100:.1f} % | "
-                        f"{statistics.stdev(lows) / statistics.mean(lows) * 100:.1f} % | "
-                        f"{(max(meds) / min(meds) - 1) * 100:.0f} % |")
-    return rows
+    return [f"| {w} | {m} | {noise_cells([rnd[w]['a'][m] for rnd in data], minima=True)} |"
+            for w in WORKLOADS for m in MEASURES]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--flameiq", required=True)
-    ap.add_argument("--rounds", type=int, default=100)
+    ap = parser(__doc__, rounds=100, seed=14)
     ap.add_argument("--samples", type=int, default=8)
-    ap.add_argument("--seed", type=int, default=14)
-    ap.add_argument("--measurements", help="reuse (or save to) this measurements JSON")
-    ap.add_argument("--out", help="write the Markdown results here (default stdout)")
     a = ap.parse_args()
     started = time.time()
     load_start = os.getloadavg()

@@ -22,7 +22,6 @@ Usage: scripts/verdict-quality.sh [--rounds N] [--runs N] [--trials N] [--out FI
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -34,6 +33,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
+from vqcommon import noise_cells, parser  # noqa: E402
 
 SLOWDOWNS = [0, 2, 5, 10, 20]
 MEASURES = ["wall", "cpu"]
@@ -188,28 +190,14 @@ def machine() -> str:
 
 
 def noise(data: dict) -> list[str]:
-    rows = []
-    for (m, name), runs in ((k, v) for m in MEASURES for k, v in
-                            (((m, n), data[m][n]) for n in COMMANDS)):
-        meds = [statistics.median(r) for r in runs]
-        within = statistics.median(statistics.stdev(r) / statistics.mean(r) for r in runs)
-        between = statistics.stdev(meds) / statistics.mean(meds)
-        rows.append(f"| `{COMMANDS[name].format(d='…')}` | {m} | "
-                    f"{statistics.median(meds):.2f} ms | "
-                    f"{within * 100:.1f} % | {between * 100:.1f} % | "
-                    f"{(max(meds) / min(meds) - 1) * 100:.0f} % |")
-    return rows
+    return [f"| `{COMMANDS[n].format(d='…')}` | {m} | {noise_cells(data[m][n])} |"
+            for m in MEASURES for n in COMMANDS]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--flameiq", required=True)
-    ap.add_argument("--rounds", type=int, default=32)
+    ap = parser(__doc__, rounds=32, seed=5)
     ap.add_argument("--runs", type=int, default=12)
     ap.add_argument("--trials", type=int, default=100, help="trials per slowdown (A/A gets 2x)")
-    ap.add_argument("--seed", type=int, default=5)
-    ap.add_argument("--measurements", help="reuse (or save to) this measurements JSON")
-    ap.add_argument("--out", help="write the Markdown results here (default stdout)")
     a = ap.parse_args()
 
     started = time.time()

@@ -2,7 +2,7 @@
 """Simulated false-alarm rate of the calibrated `auto` band (docs/statistics.md): n runs of
 history, the next unchanged run, one-sided rate 0.01, for several noise shapes, with the
 band FlameIQ computes (`calibrated_band`: a t5 noise model) and, for comparison, the
-normal-noise band of FlameIQ 0.2 (`--normal`). Needs numpy and scipy.
+normal-noise band FlameIQ used until e2b1a1e (`--normal`). Needs numpy and scipy.
 
     python3 scripts/verdict-quality/auto-band-sim.py [--trials 200000] [--normal]
 """
@@ -19,7 +19,7 @@ def multiplier(n, normal):
     """The band's half-width in MADs of the log-locations."""
     nu = max(1.0, 0.3675 * (n - 1))
     centre = math.sqrt(1 + math.pi / (2 * n))
-    if normal:  # FlameIQ 0.2: 1.4826 MAD as sigma, t with the MAD's effective dof
+    if normal:  # until e2b1a1e: 1.4826 MAD as sigma, t with the MAD's effective dof
         return 1.482602218505602 * stats.t.isf(RATE, nu) * centre
     model = stats.t.isf(RATE, 5) / stats.t.ppf(0.75, 5)
     return model * stats.t.isf(RATE, nu) / stats.norm.isf(RATE) * centre

@@ -14,8 +14,10 @@
 //! `\n`, a `\r` before it dropped, no empty last line. An invalid sequence never spans a
 //! `\n` (an ASCII byte ends it), so replacing line by line gives the same text.
 
-use super::{Input, InvalidUtf8};
+use super::util::Suffixes;
+use super::{Input, InvalidUtf8, Provider};
 use crate::error::{Error, Result};
+use crate::schema::Snapshot;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -120,6 +122,72 @@ impl<'a> Lines<'a> {
             }
         }
     }
+}
+
+/// A format of one result per line (`cargo-bench`, `benchmarkjs`): its [`Provider`] is
+/// this trait's, so the text in memory ([`Provider::parse`]) and a file streamed line by
+/// line ([`Provider::parse_streamed`]) go through the one loop, [`read_results`].
+pub trait LineFormat: Sync {
+    /// The `--provider` name, also the one errors give.
+    const NAME: &'static str;
+    /// What a result line looks like: the error for an input with none.
+    const EXPECTED: &'static str;
+    /// Is `line` a result? (`auto`'s detection and its weighing of line formats)
+    fn is_result(line: &str) -> bool;
+    /// Reads one line: a result into `snap` (a name already there gets the next `#n`
+    /// through `seen`), a warning, or nothing.
+    fn read(line: &str, snap: &mut Snapshot, seen: &mut Suffixes);
+}
+
+impl<F: LineFormat> Provider for F {
+    fn name(&self) -> &'static str {
+        F::NAME
+    }
+
+    fn detect(&self, input: &Input) -> bool {
+        input
+            .text
+            .as_deref()
+            .is_some_and(|t| t.lines().any(F::is_result))
+    }
+
+    fn result_lines(&self, input: &Input) -> Option<usize> {
+        let text = input.text.as_deref()?;
+        Some(text.lines().filter(|l| F::is_result(l)).count())
+    }
+
+    fn parse(&self, input: &Input) -> Result<Snapshot> {
+        read_results(
+            &mut Lines::of(input, F::NAME)?,
+            F::NAME,
+            F::EXPECTED,
+            F::read,
+        )
+    }
+
+    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
+        Some(read_results(lines, F::NAME, F::EXPECTED, F::read))
+    }
+}
+
+/// A line format's snapshot: every line through `read` (see [`LineFormat::read`]); no
+/// result at all is `provider`'s parse error (exit 3) saying what one looks like.
+pub fn read_results(
+    lines: &mut Lines<'_>,
+    provider: &str,
+    expected: &str,
+    mut read: impl FnMut(&str, &mut Snapshot, &mut Suffixes),
+) -> Result<Snapshot> {
+    let mut snap = Snapshot::new();
+    let mut seen = Suffixes::default();
+    super::util::reserve(&mut snap, lines.count_hint());
+    while let Some(line) = lines.next_line()? {
+        read(line, &mut snap, &mut seen);
+    }
+    if snap.metrics.is_empty() {
+        return Err(Error::parse(provider, lines.path(), expected));
+    }
+    Ok(snap)
 }
 
 fn open(path: &Path) -> Result<File> {

@@ -7,7 +7,7 @@
 //! ` x <number> ops/sec`. A line such as `name: Error ...` that benchmark.js prints for a
 //! failed benchmark is not a result and is reported as a warning.
 
-use super::lines::LineFormat;
+use super::lines::{custom_key, find_by, rfind_by, LineFormat};
 use super::util::{num, put_new, Suffixes};
 use crate::schema::{Direction, Snapshot};
 
@@ -28,7 +28,7 @@ impl LineFormat for BenchmarkJs {
             put_new(
                 snap,
                 seen,
-                format!("custom.{name}"),
+                custom_key(name),
                 ops,
                 "ops/s",
                 Direction::HigherIsBetter,
@@ -43,8 +43,10 @@ impl LineFormat for BenchmarkJs {
 /// `JSON.parse x 991,461 ops/sec ±4.17% (51 runs sampled)` → (`JSON.parse`, 991461).
 fn parse_line(line: &str) -> Option<(&str, f64)> {
     let line = line.trim();
-    let head = line.get(..line.find(" ops/sec")?)?;
-    let (name, value) = head.rsplit_once(" x ")?;
+    // Anchored at the `/` of ` ops/sec` and the `x` of ` x `.
+    let head = line.get(..find_by(line, " ops/sec", 4)?)?;
+    let at = rfind_by(head, " x ", 1)?;
+    let (name, value) = (&head[..at], &head[at + " x ".len()..]);
     let name = name.trim();
     let value = num(value)?;
     (!name.is_empty()).then_some((name, value))

@@ -10,7 +10,7 @@
 //! (`.../s`). The `(+/- dev)` is not a sample and is not kept. `test name ... FAILED` is
 //! reported as a warning naming the benchmark.
 
-use super::lines::LineFormat;
+use super::lines::{custom_key, rfind_by, LineFormat};
 use super::util::{num, put_measure, Suffixes};
 use crate::schema::Snapshot;
 
@@ -34,15 +34,7 @@ impl LineFormat for CargoBench {
                 "ns/iter" => "ns",
                 u => u,
             };
-            put_measure(
-                snap,
-                seen,
-                format!("custom.{name}"),
-                value,
-                base,
-                None,
-                Vec::new(),
-            );
+            put_measure(snap, seen, custom_key(name), value, base, None, Vec::new());
         } else if let Some(rest) = line.trim().strip_prefix("test ") {
             if let Some(name) = rest.strip_suffix(" ... FAILED") {
                 tracing::warn!("cargo-bench: benchmark '{name}' failed");
@@ -54,7 +46,8 @@ impl LineFormat for CargoBench {
 /// `test a b ... bench:   1,234 ns/iter (+/- 5)` → (`a b`, 1234, `ns/iter`).
 fn parse_line(line: &str) -> Option<(&str, f64, &str)> {
     let rest = line.trim().strip_prefix("test ")?;
-    let at = rest.rfind(MARK)?;
+    // Anchored at the mark's `:`.
+    let at = rfind_by(rest, MARK, MARK.len() - 1)?;
     let name = rest.get(..at)?.trim();
     let mut it = rest.get(at + MARK.len()..)?.split_whitespace();
     let value = num(it.next()?)?;

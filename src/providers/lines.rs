@@ -53,7 +53,7 @@ impl<'a> Lines<'a> {
         let text = input.text(provider)?;
         Ok(Lines {
             path: &input.path,
-            hint: text.bytes().filter(|b| *b == b'\n').count(),
+            hint: count_newlines(text.as_bytes()),
             src: Src::Text(text, text.lines()),
             line: String::new(),
             bytes: Vec::new(),
@@ -190,6 +190,66 @@ pub fn read_results(
     Ok(snap)
 }
 
+/// How many `\n` bytes: counted in blocks with a byte-wide counter, which the compiler
+/// turns into vector compares (the plain `filter().count()` took ~5 instructions a byte,
+/// 4 % of a cargo-bench parse; issue 16).
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|block| {
+            block
+                .iter()
+                .fold(0u8, |n, b| n.wrapping_add(u8::from(*b == b'\n'))) as usize
+        })
+        .sum()
+}
+
+/// `hay.find(needle)`, found through the needle's ASCII byte at `anchor` (pick one that is
+/// rare in the lines): a `memchr` for that byte and a compare at each hit. On a short line
+/// the substring searcher's set-up alone (~450 instructions) cost more than the line's
+/// whole parse should (issue 16).
+pub fn find_by(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
+    let a = char::from(needle.as_bytes()[anchor]);
+    debug_assert!(a.is_ascii());
+    let mut from = 0;
+    loop {
+        // `from` is 0 or one past an ASCII byte: a char boundary.
+        let i = from + hay[from..].find(a)?;
+        if let Some(start) = i.checked_sub(anchor) {
+            if hay.as_bytes()[start..].starts_with(needle.as_bytes()) {
+                return Some(start);
+            }
+        }
+        from = i + 1;
+    }
+}
+
+/// `hay.rfind(needle)`, found as [`find_by`] finds, from the end.
+pub fn rfind_by(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
+    let a = char::from(needle.as_bytes()[anchor]);
+    debug_assert!(a.is_ascii());
+    let mut end = hay.len();
+    loop {
+        // `end` is the length or the index of an ASCII byte: a char boundary.
+        let i = hay[..end].rfind(a)?;
+        if let Some(start) = i.checked_sub(anchor) {
+            if hay.as_bytes()[start..].starts_with(needle.as_bytes()) {
+                return Some(start);
+            }
+        }
+        end = i;
+    }
+}
+
+/// `custom.<name>`, allocated once at its size (`format!` went through the formatting
+/// machinery for every result line; issue 16).
+pub fn custom_key(name: &str) -> String {
+    let mut key = String::with_capacity("custom.".len() + name.len());
+    key.push_str("custom.");
+    key.push_str(name);
+    key
+}
+
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::MetricsNotFound { path: path.into() },
@@ -291,6 +351,33 @@ mod tests {
             .map(str::to_string)
             .collect();
         (out, input.invalid_utf8)
+    }
+
+    proptest::proptest! {
+        /// The anchored searches find what `str::find` / `str::rfind` find, on lines made of
+        /// the needles' own pieces (overlaps, repeats, non-ASCII neighbours).
+        #[test]
+        fn issue16_anchored_search_is_str_search(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![" ", "x", " x ", "ops", "/sec", " ops/sec", "é", "... bench:", " ...", ":", "/", "a"]),
+                0..12,
+            )
+        ) {
+            let hay: String = parts.concat();
+            for (needle, anchor) in [(" ops/sec", 4), (" x ", 1), (" ... bench:", 10)] {
+                proptest::prop_assert_eq!(find_by(&hay, needle, anchor), hay.find(needle), "{:?} in {:?}", needle, hay);
+                proptest::prop_assert_eq!(rfind_by(&hay, needle, anchor), hay.rfind(needle), "{:?} in {:?}", needle, hay);
+            }
+            proptest::prop_assert_eq!(count_newlines(hay.as_bytes()), hay.matches('\n').count());
+        }
+    }
+
+    #[test]
+    fn issue16_newlines_counted_across_blocks() {
+        let text = "ab\n".repeat(1000) + "\n\n";
+        assert_eq!(count_newlines(text.as_bytes()), 1002);
+        assert_eq!(count_newlines(&[b'\n'; 600]), 600);
+        assert_eq!(custom_key("a b"), "custom.a b");
     }
 
     #[test]

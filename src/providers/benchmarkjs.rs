@@ -7,54 +7,28 @@
 //! ` x <number> ops/sec`. A line such as `name: Error ...` that benchmark.js prints for a
 //! failed benchmark is not a result and is reported as a warning.
 
+use super::lines::{custom_key, find_by, rfind_by, LineFormat};
 use super::util::{num, put_new, Suffixes};
-use super::{Input, Lines, Provider};
-use crate::error::{Error, Result};
 use crate::schema::{Direction, Snapshot};
 
 /// benchmark.js console lines.
 pub struct BenchmarkJs;
 
-const NAME: &str = "benchmarkjs";
+impl LineFormat for BenchmarkJs {
+    const NAME: &'static str = "benchmarkjs";
+    const EXPECTED: &'static str =
+        "expected '<name> x <number> ops/sec ±<n>% (<n> runs sampled)' lines";
 
-impl Provider for BenchmarkJs {
-    fn name(&self) -> &'static str {
-        NAME
+    fn is_result(line: &str) -> bool {
+        parse_line(line).is_some()
     }
 
-    fn detect(&self, input: &Input) -> bool {
-        input
-            .text
-            .as_deref()
-            .is_some_and(|t| t.lines().any(|l| parse_line(l).is_some()))
-    }
-
-    fn result_lines(&self, input: &Input) -> Option<usize> {
-        let text = input.text.as_deref()?;
-        Some(text.lines().filter(|l| parse_line(l).is_some()).count())
-    }
-
-    fn parse(&self, input: &Input) -> Result<Snapshot> {
-        parse_lines(&mut Lines::of(input, NAME)?)
-    }
-
-    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
-        Some(parse_lines(lines))
-    }
-}
-
-/// The results, line by line (streamed from the file when named with `--provider`, issue
-/// 19 item 9).
-fn parse_lines(lines: &mut Lines<'_>) -> Result<Snapshot> {
-    let mut snap = Snapshot::new();
-    let mut seen = Suffixes::default();
-    super::util::reserve(&mut snap, lines.count_hint());
-    while let Some(line) = lines.next_line()? {
+    fn read(line: &str, snap: &mut Snapshot, seen: &mut Suffixes) {
         if let Some((name, ops)) = parse_line(line) {
             put_new(
-                &mut snap,
-                &mut seen,
-                format!("custom.{name}"),
+                snap,
+                seen,
+                custom_key(name),
                 ops,
                 "ops/s",
                 Direction::HigherIsBetter,
@@ -64,21 +38,15 @@ fn parse_lines(lines: &mut Lines<'_>) -> Result<Snapshot> {
             tracing::warn!("benchmarkjs: benchmark '{}' failed", name.trim());
         }
     }
-    if snap.metrics.is_empty() {
-        return Err(Error::parse(
-            NAME,
-            lines.path(),
-            "expected '<name> x <number> ops/sec ±<n>% (<n> runs sampled)' lines",
-        ));
-    }
-    Ok(snap)
 }
 
 /// `JSON.parse x 991,461 ops/sec ±4.17% (51 runs sampled)` → (`JSON.parse`, 991461).
 fn parse_line(line: &str) -> Option<(&str, f64)> {
     let line = line.trim();
-    let head = line.get(..line.find(" ops/sec")?)?;
-    let (name, value) = head.rsplit_once(" x ")?;
+    // Anchored at the `/` of ` ops/sec` and the `x` of ` x `.
+    let head = line.get(..find_by(line, " ops/sec", 4)?)?;
+    let at = rfind_by(head, " x ", 1)?;
+    let (name, value) = (&head[..at], &head[at + " x ".len()..]);
     let name = name.trim();
     let value = num(value)?;
     (!name.is_empty()).then_some((name, value))

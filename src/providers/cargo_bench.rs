@@ -10,84 +10,44 @@
 //! (`.../s`). The `(+/- dev)` is not a sample and is not kept. `test name ... FAILED` is
 //! reported as a warning naming the benchmark.
 
+use super::lines::{custom_key, rfind_by, LineFormat};
 use super::util::{num, put_measure, Suffixes};
-use super::{Input, Lines, Provider};
-use crate::error::{Error, Result};
 use crate::schema::Snapshot;
 
 /// libtest / bencher lines.
 pub struct CargoBench;
 
-const NAME: &str = "cargo-bench";
 const MARK: &str = " ... bench:";
 
-impl Provider for CargoBench {
-    fn name(&self) -> &'static str {
-        NAME
+impl LineFormat for CargoBench {
+    const NAME: &'static str = "cargo-bench";
+    const EXPECTED: &'static str =
+        "expected 'test <name> ... bench: <value> ns/iter (+/- <dev>)' lines";
+
+    fn is_result(line: &str) -> bool {
+        parse_line(line).is_some()
     }
 
-    fn detect(&self, input: &Input) -> bool {
-        input
-            .text
-            .as_deref()
-            .is_some_and(|t| t.lines().any(|l| parse_line(l).is_some()))
-    }
-
-    fn result_lines(&self, input: &Input) -> Option<usize> {
-        let text = input.text.as_deref()?;
-        Some(text.lines().filter(|l| parse_line(l).is_some()).count())
-    }
-
-    fn parse(&self, input: &Input) -> Result<Snapshot> {
-        parse_lines(&mut Lines::of(input, NAME)?)
-    }
-
-    fn parse_streamed(&self, lines: &mut Lines<'_>) -> Option<Result<Snapshot>> {
-        Some(parse_lines(lines))
-    }
-}
-
-/// The results, line by line (streamed from the file when named with `--provider`, issue
-/// 19 item 9).
-fn parse_lines(lines: &mut Lines<'_>) -> Result<Snapshot> {
-    let mut snap = Snapshot::new();
-    let mut seen = Suffixes::default();
-    super::util::reserve(&mut snap, lines.count_hint());
-    while let Some(line) = lines.next_line()? {
+    fn read(line: &str, snap: &mut Snapshot, seen: &mut Suffixes) {
         if let Some((name, value, unit)) = parse_line(line) {
             let base = match unit {
                 "ns/iter" => "ns",
                 u => u,
             };
-            put_measure(
-                &mut snap,
-                &mut seen,
-                format!("custom.{name}"),
-                value,
-                base,
-                None,
-                Vec::new(),
-            );
+            put_measure(snap, seen, custom_key(name), value, base, None, Vec::new());
         } else if let Some(rest) = line.trim().strip_prefix("test ") {
             if let Some(name) = rest.strip_suffix(" ... FAILED") {
                 tracing::warn!("cargo-bench: benchmark '{name}' failed");
             }
         }
     }
-    if snap.metrics.is_empty() {
-        return Err(Error::parse(
-            NAME,
-            lines.path(),
-            "expected 'test <name> ... bench: <value> ns/iter (+/- <dev>)' lines",
-        ));
-    }
-    Ok(snap)
 }
 
 /// `test a b ... bench:   1,234 ns/iter (+/- 5)` → (`a b`, 1234, `ns/iter`).
 fn parse_line(line: &str) -> Option<(&str, f64, &str)> {
     let rest = line.trim().strip_prefix("test ")?;
-    let at = rest.rfind(MARK)?;
+    // Anchored at the mark's `:`.
+    let at = rfind_by(rest, MARK, MARK.len() - 1)?;
     let name = rest.get(..at)?.trim();
     let mut it = rest.get(at + MARK.len()..)?.split_whitespace();
     let value = num(it.next()?)?;

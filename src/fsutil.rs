@@ -120,9 +120,7 @@ pub fn write_artefact(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// target or its temp file behind a buffer; on its error nothing is renamed into place.
 pub fn write_artefact_with(path: &Path, write: &mut WriteFn<'_>) -> io::Result<()> {
     match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            replace_atomically_with(path, write, true)
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => replace_atomically_with(path, write, true),
         Err(e) => Err(e),
         Ok(m) if m.file_type().is_file() && std_stream(&m).is_none() => {
             replace_atomically_with(path, write, true)

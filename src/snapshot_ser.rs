@@ -164,8 +164,10 @@ mod tests {
                 samples: vec![1.5e-07, 2.0],
             },
         );
-        s.metrics.set_info("custom.gone".into(), MetricInfo::default());
-        s.metrics.set_info("latency.p99".into(), MetricInfo::default());
+        s.metrics
+            .set_info("custom.gone".into(), MetricInfo::default());
+        s.metrics
+            .set_info("latency.p99".into(), MetricInfo::default());
         same_bytes(&s, "infos out of order");
     }
 }

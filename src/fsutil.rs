@@ -51,7 +51,14 @@ fn parent_dir(path: &Path) -> &Path {
 /// Only for paths FlameIQ owns (the store) or that [`write_artefact`] found to be a
 /// regular file or absent.
 pub fn replace_atomically(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
-    let tmp = write_temp(path, bytes, durable)?;
+    replace_atomically_with(path, &mut |w| w.write_all(bytes), durable)
+}
+
+/// A document made while it is written: `write` gets the file (buffered).
+pub type WriteFn<'a> = dyn FnMut(&mut dyn Write) -> io::Result<()> + 'a;
+
+fn replace_atomically_with(path: &Path, write: &mut WriteFn<'_>, durable: bool) -> io::Result<()> {
+    let tmp = write_temp_with(path, write, durable)?;
     let result = (|| {
         if !durable {
             remove_if_present(path)?;
@@ -67,14 +74,20 @@ pub fn replace_atomically(path: &Path, bytes: &[u8], durable: bool) -> io::Resul
 /// Writes `bytes` to a fresh [`temp_path`] of `path` (fsynced when `durable`) and returns
 /// its name; on failure nothing is left behind. The caller renames it into place.
 pub fn write_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<PathBuf> {
+    write_temp_with(path, &mut |w| w.write_all(bytes), durable)
+}
+
+fn write_temp_with(path: &Path, write: &mut WriteFn<'_>, durable: bool) -> io::Result<PathBuf> {
     remove_stale_temps(path, false);
     let tmp = temp_path(path);
     let result = (|| {
         // A leftover of ours (same pid, an earlier process) or a planted link: never
         // written through, `create_new` below refuses anything that exists.
         remove_if_present(&tmp)?;
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(bytes)?;
+        let f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut w = io::BufWriter::with_capacity(1 << 16, f);
+        write(&mut w)?;
+        let f = w.into_inner().map_err(io::IntoInnerError::into_error)?;
         if durable {
             f.sync_all()?;
         }
@@ -99,24 +112,31 @@ fn remove_if_present(path: &Path) -> io::Result<()> {
 /// Writes an output artefact: atomically onto a new path or a regular file, straight
 /// through to anything else (see the module docs). Never replaces a non-regular file.
 pub fn write_artefact(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_artefact_with(path, &mut |w| w.write_all(bytes))
+}
+
+/// [`write_artefact`] for a document written as it is made (`flameiq run -o`: the text of
+/// a large snapshot is never held whole, issue 19 item 9). `write` is called once, with the
+/// target or its temp file behind a buffer; on its error nothing is renamed into place.
+pub fn write_artefact_with(path: &Path, write: &mut WriteFn<'_>) -> io::Result<()> {
     match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => replace_atomically(path, bytes, true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => replace_atomically_with(path, write, true),
         Err(e) => Err(e),
         Ok(m) if m.file_type().is_file() && std_stream(&m).is_none() => {
-            replace_atomically(path, bytes, true)
+            replace_atomically_with(path, write, true)
         }
-        Ok(_) => write_through(path, bytes),
+        Ok(_) => write_through(path, write),
     }
 }
 
 /// Opens `path` as a shell's `>` would (following links, creating a missing target) and
 /// writes `bytes` into it without ever replacing it.
-fn write_through(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn write_through(path: &Path, write: &mut WriteFn<'_>) -> io::Result<()> {
     // Whatever this process printed so far comes first, whoever reads the other end.
     let _ = io::stdout().flush();
     // Not truncated on open: when the target is this process's own stdout or stderr
     // (`> file`), truncating would erase what was printed before; truncated below instead.
-    let mut f = OpenOptions::new()
+    let f = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(false)
@@ -125,13 +145,15 @@ fn write_through(path: &Path, bytes: &[u8]) -> io::Result<()> {
     match std_stream(&m) {
         Some(StdStream::Out) => {
             drop(f);
-            let mut out = io::stdout().lock();
-            out.write_all(bytes)?;
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            write(&mut out)?;
             return out.flush();
         }
         Some(StdStream::Err) => {
             drop(f);
-            return io::stderr().lock().write_all(bytes);
+            let mut err = io::BufWriter::new(io::stderr().lock());
+            write(&mut err)?;
+            return err.flush();
         }
         None => {}
     }
@@ -142,8 +164,9 @@ fn write_through(path: &Path, bytes: &[u8]) -> io::Result<()> {
         f.set_len(0)?;
     }
     // A device, a FIFO, a terminal: truncation means nothing to them.
-    f.write_all(bytes)?;
-    f.flush()
+    let mut w = io::BufWriter::with_capacity(1 << 16, f);
+    write(&mut w)?;
+    w.flush()
 }
 
 enum StdStream {

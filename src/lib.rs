@@ -20,6 +20,7 @@
 //! | [`render`] | table, HTML and other views of a result |
 //! | [`dashboard`] | `flameiq dashboard`: the static site of the whole history |
 //! | [`timestamp`] | ISO 8601 timestamps as Python's `fromisoformat().isoformat()` writes them |
+//! | [`snapshot_ser`] | a snapshot's schema v1 document, written without a `Value` tree |
 //! | [`pyjson`] | JSON text byte-identical with Python's `json.dumps` |
 //! | [`units`] | units: parse, scale to ms, direction hint, human display |
 //! | [`quantile`] | median and percentiles, shared by providers, baselines and statistics |
@@ -38,6 +39,7 @@ pub mod quantile;
 pub mod render;
 pub mod schema;
 mod snapshot_de;
+pub mod snapshot_ser;
 pub mod store;
 pub mod timestamp;
 pub mod units;

@@ -147,6 +147,16 @@ pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
+/// Writes `value` as [`to_pretty`] would, straight into `w` (a large document is never
+/// held whole in memory: `flameiq run -o`, issue 19 item 9). Errors are `w`'s.
+pub fn write_pretty<W: io::Write, T: Serialize + ?Sized>(w: W, value: &T) -> io::Result<()> {
+    let fmt = PyFormatter {
+        inner: PrettyFormatter::with_indent(b"  "),
+    };
+    let mut ser = serde_json::Serializer::with_formatter(w, fmt);
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
 /// Serialises `value` on one line with Python's separators (`", "` and `": "`), as
 /// `json.dumps(value, ensure_ascii=False)` writes each `history.jsonl` line.
 pub fn to_line<T: Serialize + ?Sized>(value: &T) -> String {

@@ -385,6 +385,11 @@ pub fn metrics_label(values: &[String]) -> String {
 /// Writes an output artefact, creating its folder: atomically onto a new path or a regular
 /// file, straight through to a device, FIFO or `/dev/stdout` (never replacing one).
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
+    write_file_with(path, &mut |w| w.write_all(text.as_bytes()))
+}
+
+/// [`write_file`] for a document written as it is made, never held whole (`run -o`).
+pub fn write_file_with(path: &Path, write: &mut flameiq::fsutil::WriteFn<'_>) -> Result<()> {
     let out = |e| Error::Output {
         path: path.into(),
         source: e,
@@ -392,7 +397,7 @@ pub fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(out)?;
     }
-    flameiq::fsutil::write_artefact(path, text.as_bytes()).map_err(out)
+    flameiq::fsutil::write_artefact_with(path, write).map_err(out)
 }
 
 /// Sets up tracing on stderr: warnings by default, debug with `-v`, errors only with `-q`.

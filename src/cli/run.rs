@@ -41,7 +41,10 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
     let kind_names: Vec<&str> = used.iter().map(|u| u.1.name()).collect();
     let kind_name = kind_names.join(", ");
     if let Some(out) = &args.output {
-        super::write_file(out, &pyjson::to_pretty(&snap.to_value()))?;
+        // Streamed from the snapshot: the document of a large run is never held whole,
+        // as a text or a `Value` tree (issue 19 item 9).
+        let doc = flameiq::snapshot_ser::Document(&snap);
+        super::write_file_with(out, &mut |w| pyjson::write_pretty(w, &doc))?;
     }
     if args.json {
         let metrics: Map<String, Value> = snap

@@ -302,6 +302,7 @@ impl ProviderKind {
         matches!(
             self,
             ProviderKind::CargoBench
+                | ProviderKind::Go
                 | ProviderKind::BenchmarkJs
                 | ProviderKind::CustomBiggerIsBetter
                 | ProviderKind::CustomSmallerIsBetter

@@ -844,15 +844,20 @@ impl HistorySeries {
                 true
             }
             None => {
-                self.pending.clear();
-                // A document given up half-way may have stamped ids with this run.
-                let run = self.runs.len() as u32 + 1;
-                for s in &mut self.stamps {
-                    if *s == run {
-                        *s = 0;
-                    }
-                }
+                self.forget_pending();
                 false
+            }
+        }
+    }
+
+    /// Drops the values noted for the run being read.
+    fn forget_pending(&mut self) {
+        self.pending.clear();
+        // A document given up half-way may have stamped ids with this run.
+        let run = self.runs.len() as u32 + 1;
+        for s in &mut self.stamps {
+            if *s == run {
+                *s = 0;
             }
         }
     }
@@ -1079,6 +1084,10 @@ impl crate::history_de::CustomSink for TextSink<'_> {
             }
         };
         h.note(pos, id, value)
+    }
+
+    fn reset(&mut self) {
+        self.h.forget_pending();
     }
 }
 

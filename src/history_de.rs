@@ -273,17 +273,24 @@ mod tests {
         let docs = [
             plain.to_string(),
             plain.replace(": ", ":").replace(", ", ","),
-            format!(" \n{}\t\r\n", plain.replace("{", "{ \n").replace(",", " ,\t")),
+            format!(
+                " \n{}\t\r\n",
+                plain.replace("{", "{ \n").replace(",", " ,\t")
+            ),
             plain.replace(r#""b2": 1e-7"#, r#""b\u0032": 1e-7"#),
             plain.replace("1e-7", "1.00000000000000000000001e-7"),
             plain.replace("1e-7", "1e-300"),
             plain.replace(r#""environment": "ci""#, r#""environment": "c\"i""#),
             plain.replace(r#""tags": {}"#, r#""tags": {"a": [1, {"b": "}]\""}]}"#),
-            plain.replace("}}}", r#"}}, "metric_info": {"custom.b2": {"unit": "ms", "samples": [1, 2]}}}"#),
+            plain.replace(
+                "}}}",
+                r#"}}, "metric_info": {"custom.b2": {"unit": "ms", "samples": [1, 2]}}}"#,
+            ),
             plain.replace("}}}", r#"}}, "extra": 1}"#),
             plain.replace(r#""schema_version": 1"#, r#""schema_version": 1.0"#),
             plain.replace(r#""metadata": {"#, r#""metadata": null, "x": {"#),
-            r#"{"metrics": {"custom": {"a": 1}}, "schema_version": 1, "metadata": null}"#.to_string(),
+            r#"{"metrics": {"custom": {"a": 1}}, "schema_version": 1, "metadata": null}"#
+                .to_string(),
         ];
         for d in &docs {
             let mut a = Collect::default();
@@ -294,7 +301,11 @@ mod tests {
             if let (Some(pa), Some(pb)) = (pa, pb) {
                 assert_eq!(a.0.len(), b.0.len(), "{d}");
                 for (x, y) in a.0.iter().zip(&b.0) {
-                    assert_eq!((x.0, &x.1, x.2.to_bits()), (y.0, &y.1, y.2.to_bits()), "{d}");
+                    assert_eq!(
+                        (x.0, &x.1, x.2.to_bits()),
+                        (y.0, &y.1, y.2.to_bits()),
+                        "{d}"
+                    );
                 }
                 assert_eq!(pa.count, pb.count, "{d}");
                 assert_eq!(pa.metric_info, pb.metric_info, "{d}");

@@ -413,9 +413,59 @@ struct Detector {
     c_y: Vec<f64>,
     /// `p[k][k]` by `k`.
     diag: Vec<f64>,
-    /// Scratch: one column of `p`, and one row of `Q`.
+    /// Scratch: one column of `p`.
     col: Vec<f64>,
-    qbuf: Vec<f64>,
+}
+
+/// One row of `Q` (a split `τ`, every end `κ ≥ τ + 2`), as the slices its cells read.
+struct Rows<'a> {
+    rt: &'a [f64],
+    rs: &'a [f64],
+    dg: &'a [f64],
+    ct: &'a [f64],
+    cc: &'a [f64],
+    cx: &'a [f64],
+    cy: &'a [f64],
+}
+
+impl Rows<'_> {
+    /// The row's largest `Q` (`-∞` when every cell is NaN), `WX` when the left side has
+    /// more than one value (a `within_x` term). `f64::max` skips a NaN as `q > best` does,
+    /// and the maximum does not depend on the order it is taken in (a ±0 tie compares the
+    /// same), so it is taken over four lanes as the cells are computed.
+    #[inline(always)]
+    fn max_q<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        let len = self.rt.len();
+        let (rt, rs, dg, ct) = (
+            &self.rt[..len],
+            &self.rs[..len],
+            &self.dg[..len],
+            &self.ct[..len],
+        );
+        let (cc, cx, cy) = (&self.cc[..len], &self.cx[..len], &self.cy[..len]);
+        let cell = |i: usize| {
+            let cross = rt[i] - rs[i] - p_tt + p_st;
+            let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
+            if WX {
+                cc[i] * cross - cx[i] * within_x - cy[i] * within_y
+            } else {
+                cc[i] * cross - cy[i] * within_y
+            }
+        };
+        let mut acc = [f64::NEG_INFINITY; 4];
+        let whole = len / 4 * 4;
+        let mut i = 0;
+        while i < whole {
+            for (l, a) in acc.iter_mut().enumerate() {
+                *a = a.max(cell(i + l));
+            }
+            i += 4;
+        }
+        for j in whole..len {
+            acc[0] = acc[0].max(cell(j));
+        }
+        acc[0].max(acc[1]).max(acc[2]).max(acc[3])
+    }
 }
 
 impl Detector {
@@ -469,12 +519,16 @@ impl Detector {
         }
         self.width = w + 1;
         let wd = self.width;
-        self.prefix.clear();
-        self.prefix.resize(wd * wd, 0.0);
+        // Row 0 and column 0 are the zeros of the empty sums and are never written below,
+        // so they are zeroed only when the table changes shape.
+        if self.prefix.len() != wd * wd {
+            self.prefix.clear();
+            self.prefix.resize(wd * wd, 0.0);
+        }
         // Row `a + 1` is row `a` plus the running sums of `|x_a − x_b|` over `b`. Four rows'
         // running sums are summed side by side (four independent chains instead of one
-        // long one), each in the same order as alone, so the numbers are the same.
-        let mut sums = [vec![0.0; w], vec![0.0; w], vec![0.0; w], vec![0.0; w]];
+        // long one), each in the same order as alone, and each row's cell is the cell above
+        // plus its running sum, so the numbers are those of filling one row at a time.
         let mut a = 0;
         while a < w {
             let k = (w - a).min(4);
@@ -485,18 +539,15 @@ impl Detector {
                 x[(a + 2).min(w - 1)],
                 x[(a + 3).min(w - 1)],
             ];
+            let block = &mut self.prefix[a * wd..(a + k + 1) * wd];
             for (b, &xb) in x.iter().enumerate() {
                 for r in 0..4 {
                     acc[r] += (xa[r] - xb).abs();
-                    sums[r][b] = acc[r];
                 }
-            }
-            for (r, row_sums) in sums.iter().enumerate().take(k) {
-                let (done, rest) = self.prefix.split_at_mut((a + r + 1) * wd);
-                let above = &done[(a + r) * wd + 1..(a + r + 1) * wd];
-                let row = &mut rest[1..wd];
-                for ((cell, &up), &sum) in row.iter_mut().zip(above).zip(row_sums) {
-                    *cell = up + sum;
+                let mut up = block[b + 1];
+                for (r, &sum) in acc.iter().enumerate().take(k) {
+                    up += sum;
+                    block[(r + 1) * wd + b + 1] = up;
                 }
             }
             a += k;
@@ -560,7 +611,6 @@ impl Detector {
                 c_y,
                 diag,
                 col,
-                qbuf,
             } = &mut *self;
             let wd = *width;
             let p = &prefix[..];
@@ -585,39 +635,21 @@ impl Detector {
                 let len = e + 1 - lo;
                 col.clear();
                 col.extend((lo..=e).map(|k| p[k * wd + tau]));
-                qbuf.clear();
-                qbuf.resize(len, 0.0);
-                let (rt, rs, dg, ct) = (&row_t[lo..=e], &row_s[lo..=e], &diag[lo..=e], &col[..len]);
-                let (cc, cx, cy) = (
-                    &c_cross[lo - s..=e - s],
-                    &c_x[2..=e - tau],
-                    &c_y[2..=e - tau],
-                );
-                let q = &mut qbuf[..len];
-                if n > 1 {
-                    for i in 0..len {
-                        let cross = rt[i] - rs[i] - p_tt + p_st;
-                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
-                        q[i] = cc[i] * cross - cx[i] * within_x - cy[i] * within_y;
-                    }
+                let rows = Rows {
+                    rt: &row_t[lo..=e],
+                    rs: &row_s[lo..=e],
+                    dg: &diag[lo..=e],
+                    ct: &col[..len],
+                    cc: &c_cross[lo - s..=e - s],
+                    cx: &c_x[2..=e - tau],
+                    cy: &c_y[2..=e - tau],
+                };
+                let m = if n > 1 {
+                    rows.max_q::<true>(p_tt, p_st, within_x)
                 } else {
-                    for i in 0..len {
-                        let cross = rt[i] - rs[i] - p_tt + p_st;
-                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
-                        q[i] = cc[i] * cross - cy[i] * within_y;
-                    }
-                }
-                let mut acc = [f64::NEG_INFINITY; 4];
-                let mut quads = q.chunks_exact(4);
-                for c in &mut quads {
-                    for l in 0..4 {
-                        acc[l] = acc[l].max(c[l]);
-                    }
-                }
-                for &v in quads.remainder() {
-                    acc[0] = acc[0].max(v);
-                }
-                row_best = row_best.max(acc[0]).max(acc[1]).max(acc[2]).max(acc[3]);
+                    rows.max_q::<false>(p_tt, p_st, within_x)
+                };
+                row_best = row_best.max(m);
             }
             if row_best > best_q {
                 best_q = row_best;

@@ -69,8 +69,8 @@ pub(super) fn document<'a, S: CustomSink>(text: &'a str, sink: &mut S) -> Option
 
 /// `10^k` for `k ≤ 22`: exact in an `f64`.
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
 /// Nesting deeper than this in `metadata`/`metric_info` is left to serde, whose recursion
@@ -297,10 +297,28 @@ mod tests {
     #[test]
     fn numbers_are_serde_jsons_to_the_bit() {
         let mut texts: Vec<String> = [
-            "0", "-0", "1", "-1", "0.5", "101.8241", "1e22", "1e-22", "1.5E+3", "2e0",
-            "123456789012345678", "9999999999999999999", "0.1", "0.30000000000000004",
-            "4.9e-20", "17976931348623157", "9007199254740993", "-9007199254740993.5",
-            "1.7976931348623157e10", "5e-7", "0.000001", "123.456e-5",
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "0.5",
+            "101.8241",
+            "1e22",
+            "1e-22",
+            "1.5E+3",
+            "2e0",
+            "123456789012345678",
+            "9999999999999999999",
+            "0.1",
+            "0.30000000000000004",
+            "4.9e-20",
+            "17976931348623157",
+            "9007199254740993",
+            "-9007199254740993.5",
+            "1.7976931348623157e10",
+            "5e-7",
+            "0.000001",
+            "123.456e-5",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -315,7 +333,11 @@ mod tests {
         };
         for _ in 0..20_000 {
             let int = rnd(1 << 60) >> rnd(60);
-            let mut t = if rnd(4) == 0 { format!("-{int}") } else { int.to_string() };
+            let mut t = if rnd(4) == 0 {
+                format!("-{int}")
+            } else {
+                int.to_string()
+            };
             if rnd(2) == 0 {
                 let frac = rnd(1 << 50) >> rnd(50);
                 t.push_str(&format!(".{:0w$}", frac, w = rnd(8) as usize + 1));
@@ -330,25 +352,41 @@ mod tests {
             let want = serde_json::from_str::<serde_json::Number>(t)
                 .ok()
                 .and_then(|n| n.as_f64());
-            let mut sc = Scanner { b: t.as_bytes(), i: 0 };
+            let mut sc = Scanner {
+                b: t.as_bytes(),
+                i: 0,
+            };
             if let Some(got) = sc.number() {
                 assert_eq!(sc.i, t.len(), "{t}");
-                let want = want.unwrap_or_else(|| panic!("{t}: serde refuses what the scanner takes"));
+                let want =
+                    want.unwrap_or_else(|| panic!("{t}: serde refuses what the scanner takes"));
                 assert_eq!(got.to_bits(), want.to_bits(), "{t}: {got} vs {want}");
                 taken += 1;
             }
         }
-        assert!(taken > texts.len() / 3, "only {taken} of {} taken", texts.len());
+        assert!(
+            taken > texts.len() / 3,
+            "only {taken} of {} taken",
+            texts.len()
+        );
     }
 
     /// Malformed numbers are refused (serde refuses them too).
     #[test]
     fn malformed_numbers_are_refused() {
-        for t in ["01", "1.", ".5", "-", "1e", "1e+", "+1", "--1", "1.e5", "0x1"] {
-            let mut sc = Scanner { b: t.as_bytes(), i: 0 };
+        for t in [
+            "01", "1.", ".5", "-", "1e", "1e+", "+1", "--1", "1.e5", "0x1",
+        ] {
+            let mut sc = Scanner {
+                b: t.as_bytes(),
+                i: 0,
+            };
             let took = sc.number().is_some() && sc.i == t.len();
             assert!(!took, "{t}");
-            assert!(serde_json::from_str::<serde_json::Number>(t).is_err(), "{t}");
+            assert!(
+                serde_json::from_str::<serde_json::Number>(t).is_err(),
+                "{t}"
+            );
         }
     }
 }

@@ -402,6 +402,9 @@ fn ln_gamma(x: f64) -> f64 {
 struct Detector {
     /// `(w+1)×(w+1)` prefix sums: `p[a][b] = Σ_{i<a, j<b} |xᵢ − xⱼ|`.
     prefix: Vec<f64>,
+    /// The same, transposed: `prefix_t[b][a] = p[a][b]` (not `p[b][a]`: the sums are
+    /// taken in another order there, so the two differ in the last bits).
+    prefix_t: Vec<f64>,
     width: usize,
     /// Stride of the tables below: they hold lengths `0..coef`.
     coef: usize,
@@ -413,8 +416,6 @@ struct Detector {
     c_y: Vec<f64>,
     /// `p[k][k]` by `k`.
     diag: Vec<f64>,
-    /// Scratch: one column of `p`.
-    col: Vec<f64>,
 }
 
 /// One row of `Q` (a split `τ`, every end `κ ≥ τ + 2`), as the slices its cells read.
@@ -454,12 +455,11 @@ impl Rows<'_> {
         };
         let mut acc = [f64::NEG_INFINITY; 4];
         let whole = len / 4 * 4;
-        let mut i = 0;
-        while i < whole {
-            for (l, a) in acc.iter_mut().enumerate() {
-                *a = a.max(cell(i + l));
+        for i in (0..whole).step_by(4) {
+            let q = [cell(i), cell(i + 1), cell(i + 2), cell(i + 3)];
+            for l in 0..4 {
+                acc[l] = acc[l].max(q[l]);
             }
-            i += 4;
         }
         for j in whole..len {
             acc[0] = acc[0].max(cell(j));
@@ -524,11 +524,15 @@ impl Detector {
         if self.prefix.len() != wd * wd {
             self.prefix.clear();
             self.prefix.resize(wd * wd, 0.0);
+            self.prefix_t.clear();
+            self.prefix_t.resize(wd * wd, 0.0);
         }
         // Row `a + 1` is row `a` plus the running sums of `|x_a − x_b|` over `b`. Four rows'
         // running sums are summed side by side (four independent chains instead of one
         // long one), each in the same order as alone, and each row's cell is the cell above
         // plus its running sum, so the numbers are those of filling one row at a time.
+        // Each cell is also written to the transposed table, where the candidate search
+        // reads the columns as rows.
         let mut a = 0;
         while a < w {
             let k = (w - a).min(4);
@@ -540,14 +544,42 @@ impl Detector {
                 x[(a + 3).min(w - 1)],
             ];
             let block = &mut self.prefix[a * wd..(a + k + 1) * wd];
-            for (b, &xb) in x.iter().enumerate() {
-                for r in 0..4 {
-                    acc[r] += (xa[r] - xb).abs();
+            let pt = &mut self.prefix_t[..];
+            if k == 4 {
+                let (r0, rest) = block.split_at_mut(wd);
+                let (r1, rest) = rest.split_at_mut(wd);
+                let (r2, rest) = rest.split_at_mut(wd);
+                let (r3, r4) = rest.split_at_mut(wd);
+                let cells = x
+                    .iter()
+                    .zip(&r0[1..])
+                    .zip(&mut r1[1..])
+                    .zip(&mut r2[1..])
+                    .zip(&mut r3[1..])
+                    .zip(&mut r4[1..])
+                    .zip(pt[wd..].chunks_exact_mut(wd));
+                for ((((((&xb, &up), c1), c2), c3), c4), t) in cells {
+                    for r in 0..4 {
+                        acc[r] += (xa[r] - xb).abs();
+                    }
+                    let u1 = up + acc[0];
+                    let u2 = u1 + acc[1];
+                    let u3 = u2 + acc[2];
+                    let u4 = u3 + acc[3];
+                    (*c1, *c2, *c3, *c4) = (u1, u2, u3, u4);
+                    t[a + 1..a + 5].copy_from_slice(&[u1, u2, u3, u4]);
                 }
-                let mut up = block[b + 1];
-                for (r, &sum) in acc.iter().enumerate().take(k) {
-                    up += sum;
-                    block[(r + 1) * wd + b + 1] = up;
+            } else {
+                for (b, &xb) in x.iter().enumerate() {
+                    for r in 0..4 {
+                        acc[r] += (xa[r] - xb).abs();
+                    }
+                    let mut up = block[b + 1];
+                    for (r, &sum) in acc.iter().enumerate().take(k) {
+                        up += sum;
+                        block[(r + 1) * wd + b + 1] = up;
+                        pt[(b + 1) * wd + a + r + 1] = up;
+                    }
                 }
             }
             a += k;
@@ -604,13 +636,13 @@ impl Detector {
             // and the coefficients come from the tables: the same numbers as the formula.
             let Detector {
                 prefix,
+                prefix_t,
                 width,
                 coef,
                 c_cross,
                 c_x,
                 c_y,
                 diag,
-                col,
             } = &mut *self;
             let wd = *width;
             let p = &prefix[..];
@@ -633,13 +665,11 @@ impl Detector {
             let lo = tau + 2;
             if lo <= e {
                 let len = e + 1 - lo;
-                col.clear();
-                col.extend((lo..=e).map(|k| p[k * wd + tau]));
                 let rows = Rows {
                     rt: &row_t[lo..=e],
                     rs: &row_s[lo..=e],
                     dg: &diag[lo..=e],
-                    ct: &col[..len],
+                    ct: &prefix_t[tau * wd + lo..=tau * wd + e],
                     cc: &c_cross[lo - s..=e - s],
                     cx: &c_x[2..=e - tau],
                     cy: &c_y[2..=e - tau],

@@ -664,7 +664,6 @@ impl Detector {
             // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic over slices.
             let lo = tau + 2;
             if lo <= e {
-                let len = e + 1 - lo;
                 let rows = Rows {
                     rt: &row_t[lo..=e],
                     rs: &row_s[lo..=e],

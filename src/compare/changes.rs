@@ -761,7 +761,12 @@ pub struct HistorySeries {
     /// Per slot, its key's id.
     slot_ids: Vec<u32>,
     key_buf: String,
+    /// How many runs this reader expects (0: unknown), to size new columns.
+    expect: usize,
 }
+
+/// Values a [`HistorySeries`] pre-sizes its columns for at most (32 MB).
+const PRESIZE_VALUES: usize = 4 << 20;
 
 impl HistorySeries {
     /// Keeps metrics whose key matches one of `patterns` (all when empty).
@@ -779,6 +784,7 @@ impl HistorySeries {
             series: Vec::new(),
             slot_ids: Vec::new(),
             key_buf: String::new(),
+            expect: 0,
         }
     }
 
@@ -841,7 +847,18 @@ impl HistorySeries {
             let slot = &mut self.slots[id as usize];
             if *slot == NO_SLOT {
                 *slot = self.series.len() as u32;
-                self.series.push(Column::default());
+                // Sized for the runs still to come in this share (bounded, for a history
+                // of many short-lived names): no regrowing of 10,000 columns.
+                let cap = if (self.series.len() + 1) * self.expect <= PRESIZE_VALUES {
+                    self.expect
+                } else {
+                    0
+                };
+                self.series.push(Column {
+                    runs: Vec::with_capacity(cap),
+                    values: Vec::with_capacity(cap),
+                    ..Column::default()
+                });
                 self.slot_ids.push(id);
             }
             let c = &mut self.series[*slot as usize];
@@ -1041,6 +1058,7 @@ impl crate::store::HistorySink for HistorySeries {
                         };
                         let mut out = Vec::new();
                         let mut h = fresh();
+                        h.expect = chunk.len();
                         for (i, t) in chunk.iter().enumerate() {
                             if !h.push_older_text(t) {
                                 out.push(Part::Read(Box::new(std::mem::replace(&mut h, fresh()))));
@@ -1079,6 +1097,11 @@ enum Part {
 impl HistorySeries {
     /// Appends `older`, the runs just older than this one's (same patterns and options).
     fn append(&mut self, older: HistorySeries) {
+        if self.runs.is_empty() && self.names.is_empty() {
+            // Nothing read yet (the first share of the first batch): take it whole.
+            *self = HistorySeries { expect: 0, ..older };
+            return;
+        }
         let base = self.runs.len() as u32;
         let HistorySeries {
             runs,

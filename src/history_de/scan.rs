@@ -15,6 +15,7 @@ use crate::snapshot_de::{Infos, Meta};
 /// Reads `text` when it is in the plain form, giving the custom metrics to `sink`.
 pub(super) fn document<'a, S: CustomSink>(text: &'a str, sink: &mut S) -> Option<Doc<'a>> {
     let mut s = Scanner {
+        t: text,
         b: text.as_bytes(),
         i: 0,
     };
@@ -32,16 +33,16 @@ pub(super) fn document<'a, S: CustomSink>(text: &'a str, sink: &mut S) -> Option
             s.eat(b':')?;
             s.ws();
             match key {
-                b"schema_version" if version.is_none() => version = Some(s.number()?),
-                b"metadata" if meta.is_none() => {
-                    let v = s.value_text(text)?;
+                "schema_version" if version.is_none() => version = Some(s.number()?),
+                "metadata" if meta.is_none() => {
+                    let v = s.value_text()?;
                     meta = Some(serde_json::from_str(v).ok()?);
                 }
-                b"metric_info" if info.is_none() => {
-                    let v = s.value_text(text)?;
+                "metric_info" if info.is_none() => {
+                    let v = s.value_text()?;
                     info = Some(serde_json::from_str(v).ok()?);
                 }
-                b"metrics" if count.is_none() => count = Some(s.metrics(sink)?),
+                "metrics" if count.is_none() => count = Some(s.metrics(sink)?),
                 // A field seen twice, or one that is not read here: serde's to judge.
                 _ => return None,
             }
@@ -78,6 +79,7 @@ const POW10: [f64; 23] = [
 const MAX_DEPTH: usize = 100;
 
 struct Scanner<'a> {
+    t: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -104,13 +106,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A string without escapes or control characters, as its bytes (UTF-8: `b` is a str).
-    fn key(&mut self) -> Option<&'a [u8]> {
+    /// A string without escapes or control characters.
+    fn key(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
         loop {
             match self.next()? {
-                b'"' => return Some(&self.b[start..self.i - 1]),
+                // Both quotes are ASCII, so on char boundaries: no second validation.
+                b'"' => return self.t.get(start..self.i - 1),
                 b'\\' | 0..=0x1f => return None,
                 _ => {}
             }
@@ -202,7 +205,7 @@ impl<'a> Scanner<'a> {
     fn metrics<S: CustomSink>(&mut self, sink: &mut S) -> Option<usize> {
         self.eat(b'{')?;
         self.ws();
-        if self.key()? != b"custom" {
+        if self.key()? != "custom" {
             return None;
         }
         self.ws();
@@ -220,9 +223,6 @@ impl<'a> Scanner<'a> {
                 self.eat(b':')?;
                 self.ws();
                 let v = self.number()?;
-                // The bytes between two quotes of a str, neither of which is in a
-                // multi-byte sequence: a str too.
-                let name = std::str::from_utf8(name).ok()?;
                 if !sink.value(pos, name, v) {
                     return None;
                 }
@@ -242,7 +242,7 @@ impl<'a> Scanner<'a> {
 
     /// The text of the next value (for serde to read, which validates it): an object or
     /// array up to its matching bracket, or a scalar up to the next delimiter.
-    fn value_text(&mut self, text: &'a str) -> Option<&'a str> {
+    fn value_text(&mut self) -> Option<&'a str> {
         let start = self.i;
         match self.peek()? {
             b'{' | b'[' => {
@@ -284,7 +284,7 @@ impl<'a> Scanner<'a> {
             }
         }
         // Both ends are ASCII bytes, so on char boundaries.
-        text.get(start..self.i)
+        self.t.get(start..self.i)
     }
 }
 
@@ -353,6 +353,7 @@ mod tests {
                 .ok()
                 .and_then(|n| n.as_f64());
             let mut sc = Scanner {
+                t,
                 b: t.as_bytes(),
                 i: 0,
             };
@@ -378,6 +379,7 @@ mod tests {
             "01", "1.", ".5", "-", "1e", "1e+", "+1", "--1", "1.e5", "0x1",
         ] {
             let mut sc = Scanner {
+                t,
                 b: t.as_bytes(),
                 i: 0,
             };

@@ -700,7 +700,7 @@ impl ReverseLines {
     fn next_line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
         loop {
             // Lines come back without their terminator; the caller skips empty ones.
-            if let Some(i) = self.block[..self.end].iter().rposition(|b| *b == b'\n') {
+            if let Some(i) = last_newline(&self.block[..self.end]) {
                 let line = join(&self.block[i + 1..self.end], &mut self.pieces);
                 self.end = i;
                 return Ok(Some(line));
@@ -728,6 +728,26 @@ impl ReverseLines {
     }
 }
 
+/// The position of the last `\n` in `b`, eight bytes at a time (a 250 MB history is
+/// scanned once, backwards, on the reader's thread; byte by byte that was ~6 instructions
+/// a byte).
+fn last_newline(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut end = b.len();
+    while end >= 8 {
+        let word = &b[end - 8..end];
+        let x = u64::from_ne_bytes(word.try_into().expect("eight bytes")) ^ NL;
+        // Some byte of `x` is zero (some byte of the word is `\n`): exact for "some".
+        if x.wrapping_sub(ONES) & !x & HIGH != 0 {
+            return word.iter().rposition(|c| *c == b'\n').map(|i| end - 8 + i);
+        }
+        end -= 8;
+    }
+    b[..end].iter().rposition(|c| *c == b'\n')
+}
+
 /// `head` (a line's first bytes) followed by the gathered `pieces` (last piece first),
 /// which it empties.
 fn join(head: &[u8], pieces: &mut Vec<Vec<u8>>) -> Vec<u8> {
@@ -746,6 +766,26 @@ mod tests {
 
     fn snap(v: f64) -> Snapshot {
         Snapshot::from_pairs(&[("throughput", v)])
+    }
+
+    #[test]
+    fn last_newline_is_rpositions_answer() {
+        for len in 0..40 {
+            for at in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                let mut b = vec![b'x'; len];
+                b.iter_mut()
+                    .enumerate()
+                    .for_each(|(i, c)| *c = b"a\x8a\x0b\xff"[i % 4]);
+                if let Some(i) = at.filter(|&i| i < len) {
+                    b[i] = b'\n';
+                    if i > 3 {
+                        b[i - 3] = b'\n';
+                    }
+                }
+                let want = b.iter().rposition(|c| *c == b'\n');
+                assert_eq!(last_newline(&b), want, "{b:?}");
+            }
+        }
     }
 
     #[test]

@@ -770,7 +770,7 @@ mod tests {
 
     #[test]
     fn last_newline_is_rpositions_answer() {
-        for len in 0..40 {
+        for len in 0..40usize {
             for at in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
                 let mut b = vec![b'x'; len];
                 b.iter_mut()

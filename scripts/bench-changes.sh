@@ -4,6 +4,7 @@
 #
 #   scripts/bench-changes.sh                  # store in /tmp/flameiq-changes-store
 #   STORE=/tmp/big-store OTAVA_PYTHON=/path/to/venv/bin/python SUBSET=100 scripts/bench-changes.sh
+#   REF_JSON=/tmp/changes-ref.json scripts/bench-changes.sh   # also `cmp` the output with it
 #
 # Needs python3 (for the store generator) and, for the comparison, a Python with
 # apache-otava==0.8.0 (`.ci/run` installs one in a venv).
@@ -23,6 +24,9 @@ for _ in $(seq "$runs"); do
     /usr/bin/time -f "flameiq changes: %e s wall, %U s user, %S s system, %M KB max RSS" \
         "$bin" --dir "$store" changes --json > /dev/null
 done
+if [ -n "${REF_JSON:-}" ]; then
+    "$bin" --dir "$store" changes --json | cmp - "$REF_JSON" && echo "output: identical to $REF_JSON"
+fi
 if "$py" -c "import otava.analysis" 2>/dev/null; then
     "$py" scripts/bench-changes-otava.py "$store/baselines/history.jsonl" "$subset"
 else

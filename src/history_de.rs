@@ -25,12 +25,17 @@ use serde_json::Number;
 use std::borrow::Cow;
 use std::fmt;
 
+mod scan;
+
 /// Where the fast path puts a document's custom metrics.
 pub(crate) trait CustomSink {
     /// `custom.<name>` is `value` (finite), the `pos`-th metric of the document (from 0).
     /// `false` gives the document up (e.g. a name seen twice). The values of a document
     /// are only final when [`parse`] returns `Some`.
     fn value(&mut self, pos: usize, name: &str, value: f64) -> bool;
+
+    /// Forgets the values given for the document being read (it is read again).
+    fn reset(&mut self);
 }
 
 /// What the fast path returns beside the values.
@@ -47,9 +52,27 @@ pub(crate) struct Parsed {
 /// module docs); `None` means "read it the ordinary way", and the values given to `sink`
 /// for this document are void.
 pub(crate) fn parse<S: CustomSink>(text: &str, sink: &mut S) -> Option<Parsed> {
+    match scan::document(text, sink) {
+        Some(doc) => finish(doc),
+        None => {
+            // The scanner takes only the plainest form; everything else (escapes, an
+            // unknown field, a number outside its exact range, invalid JSON) is read by
+            // serde, which decides.
+            sink.reset();
+            parse_serde(text, sink)
+        }
+    }
+}
+
+/// [`parse`] through serde alone.
+fn parse_serde<S: CustomSink>(text: &str, sink: &mut S) -> Option<Parsed> {
     let mut de = serde_json::Deserializer::from_str(text);
     let doc = DocSeed { sink }.deserialize(&mut de).ok()?;
     de.end().ok()?;
+    finish(doc)
+}
+
+fn finish(doc: Doc) -> Option<Parsed> {
     if doc.version != Some(1.0) || doc.count == 0 {
         return None;
     }
@@ -206,6 +229,10 @@ mod tests {
             self.0.push((pos, name.to_string(), value));
             true
         }
+
+        fn reset(&mut self) {
+            self.0.clear();
+        }
     }
 
     /// What the fast path takes, it reads as the snapshot holds it.
@@ -236,6 +263,63 @@ mod tests {
                 assert_eq!(p.metadata, snap.metadata, "{d}");
             }
         }
+    }
+
+    /// The hand scanner (scan.rs) and serde read the same documents to the same values,
+    /// and what the scanner refuses serde still reads: which path read a run never shows.
+    #[test]
+    fn scanner_and_serde_agree() {
+        let plain = r#"{"schema_version": 1, "metadata": {"run_id": "r", "commit": "abc", "branch": "main", "timestamp": "2026-01-01T00:00:00+00:00", "environment": "ci", "tags": {}}, "metrics": {"custom": {"bench_00000": 101.8241, "bench_00001": -3, "b2": 1e-7}}}"#;
+        let docs = [
+            plain.to_string(),
+            plain.replace(": ", ":").replace(", ", ","),
+            format!(
+                " \n{}\t\r\n",
+                plain.replace("{", "{ \n").replace(",", " ,\t")
+            ),
+            plain.replace(r#""b2": 1e-7"#, r#""b\u0032": 1e-7"#),
+            plain.replace("1e-7", "1.00000000000000000000001e-7"),
+            plain.replace("1e-7", "1e-300"),
+            plain.replace(r#""environment": "ci""#, r#""environment": "c\"i""#),
+            plain.replace(r#""tags": {}"#, r#""tags": {"a": [1, {"b": "}]\""}]}"#),
+            plain.replace(
+                "}}}",
+                r#"}}, "metric_info": {"custom.b2": {"unit": "ms", "samples": [1, 2]}}}"#,
+            ),
+            plain.replace("}}}", r#"}}, "extra": 1}"#),
+            plain.replace(r#""schema_version": 1"#, r#""schema_version": 1.0"#),
+            plain.replace(r#""metadata": {"#, r#""metadata": null, "x": {"#),
+            r#"{"metrics": {"custom": {"a": 1}}, "schema_version": 1, "metadata": null}"#
+                .to_string(),
+        ];
+        for d in &docs {
+            let mut a = Collect::default();
+            let mut b = Collect::default();
+            let pa = parse(d, &mut a);
+            let pb = parse_serde(d, &mut b);
+            assert_eq!(pa.is_some(), pb.is_some(), "{d}");
+            if let (Some(pa), Some(pb)) = (pa, pb) {
+                assert_eq!(a.0.len(), b.0.len(), "{d}");
+                for (x, y) in a.0.iter().zip(&b.0) {
+                    assert_eq!(
+                        (x.0, &x.1, x.2.to_bits()),
+                        (y.0, &y.1, y.2.to_bits()),
+                        "{d}"
+                    );
+                }
+                assert_eq!(pa.count, pb.count, "{d}");
+                assert_eq!(pa.metric_info, pb.metric_info, "{d}");
+                if pa.metadata.run_id == "r" {
+                    assert_eq!(pa.metadata, pb.metadata, "{d}");
+                }
+            }
+        }
+        // The scanner itself takes the plain forms (else this test would compare serde
+        // with serde).
+        for d in &docs[..3] {
+            assert!(scan::document(d, &mut Collect::default()).is_some(), "{d}");
+        }
+        assert!(scan::document(&docs[3], &mut Collect::default()).is_none());
     }
 
     /// Anything else is left to the ordinary path.

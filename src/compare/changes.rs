@@ -402,6 +402,9 @@ fn ln_gamma(x: f64) -> f64 {
 struct Detector {
     /// `(w+1)×(w+1)` prefix sums: `p[a][b] = Σ_{i<a, j<b} |xᵢ − xⱼ|`.
     prefix: Vec<f64>,
+    /// The same, transposed: `prefix_t[b][a] = p[a][b]` (not `p[b][a]`: the sums are
+    /// taken in another order there, so the two differ in the last bits).
+    prefix_t: Vec<f64>,
     width: usize,
     /// Stride of the tables below: they hold lengths `0..coef`.
     coef: usize,
@@ -413,9 +416,56 @@ struct Detector {
     c_y: Vec<f64>,
     /// `p[k][k]` by `k`.
     diag: Vec<f64>,
-    /// Scratch: one column of `p`, and one row of `Q`.
-    col: Vec<f64>,
-    qbuf: Vec<f64>,
+}
+
+/// One row of `Q` (a split `τ`, every end `κ ≥ τ + 2`), as the slices its cells read.
+struct Rows<'a> {
+    rt: &'a [f64],
+    rs: &'a [f64],
+    dg: &'a [f64],
+    ct: &'a [f64],
+    cc: &'a [f64],
+    cx: &'a [f64],
+    cy: &'a [f64],
+}
+
+impl Rows<'_> {
+    /// The row's largest `Q` (`-∞` when every cell is NaN), `WX` when the left side has
+    /// more than one value (a `within_x` term). `f64::max` skips a NaN as `q > best` does,
+    /// and the maximum does not depend on the order it is taken in (a ±0 tie compares the
+    /// same), so it is taken over four lanes as the cells are computed.
+    #[inline(always)]
+    fn max_q<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        let len = self.rt.len();
+        let (rt, rs, dg, ct) = (
+            &self.rt[..len],
+            &self.rs[..len],
+            &self.dg[..len],
+            &self.ct[..len],
+        );
+        let (cc, cx, cy) = (&self.cc[..len], &self.cx[..len], &self.cy[..len]);
+        let cell = |i: usize| {
+            let cross = rt[i] - rs[i] - p_tt + p_st;
+            let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
+            if WX {
+                cc[i] * cross - cx[i] * within_x - cy[i] * within_y
+            } else {
+                cc[i] * cross - cy[i] * within_y
+            }
+        };
+        let mut acc = [f64::NEG_INFINITY; 4];
+        let whole = len / 4 * 4;
+        for i in (0..whole).step_by(4) {
+            let q = [cell(i), cell(i + 1), cell(i + 2), cell(i + 3)];
+            for l in 0..4 {
+                acc[l] = acc[l].max(q[l]);
+            }
+        }
+        for j in whole..len {
+            acc[0] = acc[0].max(cell(j));
+        }
+        acc[0].max(acc[1]).max(acc[2]).max(acc[3])
+    }
 }
 
 impl Detector {
@@ -469,12 +519,20 @@ impl Detector {
         }
         self.width = w + 1;
         let wd = self.width;
-        self.prefix.clear();
-        self.prefix.resize(wd * wd, 0.0);
+        // Row 0 and column 0 are the zeros of the empty sums and are never written below,
+        // so they are zeroed only when the table changes shape.
+        if self.prefix.len() != wd * wd {
+            self.prefix.clear();
+            self.prefix.resize(wd * wd, 0.0);
+            self.prefix_t.clear();
+            self.prefix_t.resize(wd * wd, 0.0);
+        }
         // Row `a + 1` is row `a` plus the running sums of `|x_a − x_b|` over `b`. Four rows'
         // running sums are summed side by side (four independent chains instead of one
-        // long one), each in the same order as alone, so the numbers are the same.
-        let mut sums = [vec![0.0; w], vec![0.0; w], vec![0.0; w], vec![0.0; w]];
+        // long one), each in the same order as alone, and each row's cell is the cell above
+        // plus its running sum, so the numbers are those of filling one row at a time.
+        // Each cell is also written to the transposed table, where the candidate search
+        // reads the columns as rows.
         let mut a = 0;
         while a < w {
             let k = (w - a).min(4);
@@ -485,18 +543,43 @@ impl Detector {
                 x[(a + 2).min(w - 1)],
                 x[(a + 3).min(w - 1)],
             ];
-            for (b, &xb) in x.iter().enumerate() {
-                for r in 0..4 {
-                    acc[r] += (xa[r] - xb).abs();
-                    sums[r][b] = acc[r];
+            let block = &mut self.prefix[a * wd..(a + k + 1) * wd];
+            let pt = &mut self.prefix_t[..];
+            if k == 4 {
+                let (r0, rest) = block.split_at_mut(wd);
+                let (r1, rest) = rest.split_at_mut(wd);
+                let (r2, rest) = rest.split_at_mut(wd);
+                let (r3, r4) = rest.split_at_mut(wd);
+                let cells = x
+                    .iter()
+                    .zip(&r0[1..])
+                    .zip(&mut r1[1..])
+                    .zip(&mut r2[1..])
+                    .zip(&mut r3[1..])
+                    .zip(&mut r4[1..])
+                    .zip(pt[wd..].chunks_exact_mut(wd));
+                for ((((((&xb, &up), c1), c2), c3), c4), t) in cells {
+                    for r in 0..4 {
+                        acc[r] += (xa[r] - xb).abs();
+                    }
+                    let u1 = up + acc[0];
+                    let u2 = u1 + acc[1];
+                    let u3 = u2 + acc[2];
+                    let u4 = u3 + acc[3];
+                    (*c1, *c2, *c3, *c4) = (u1, u2, u3, u4);
+                    t[a + 1..a + 5].copy_from_slice(&[u1, u2, u3, u4]);
                 }
-            }
-            for (r, row_sums) in sums.iter().enumerate().take(k) {
-                let (done, rest) = self.prefix.split_at_mut((a + r + 1) * wd);
-                let above = &done[(a + r) * wd + 1..(a + r + 1) * wd];
-                let row = &mut rest[1..wd];
-                for ((cell, &up), &sum) in row.iter_mut().zip(above).zip(row_sums) {
-                    *cell = up + sum;
+            } else {
+                for (b, &xb) in x.iter().enumerate() {
+                    for r in 0..4 {
+                        acc[r] += (xa[r] - xb).abs();
+                    }
+                    let mut up = block[b + 1];
+                    for (r, &sum) in acc.iter().enumerate().take(k) {
+                        up += sum;
+                        block[(r + 1) * wd + b + 1] = up;
+                        pt[(b + 1) * wd + a + r + 1] = up;
+                    }
                 }
             }
             a += k;
@@ -553,14 +636,13 @@ impl Detector {
             // and the coefficients come from the tables: the same numbers as the formula.
             let Detector {
                 prefix,
+                prefix_t,
                 width,
                 coef,
                 c_cross,
                 c_x,
                 c_y,
                 diag,
-                col,
-                qbuf,
             } = &mut *self;
             let wd = *width;
             let p = &prefix[..];
@@ -582,42 +664,21 @@ impl Detector {
             // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic over slices.
             let lo = tau + 2;
             if lo <= e {
-                let len = e + 1 - lo;
-                col.clear();
-                col.extend((lo..=e).map(|k| p[k * wd + tau]));
-                qbuf.clear();
-                qbuf.resize(len, 0.0);
-                let (rt, rs, dg, ct) = (&row_t[lo..=e], &row_s[lo..=e], &diag[lo..=e], &col[..len]);
-                let (cc, cx, cy) = (
-                    &c_cross[lo - s..=e - s],
-                    &c_x[2..=e - tau],
-                    &c_y[2..=e - tau],
-                );
-                let q = &mut qbuf[..len];
-                if n > 1 {
-                    for i in 0..len {
-                        let cross = rt[i] - rs[i] - p_tt + p_st;
-                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
-                        q[i] = cc[i] * cross - cx[i] * within_x - cy[i] * within_y;
-                    }
+                let rows = Rows {
+                    rt: &row_t[lo..=e],
+                    rs: &row_s[lo..=e],
+                    dg: &diag[lo..=e],
+                    ct: &prefix_t[tau * wd + lo..=tau * wd + e],
+                    cc: &c_cross[lo - s..=e - s],
+                    cx: &c_x[2..=e - tau],
+                    cy: &c_y[2..=e - tau],
+                };
+                let m = if n > 1 {
+                    rows.max_q::<true>(p_tt, p_st, within_x)
                 } else {
-                    for i in 0..len {
-                        let cross = rt[i] - rs[i] - p_tt + p_st;
-                        let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
-                        q[i] = cc[i] * cross - cy[i] * within_y;
-                    }
-                }
-                let mut acc = [f64::NEG_INFINITY; 4];
-                let mut quads = q.chunks_exact(4);
-                for c in &mut quads {
-                    for l in 0..4 {
-                        acc[l] = acc[l].max(c[l]);
-                    }
-                }
-                for &v in quads.remainder() {
-                    acc[0] = acc[0].max(v);
-                }
-                row_best = row_best.max(acc[0]).max(acc[1]).max(acc[2]).max(acc[3]);
+                    rows.max_q::<false>(p_tt, p_st, within_x)
+                };
+                row_best = row_best.max(m);
             }
             if row_best > best_q {
                 best_q = row_best;
@@ -700,7 +761,12 @@ pub struct HistorySeries {
     /// Per slot, its key's id.
     slot_ids: Vec<u32>,
     key_buf: String,
+    /// How many runs this reader expects (0: unknown), to size new columns.
+    expect: usize,
 }
+
+/// Values a [`HistorySeries`] pre-sizes its columns for at most (32 MB).
+const PRESIZE_VALUES: usize = 4 << 20;
 
 impl HistorySeries {
     /// Keeps metrics whose key matches one of `patterns` (all when empty).
@@ -718,6 +784,7 @@ impl HistorySeries {
             series: Vec::new(),
             slot_ids: Vec::new(),
             key_buf: String::new(),
+            expect: 0,
         }
     }
 
@@ -780,7 +847,18 @@ impl HistorySeries {
             let slot = &mut self.slots[id as usize];
             if *slot == NO_SLOT {
                 *slot = self.series.len() as u32;
-                self.series.push(Column::default());
+                // Sized for the runs still to come in this share (bounded, for a history
+                // of many short-lived names): no regrowing of 10,000 columns.
+                let cap = if (self.series.len() + 1) * self.expect <= PRESIZE_VALUES {
+                    self.expect
+                } else {
+                    0
+                };
+                self.series.push(Column {
+                    runs: Vec::with_capacity(cap),
+                    values: Vec::with_capacity(cap),
+                    ..Column::default()
+                });
                 self.slot_ids.push(id);
             }
             let c = &mut self.series[*slot as usize];
@@ -844,15 +922,20 @@ impl HistorySeries {
                 true
             }
             None => {
-                self.pending.clear();
-                // A document given up half-way may have stamped ids with this run.
-                let run = self.runs.len() as u32 + 1;
-                for s in &mut self.stamps {
-                    if *s == run {
-                        *s = 0;
-                    }
-                }
+                self.forget_pending();
                 false
+            }
+        }
+    }
+
+    /// Drops the values noted for the run being read.
+    fn forget_pending(&mut self) {
+        self.pending.clear();
+        // A document given up half-way may have stamped ids with this run.
+        let run = self.runs.len() as u32 + 1;
+        for s in &mut self.stamps {
+            if *s == run {
+                *s = 0;
             }
         }
     }
@@ -975,6 +1058,7 @@ impl crate::store::HistorySink for HistorySeries {
                         };
                         let mut out = Vec::new();
                         let mut h = fresh();
+                        h.expect = chunk.len();
                         for (i, t) in chunk.iter().enumerate() {
                             if !h.push_older_text(t) {
                                 out.push(Part::Read(Box::new(std::mem::replace(&mut h, fresh()))));
@@ -1013,6 +1097,11 @@ enum Part {
 impl HistorySeries {
     /// Appends `older`, the runs just older than this one's (same patterns and options).
     fn append(&mut self, older: HistorySeries) {
+        if self.runs.is_empty() && self.names.is_empty() {
+            // Nothing read yet (the first share of the first batch): take it whole.
+            *self = HistorySeries { expect: 0, ..older };
+            return;
+        }
         let base = self.runs.len() as u32;
         let HistorySeries {
             runs,
@@ -1079,6 +1168,10 @@ impl crate::history_de::CustomSink for TextSink<'_> {
             }
         };
         h.note(pos, id, value)
+    }
+
+    fn reset(&mut self) {
+        self.h.forget_pending();
     }
 }
 

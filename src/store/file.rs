@@ -346,34 +346,52 @@ impl FileStore {
 
     /// The history into `sink` from the newest, offering it each entry's text first
     /// ([`Store::history_into`]).
+    ///
+    /// The file is read (backwards, into batches of about TEXT_BATCH_BYTES) on a thread
+    /// of its own while the sink reads the previous batch, so neither waits for the other
+    /// (issue 14); at most two batches are in memory.
     pub fn history_into(&self, sink: &mut dyn super::HistorySink) -> Result<()> {
-        // Batches of lines (newest first) of about TEXT_BATCH_BYTES each.
-        let mut batch: Vec<(usize, String)> = Vec::new();
-        let mut bytes = 0;
         let path = self.history_path();
-        let flush = |batch: &mut Vec<(usize, String)>, sink: &mut dyn super::HistorySink| {
-            let texts: Vec<&str> = batch.iter().map(|e| e.1.as_str()).collect();
-            sink.texts(&texts, &mut |i| {
-                super::parse_entry(&batch[i].1, batch[i].0, &path)
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, String)>>(0);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let mut batch: Vec<(usize, String)> = Vec::new();
+                let mut bytes = 0;
+                self.walk_texts(|text, n| {
+                    bytes += text.len();
+                    batch.push((n, text));
+                    if bytes >= super::TEXT_BATCH_BYTES {
+                        bytes = 0;
+                        // A closed channel: the sink's side is gone (it panicked).
+                        return tx.send(std::mem::take(&mut batch)).is_ok();
+                    }
+                    true
+                })?;
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                Ok(())
             });
-            batch.clear();
-        };
-        self.walk_entries(|text, n, _| {
-            bytes += text.len();
-            batch.push((n, text.to_string()));
-            if bytes >= super::TEXT_BATCH_BYTES {
-                flush(&mut batch, &mut *sink);
-                bytes = 0;
+            for batch in rx {
+                let texts: Vec<&str> = batch.iter().map(|e| e.1.as_str()).collect();
+                sink.texts(&texts, &mut |i| {
+                    super::parse_entry(&batch[i].1, batch[i].0, &path)
+                });
             }
-            true
-        })?;
-        flush(&mut batch, sink);
-        Ok(())
+            reader.join().expect("history file reader panicked")
+        })
     }
 
     /// Calls `f` on the trimmed text of each non-empty history line from the newest, with
     /// its number counted from the end and the file's path, until it returns `false`.
     fn walk_entries(&self, mut f: impl FnMut(&str, usize, &Path) -> bool) -> Result<()> {
+        let path = self.history_path();
+        self.walk_texts(|text, n| f(&text, n, &path))
+    }
+
+    /// [`FileStore::walk_entries`] with each text owned (invalid UTF-8 replaced, as
+    /// `from_utf8_lossy` does; a valid line, nearly always, is taken as it is, uncopied).
+    fn walk_texts(&self, mut f: impl FnMut(String, usize) -> bool) -> Result<()> {
         let path = self.history_path();
         let file = match File::open(&path) {
             Ok(f) => f,
@@ -384,12 +402,20 @@ impl FileStore {
         let mut lineno_from_end = 0usize;
         while let Some(line) = lines.next_line().map_err(storage(&path))? {
             lineno_from_end += 1;
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim();
-            if text.is_empty() {
+            let text = match String::from_utf8(line) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
                 continue;
             }
-            if !f(text, lineno_from_end, &path) {
+            let text = if trimmed.len() == text.len() {
+                text
+            } else {
+                trimmed.to_string()
+            };
+            if !f(text, lineno_from_end) {
                 break;
             }
         }
@@ -674,7 +700,7 @@ impl ReverseLines {
     fn next_line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
         loop {
             // Lines come back without their terminator; the caller skips empty ones.
-            if let Some(i) = self.block[..self.end].iter().rposition(|b| *b == b'\n') {
+            if let Some(i) = last_newline(&self.block[..self.end]) {
                 let line = join(&self.block[i + 1..self.end], &mut self.pieces);
                 self.end = i;
                 return Ok(Some(line));
@@ -702,6 +728,26 @@ impl ReverseLines {
     }
 }
 
+/// The position of the last `\n` in `b`, eight bytes at a time (a 250 MB history is
+/// scanned once, backwards, on the reader's thread; byte by byte that was ~6 instructions
+/// a byte).
+fn last_newline(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut end = b.len();
+    while end >= 8 {
+        let word = &b[end - 8..end];
+        let x = u64::from_ne_bytes(word.try_into().expect("eight bytes")) ^ NL;
+        // Some byte of `x` is zero (some byte of the word is `\n`): exact for "some".
+        if x.wrapping_sub(ONES) & !x & HIGH != 0 {
+            return word.iter().rposition(|c| *c == b'\n').map(|i| end - 8 + i);
+        }
+        end -= 8;
+    }
+    b[..end].iter().rposition(|c| *c == b'\n')
+}
+
 /// `head` (a line's first bytes) followed by the gathered `pieces` (last piece first),
 /// which it empties.
 fn join(head: &[u8], pieces: &mut Vec<Vec<u8>>) -> Vec<u8> {
@@ -720,6 +766,26 @@ mod tests {
 
     fn snap(v: f64) -> Snapshot {
         Snapshot::from_pairs(&[("throughput", v)])
+    }
+
+    #[test]
+    fn last_newline_is_rpositions_answer() {
+        for len in 0..40usize {
+            for at in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                let mut b = vec![b'x'; len];
+                b.iter_mut()
+                    .enumerate()
+                    .for_each(|(i, c)| *c = b"a\x8a\x0b\xff"[i % 4]);
+                if let Some(i) = at.filter(|&i| i < len) {
+                    b[i] = b'\n';
+                    if i > 3 {
+                        b[i - 3] = b'\n';
+                    }
+                }
+                let want = b.iter().rposition(|c| *c == b'\n');
+                assert_eq!(last_newline(&b), want, "{b:?}");
+            }
+        }
     }
 
     #[test]

@@ -689,6 +689,9 @@ pub mod util {
     /// separators dropped). `None` for anything else.
     pub fn num(s: &str) -> Option<f64> {
         let s = s.trim();
+        if let Some(v) = integer(s) {
+            return Some(v);
+        }
         let v: f64 = if s.contains(',') {
             // Thousands separators are on every line of libtest and benchmark.js output:
             // drop them in a stack buffer rather than allocating a String per number.
@@ -707,6 +710,29 @@ pub mod util {
             s.parse().ok()?
         };
         v.is_finite().then_some(v)
+    }
+
+    /// The fast path of [`num`]: digits and thousands separators only (`1,234`, `98765`),
+    /// at most 19 digits, which is most numbers libtest and benchmark.js print. A `u64`
+    /// converted to `f64` rounds to the nearest double, which is what parsing the same
+    /// decimal gives, so the value is the same to the bit; anything else is `None` and
+    /// goes the general way.
+    fn integer(s: &str) -> Option<f64> {
+        let (mut v, mut digits) = (0u64, 0u32);
+        for b in s.bytes() {
+            match b {
+                b'0'..=b'9' => {
+                    v = v * 10 + u64::from(b - b'0');
+                    digits += 1;
+                    if digits > 19 {
+                        return None;
+                    }
+                }
+                b',' => {}
+                _ => return None,
+            }
+        }
+        (digits > 0).then_some(v as f64)
     }
 
     /// Stores a value measured in `unit` under a new key (as [`put_new`]: a duplicate name
@@ -800,6 +826,57 @@ mod tests {
         let want: f64 = long.replace(',', "").parse().unwrap();
         assert_eq!(util::num(&long), Some(want));
         assert_eq!(util::num("1,2x"), None);
+    }
+
+    #[test]
+    fn issue16_integers_read_fast_are_the_parsers_doubles() {
+        // Every integer of up to 19 digits must give the bits `str::parse` gives, above
+        // 2^53 too (where doubles are sparser than integers and rounding happens).
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut cases: Vec<u64> = vec![0, 1, 9, 10, (1 << 53) - 1, 1 << 53, (1 << 53) + 1];
+        cases.extend([
+            (1 << 54) + 3,
+            9_999_999_999_999_999_999,
+            1_000_000_000_000_000_000,
+        ]);
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push(x % 10u64.pow((x >> 59) as u32 % 19 + 1));
+        }
+        for v in cases {
+            let text = v.to_string();
+            let want: f64 = text.parse().unwrap();
+            assert_eq!(
+                util::num(&text).map(f64::to_bits),
+                Some(want.to_bits()),
+                "{text}"
+            );
+            let grouped: String = text
+                .chars()
+                .rev()
+                .enumerate()
+                .flat_map(|(i, c)| (i > 0 && i % 3 == 0).then_some(',').into_iter().chain([c]))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            assert_eq!(
+                util::num(&grouped).map(f64::to_bits),
+                Some(want.to_bits()),
+                "{grouped}"
+            );
+        }
+        // Twenty digits, signs and empties go the general way.
+        assert_eq!(
+            util::num("12345678901234567890"),
+            Some(12_345_678_901_234_567_890.0)
+        );
+        assert_eq!(util::num("-12"), Some(-12.0));
+        assert_eq!(util::num("+7"), Some(7.0));
+        assert_eq!(util::num(","), None);
+        assert_eq!(util::num(""), None);
     }
 
     #[test]

@@ -13,8 +13,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     restore_sigpipe();
-    #[cfg(target_env = "musl")]
-    tune_mimalloc();
     let args = cli::Cli::parse();
     cli::init_logging(&args.global);
     let json_errors = args.command.json_errors();
@@ -29,39 +27,6 @@ fn main() -> ExitCode {
             eprintln!("error: {}", flameiq::render::fmt::escape_terminal(&msg));
             ExitCode::from(e.exit_code() as u8)
         }
-    }
-}
-
-/// mimalloc's defaults hold memory the static binaries do not need back (issue 19 item 9,
-/// docs/performance.md): freed pages are returned after 1 s (`purge_delay`), so a vector
-/// grown by copying keeps its old block through the run's peak, and large regions are
-/// advised as transparent huge pages, resident 2 MB at a time. Returning pages at once and
-/// no huge pages cut the peak by ~10 % for one metric per line (go with distinct names 3.25x
-/// to 2.80x, cargo-bench 3.00x to 2.63x) at no measured cost in speed (`dashboard` and
-/// `changes` over a 300-run history: same user and system time; ~600 more `madvise`
-/// calls). A `MIMALLOC_PURGE_DELAY` / `MIMALLOC_ALLOW_THP` set by the user wins.
-#[cfg(target_env = "musl")]
-fn tune_mimalloc() {
-    use std::ffi::{c_int, c_long};
-    extern "C" {
-        fn mi_option_set(option: c_int, value: c_long);
-    }
-    // `mi_option_t` values of the mimalloc v3 sources in libmimalloc-sys 0.1.49 (the
-    // version Cargo.lock pins; check `mimalloc.h` when upgrading it).
-    const PURGE_DELAY: c_int = 15;
-    const ALLOW_THP: c_int = 43;
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: mimalloc's documented option setter; any value is valid for this option.
-        unsafe { mi_option_set(PURGE_DELAY, 0) };
-    }
-    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-        // SAFETY: as above. The option only stops later regions being advised as huge
-        // pages; the process-wide switch below covers the ones mapped before `main`.
-        unsafe { mi_option_set(ALLOW_THP, 0) };
-        // SAFETY: PR_SET_THP_DISABLE takes integer arguments (passed at their full width:
-        // the kernel refuses nonzero unused ones) and touches no memory of ours.
-        let (on, zero): (libc::c_ulong, libc::c_ulong) = (1, 0);
-        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, on, zero, zero, zero) };
     }
 }
 

@@ -218,13 +218,16 @@ fn warn_failed_line(rest: &str) {
 /// [`Stream::seen_before`]); more, and the file is read whole.
 const MAX_FIRST_UNITS: usize = 8;
 
+/// A benchmark being streamed: package, name, and each measure's unit and repeats.
+type Current = (String, String, Vec<(String, Vec<f64>)>);
+
 /// The state of a streamed read ([`parse_lines`]).
 #[derive(Default)]
 struct Stream {
     snap: Snapshot,
     seen: Suffixes,
     /// The benchmark whose lines are being read: (package, name) and its measures.
-    current: Option<(String, String, Vec<(String, Vec<f64>)>)>,
+    current: Option<Current>,
     /// The unit of each stored benchmark's first measure, distinct.
     first_units: Vec<String>,
 }

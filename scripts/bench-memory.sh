@@ -9,8 +9,8 @@
 # formats (go, cargo-bench, catch2, benchmarkjs) and custom JSON, each read with its
 # provider named, go with every benchmark name distinct included. Exits 1 when a ratio is
 # over its budget, so it can run as a regression check; about 20-30 s for 32 MB inputs in
-# release. Met by the glibc release build; the static musl build (mimalloc) peaks higher
-# and exceeds it for go with distinct names (3.1-3.4x; docs/performance.md says why).
+# release. Met by the glibc release build and by the static musl build (mimalloc, which
+# `run` tells to hold less memory: src/main.rs, docs/performance.md).
 set -euo pipefail
 bin=${1:-${CARGO_TARGET_DIR:-target}/release/flameiq}
 mb=${2:-64}

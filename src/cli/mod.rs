@@ -149,6 +149,15 @@ impl JsonErrorShape {
 }
 
 impl Command {
+    /// Whether the command reads a benchmark tool's output (a file as large as the tool
+    /// printed), rather than only the store's history.
+    pub fn reads_benchmark_output(&self) -> bool {
+        matches!(
+            self,
+            Command::Run(_) | Command::Compare(_) | Command::Ci(_) | Command::Validate(_)
+        )
+    }
+
     /// Whether errors must also be printed as JSON on stdout.
     pub fn json_errors(&self) -> Option<JsonErrorShape> {
         match self {

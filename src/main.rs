@@ -14,7 +14,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     restore_sigpipe();
     let args = cli::Cli::parse();
-    #[cfg(target_env = "musl")]
     if args.command.reads_benchmark_output() {
         hold_less_memory();
     }
@@ -66,6 +65,11 @@ fn hold_less_memory() {
         unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, on, zero, zero, zero) };
     }
 }
+
+/// glibc's allocator already gives large blocks back (and grows them by remapping): the
+/// glibc build meets the budget as it is.
+#[cfg(not(target_env = "musl"))]
+fn hold_less_memory() {}
 
 /// Rust ignores SIGPIPE, so `flameiq compare --json | head` would make `println!` panic on
 /// a closed pipe. Like `cat` or `grep`, a command whose reader went away should just stop:

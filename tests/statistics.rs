@@ -417,28 +417,34 @@ fn issue14_item5_an_auto_band_warns_on_its_outer_half_not_on_every_change() {
     assert_eq!(at(-0.75)["status"], "WARNING");
 }
 
-#[test]
-fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
-    let d = auto_workspace();
+/// `compare -m c.json --json --verbose` of a run with `noisy` and `stable`: the document
+/// and the log on stderr.
+fn compare_verbose(dir: &Path, noisy: f64, stable: f64) -> (Value, String) {
     write_snapshot(
-        d.path(),
+        dir,
         "c.json",
         "c",
-        json!({"custom": {"noisy": 72.0, "stable": 120.0}}),
+        json!({"custom": {"noisy": noisy, "stable": stable}}),
         json!({}),
     );
-    let out = flameiq(d.path())
+    let out = flameiq(dir)
         .args(["compare", "-m", "c.json", "--json", "--verbose"])
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap();
+    (doc, String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
+    let d = auto_workspace();
+    let (doc, err) = compare_verbose(d.path(), 72.0, 120.0);
     let noisy = diff(&doc, "custom.noisy");
     // Only 3 runs since noisy stepped: the fixed 10 % decides, against the last run.
     assert_eq!(noisy["threshold_kind"], "auto-fallback", "{noisy}");
     assert_eq!(noisy["threshold_percent"], 10.0);
     assert!(noisy.get("auto_baseline").is_none());
     assert_eq!(noisy["status"], "PASS");
-    let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains(
             "'custom.noisy': auto threshold needs 5 runs since its last change point, has 3"
@@ -461,18 +467,7 @@ fn issue14_item3_auto_right_after_a_change_falls_back_to_the_wider_of_ten_percen
         })
         .collect();
     build_history(d.path(), &runs);
-    write_snapshot(
-        d.path(),
-        "c.json",
-        "c",
-        json!({"custom": {"noisy": 150.0, "stable": 101.0}}),
-        json!({}),
-    );
-    let out = flameiq(d.path())
-        .args(["compare", "-m", "c.json", "--json", "--verbose"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (doc, err) = compare_verbose(d.path(), 150.0, 101.0);
     let noisy = diff(&doc, "custom.noisy");
     assert_eq!(noisy["threshold_kind"], "auto-fallback", "{noisy}");
     let t = noisy["threshold_percent"].as_f64().unwrap();
@@ -480,7 +475,6 @@ fn issue14_item3_auto_right_after_a_change_falls_back_to_the_wider_of_ten_percen
     // The last stored run was 120 (150 x 0.8): +25 % is a REGRESSION by the fixed 10 %,
     // and inside the uncut band.
     assert_eq!(noisy["status"], "PASS", "{noisy}");
-    let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains("'custom.noisy': auto threshold needs 5 runs since its last change point, has 3; using the band of all 20 runs read"),
         "{err}"

@@ -136,14 +136,8 @@ impl<F: Formatter> Formatter for PyFormatter<F> {
 /// Serialises `value` as `json.dumps(value, indent=2, ensure_ascii=False)` would.
 pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::with_capacity(256);
-    let fmt = PyFormatter {
-        inner: PrettyFormatter::with_indent(b"  "),
-    };
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
     // Serialising our own in-memory types cannot fail (string keys, no I/O errors on a Vec).
-    value
-        .serialize(&mut ser)
-        .expect("serialising to memory cannot fail");
+    write_pretty(&mut out, value).expect("serialising to memory cannot fail");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 

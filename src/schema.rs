@@ -310,57 +310,11 @@ impl Snapshot {
     }
 
     /// The schema v1 document, laid out as flameiq-core's `to_dict()` (plus `metric_info`
-    /// when present).
+    /// when present): [`crate::snapshot_ser::Document`] as a tree, so the layout has one
+    /// home whether the document is streamed (`run -o`) or kept.
     pub fn to_value(&self) -> Value {
-        let m = &self.metadata;
-        let mut meta = Map::new();
-        meta.insert("run_id".into(), Value::String(m.run_id.clone()));
-        meta.insert("commit".into(), opt_str(&m.commit));
-        meta.insert("branch".into(), opt_str(&m.branch));
-        meta.insert("timestamp".into(), Value::String(m.timestamp.clone()));
-        meta.insert("environment".into(), Value::String(m.environment.clone()));
-        meta.insert("tags".into(), Value::Object(m.tags.clone()));
-
-        let mut metrics = Map::new();
-        let mut latency = Map::new();
-        for k in LATENCY_KEYS {
-            if let Some(v) = self.metrics.get(&format!("latency.{k}")) {
-                latency.insert(k.into(), Value::Number(v.clone()));
-            }
-        }
-        if !latency.is_empty() {
-            metrics.insert("latency".into(), Value::Object(latency));
-        }
-        for k in SCALAR_KEYS {
-            if let Some(v) = self.metrics.get(k) {
-                metrics.insert(k.into(), Value::Number(v.clone()));
-            }
-        }
-        let custom: Map<String, Value> = self
-            .metrics
-            .iter()
-            .filter_map(|(k, v)| {
-                k.strip_prefix("custom.")
-                    .map(|name| (name.to_string(), Value::Number(v.clone())))
-            })
-            .collect();
-        if !custom.is_empty() {
-            metrics.insert("custom".into(), Value::Object(custom));
-        }
-
-        let mut doc = Map::new();
-        doc.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
-        doc.insert("metadata".into(), Value::Object(meta));
-        doc.insert("metrics".into(), Value::Object(metrics));
-        if !self.metrics.infos_is_empty() {
-            let infos: Map<String, Value> = self
-                .metrics
-                .infos()
-                .map(|(k, i)| (k.clone(), serde_json::to_value(i).unwrap_or(Value::Null)))
-                .collect();
-            doc.insert("metric_info".into(), Value::Object(infos));
-        }
-        Value::Object(doc)
+        serde_json::to_value(crate::snapshot_ser::Document(self))
+            .expect("a snapshot's document has string keys and finite numbers")
     }
 
     /// Keys that cannot be represented in schema v1 (not latency/scalar/custom). Providers
@@ -392,10 +346,6 @@ impl Default for Snapshot {
     fn default() -> Self {
         Snapshot::new()
     }
-}
-
-fn opt_str(s: &Option<String>) -> Value {
-    s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
 }
 
 /// A short name for a JSON value's type, for error messages.

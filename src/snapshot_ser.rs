@@ -1,13 +1,15 @@
 //! [`Document`]: a snapshot written as its schema v1 document straight from the snapshot,
 //! without building a `serde_json::Value` tree first (issue 19 item 9, memory).
 //!
-//! [`Snapshot::to_value`] copies every key and value into a tree (a map entry, a key and a
-//! `Value` per metric, and an object per `metric_info` entry): for a tool output of
-//! 600,000 benchmarks that tree and the text made from it took 10–19× the input in memory
-//! (`flameiq run -o`). [`Document`] serialises the same fields in the same order from the
-//! snapshot itself, so [`pyjson::write_pretty`](crate::pyjson::write_pretty) can stream the
-//! text to a file: the bytes are those of `pyjson::to_pretty(&snap.to_value())`, which the
-//! tests below check on every fixture.
+//! A `serde_json::Value` tree copies every key and value (a map entry, a key and a `Value`
+//! per metric, and an object per `metric_info` entry): for a tool output of 600,000
+//! benchmarks that tree and the text made from it took 10–19× the input in memory
+//! (`flameiq run -o`). [`Document`] serialises the fields from the snapshot itself, so
+//! [`pyjson::write_pretty`](crate::pyjson::write_pretty) can stream the text to a file. It
+//! is the one home of the document's layout: [`Snapshot::to_value`] is this document as a
+//! tree, and the layout is pinned against flameiq-core's files by `tests/reference.rs`
+//! (`stores_are_interchangeable_and_byte_identical`). The tests below check that the
+//! streamed text is the tree's, byte for byte, on every fixture.
 
 use crate::schema::{Snapshot, LATENCY_KEYS, SCALAR_KEYS, SCHEMA_VERSION};
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -92,39 +92,24 @@ fn parse_text(input: &Input, warn_failed: bool) -> Result<Snapshot> {
     let mut several_pkgs = false;
     let mut pending: Option<&str> = None;
     for line in text.lines() {
-        let line = line.trim_end();
-        if let Some(p) = line.strip_prefix("pkg:") {
-            pkg = p.trim();
-            several_pkgs |= *first_pkg.get_or_insert(pkg) != pkg;
-            continue;
-        }
-        if let Some(rest) = line.trim_start().strip_prefix("--- FAIL:") {
-            if warn_failed {
-                warn_failed_line(rest);
+        let (name, values) = match classify(line, pending) {
+            GoLine::Package(p) => {
+                pkg = p;
+                several_pkgs |= *first_pkg.get_or_insert(pkg) != pkg;
+                continue;
             }
-            continue;
-        }
-        let (name, rest) = if line.starts_with("Benchmark") {
-            match line.split_once(char::is_whitespace) {
-                Some((n, r)) => (n, r),
-                None => {
-                    // A benchmark that logs: its numbers come on a later line.
-                    pending = Some(line);
-                    continue;
+            GoLine::Failed(rest) => {
+                if warn_failed {
+                    warn_failed_line(rest);
                 }
+                continue;
             }
-        } else if let Some(n) =
-            pending.filter(|_| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
-        {
-            (n, line)
-        } else {
-            continue;
-        };
-        let Some(values) = parse_result(rest) else {
-            if line.starts_with("Benchmark") {
+            GoLine::Pending(name) => {
                 pending = Some(name);
+                continue;
             }
-            continue;
+            GoLine::Other => continue,
+            GoLine::Result(name, values) => (name, values),
         };
         pending = None;
         let short = strip_procs(name);
@@ -288,39 +273,22 @@ fn parse_lines(lines: &mut Lines<'_>) -> Result<Option<Snapshot>> {
     // are then only read for the failures they report.
     let mut whole = false;
     while let Some(line) = lines.next_line()? {
-        let line = line.trim_end();
-        if let Some(p) = line.strip_prefix("pkg:") {
-            p.trim().clone_into(&mut pkg);
-            continue;
-        }
-        if let Some(rest) = line.trim_start().strip_prefix("--- FAIL:") {
-            warn_failed_line(rest);
-            continue;
-        }
-        if whole {
-            continue;
-        }
-        let (name, rest) = if line.starts_with("Benchmark") {
-            match line.split_once(char::is_whitespace) {
-                Some((n, r)) => (n, r),
-                None => {
-                    pending = Some(line.to_string());
-                    continue;
-                }
+        let (name, values) = match classify(line, pending.as_deref()) {
+            GoLine::Package(p) => {
+                p.clone_into(&mut pkg);
+                continue;
             }
-        } else if let Some(n) = pending
-            .as_deref()
-            .filter(|_| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
-        {
-            (n, line)
-        } else {
-            continue;
-        };
-        let Some(values) = parse_result(rest) else {
-            if line.starts_with("Benchmark") {
+            GoLine::Failed(rest) => {
+                warn_failed_line(rest);
+                continue;
+            }
+            _ if whole => continue,
+            GoLine::Pending(name) => {
                 pending = Some(name.to_string());
+                continue;
             }
-            continue;
+            GoLine::Other => continue,
+            GoLine::Result(name, values) => (name, values),
         };
         let short = strip_procs(name);
         let same = st
@@ -334,7 +302,6 @@ fn parse_lines(lines: &mut Lines<'_>) -> Result<Option<Snapshot>> {
             }
             st.current = Some((pkg.clone(), short.to_string(), Vec::new()));
         }
-        pending = None;
         let Some((_, _, measures)) = st.current.as_mut() else {
             unreachable!("a benchmark is being read")
         };
@@ -344,6 +311,8 @@ fn parse_lines(lines: &mut Lines<'_>) -> Result<Option<Snapshot>> {
                 None => measures.push((unit.to_string(), vec![v])),
             }
         }
+        // Last: `name` and the units may borrow from it.
+        pending = None;
     }
     if whole || !st.flush() {
         return Ok(None);
@@ -354,10 +323,55 @@ fn parse_lines(lines: &mut Lines<'_>) -> Result<Option<Snapshot>> {
     Ok(Some(st.snap))
 }
 
+/// What one line of `go test -bench` output is to both readers ([`parse_text`] and the
+/// stream, [`parse_lines`]).
+enum GoLine<'a> {
+    /// `pkg: <import path>`: the import path.
+    Package(&'a str),
+    /// `--- FAIL: ...`: what follows the colon.
+    Failed(&'a str),
+    /// A benchmark's name whose numbers come on a later line (a benchmark that logs).
+    Pending(&'a str),
+    /// A result: the benchmark's name (with its `-P` suffix) and its (value, unit) pairs.
+    Result(&'a str, Vec<(f64, &'a str)>),
+    /// Anything else.
+    Other,
+}
+
+/// Classifies `line`; `pending` is the name of a benchmark that logs, whose numbers a line
+/// of numbers alone then belongs to.
+fn classify<'a>(line: &'a str, pending: Option<&'a str>) -> GoLine<'a> {
+    let line = line.trim_end();
+    if let Some(p) = line.strip_prefix("pkg:") {
+        return GoLine::Package(p.trim());
+    }
+    if let Some(rest) = line.trim_start().strip_prefix("--- FAIL:") {
+        return GoLine::Failed(rest);
+    }
+    let benchmark = line.starts_with("Benchmark");
+    let (name, rest) = if benchmark {
+        match line.split_once(char::is_whitespace) {
+            Some(pair) => pair,
+            // A benchmark that logs: its numbers come on a later line.
+            None => return GoLine::Pending(line),
+        }
+    } else if let Some(n) =
+        pending.filter(|_| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+    {
+        (n, line)
+    } else {
+        return GoLine::Other;
+    };
+    match parse_result(rest) {
+        Some(values) => GoLine::Result(name, values),
+        None if benchmark => GoLine::Pending(name),
+        None => GoLine::Other,
+    }
+}
+
 /// A complete `BenchmarkName-P <iterations> <value> <unit>...` line.
 fn is_result_line(l: &str) -> bool {
-    l.starts_with("Benchmark")
-        && parse_result(l.split_once(char::is_whitespace).map_or("", |p| p.1)).is_some()
+    matches!(classify(l, None), GoLine::Result(..))
 }
 
 /// `Name-8` → `Name` (the GOMAXPROCS suffix); other names unchanged.

@@ -454,7 +454,7 @@ fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
 }
 
 #[test]
-fn issue14_item3_auto_right_after_a_change_falls_back_to_the_wider_of_ten_percent_and_the_uncut_band(
+fn issue14_item3_auto_right_after_a_change_falls_back_to_the_wider_of_ten_percent_and_the_noise_band(
 ) {
     // A metric with ±30 % run-to-run noise that tripled 3 runs ago: too few runs since the
     // change for a band, and the fixed 10 % alone would flag most unchanged runs of it.
@@ -471,12 +471,12 @@ fn issue14_item3_auto_right_after_a_change_falls_back_to_the_wider_of_ten_percen
     let noisy = diff(&doc, "custom.noisy");
     assert_eq!(noisy["threshold_kind"], "auto-fallback", "{noisy}");
     let t = noisy["threshold_percent"].as_f64().unwrap();
-    assert!(t > 30.0, "the uncut band of a ±30 % metric: {noisy}");
+    assert!(t > 30.0, "the noise band of a ±30 % metric: {noisy}");
     // The last stored run was 120 (150 x 0.8): +25 % is a REGRESSION by the fixed 10 %,
-    // and inside the uncut band.
+    // and inside the band of the metric's noise before the change.
     assert_eq!(noisy["status"], "PASS", "{noisy}");
     assert!(
-        err.contains("'custom.noisy': auto threshold needs 5 runs since its last change point, has 3; using the band of all 20 runs read"),
+        err.contains("'custom.noisy': auto threshold needs 5 runs since its last change point, has 3; using the band of its noise before"),
         "{err}"
     );
     // A steady metric in the same history keeps its calibrated band.

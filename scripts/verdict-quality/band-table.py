@@ -132,16 +132,22 @@ def write(tab, trials):
 //! `s` being the standard deviation without the run farthest from the median
 //! (docs/statistics.md, "Calibrated `auto`").
 
+// Simulated numbers that happen to be near constants such as pi/6 are not those constants.
+#![allow(clippy::approx_constant)]
+
 /// The segment lengths the table was simulated for.
+#[rustfmt::skip]
 pub const RUNS: [usize; {len(RUNS)}] = [{", ".join(map(str, RUNS))}];
 
 /// The one-sided tail probabilities the table was simulated for.
+#[rustfmt::skip]
 pub const TAILS: [f64; {len(TAILS)}] = [{", ".join(repr(t) for t in TAILS)}];
 
 /// Student's t degrees of freedom of the noise model.
 pub const TAIL_DF: f64 = {DF}.0;
 
 /// The band's half-width in units of the trimmed standard deviation, per `RUNS` x `TAILS`.
+#[rustfmt::skip]
 pub const MULTIPLIER: [[f64; {len(TAILS)}]; {len(RUNS)}] = [
 {chr(10).join(rows)}
 ];
@@ -149,6 +155,7 @@ pub const MULTIPLIER: [[f64; {len(TAILS)}]; {len(RUNS)}] = [
 /// `n` to infinity (the limit the code interpolates towards in `1/n`), for the check only:
 /// the t quantile in units of its standard deviation.
 #[cfg(test)]
+#[rustfmt::skip]
 pub const LIMIT: [f64; {len(TAILS)}] = [{limit}];
 """)
 

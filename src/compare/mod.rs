@@ -382,10 +382,10 @@ struct Calibration {
 /// its samples when the current run and every run of the segment carry samples, else its
 /// value. When fewer than [`stats::AUTO_MIN_HISTORY`] runs remain, the error is the
 /// threshold that decides instead (`threshold_kind` `auto-fallback`), logged: the fixed
-/// 10 %, or the band of the metric's noise in the segments before when that is wider
-/// ([`stats::pooled_noise_band`]). Right after a change point the noise since is unknown;
-/// the noise before it is the best guess (the step itself does not count), and on a noisy
-/// metric the fixed 10 % alone flagged a fifth of unchanged runs (docs/verdict-quality.md).
+/// 10 %, or the band of every run read when that is wider. Right after a change point the
+/// noise since is unknown; the uncut band, which the step itself widens, is the cautious
+/// guess, and on a noisy metric the fixed 10 % alone flagged a fifth of unchanged runs
+/// (docs/verdict-quality.md).
 fn calibrate(
     key: &str,
     base: &Baseline,
@@ -401,19 +401,13 @@ fn calibrate(
         .map_or(&[][..], |p| &p[p.len().saturating_sub(depth)..]);
     let rate = settings.config.statistics.false_alarm_rate;
     let fallback = |locs: &[f64], have: usize, what: &str| {
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(
-                changes::change_points(locs, &settings.config.changes)
-                    .iter()
-                    .map(|cp| cp.index),
-            )
-            .collect();
-        let noise = stats::pooled_noise_band(locs, &starts, rate, direction)
-            .unwrap_or(0.0)
+        let uncut = stats::calibrated_band(locs, rate, direction)
+            .map_or(0.0, |b| b.percent)
             .max(stats::AUTO_FALLBACK_PERCENT);
-        let using = if noise > stats::AUTO_FALLBACK_PERCENT {
+        let using = if uncut > stats::AUTO_FALLBACK_PERCENT {
             format!(
-                "using the band of its noise before, {noise:.2}%, wider than the fixed {}%",
+                "using the band of all {} runs read, {uncut:.2}%, wider than the fixed {}%",
+                locs.len(),
                 stats::AUTO_FALLBACK_PERCENT
             )
         } else {
@@ -423,7 +417,7 @@ fn calibrate(
             "'{key}': auto threshold needs {} runs {what}, has {have}; {using}",
             stats::AUTO_MIN_HISTORY
         );
-        noise
+        uncut
     };
     let warmup = settings.config.noise.warmup_runs;
     let current_loc = current

@@ -450,64 +450,6 @@ pub fn calibrated_band(segment: &[f64], rate: f64, direction: Direction) -> Opti
     })
 }
 
-/// The band of a metric's noise when its segment since the last change point is too short
-/// for [`calibrated_band`]: every earlier segment of at least [`AUTO_MIN_HISTORY`] runs
-/// (`starts` are the first runs of the segments, ascending, the first one 0) is taken
-/// around its own median, and the pooled deviations get the same scale and multiplier as a
-/// segment of that many runs. A step between segments does not widen it (unlike the band of
-/// all runs, cut nowhere); the runner's noise before the step does. Percent on the worse
-/// side, `None` without such a segment (or with a value that is not finite or positive, when
-/// deviations are not relative).
-pub fn pooled_noise_band(
-    locations: &[f64],
-    starts: &[usize],
-    rate: f64,
-    direction: Direction,
-) -> Option<f64> {
-    let logs = locations.iter().all(|v| *v > 0.0);
-    let mut deviations = Vec::with_capacity(locations.len());
-    let mut level = 0.0f64;
-    let mut levels = 0usize;
-    for (k, &start) in starts.iter().enumerate() {
-        let end = starts.get(k + 1).copied().unwrap_or(locations.len());
-        let seg = locations.get(start..end)?;
-        if seg.len() < AUTO_MIN_HISTORY || end == locations.len() {
-            continue;
-        }
-        let x: Vec<f64> = if logs {
-            seg.iter().map(|v| v.ln()).collect()
-        } else {
-            seg.to_vec()
-        };
-        let m = median(&x)?;
-        level += m.abs();
-        levels += 1;
-        deviations.extend(x.iter().map(|v| v - m));
-    }
-    if deviations.len() < AUTO_MIN_HISTORY || deviations.iter().any(|v| !v.is_finite()) {
-        return None;
-    }
-    let tail = if direction == Direction::Both {
-        rate / 2.0
-    } else {
-        rate
-    };
-    let half = band_multiplier(deviations.len(), tail) * trimmed_sd(&deviations, 0.0);
-    let percent = if logs {
-        match direction {
-            Direction::HigherIsBetter => -(-half).exp_m1(),
-            _ => half.exp_m1(),
-        }
-    } else {
-        let level = level / levels as f64;
-        if level == 0.0 {
-            return None;
-        }
-        half / level
-    };
-    Some((percent * 100.0).max(AUTO_FLOOR_PERCENT))
-}
-
 /// The sample standard deviation (`n − 1` in the denominator) of `x` without its value
 /// farthest from `centre` (the first such on a tie), the band's scale. `x` has at least
 /// three values.
@@ -1113,47 +1055,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn issue14_item3_fallback_noise_band_ignores_the_steps_and_the_short_last_segment() {
-        let wobble = [1.0, 1.01, 0.99, 1.005, 0.995, 1.0, 1.01, 0.99, 1.005, 0.995];
-        let mut locs: Vec<f64> = wobble.iter().map(|w| 100.0 * w).collect();
-        locs.extend(wobble.iter().map(|w| 200.0 * w));
-        // The short last segment, wild on purpose: it is not part of the noise before.
-        locs.extend([300.0, 600.0, 150.0]);
-        let pooled =
-            pooled_noise_band(&locs, &[0, 10, 20], 0.01, Direction::LowerIsBetter).unwrap();
-        // The same deviations as one segment of 20 runs around 1.0.
-        let alone: Vec<f64> = wobble.iter().chain(wobble.iter()).copied().collect();
-        let x: Vec<f64> = alone.iter().map(|v: &f64| v.ln()).collect();
-        let m = median(&x).unwrap();
-        let dev: Vec<f64> = x.iter().map(|v| v - m).collect();
-        let expect = (band_multiplier(20, 0.01) * trimmed_sd(&dev, 0.0)).exp_m1() * 100.0;
-        assert!(close(pooled, expect, 1e-9), "{pooled} {expect}");
-        assert!(pooled < 5.0, "{pooled}");
-        // Cut nowhere, the steps make the band of all runs enormous.
-        let uncut = calibrated_band(&locs, 0.01, Direction::LowerIsBetter).unwrap();
-        assert!(uncut.percent > 100.0, "{uncut:?}");
-        // Segments shorter than five runs say nothing about the noise.
-        assert_eq!(
-            pooled_noise_band(&locs[..23], &[0, 4, 8, 20], 0.01, Direction::LowerIsBetter),
-            Some(
-                pooled_noise_band(&locs[8..23], &[0, 12], 0.01, Direction::LowerIsBetter).unwrap()
-            )
-        );
-        assert_eq!(
-            pooled_noise_band(&locs[..13], &[0, 10], 0.01, Direction::LowerIsBetter).map(|_| ()),
-            Some(())
-        );
-        assert_eq!(
-            pooled_noise_band(&locs[..4], &[0], 0.01, Direction::LowerIsBetter),
-            None
-        );
-        assert_eq!(
-            pooled_noise_band(&locs[..12], &[0], 0.01, Direction::LowerIsBetter),
-            None
-        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! (`.../s`). The `(+/- dev)` is not a sample and is not kept. `test name ... FAILED` is
 //! reported as a warning naming the benchmark.
 
-use super::lines::{custom_key, next_word, rfind_by, trim, LineFormat};
+use super::lines::{custom_key, next_word, rfind_by, trim, word_ends, LineFormat};
 use super::util::{num, put_measure, put_new, Suffixes};
 use crate::schema::{Direction, Snapshot};
 use crate::units::{TimeUnit, Unit};
@@ -64,7 +64,11 @@ fn parse_line(line: &str) -> Option<(&str, f64, &str)> {
     let name = trim(rest.get(..at)?);
     let (value, after) = next_word(rest.get(at + MARK.len()..)?)?;
     let value = num(value)?;
-    let (unit, _) = next_word(after)?;
+    // Nearly every line's unit, checked without cutting the word (issue 16).
+    let unit = match after.strip_prefix(" ns/iter") {
+        Some(rest) if word_ends(rest) => "ns/iter",
+        _ => next_word(after)?.0,
+    };
     (!name.is_empty()).then_some((name, value, unit))
 }
 
@@ -148,9 +152,9 @@ mod tests {
                 proptest::sample::select(vec![" ... bench:", " ... bench", "... bench:", ""]),
                 proptest::sample::select(vec!["", " ", "      ", "\t", "\u{a0}", "\u{3000} "]),
                 proptest::sample::select(vec!["1,234", "18149", "1.5e3", "-2", "x", "", "1é"]),
-                proptest::sample::select(vec!["", " ", "\u{b}", "\u{a0}", "é "]),
+                proptest::sample::select(vec!["", " ", "  ", "\u{b}", "\u{a0}", "é "]),
                 proptest::sample::select(vec!["ns/iter", "µs/iter", "MB/s", "", "ns\u{a0}"]),
-                proptest::sample::select(vec!["", " (+/- 5)", " ", "\r", "\u{3000}"]),
+                proptest::sample::select(vec!["", " (+/- 5)", " ", "\r", "\u{3000}", "x", "é", "\u{a0}"]),
             )
         ) {
             let (lead, test, name, mark, ws1, value, ws2, unit, tail) = parts;

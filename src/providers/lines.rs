@@ -311,7 +311,12 @@ pub fn trim(s: &str) -> &str {
 /// [`char::is_whitespace`] (issue 16).
 pub fn next_word(s: &str) -> Option<(&str, &str)> {
     let b = s.as_bytes();
-    let i = b.iter().position(|&c| class(c) != SPACE)?;
+    // Most words follow one space: no loop for that.
+    let i = match b {
+        [c, ..] if class(*c) == WORD => 0,
+        [_, c, ..] if class(b[0]) == SPACE && class(*c) == WORD => 1,
+        _ => b.iter().position(|&c| class(c) != SPACE)?,
+    };
     if class(b[i]) == OTHER {
         return next_word_chars(&s[i..]);
     }
@@ -326,6 +331,15 @@ pub fn next_word(s: &str) -> Option<(&str, &str)> {
     }
     // `i` and `j` are at ASCII bytes or the end: char boundaries.
     Some((&s[i..j], &s[j..]))
+}
+
+/// Does a word end where `rest` starts (at its end, or at a whitespace character)?
+pub fn word_ends(rest: &str) -> bool {
+    match rest.as_bytes().first() {
+        None => true,
+        Some(&c) if class(c) == OTHER => rest.starts_with(char::is_whitespace),
+        Some(&c) => class(c) == SPACE,
+    }
 }
 
 /// [`next_word`] by chars.
@@ -493,6 +507,7 @@ mod tests {
                 rest = after;
             }
             proptest::prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>(), "{:?}", text);
+            proptest::prop_assert_eq!(word_ends(&text), text.chars().next().is_none_or(char::is_whitespace));
         }
     }
 

@@ -35,7 +35,8 @@ pub struct Lines<'a> {
 }
 
 enum Src<'a> {
-    Text(&'a str, std::str::Lines<'a>),
+    /// The text and the offset of the next line in it.
+    Text(&'a str, usize),
     File(BufReader<File>),
 }
 
@@ -54,7 +55,7 @@ impl<'a> Lines<'a> {
         Ok(Lines {
             path: &input.path,
             hint: count_newlines(text.as_bytes()),
-            src: Src::Text(text, text.lines()),
+            src: Src::Text(text, 0),
             line: String::new(),
             bytes: Vec::new(),
         })
@@ -97,7 +98,7 @@ impl<'a> Lines<'a> {
     /// The next line, `None` at the end; a read error is exit 3 naming the file.
     pub fn next_line(&mut self) -> Result<Option<&str>> {
         let reader = match &mut self.src {
-            Src::Text(_, lines) => return Ok(lines.next()),
+            Src::Text(text, at) => return Ok(next_text_line(text, at)),
             Src::File(reader) => reader,
         };
         self.bytes.clear();
@@ -170,6 +171,21 @@ impl<F: LineFormat> Provider for F {
     }
 }
 
+/// The line of `text` at `*at` (as [`str::lines`] gives it: the `\n` and a `\r` before it
+/// cut off), moving `*at` past it; `None` at the end. `memchr` finds the `\n` with vector
+/// compares, where `str::lines` took ~250 instructions for a 70-byte line (issue 16).
+fn next_text_line<'t>(text: &'t str, at: &mut usize) -> Option<&'t str> {
+    let rest = text.get(*at..).filter(|r| !r.is_empty())?;
+    let Some(n) = memchr::memchr(b'\n', rest.as_bytes()) else {
+        *at = text.len();
+        return Some(rest);
+    };
+    *at += n + 1;
+    // `n` is the index of an ASCII byte, so both cuts are at char boundaries.
+    let line = &rest[..n];
+    Some(line.strip_suffix('\r').unwrap_or(line))
+}
+
 /// A line format's snapshot: every line through `read` (see [`LineFormat::read`]); no
 /// result at all is `provider`'s parse error (exit 3) saying what one looks like.
 pub fn read_results(
@@ -209,14 +225,15 @@ fn count_newlines(bytes: &[u8]) -> usize {
 /// the substring searcher's set-up alone (~450 instructions) cost more than the line's
 /// whole parse should (issue 16).
 pub fn find_by(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
-    let a = char::from(needle.as_bytes()[anchor]);
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let a = needle[anchor];
     debug_assert!(a.is_ascii());
     let mut from = 0;
     loop {
-        // `from` is 0 or one past an ASCII byte: a char boundary.
-        let i = from + hay[from..].find(a)?;
+        let i = from + memchr::memchr(a, &hay[from..])?;
         if let Some(start) = i.checked_sub(anchor) {
-            if hay.as_bytes()[start..].starts_with(needle.as_bytes()) {
+            // A match of an ASCII-led needle starts at a char boundary.
+            if hay[start..].starts_with(needle) {
                 return Some(start);
             }
         }
@@ -226,19 +243,110 @@ pub fn find_by(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
 
 /// `hay.rfind(needle)`, found as [`find_by`] finds, from the end.
 pub fn rfind_by(hay: &str, needle: &str, anchor: usize) -> Option<usize> {
-    let a = char::from(needle.as_bytes()[anchor]);
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let a = needle[anchor];
     debug_assert!(a.is_ascii());
     let mut end = hay.len();
     loop {
-        // `end` is the length or the index of an ASCII byte: a char boundary.
-        let i = hay[..end].rfind(a)?;
+        let i = memchr::memrchr(a, &hay[..end])?;
         if let Some(start) = i.checked_sub(anchor) {
-            if hay.as_bytes()[start..].starts_with(needle.as_bytes()) {
+            if hay[start..].starts_with(needle) {
                 return Some(start);
             }
         }
         end = i;
     }
+}
+
+/// What a byte is to [`trim`] and [`next_word`]: part of a word (ASCII, not whitespace),
+/// ASCII whitespace (what [`char::is_whitespace`] holds for below 128), or part of a
+/// non-ASCII character (decided by chars). One table load a byte.
+const WORD: u8 = 0;
+const SPACE: u8 = 1;
+const OTHER: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = match i as u8 {
+            b' ' | b'\t'..=b'\r' => SPACE,
+            _ => WORD,
+        };
+        i += 1;
+    }
+    t
+};
+
+fn class(b: u8) -> u8 {
+    CLASS[usize::from(b)]
+}
+
+/// [`str::trim`], with the ASCII whitespace cut byte by byte; only a non-ASCII character at
+/// either end (which may be Unicode whitespace) goes through `str::trim` (issue 16: the
+/// generic `trim_matches` was ~60 instructions a call, four calls a line).
+pub fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return s;
+    };
+    // The common case: nothing to cut.
+    if class(first) == WORD && class(last) == WORD {
+        return s;
+    }
+    let i = b.iter().position(|&c| class(c) != SPACE).unwrap_or(b.len());
+    let j = b
+        .iter()
+        .rposition(|&c| class(c) != SPACE)
+        .map_or(i, |j| j + 1);
+    // `i` and `j` sit next to ASCII bytes (or at the ends): char boundaries.
+    let t = &s[i..j.max(i)];
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(&f), Some(&l)) if class(f) == OTHER || class(l) == OTHER => t.trim(),
+        _ => t,
+    }
+}
+
+/// The first word of `s` and what follows it, as [`str::split_whitespace`] cuts words:
+/// `None` when `s` is blank. ASCII is read byte by byte, a non-ASCII character through
+/// [`char::is_whitespace`] (issue 16).
+pub fn next_word(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    // Most words follow one space: no loop for that.
+    let i = match b {
+        [c, ..] if class(*c) == WORD => 0,
+        [_, c, ..] if class(b[0]) == SPACE && class(*c) == WORD => 1,
+        _ => b.iter().position(|&c| class(c) != SPACE)?,
+    };
+    if class(b[i]) == OTHER {
+        return next_word_chars(&s[i..]);
+    }
+    let j = b[i..]
+        .iter()
+        .position(|&c| class(c) != WORD)
+        .map_or(b.len(), |n| i + n);
+    if b.get(j).is_some_and(|&c| class(c) == OTHER) {
+        // The word goes on to the next whitespace character.
+        let end = s[j..].find(char::is_whitespace).map_or(s.len(), |k| j + k);
+        return Some((&s[i..end], &s[end..]));
+    }
+    // `i` and `j` are at ASCII bytes or the end: char boundaries.
+    Some((&s[i..j], &s[j..]))
+}
+
+/// Does a word end where `rest` starts (at its end, or at a whitespace character)?
+pub fn word_ends(rest: &str) -> bool {
+    match rest.as_bytes().first() {
+        None => true,
+        Some(&c) if class(c) == OTHER => rest.starts_with(char::is_whitespace),
+        Some(&c) => class(c) == SPACE,
+    }
+}
+
+/// [`next_word`] by chars.
+fn next_word_chars(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim_start();
+    let end = s.find(char::is_whitespace).unwrap_or(s.len());
+    (end > 0).then(|| (&s[..end], &s[end..]))
 }
 
 /// `custom.<name>`, allocated once at its size (`format!` went through the formatting
@@ -369,6 +477,37 @@ mod tests {
                 proptest::prop_assert_eq!(rfind_by(&hay, needle, anchor), hay.rfind(needle), "{:?} in {:?}", needle, hay);
             }
             proptest::prop_assert_eq!(count_newlines(hay.as_bytes()), hay.matches('\n').count());
+        }
+
+        /// The byte-level splitter, `trim` and `next_word` give what `str::lines`,
+        /// `str::trim` and `split_whitespace` give, on text with `\r`, `\n`, ASCII and
+        /// Unicode whitespace (U+00A0, U+0085, U+3000, U+000B) and other non-ASCII letters.
+        #[test]
+        fn issue16_byte_level_lines_and_words_are_the_str_methods(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "\n", "\r", "\r\n", " ", "\t", "\u{b}", "\u{c}", "\u{a0}", "\u{85}",
+                    "\u{3000}", "é", "µs", "a", "bc", "1,234",
+                ]),
+                0..16,
+            )
+        ) {
+            let text: String = parts.concat();
+            let mut at = 0;
+            let mut got = Vec::new();
+            while let Some(line) = next_text_line(&text, &mut at) {
+                got.push(line);
+            }
+            proptest::prop_assert_eq!(&got, &text.lines().collect::<Vec<_>>(), "{:?}", text);
+            proptest::prop_assert_eq!(trim(&text), text.trim(), "{:?}", text);
+            let mut words = Vec::new();
+            let mut rest = text.as_str();
+            while let Some((word, after)) = next_word(rest) {
+                words.push(word);
+                rest = after;
+            }
+            proptest::prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>(), "{:?}", text);
+            proptest::prop_assert_eq!(word_ends(&text), text.chars().next().is_none_or(char::is_whitespace));
         }
     }
 

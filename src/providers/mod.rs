@@ -633,7 +633,8 @@ pub mod util {
 
     /// The `metric_info` every provider records: unit, direction and the finite samples.
     fn info(unit: Unit, direction: Direction, samples: Vec<f64>) -> MetricInfo {
-        let mut samples: Vec<f64> = samples.into_iter().filter(|s| s.is_finite()).collect();
+        let mut samples = samples;
+        samples.retain(|s| s.is_finite());
         // Samples often arrive in a vector grown by doubling (Go's -count repeats): give the
         // slack back, as the snapshot keeps them to the end of the run.
         samples.shrink_to_fit();
@@ -688,7 +689,8 @@ pub mod util {
     /// A finite number as the tools print it: `1,234.5`, `1234`, `3.4e-2` (thousands
     /// separators dropped). `None` for anything else.
     pub fn num(s: &str) -> Option<f64> {
-        let s = s.trim();
+        // `str::trim`, ASCII cut byte by byte (issue 16).
+        let s = super::lines::trim(s);
         if let Some(v) = integer(s) {
             return Some(v);
         }

@@ -428,7 +428,12 @@ struct Detector {
 /// (`issue14_lanes_*` tests pin this).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lanes {
-    /// Portable Rust, four independent maxima.
+    /// Portable Rust, four independent maxima: the reference the tests hold the others
+    /// to, and the code on machines without one of the kinds below.
+    #[cfg_attr(
+        all(not(test), any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
     Scalar,
     /// SSE2 (part of every x86-64): two cells per instruction.
     #[cfg(target_arch = "x86_64")]
@@ -486,15 +491,20 @@ impl Default for Lanes {
     }
 }
 
-/// One row of `Q` (a split `τ`, every end `κ ≥ τ + 2`), as the slices its cells read.
-struct Rows<'a> {
-    rt: &'a [f64],
-    rs: &'a [f64],
-    dg: &'a [f64],
-    ct: &'a [f64],
-    cc: &'a [f64],
-    cx: &'a [f64],
-    cy: &'a [f64],
+/// One row of `Q` (a split `τ`, every end `κ ≥ τ + 2`): where the `len` values of each
+/// table its cells read start. Pointers, not slices: a row is a few dozen cells, and
+/// checking seven slices' bounds per row cost as much as the row's vector arithmetic;
+/// [`Detector::candidate_in`] checks the bounds of every row of a search once.
+#[derive(Clone, Copy)]
+struct Rows {
+    rt: *const f64,
+    rs: *const f64,
+    dg: *const f64,
+    ct: *const f64,
+    cc: *const f64,
+    cx: *const f64,
+    cy: *const f64,
+    len: usize,
 }
 
 /// The cells `i..i + lanes` of a row of `Q`, with vector intrinsics `$sub`, `$add`, `$mul`
@@ -503,49 +513,37 @@ macro_rules! q_cells {
     ($r:expr, $i:expr, $wx:expr, $v:expr, $ld:ident, $sub:ident, $add:ident, $mul:ident) => {{
         let (r, i) = ($r, $i);
         let (tt, st, within_x, half) = $v;
-        let rt = $ld(r.rt.as_ptr().add(i));
-        let cross = $add($sub($sub(rt, $ld(r.rs.as_ptr().add(i))), tt), st);
-        let within_y = $mul(
-            $add($sub($sub($ld(r.dg.as_ptr().add(i)), rt), $ld(r.ct.as_ptr().add(i))), tt),
-            half,
-        );
-        let q = $mul($ld(r.cc.as_ptr().add(i)), cross);
+        let rt = $ld(r.rt.add(i));
+        let cross = $add($sub($sub(rt, $ld(r.rs.add(i))), tt), st);
+        let within_y = $mul($add($sub($sub($ld(r.dg.add(i)), rt), $ld(r.ct.add(i))), tt), half);
+        let q = $mul($ld(r.cc.add(i)), cross);
         let q = if $wx {
-            $sub(q, $mul($ld(r.cx.as_ptr().add(i)), within_x))
+            $sub(q, $mul($ld(r.cx.add(i)), within_x))
         } else {
             q
         };
-        $sub(q, $mul($ld(r.cy.as_ptr().add(i)), within_y))
+        $sub(q, $mul($ld(r.cy.add(i)), within_y))
     }};
 }
 
-impl Rows<'_> {
-    /// The row's length, with every slice checked to hold it (the vector loads below
-    /// read `0..len` of each).
+/// The methods of [`Rows`] read `0..len` from each of its pointers.
+///
+/// # Safety (every method)
+/// Each pointer of the row is valid for `len` reads.
+impl Rows {
+    /// Cell `i < len` of the row (`/ 2.0` is `* 0.5` in the vector code, the same number:
+    /// both are exact halvings rounded once).
     #[inline(always)]
-    fn checked_len(&self) -> usize {
-        let len = self.rt.len();
-        assert!(
-            self.rs.len() >= len
-                && self.dg.len() >= len
-                && self.ct.len() >= len
-                && self.cc.len() >= len
-                && self.cx.len() >= len
-                && self.cy.len() >= len
-        );
-        len
-    }
-
-    /// Cell `i` of the row (`/ 2.0` is `* 0.5`, the same number: both are exact halvings
-    /// rounded once).
-    #[inline(always)]
-    fn cell<const WX: bool>(&self, i: usize, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
-        let cross = self.rt[i] - self.rs[i] - p_tt + p_st;
-        let within_y = (self.dg[i] - self.rt[i] - self.ct[i] + p_tt) / 2.0;
+    unsafe fn cell<const WX: bool>(&self, i: usize, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        // SAFETY: `i < len` (the caller's) and the pointers hold `len` values (the type's).
+        let at = |t: *const f64| unsafe { *t.add(i) };
+        let rt = at(self.rt);
+        let cross = rt - at(self.rs) - p_tt + p_st;
+        let within_y = (at(self.dg) - rt - at(self.ct) + p_tt) / 2.0;
         if WX {
-            self.cc[i] * cross - self.cx[i] * within_x - self.cy[i] * within_y
+            at(self.cc) * cross - at(self.cx) * within_x - at(self.cy) * within_y
         } else {
-            self.cc[i] * cross - self.cy[i] * within_y
+            at(self.cc) * cross - at(self.cy) * within_y
         }
     }
 
@@ -556,44 +554,53 @@ impl Rows<'_> {
     /// last cells are taken with the vector ending at its end, which recomputes a few
     /// cells already seen (the same numbers: a maximum does not mind).
     #[inline(always)]
-    fn max_q<const WX: bool>(&self, lanes: Lanes, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
-        match lanes {
-            Lanes::Scalar => self.max_q_scalar::<WX>(p_tt, p_st, within_x),
-            // SAFETY: SSE2 is part of x86-64; `max_q_sse2` reads within `checked_len`.
-            #[cfg(target_arch = "x86_64")]
-            Lanes::Sse2 => unsafe { self.max_q_sse2::<WX>(p_tt, p_st, within_x) },
-            // SAFETY: `Lanes::Avx2` is only chosen where the CPU has AVX2.
-            #[cfg(target_arch = "x86_64")]
-            Lanes::Avx2 => unsafe { self.max_q_avx2::<WX>(p_tt, p_st, within_x) },
-            // SAFETY: NEON is part of AArch64; `max_q_neon` reads within `checked_len`.
-            #[cfg(target_arch = "aarch64")]
-            Lanes::Neon => unsafe { self.max_q_neon::<WX>(p_tt, p_st, within_x) },
+    unsafe fn max_q<const WX: bool>(
+        &self,
+        lanes: Lanes,
+        p_tt: f64,
+        p_st: f64,
+        within_x: f64,
+    ) -> f64 {
+        // SAFETY: the row's (see the impl); SSE2 and NEON are part of x86-64 and AArch64,
+        // and `Lanes::Avx2` is only chosen where the CPU has AVX2.
+        unsafe {
+            match lanes {
+                Lanes::Scalar => self.max_q_scalar::<WX>(p_tt, p_st, within_x),
+                #[cfg(target_arch = "x86_64")]
+                Lanes::Sse2 => self.max_q_sse2::<WX>(p_tt, p_st, within_x),
+                #[cfg(target_arch = "x86_64")]
+                Lanes::Avx2 => self.max_q_avx2::<WX>(p_tt, p_st, within_x),
+                #[cfg(target_arch = "aarch64")]
+                Lanes::Neon => self.max_q_neon::<WX>(p_tt, p_st, within_x),
+            }
         }
     }
 
     #[inline(always)]
-    fn max_q_scalar<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
-        let len = self.checked_len();
+    unsafe fn max_q_scalar<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        let len = self.len;
         let mut acc = [f64::NEG_INFINITY; 4];
         let whole = len / 4 * 4;
         for i in (0..whole).step_by(4) {
             for (l, a) in acc.iter_mut().enumerate() {
-                *a = a.max(self.cell::<WX>(i + l, p_tt, p_st, within_x));
+                // SAFETY: `i + l < whole <= len`.
+                *a = a.max(unsafe { self.cell::<WX>(i + l, p_tt, p_st, within_x) });
             }
         }
         for j in whole..len {
-            acc[0] = acc[0].max(self.cell::<WX>(j, p_tt, p_st, within_x));
+            // SAFETY: `j < len`.
+            acc[0] = acc[0].max(unsafe { self.cell::<WX>(j, p_tt, p_st, within_x) });
         }
         acc[0].max(acc[1]).max(acc[2]).max(acc[3])
     }
 
     /// # Safety
-    /// The CPU has SSE2 (every x86-64 does).
+    /// The row's (see the impl); the CPU has SSE2 (every x86-64 does).
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     unsafe fn max_q_sse2<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
         use std::arch::x86_64::*;
-        let len = self.checked_len();
+        let len = self.len;
         if len < 2 {
             return self.max_q_scalar::<WX>(p_tt, p_st, within_x);
         }
@@ -619,13 +626,13 @@ impl Rows<'_> {
     }
 
     /// # Safety
-    /// The CPU has AVX2.
+    /// The row's (see the impl); the CPU has AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
     unsafe fn max_q_avx2<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
         use std::arch::x86_64::*;
-        let len = self.checked_len();
+        let len = self.len;
         if len < 4 {
             return self.max_q_sse2::<WX>(p_tt, p_st, within_x);
         }
@@ -652,12 +659,12 @@ impl Rows<'_> {
     }
 
     /// # Safety
-    /// The CPU has NEON (every AArch64 does).
+    /// The row's (see the impl); the CPU has NEON (every AArch64 does).
     #[cfg(target_arch = "aarch64")]
     #[inline(always)]
     unsafe fn max_q_neon<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
         use std::arch::aarch64::*;
-        let len = self.checked_len();
+        let len = self.len;
         if len < 2 {
             return self.max_q_scalar::<WX>(p_tt, p_st, within_x);
         }
@@ -919,12 +926,6 @@ impl Detector {
         }
     }
 
-    /// `Σ_{i∈[a0,a1), j∈[b0,b1)} |xᵢ − xⱼ|`.
-    fn rect(&self, a0: usize, a1: usize, b0: usize, b1: usize) -> f64 {
-        let p = |a: usize, b: usize| self.prefix[a * self.width + b];
-        p(a1, b1) - p(a0, b1) - p(a1, b0) + p(a0, b0)
-    }
-
     /// The split `τ` in `(s, e)` that maximises `Q` over all ends `κ ∈ (τ, e]`, and that
     /// maximum. Scans as numpy's `argmax` scans Otava's `(τ, κ)` matrix: row by row, with
     /// the cells where `κ ≤ τ` holding 0, keeping the first maximum.
@@ -949,6 +950,32 @@ impl Detector {
 
     #[inline(always)]
     fn candidate_in(&mut self, lanes: Lanes, s: usize, e: usize) -> (usize, f64) {
+        let Detector {
+            prefix,
+            prefix_t,
+            width,
+            coef,
+            c_cross,
+            c_x,
+            c_y,
+            diag,
+            ..
+        } = &*self;
+        let (wd, coef) = (*width, *coef);
+        // The bounds of every row's reads below (see the SAFETY note there).
+        assert!(
+            s < e
+                && e < wd
+                && e - s < coef
+                && prefix.len() >= wd * wd
+                && prefix_t.len() >= wd * wd
+                && diag.len() > e
+                && c_cross.len() >= 2 * coef
+                && c_x.len() >= coef * coef
+                && c_y.len() >= coef * coef
+        );
+        let (p, pt, dg) = (prefix.as_ptr(), prefix_t.as_ptr(), diag.as_ptr());
+        let (cc, cx, cy) = (c_cross.as_ptr(), c_x.as_ptr(), c_y.as_ptr());
         let mut best_tau = s + 1;
         let mut best_q = f64::NEG_INFINITY;
         for tau in s + 1..e {
@@ -960,62 +987,56 @@ impl Detector {
                 best_tau = tau;
             }
             let n = tau - s;
-            let within_x = self.rect(s, tau, s, tau) / 2.0;
             // The row's largest `Q` decides against the rows before it at once: which cell
             // of the row holds it does not matter, only the row (`τ`). `f64::max` skips a
             // NaN as `q > best` does, and the maximum does not depend on the order it is
-            // taken in (a ±0 tie compares the same), so it is taken over four lanes.
+            // taken in (a ±0 tie compares the same), so it is taken over several lanes.
             //
-            // `rect(s, τ, τ, κ)` and `rect(τ, κ, τ, κ)` are spelled out over the rows `s`
-            // and `τ`, the column `τ` and the diagonal, in the same order of operations,
-            // and the coefficients come from the tables: the same numbers as the formula.
-            let Detector {
-                prefix,
-                prefix_t,
-                width,
-                coef,
-                c_cross,
-                c_x,
-                c_y,
-                diag,
-                ..
-            } = &mut *self;
-            let wd = *width;
-            let p = &prefix[..];
-            let row_s = &p[s * wd..(s + 1) * wd];
-            let row_t = &p[tau * wd..(tau + 1) * wd];
-            let (p_st, p_tt) = (row_s[tau], row_t[tau]);
-            let c_x = &c_x[n * *coef..(n + 1) * *coef];
-            let c_y = &c_y[n * *coef..(n + 1) * *coef];
-            // κ = τ + 1 (m = 1, no `within_y` term).
-            let mut row_best = {
+            // `rect(s, τ, s, τ)`, `rect(s, τ, τ, κ)` and `rect(τ, κ, τ, κ)` are spelled out
+            // over the rows `s` and `τ`, the column `τ` and the diagonal, in the same order
+            // of operations, and the coefficients come from the tables: the same numbers
+            // as the formula.
+            //
+            // SAFETY: every index below is within the bounds asserted above: rows and
+            // columns of the prefix tables and the diagonal are at most `e < wd`;
+            // `c_cross` is read at `κ − s ≤ e − s < coef ≤ 2·coef`; `c_x` and `c_y` at
+            // `n·coef + m` with `m ≤ e − τ < coef` and `n < coef`. A row's `Rows` has
+            // `e + 1 − lo` values behind each pointer.
+            let row_best = unsafe {
+                let at = |t: *const f64, i: usize| *t.add(i);
+                let (row_s, row_t) = (p.add(s * wd), p.add(tau * wd));
+                let (p_st, p_tt) = (at(row_s, tau), at(row_t, tau));
+                let within_x = (p_tt - p_st - at(row_t, s) + at(row_s, s)) / 2.0;
+                // κ = τ + 1 (m = 1, no `within_y` term).
                 let k = tau + 1;
-                let cross = row_t[k] - row_s[k] - p_tt + p_st;
-                let mut q = c_cross[k - s] * cross;
+                let cross = at(row_t, k) - at(row_s, k) - p_tt + p_st;
+                let mut q = at(cc, k - s) * cross;
                 if n > 1 {
-                    q -= c_x[1] * within_x;
+                    q -= at(cx, n * coef + 1) * within_x;
                 }
-                f64::NEG_INFINITY.max(q)
+                let mut row_best = f64::NEG_INFINITY.max(q);
+                // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic.
+                let lo = tau + 2;
+                if lo <= e {
+                    let rows = Rows {
+                        rt: row_t.add(lo),
+                        rs: row_s.add(lo),
+                        dg: dg.add(lo),
+                        ct: pt.add(tau * wd + lo),
+                        cc: cc.add(lo - s),
+                        cx: cx.add(n * coef + 2),
+                        cy: cy.add(n * coef + 2),
+                        len: e + 1 - lo,
+                    };
+                    let m = if n > 1 {
+                        rows.max_q::<true>(lanes, p_tt, p_st, within_x)
+                    } else {
+                        rows.max_q::<false>(lanes, p_tt, p_st, within_x)
+                    };
+                    row_best = row_best.max(m);
+                }
+                row_best
             };
-            // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic over slices.
-            let lo = tau + 2;
-            if lo <= e {
-                let rows = Rows {
-                    rt: &row_t[lo..=e],
-                    rs: &row_s[lo..=e],
-                    dg: &diag[lo..=e],
-                    ct: &prefix_t[tau * wd + lo..=tau * wd + e],
-                    cc: &c_cross[lo - s..=e - s],
-                    cx: &c_x[2..=e - tau],
-                    cy: &c_y[2..=e - tau],
-                };
-                let m = if n > 1 {
-                    rows.max_q::<true>(lanes, p_tt, p_st, within_x)
-                } else {
-                    rows.max_q::<false>(lanes, p_tt, p_st, within_x)
-                };
-                row_best = row_best.max(m);
-            }
             if row_best > best_q {
                 best_q = row_best;
                 best_tau = tau;

@@ -515,7 +515,10 @@ macro_rules! q_cells {
         let (tt, st, within_x, half) = $v;
         let rt = $ld(r.rt.add(i));
         let cross = $add($sub($sub(rt, $ld(r.rs.add(i))), tt), st);
-        let within_y = $mul($add($sub($sub($ld(r.dg.add(i)), rt), $ld(r.ct.add(i))), tt), half);
+        let within_y = $mul(
+            $add($sub($sub($ld(r.dg.add(i)), rt), $ld(r.ct.add(i))), tt),
+            half,
+        );
         let q = $mul($ld(r.cc.add(i)), cross);
         let q = if $wx {
             $sub(q, $mul($ld(r.cx.add(i)), within_x))
@@ -614,12 +617,30 @@ impl Rows {
         let mut acc = _mm_set1_pd(f64::NEG_INFINITY);
         let mut i = 0;
         while i + 2 <= len {
-            let q = q_cells!(self, i, WX, v, _mm_loadu_pd, _mm_sub_pd, _mm_add_pd, _mm_mul_pd);
+            let q = q_cells!(
+                self,
+                i,
+                WX,
+                v,
+                _mm_loadu_pd,
+                _mm_sub_pd,
+                _mm_add_pd,
+                _mm_mul_pd
+            );
             acc = _mm_max_pd(q, acc);
             i += 2;
         }
         if i < len {
-            let q = q_cells!(self, len - 2, WX, v, _mm_loadu_pd, _mm_sub_pd, _mm_add_pd, _mm_mul_pd);
+            let q = q_cells!(
+                self,
+                len - 2,
+                WX,
+                v,
+                _mm_loadu_pd,
+                _mm_sub_pd,
+                _mm_add_pd,
+                _mm_mul_pd
+            );
             acc = _mm_max_pd(q, acc);
         }
         _mm_cvtsd_f64(_mm_max_sd(acc, _mm_unpackhi_pd(acc, acc)))
@@ -646,12 +667,30 @@ impl Rows {
         let mut acc = _mm256_set1_pd(f64::NEG_INFINITY);
         let mut i = 0;
         while i + 4 <= len {
-            let q = q_cells!(self, i, WX, v, _mm256_loadu_pd, _mm256_sub_pd, _mm256_add_pd, _mm256_mul_pd);
+            let q = q_cells!(
+                self,
+                i,
+                WX,
+                v,
+                _mm256_loadu_pd,
+                _mm256_sub_pd,
+                _mm256_add_pd,
+                _mm256_mul_pd
+            );
             acc = _mm256_max_pd(q, acc);
             i += 4;
         }
         if i < len {
-            let q = q_cells!(self, len - 4, WX, v, _mm256_loadu_pd, _mm256_sub_pd, _mm256_add_pd, _mm256_mul_pd);
+            let q = q_cells!(
+                self,
+                len - 4,
+                WX,
+                v,
+                _mm256_loadu_pd,
+                _mm256_sub_pd,
+                _mm256_add_pd,
+                _mm256_mul_pd
+            );
             acc = _mm256_max_pd(q, acc);
         }
         let m = _mm_max_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd::<1>(acc));
@@ -683,7 +722,16 @@ impl Rows {
             i += 2;
         }
         if i < len {
-            let q = q_cells!(self, len - 2, WX, v, vld1q_f64, vsubq_f64, vaddq_f64, vmulq_f64);
+            let q = q_cells!(
+                self,
+                len - 2,
+                WX,
+                v,
+                vld1q_f64,
+                vsubq_f64,
+                vaddq_f64,
+                vmulq_f64
+            );
             acc = vmaxnmq_f64(acc, q);
         }
         vmaxnmvq_f64(acc)
@@ -1681,13 +1729,13 @@ mod tests {
         for v in &mut x[at..] {
             *v *= 1.0 + e[2] / 4.0;
         }
-        if seed % 3 == 0 {
+        if seed.is_multiple_of(3) {
             // Rounded: many equal values.
             for v in &mut x {
                 *v = v.round();
             }
         }
-        if seed % 5 == 0 && len > 20 {
+        if seed.is_multiple_of(5) && len > 20 {
             for v in &mut x[5..15] {
                 *v = 42.0;
             }

@@ -416,55 +416,325 @@ struct Detector {
     c_y: Vec<f64>,
     /// `p[k][k]` by `k`.
     diag: Vec<f64>,
+    /// The instructions that compute `Q` (the widest the machine has).
+    lanes: Lanes,
 }
 
-/// One row of `Q` (a split `τ`, every end `κ ≥ τ + 2`), as the slices its cells read.
-struct Rows<'a> {
-    rt: &'a [f64],
-    rs: &'a [f64],
-    dg: &'a [f64],
-    ct: &'a [f64],
-    cc: &'a [f64],
-    cx: &'a [f64],
-    cy: &'a [f64],
+/// Which instructions compute the cells of `Q` (see [`Rows`]). Every kind computes each
+/// cell with the same operations in the same order as the scalar code (no fused
+/// multiply-add, no reassociation): only the maximum over a row's cells is taken several
+/// cells at a time, and a maximum does not depend on the order it is taken in. So every
+/// kind gives the same change points and the same numbers, on any machine
+/// (`issue14_lanes_*` tests pin this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lanes {
+    /// Portable Rust, four independent maxima: the reference the tests hold the others
+    /// to, and the code on machines without one of the kinds below.
+    #[cfg_attr(
+        all(not(test), any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(dead_code)
+    )]
+    Scalar,
+    /// SSE2 (part of every x86-64): two cells per instruction.
+    #[cfg(target_arch = "x86_64")]
+    Sse2,
+    /// AVX2, detected at run time: four cells per instruction.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// NEON (part of every AArch64): two cells per instruction.
+    #[cfg(target_arch = "aarch64")]
+    Neon,
 }
 
-impl Rows<'_> {
-    /// The row's largest `Q` (`-∞` when every cell is NaN), `WX` when the left side has
-    /// more than one value (a `within_x` term). `f64::max` skips a NaN as `q > best` does,
-    /// and the maximum does not depend on the order it is taken in (a ±0 tie compares the
-    /// same), so it is taken over four lanes as the cells are computed.
-    #[inline(always)]
-    fn max_q<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
-        let len = self.rt.len();
-        let (rt, rs, dg, ct) = (
-            &self.rt[..len],
-            &self.rs[..len],
-            &self.dg[..len],
-            &self.ct[..len],
-        );
-        let (cc, cx, cy) = (&self.cc[..len], &self.cx[..len], &self.cy[..len]);
-        let cell = |i: usize| {
-            let cross = rt[i] - rs[i] - p_tt + p_st;
-            let within_y = (dg[i] - rt[i] - ct[i] + p_tt) / 2.0;
-            if WX {
-                cc[i] * cross - cx[i] * within_x - cy[i] * within_y
+impl Lanes {
+    /// The widest kind this machine has.
+    fn best() -> Lanes {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                Lanes::Avx2
             } else {
-                cc[i] * cross - cy[i] * within_y
+                Lanes::Sse2
             }
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            Lanes::Neon
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        {
+            Lanes::Scalar
+        }
+    }
+
+    /// Every kind this machine can run (for the tests that compare them).
+    #[cfg(test)]
+    fn available() -> Vec<Lanes> {
+        #[allow(unused_mut)]
+        let mut all = vec![Lanes::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        {
+            all.push(Lanes::Sse2);
+            if std::arch::is_x86_feature_detected!("avx2") {
+                all.push(Lanes::Avx2);
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        all.push(Lanes::Neon);
+        all
+    }
+}
+
+impl Default for Lanes {
+    fn default() -> Self {
+        Lanes::best()
+    }
+}
+
+/// One row of `Q` (a split `τ`, every end `κ ≥ τ + 2`): where the `len` values of each
+/// table its cells read start. Pointers, not slices: a row is a few dozen cells, and
+/// checking seven slices' bounds per row cost as much as the row's vector arithmetic;
+/// [`Detector::candidate_in`] checks the bounds of every row of a search once.
+#[derive(Clone, Copy)]
+struct Rows {
+    rt: *const f64,
+    rs: *const f64,
+    dg: *const f64,
+    ct: *const f64,
+    cc: *const f64,
+    cx: *const f64,
+    cy: *const f64,
+    len: usize,
+}
+
+/// The cells `i..i + lanes` of a row of `Q`, with vector intrinsics `$sub`, `$add`, `$mul`
+/// and loads `$ld`: the operations of [`Rows::cell`], in its order, one lane per cell.
+macro_rules! q_cells {
+    ($r:expr, $i:expr, $wx:expr, $v:expr, $ld:ident, $sub:ident, $add:ident, $mul:ident) => {{
+        let (r, i) = ($r, $i);
+        let (tt, st, within_x, half) = $v;
+        let rt = $ld(r.rt.add(i));
+        let cross = $add($sub($sub(rt, $ld(r.rs.add(i))), tt), st);
+        let within_y = $mul(
+            $add($sub($sub($ld(r.dg.add(i)), rt), $ld(r.ct.add(i))), tt),
+            half,
+        );
+        let q = $mul($ld(r.cc.add(i)), cross);
+        let q = if $wx {
+            $sub(q, $mul($ld(r.cx.add(i)), within_x))
+        } else {
+            q
         };
+        $sub(q, $mul($ld(r.cy.add(i)), within_y))
+    }};
+}
+
+/// The methods of [`Rows`] read `0..len` from each of its pointers.
+///
+/// # Safety (every method)
+/// Each pointer of the row is valid for `len` reads.
+impl Rows {
+    /// Cell `i < len` of the row (`/ 2.0` is `* 0.5` in the vector code, the same number:
+    /// both are exact halvings rounded once).
+    #[inline(always)]
+    unsafe fn cell<const WX: bool>(&self, i: usize, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        // SAFETY: `i < len` (the caller's) and the pointers hold `len` values (the type's).
+        let at = |t: *const f64| unsafe { *t.add(i) };
+        let rt = at(self.rt);
+        let cross = rt - at(self.rs) - p_tt + p_st;
+        let within_y = (at(self.dg) - rt - at(self.ct) + p_tt) / 2.0;
+        if WX {
+            at(self.cc) * cross - at(self.cx) * within_x - at(self.cy) * within_y
+        } else {
+            at(self.cc) * cross - at(self.cy) * within_y
+        }
+    }
+
+    /// The row's largest `Q` (`-∞` when every cell is NaN), `WX` when the left side has
+    /// more than one value (a `within_x` term), computed with `lanes`. `f64::max` skips a
+    /// NaN as `q > best` does, and the maximum does not depend on the order it is taken in
+    /// (a ±0 tie compares the same), so it is taken several cells at a time; a row's
+    /// last cells are taken with the vector ending at its end, which recomputes a few
+    /// cells already seen (the same numbers: a maximum does not mind).
+    #[inline(always)]
+    unsafe fn max_q<const WX: bool>(
+        &self,
+        lanes: Lanes,
+        p_tt: f64,
+        p_st: f64,
+        within_x: f64,
+    ) -> f64 {
+        // SAFETY: the row's (see the impl); SSE2 and NEON are part of x86-64 and AArch64,
+        // and `Lanes::Avx2` is only chosen where the CPU has AVX2.
+        unsafe {
+            match lanes {
+                Lanes::Scalar => self.max_q_scalar::<WX>(p_tt, p_st, within_x),
+                #[cfg(target_arch = "x86_64")]
+                Lanes::Sse2 => self.max_q_sse2::<WX>(p_tt, p_st, within_x),
+                #[cfg(target_arch = "x86_64")]
+                Lanes::Avx2 => self.max_q_avx2::<WX>(p_tt, p_st, within_x),
+                #[cfg(target_arch = "aarch64")]
+                Lanes::Neon => self.max_q_neon::<WX>(p_tt, p_st, within_x),
+            }
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn max_q_scalar<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        let len = self.len;
         let mut acc = [f64::NEG_INFINITY; 4];
         let whole = len / 4 * 4;
         for i in (0..whole).step_by(4) {
-            let q = [cell(i), cell(i + 1), cell(i + 2), cell(i + 3)];
-            for l in 0..4 {
-                acc[l] = acc[l].max(q[l]);
+            for (l, a) in acc.iter_mut().enumerate() {
+                // SAFETY: `i + l < whole <= len`.
+                *a = a.max(unsafe { self.cell::<WX>(i + l, p_tt, p_st, within_x) });
             }
         }
         for j in whole..len {
-            acc[0] = acc[0].max(cell(j));
+            // SAFETY: `j < len`.
+            acc[0] = acc[0].max(unsafe { self.cell::<WX>(j, p_tt, p_st, within_x) });
         }
         acc[0].max(acc[1]).max(acc[2]).max(acc[3])
+    }
+
+    /// # Safety
+    /// The row's (see the impl); the CPU has SSE2 (every x86-64 does).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn max_q_sse2<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        use std::arch::x86_64::*;
+        let len = self.len;
+        if len < 2 {
+            return self.max_q_scalar::<WX>(p_tt, p_st, within_x);
+        }
+        let v = (
+            _mm_set1_pd(p_tt),
+            _mm_set1_pd(p_st),
+            _mm_set1_pd(within_x),
+            _mm_set1_pd(0.5),
+        );
+        // `maxpd(q, acc)` is `q > acc ? q : acc`: a NaN cell leaves `acc` as it was.
+        let mut acc = _mm_set1_pd(f64::NEG_INFINITY);
+        let mut i = 0;
+        while i + 2 <= len {
+            let q = q_cells!(
+                self,
+                i,
+                WX,
+                v,
+                _mm_loadu_pd,
+                _mm_sub_pd,
+                _mm_add_pd,
+                _mm_mul_pd
+            );
+            acc = _mm_max_pd(q, acc);
+            i += 2;
+        }
+        if i < len {
+            let q = q_cells!(
+                self,
+                len - 2,
+                WX,
+                v,
+                _mm_loadu_pd,
+                _mm_sub_pd,
+                _mm_add_pd,
+                _mm_mul_pd
+            );
+            acc = _mm_max_pd(q, acc);
+        }
+        _mm_cvtsd_f64(_mm_max_sd(acc, _mm_unpackhi_pd(acc, acc)))
+    }
+
+    /// # Safety
+    /// The row's (see the impl); the CPU has AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn max_q_avx2<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        use std::arch::x86_64::*;
+        let len = self.len;
+        if len < 4 {
+            return self.max_q_sse2::<WX>(p_tt, p_st, within_x);
+        }
+        let v = (
+            _mm256_set1_pd(p_tt),
+            _mm256_set1_pd(p_st),
+            _mm256_set1_pd(within_x),
+            _mm256_set1_pd(0.5),
+        );
+        // `vmaxpd(q, acc)` is `q > acc ? q : acc`: a NaN cell leaves `acc` as it was.
+        let mut acc = _mm256_set1_pd(f64::NEG_INFINITY);
+        let mut i = 0;
+        while i + 4 <= len {
+            let q = q_cells!(
+                self,
+                i,
+                WX,
+                v,
+                _mm256_loadu_pd,
+                _mm256_sub_pd,
+                _mm256_add_pd,
+                _mm256_mul_pd
+            );
+            acc = _mm256_max_pd(q, acc);
+            i += 4;
+        }
+        if i < len {
+            let q = q_cells!(
+                self,
+                len - 4,
+                WX,
+                v,
+                _mm256_loadu_pd,
+                _mm256_sub_pd,
+                _mm256_add_pd,
+                _mm256_mul_pd
+            );
+            acc = _mm256_max_pd(q, acc);
+        }
+        let m = _mm_max_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd::<1>(acc));
+        _mm_cvtsd_f64(_mm_max_sd(m, _mm_unpackhi_pd(m, m)))
+    }
+
+    /// # Safety
+    /// The row's (see the impl); the CPU has NEON (every AArch64 does).
+    #[cfg(target_arch = "aarch64")]
+    #[inline(always)]
+    unsafe fn max_q_neon<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
+        use std::arch::aarch64::*;
+        let len = self.len;
+        if len < 2 {
+            return self.max_q_scalar::<WX>(p_tt, p_st, within_x);
+        }
+        let v = (
+            vdupq_n_f64(p_tt),
+            vdupq_n_f64(p_st),
+            vdupq_n_f64(within_x),
+            vdupq_n_f64(0.5),
+        );
+        // `fmaxnm` returns the other operand when one is a NaN, as `f64::max` does.
+        let mut acc = vdupq_n_f64(f64::NEG_INFINITY);
+        let mut i = 0;
+        while i + 2 <= len {
+            let q = q_cells!(self, i, WX, v, vld1q_f64, vsubq_f64, vaddq_f64, vmulq_f64);
+            acc = vmaxnmq_f64(acc, q);
+            i += 2;
+        }
+        if i < len {
+            let q = q_cells!(
+                self,
+                len - 2,
+                WX,
+                v,
+                vld1q_f64,
+                vsubq_f64,
+                vaddq_f64,
+                vmulq_f64
+            );
+            acc = vmaxnmq_f64(acc, q);
+        }
+        vmaxnmvq_f64(acc)
     }
 }
 
@@ -517,23 +787,41 @@ impl Detector {
         if self.coef < w + 1 {
             self.tables(w + 1);
         }
-        self.width = w + 1;
-        let wd = self.width;
-        // Row 0 and column 0 are the zeros of the empty sums and are never written below,
-        // so they are zeroed only when the table changes shape.
-        if self.prefix.len() != wd * wd {
+        // The tables keep the stride of the widest window seen: a shorter window (the last
+        // of a series) uses their top-left corner. Row 0 and column 0 are the zeros of the
+        // empty sums and are never written below, so they are zeroed only when the tables
+        // grow (not each time a series' last, shorter window changes the width).
+        if self.width < w + 1 {
+            self.width = w + 1;
+            let wd = self.width;
             self.prefix.clear();
             self.prefix.resize(wd * wd, 0.0);
             self.prefix_t.clear();
             self.prefix_t.resize(wd * wd, 0.0);
         }
-        // Row `a + 1` is row `a` plus the running sums of `|x_a − x_b|` over `b`. Four rows'
-        // running sums are summed side by side (four independent chains instead of one
-        // long one), each in the same order as alone, and each row's cell is the cell above
-        // plus its running sum, so the numbers are those of filling one row at a time.
-        // Each cell is also written to the transposed table, where the candidate search
-        // reads the columns as rows.
-        let mut a = 0;
+        let a = match self.lanes {
+            // SAFETY: `Lanes::Avx2` is only chosen where the CPU has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Lanes::Avx2 => unsafe { self.fill_blocks_avx2(x) },
+            _ => 0,
+        };
+        self.fill_rows(x, a);
+        let wd = self.width;
+        self.diag.clear();
+        self.diag.extend((0..=w).map(|k| self.prefix[k * wd + k]));
+    }
+
+    /// Rows `a + 1 ..= w` of the prefix tables, given the rows up to `a`.
+    ///
+    /// Row `a + 1` is row `a` plus the running sums of `|x_a − x_b|` over `b`. Four rows'
+    /// running sums are summed side by side (four independent chains instead of one long
+    /// one), each in the same order as alone, and each row's cell is the cell above plus
+    /// its running sum, so the numbers are those of filling one row at a time. Each cell
+    /// is also written to the transposed table, where the candidate search reads the
+    /// columns as rows.
+    fn fill_rows(&mut self, x: &[f64], mut a: usize) {
+        let w = x.len();
+        let wd = self.width;
         while a < w {
             let k = (w - a).min(4);
             let mut acc = [0.0f64; 4];
@@ -584,8 +872,90 @@ impl Detector {
             }
             a += k;
         }
-        self.diag.clear();
-        self.diag.extend((0..wd).map(|k| self.prefix[k * wd + k]));
+    }
+
+    /// [`Detector::fill_rows`] for whole blocks of four rows with AVX2; returns the rows
+    /// filled (a multiple of four). The same operations in the same order per cell: the
+    /// four rows' running sums are one vector (one lane a row, as the scalar code's
+    /// `acc`), and a 4×4 block of them is transposed so that the sums down the rows
+    /// (`u1 = up + acc[0]`, `u2 = u1 + acc[1]`, …) are taken four columns at a time; the
+    /// block is transposed back for the transposed table.
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn fill_blocks_avx2(&mut self, x: &[f64]) -> usize {
+        use std::arch::x86_64::*;
+        #[inline(always)]
+        unsafe fn transpose(v: [__m256d; 4]) -> [__m256d; 4] {
+            unsafe {
+                let t0 = _mm256_unpacklo_pd(v[0], v[1]);
+                let t1 = _mm256_unpackhi_pd(v[0], v[1]);
+                let t2 = _mm256_unpacklo_pd(v[2], v[3]);
+                let t3 = _mm256_unpackhi_pd(v[2], v[3]);
+                [
+                    _mm256_permute2f128_pd::<0x20>(t0, t2),
+                    _mm256_permute2f128_pd::<0x20>(t1, t3),
+                    _mm256_permute2f128_pd::<0x31>(t0, t2),
+                    _mm256_permute2f128_pd::<0x31>(t1, t3),
+                ]
+            }
+        }
+        let w = x.len();
+        let wd = self.width;
+        let rows = w / 4 * 4;
+        let cols = w / 4 * 4;
+        assert!(w < wd && self.prefix.len() >= wd * wd && self.prefix_t.len() >= wd * wd);
+        let p = self.prefix.as_mut_ptr();
+        let pt = self.prefix_t.as_mut_ptr();
+        let abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+        let mut a = 0;
+        // SAFETY (the pointer arithmetic below): every row and column index is at most
+        // `w < wd`, and both tables hold `wd × wd` cells (asserted above).
+        unsafe {
+            while a < rows {
+                let xa = _mm256_loadu_pd(x.as_ptr().add(a));
+                let mut acc = _mm256_setzero_pd();
+                let mut b = 0;
+                while b < cols {
+                    let mut sums = [acc; 4];
+                    for (j, s) in sums.iter_mut().enumerate() {
+                        let xb = _mm256_set1_pd(*x.get_unchecked(b + j));
+                        acc = _mm256_add_pd(acc, _mm256_and_pd(_mm256_sub_pd(xa, xb), abs_mask));
+                        *s = acc;
+                    }
+                    let by_row = transpose(sums);
+                    let mut up = _mm256_loadu_pd(p.add(a * wd + b + 1));
+                    let mut cells = [up; 4];
+                    for r in 0..4 {
+                        up = _mm256_add_pd(up, by_row[r]);
+                        _mm256_storeu_pd(p.add((a + r + 1) * wd + b + 1), up);
+                        cells[r] = up;
+                    }
+                    let by_col = transpose(cells);
+                    for (j, c) in by_col.iter().enumerate() {
+                        _mm256_storeu_pd(pt.add((b + j + 1) * wd + a + 1), *c);
+                    }
+                    b += 4;
+                }
+                // The last columns, one at a time as the scalar code does.
+                let mut s = [0.0f64; 4];
+                _mm256_storeu_pd(s.as_mut_ptr(), acc);
+                for b in cols..w {
+                    let xb = *x.get_unchecked(b);
+                    let mut up = *p.add(a * wd + b + 1);
+                    for (r, sum) in s.iter_mut().enumerate() {
+                        *sum += (*x.get_unchecked(a + r) - xb).abs();
+                        up += *sum;
+                        *p.add((a + r + 1) * wd + b + 1) = up;
+                        *pt.add((b + 1) * wd + a + r + 1) = up;
+                    }
+                }
+                a += 4;
+            }
+        }
+        rows
     }
 
     /// The coefficient tables for side lengths below `len`, with the very expressions (and
@@ -604,16 +974,56 @@ impl Detector {
         }
     }
 
-    /// `Σ_{i∈[a0,a1), j∈[b0,b1)} |xᵢ − xⱼ|`.
-    fn rect(&self, a0: usize, a1: usize, b0: usize, b1: usize) -> f64 {
-        let p = |a: usize, b: usize| self.prefix[a * self.width + b];
-        p(a1, b1) - p(a0, b1) - p(a1, b0) + p(a0, b0)
-    }
-
     /// The split `τ` in `(s, e)` that maximises `Q` over all ends `κ ∈ (τ, e]`, and that
     /// maximum. Scans as numpy's `argmax` scans Otava's `(τ, κ)` matrix: row by row, with
     /// the cells where `κ ≤ τ` holding 0, keeping the first maximum.
     fn candidate(&mut self, s: usize, e: usize) -> (usize, f64) {
+        match self.lanes {
+            // SAFETY: `Lanes::Avx2` is only chosen where the CPU has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Lanes::Avx2 => unsafe { self.candidate_avx2(s, e) },
+            lanes => self.candidate_in(lanes, s, e),
+        }
+    }
+
+    /// [`Detector::candidate`] compiled for AVX2, so that the rows' AVX2 code is inlined.
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn candidate_avx2(&mut self, s: usize, e: usize) -> (usize, f64) {
+        self.candidate_in(Lanes::Avx2, s, e)
+    }
+
+    #[inline(always)]
+    fn candidate_in(&mut self, lanes: Lanes, s: usize, e: usize) -> (usize, f64) {
+        let Detector {
+            prefix,
+            prefix_t,
+            width,
+            coef,
+            c_cross,
+            c_x,
+            c_y,
+            diag,
+            ..
+        } = &*self;
+        let (wd, coef) = (*width, *coef);
+        // The bounds of every row's reads below (see the SAFETY note there).
+        assert!(
+            s < e
+                && e < wd
+                && e - s < coef
+                && prefix.len() >= wd * wd
+                && prefix_t.len() >= wd * wd
+                && diag.len() > e
+                && c_cross.len() >= 2 * coef
+                && c_x.len() >= coef * coef
+                && c_y.len() >= coef * coef
+        );
+        let (p, pt, dg) = (prefix.as_ptr(), prefix_t.as_ptr(), diag.as_ptr());
+        let (cc, cx, cy) = (c_cross.as_ptr(), c_x.as_ptr(), c_y.as_ptr());
         let mut best_tau = s + 1;
         let mut best_q = f64::NEG_INFINITY;
         for tau in s + 1..e {
@@ -625,61 +1035,56 @@ impl Detector {
                 best_tau = tau;
             }
             let n = tau - s;
-            let within_x = self.rect(s, tau, s, tau) / 2.0;
             // The row's largest `Q` decides against the rows before it at once: which cell
             // of the row holds it does not matter, only the row (`τ`). `f64::max` skips a
             // NaN as `q > best` does, and the maximum does not depend on the order it is
-            // taken in (a ±0 tie compares the same), so it is taken over four lanes.
+            // taken in (a ±0 tie compares the same), so it is taken over several lanes.
             //
-            // `rect(s, τ, τ, κ)` and `rect(τ, κ, τ, κ)` are spelled out over the rows `s`
-            // and `τ`, the column `τ` and the diagonal, in the same order of operations,
-            // and the coefficients come from the tables: the same numbers as the formula.
-            let Detector {
-                prefix,
-                prefix_t,
-                width,
-                coef,
-                c_cross,
-                c_x,
-                c_y,
-                diag,
-            } = &mut *self;
-            let wd = *width;
-            let p = &prefix[..];
-            let row_s = &p[s * wd..(s + 1) * wd];
-            let row_t = &p[tau * wd..(tau + 1) * wd];
-            let (p_st, p_tt) = (row_s[tau], row_t[tau]);
-            let c_x = &c_x[n * *coef..(n + 1) * *coef];
-            let c_y = &c_y[n * *coef..(n + 1) * *coef];
-            // κ = τ + 1 (m = 1, no `within_y` term).
-            let mut row_best = {
+            // `rect(s, τ, s, τ)`, `rect(s, τ, τ, κ)` and `rect(τ, κ, τ, κ)` are spelled out
+            // over the rows `s` and `τ`, the column `τ` and the diagonal, in the same order
+            // of operations, and the coefficients come from the tables: the same numbers
+            // as the formula.
+            //
+            // SAFETY: every index below is within the bounds asserted above: rows and
+            // columns of the prefix tables and the diagonal are at most `e < wd`;
+            // `c_cross` is read at `κ − s ≤ e − s < coef ≤ 2·coef`; `c_x` and `c_y` at
+            // `n·coef + m` with `m ≤ e − τ < coef` and `n < coef`. A row's `Rows` has
+            // `e + 1 − lo` values behind each pointer.
+            let row_best = unsafe {
+                let at = |t: *const f64, i: usize| *t.add(i);
+                let (row_s, row_t) = (p.add(s * wd), p.add(tau * wd));
+                let (p_st, p_tt) = (at(row_s, tau), at(row_t, tau));
+                let within_x = (p_tt - p_st - at(row_t, s) + at(row_s, s)) / 2.0;
+                // κ = τ + 1 (m = 1, no `within_y` term).
                 let k = tau + 1;
-                let cross = row_t[k] - row_s[k] - p_tt + p_st;
-                let mut q = c_cross[k - s] * cross;
+                let cross = at(row_t, k) - at(row_s, k) - p_tt + p_st;
+                let mut q = at(cc, k - s) * cross;
                 if n > 1 {
-                    q -= c_x[1] * within_x;
+                    q -= at(cx, n * coef + 1) * within_x;
                 }
-                f64::NEG_INFINITY.max(q)
+                let mut row_best = f64::NEG_INFINITY.max(q);
+                // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic.
+                let lo = tau + 2;
+                if lo <= e {
+                    let rows = Rows {
+                        rt: row_t.add(lo),
+                        rs: row_s.add(lo),
+                        dg: dg.add(lo),
+                        ct: pt.add(tau * wd + lo),
+                        cc: cc.add(lo - s),
+                        cx: cx.add(n * coef + 2),
+                        cy: cy.add(n * coef + 2),
+                        len: e + 1 - lo,
+                    };
+                    let m = if n > 1 {
+                        rows.max_q::<true>(lanes, p_tt, p_st, within_x)
+                    } else {
+                        rows.max_q::<false>(lanes, p_tt, p_st, within_x)
+                    };
+                    row_best = row_best.max(m);
+                }
+                row_best
             };
-            // κ in τ+2 ..= e (m ≥ 2), as straight-line arithmetic over slices.
-            let lo = tau + 2;
-            if lo <= e {
-                let rows = Rows {
-                    rt: &row_t[lo..=e],
-                    rs: &row_s[lo..=e],
-                    dg: &diag[lo..=e],
-                    ct: &prefix_t[tau * wd + lo..=tau * wd + e],
-                    cc: &c_cross[lo - s..=e - s],
-                    cx: &c_x[2..=e - tau],
-                    cy: &c_y[2..=e - tau],
-                };
-                let m = if n > 1 {
-                    rows.max_q::<true>(p_tt, p_st, within_x)
-                } else {
-                    rows.max_q::<false>(p_tt, p_st, within_x)
-                };
-                row_best = row_best.max(m);
-            }
             if row_best > best_q {
                 best_q = row_best;
                 best_tau = tau;
@@ -1307,6 +1712,118 @@ mod tests {
                 ((got - want) / want).abs() < 1e-9,
                 "t={t} df={df}: {got} vs {want}"
             );
+        }
+    }
+
+    /// A series with the traits that reach every branch of the cell code: steps, runs of
+    /// equal values (ties of `Q`, zero distances), a constant stretch, and lengths that
+    /// leave every remainder of the two- and four-cell vectors.
+    fn awkward_series(seed: u64) -> Vec<f64> {
+        let e = noise(seed, 3);
+        let len = 2 + ((e[0] + 1.0) * 200.0) as usize;
+        let mut x: Vec<f64> = noise(seed + 1000, len)
+            .iter()
+            .map(|v| 100.0 + 5.0 * v)
+            .collect();
+        let at = ((e[1] + 1.0) / 2.0 * len as f64) as usize;
+        for v in &mut x[at..] {
+            *v *= 1.0 + e[2] / 4.0;
+        }
+        if seed.is_multiple_of(3) {
+            // Rounded: many equal values.
+            for v in &mut x {
+                *v = v.round();
+            }
+        }
+        if seed.is_multiple_of(5) && len > 20 {
+            for v in &mut x[5..15] {
+                *v = 42.0;
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn issue14_lanes_give_bit_identical_change_points() {
+        let lanes = Lanes::available();
+        for seed in 0..240u64 {
+            let x = awkward_series(seed);
+            let cfg = ChangeConfig {
+                // Windows of 2 to 70 values: rows of every length modulo 4.
+                window: 2 + (seed as usize * 7) % 69,
+                max_pvalue: [0.001, 0.01, 0.2][seed as usize % 3],
+                min_magnitude: 0.0,
+            };
+            let run = |l: Lanes| {
+                DETECTOR.with(|d| d.borrow_mut().lanes = l);
+                change_points(&x, &cfg)
+            };
+            let want = run(Lanes::Scalar);
+            let bits = |cps: &[ChangePoint]| -> Vec<[u64; 6]> {
+                cps.iter()
+                    .map(|c| {
+                        [
+                            c.index as u64,
+                            c.before.to_bits(),
+                            c.after.to_bits(),
+                            c.std_before.to_bits(),
+                            c.std_after.to_bits(),
+                            c.p_value.to_bits(),
+                        ]
+                    })
+                    .collect()
+            };
+            for &l in &lanes {
+                assert_eq!(bits(&run(l)), bits(&want), "{l:?}, seed {seed}");
+            }
+        }
+        DETECTOR.with(|d| d.borrow_mut().lanes = Lanes::best());
+    }
+
+    #[test]
+    fn issue14_lanes_give_bit_identical_tables_and_candidates() {
+        let lanes = Lanes::available();
+        // A wide window first, then narrower ones: the tables keep the widest stride.
+        for (i, len) in [64usize, 1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 50, 63, 17, 25]
+            .into_iter()
+            .enumerate()
+        {
+            let x = awkward_series(i as u64 * 11 + 3)
+                .into_iter()
+                .cycle()
+                .take(len)
+                .collect::<Vec<f64>>();
+            let look = |l: Lanes| {
+                let mut d = Detector {
+                    lanes: l,
+                    ..Detector::default()
+                };
+                // A wider window before, so that the narrow one reuses dirty tables.
+                d.fill(&noise(99, 64));
+                d.fill(&x);
+                let wd = d.width;
+                let cells = |t: &[f64]| -> Vec<u64> {
+                    (0..=len)
+                        .flat_map(|r| (0..=len).map(move |c| (r, c)))
+                        .map(|(r, c)| t[r * wd + c].to_bits())
+                        .collect()
+                };
+                let tables = (cells(&d.prefix), cells(&d.prefix_t));
+                let mut found = Vec::new();
+                for s in 0..len {
+                    for e in s + 2..=len {
+                        let (tau, q) = d.candidate(s, e);
+                        // ±0 compare equal and are the only values that may differ in
+                        // their bits (a maximum of the two is either).
+                        found.push((s, e, tau, if q == 0.0 { 0 } else { q.to_bits() }));
+                    }
+                }
+                (tables, found)
+            };
+            let want = look(Lanes::Scalar);
+            for &l in &lanes {
+                assert!(look(l) == want, "{l:?}, window of {len}");
+            }
         }
     }
 

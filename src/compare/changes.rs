@@ -1580,25 +1580,40 @@ impl crate::history_de::CustomSink for TextSink<'_> {
     }
 }
 
-/// `items.map(f)` on all cores, in order.
+/// `items.map(f)` on all cores, in order. The items are handed out in blocks of 32 as the
+/// workers ask for them, not as one share per core: series differ in length and the cores
+/// of a shared runner in speed, and with fixed shares the whole waited for the slowest.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const BLOCK: usize = 32;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(16);
     if threads <= 1 || items.len() < 64 {
         return items.iter().map(&f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let blocks: Vec<&[T]> = items.chunks(BLOCK).collect();
+    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(blocks.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = blocks.get(b) else { break };
+                        out.push((b, part.iter().map(&f).collect::<Vec<R>>()));
+                    }
+                    out
+                })
+            })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("change-point worker panicked"))
             .collect()
-    })
+    });
+    done.sort_unstable_by_key(|(b, _)| *b);
+    done.into_iter().flat_map(|(_, v)| v).collect()
 }
 
 #[cfg(test)]
@@ -1620,6 +1635,22 @@ mod tests {
                 (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0
             })
             .collect()
+    }
+
+    #[test]
+    fn issue14_parallel_map_keeps_the_order_whatever_finishes_first() {
+        // Blocks of very different cost, so the workers finish them out of order.
+        let items: Vec<u64> = (0..1000).collect();
+        let f = |i: &u64| {
+            let spin = if i % 97 < 5 { 20_000 } else { 10 };
+            (0..spin).fold(*i, |a, k| {
+                a.wrapping_mul(6364136223846793005).wrapping_add(k)
+            })
+        };
+        let expect: Vec<u64> = items.iter().map(f).collect();
+        assert_eq!(parallel_map(&items, f), expect);
+        assert_eq!(parallel_map(&items[..63], f), expect[..63]);
+        assert_eq!(parallel_map(&items[..65], f), expect[..65]);
     }
 
     #[test]

@@ -529,6 +529,33 @@ macro_rules! q_cells {
     }};
 }
 
+/// The maximum of a row's cells, `$lanes` at a time with one instruction set's vector
+/// operations (the widths differ, the loop does not): every full vector of cells, then
+/// the vector that ends at the row's end for the rest (a few cells again: a maximum does
+/// not mind). `|$q, $acc| $max` folds one vector of cells into the accumulator; the
+/// caller reduces the lanes. The row has at least `$lanes` cells.
+macro_rules! max_q_lanes {
+    ($r:expr, $wx:expr, $lanes:expr, ($tt:expr, $st:expr, $within_x:expr),
+     $splat:ident, $ld:ident, $sub:ident, $add:ident, $mul:ident,
+     |$q:ident, $acc:ident| $max:expr) => {{
+        let r = $r;
+        let len = r.len;
+        let v = ($splat($tt), $splat($st), $splat($within_x), $splat(0.5));
+        let mut $acc = $splat(f64::NEG_INFINITY);
+        let mut i = 0;
+        while i + $lanes <= len {
+            let $q = q_cells!(r, i, $wx, v, $ld, $sub, $add, $mul);
+            $acc = $max;
+            i += $lanes;
+        }
+        if i < len {
+            let $q = q_cells!(r, len - $lanes, $wx, v, $ld, $sub, $add, $mul);
+            $acc = $max;
+        }
+        $acc
+    }};
+}
+
 /// The methods of [`Rows`] read `0..len` from each of its pointers.
 ///
 /// # Safety (every method)
@@ -603,46 +630,22 @@ impl Rows {
     #[inline(always)]
     unsafe fn max_q_sse2<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
         use std::arch::x86_64::*;
-        let len = self.len;
-        if len < 2 {
+        if self.len < 2 {
             return self.max_q_scalar::<WX>(p_tt, p_st, within_x);
         }
-        let v = (
-            _mm_set1_pd(p_tt),
-            _mm_set1_pd(p_st),
-            _mm_set1_pd(within_x),
-            _mm_set1_pd(0.5),
-        );
         // `maxpd(q, acc)` is `q > acc ? q : acc`: a NaN cell leaves `acc` as it was.
-        let mut acc = _mm_set1_pd(f64::NEG_INFINITY);
-        let mut i = 0;
-        while i + 2 <= len {
-            let q = q_cells!(
-                self,
-                i,
-                WX,
-                v,
-                _mm_loadu_pd,
-                _mm_sub_pd,
-                _mm_add_pd,
-                _mm_mul_pd
-            );
-            acc = _mm_max_pd(q, acc);
-            i += 2;
-        }
-        if i < len {
-            let q = q_cells!(
-                self,
-                len - 2,
-                WX,
-                v,
-                _mm_loadu_pd,
-                _mm_sub_pd,
-                _mm_add_pd,
-                _mm_mul_pd
-            );
-            acc = _mm_max_pd(q, acc);
-        }
+        let acc = max_q_lanes!(
+            self,
+            WX,
+            2,
+            (p_tt, p_st, within_x),
+            _mm_set1_pd,
+            _mm_loadu_pd,
+            _mm_sub_pd,
+            _mm_add_pd,
+            _mm_mul_pd,
+            |q, acc| _mm_max_pd(q, acc)
+        );
         _mm_cvtsd_f64(_mm_max_sd(acc, _mm_unpackhi_pd(acc, acc)))
     }
 
@@ -653,46 +656,22 @@ impl Rows {
     #[inline]
     unsafe fn max_q_avx2<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
         use std::arch::x86_64::*;
-        let len = self.len;
-        if len < 4 {
+        if self.len < 4 {
             return self.max_q_sse2::<WX>(p_tt, p_st, within_x);
         }
-        let v = (
-            _mm256_set1_pd(p_tt),
-            _mm256_set1_pd(p_st),
-            _mm256_set1_pd(within_x),
-            _mm256_set1_pd(0.5),
-        );
         // `vmaxpd(q, acc)` is `q > acc ? q : acc`: a NaN cell leaves `acc` as it was.
-        let mut acc = _mm256_set1_pd(f64::NEG_INFINITY);
-        let mut i = 0;
-        while i + 4 <= len {
-            let q = q_cells!(
-                self,
-                i,
-                WX,
-                v,
-                _mm256_loadu_pd,
-                _mm256_sub_pd,
-                _mm256_add_pd,
-                _mm256_mul_pd
-            );
-            acc = _mm256_max_pd(q, acc);
-            i += 4;
-        }
-        if i < len {
-            let q = q_cells!(
-                self,
-                len - 4,
-                WX,
-                v,
-                _mm256_loadu_pd,
-                _mm256_sub_pd,
-                _mm256_add_pd,
-                _mm256_mul_pd
-            );
-            acc = _mm256_max_pd(q, acc);
-        }
+        let acc = max_q_lanes!(
+            self,
+            WX,
+            4,
+            (p_tt, p_st, within_x),
+            _mm256_set1_pd,
+            _mm256_loadu_pd,
+            _mm256_sub_pd,
+            _mm256_add_pd,
+            _mm256_mul_pd,
+            |q, acc| _mm256_max_pd(q, acc)
+        );
         let m = _mm_max_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd::<1>(acc));
         _mm_cvtsd_f64(_mm_max_sd(m, _mm_unpackhi_pd(m, m)))
     }
@@ -703,37 +682,22 @@ impl Rows {
     #[inline(always)]
     unsafe fn max_q_neon<const WX: bool>(&self, p_tt: f64, p_st: f64, within_x: f64) -> f64 {
         use std::arch::aarch64::*;
-        let len = self.len;
-        if len < 2 {
+        if self.len < 2 {
             return self.max_q_scalar::<WX>(p_tt, p_st, within_x);
         }
-        let v = (
-            vdupq_n_f64(p_tt),
-            vdupq_n_f64(p_st),
-            vdupq_n_f64(within_x),
-            vdupq_n_f64(0.5),
-        );
         // `fmaxnm` returns the other operand when one is a NaN, as `f64::max` does.
-        let mut acc = vdupq_n_f64(f64::NEG_INFINITY);
-        let mut i = 0;
-        while i + 2 <= len {
-            let q = q_cells!(self, i, WX, v, vld1q_f64, vsubq_f64, vaddq_f64, vmulq_f64);
-            acc = vmaxnmq_f64(acc, q);
-            i += 2;
-        }
-        if i < len {
-            let q = q_cells!(
-                self,
-                len - 2,
-                WX,
-                v,
-                vld1q_f64,
-                vsubq_f64,
-                vaddq_f64,
-                vmulq_f64
-            );
-            acc = vmaxnmq_f64(acc, q);
-        }
+        let acc = max_q_lanes!(
+            self,
+            WX,
+            2,
+            (p_tt, p_st, within_x),
+            vdupq_n_f64,
+            vld1q_f64,
+            vsubq_f64,
+            vaddq_f64,
+            vmulq_f64,
+            |q, acc| vmaxnmq_f64(acc, q)
+        );
         vmaxnmvq_f64(acc)
     }
 }

@@ -51,8 +51,8 @@ pub struct HistoryPoint {
     pub run: u32,
     /// The stored value.
     pub value: f64,
-    /// `[10th percentile, median, 90th percentile]` of the run's raw samples (after
-    /// `noise.warmup_runs`), when it has any.
+    /// `[minimum, median, maximum]` of the run's raw samples (after `noise.warmup_runs`),
+    /// when it has any: its location for each direction.
     pub quantiles: Option<[f64; 3]>,
 }
 
@@ -302,7 +302,7 @@ fn points_of(
     (points, runs)
 }
 
-/// `[p10, median, p90]` of samples (NumPy's linear percentiles); `None` when empty.
+/// `[minimum, median, maximum]` of samples (the median NumPy's); `None` when empty.
 pub fn sample_quantiles(samples: &[f64]) -> Option<[f64; 3]> {
     use crate::schema::Direction;
     Some([

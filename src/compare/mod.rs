@@ -256,7 +256,8 @@ pub fn compare(
             Some(Err(percent)) => *percent,
             _ => stats::AUTO_FALLBACK_PERCENT,
         };
-        let calibrated = calibrated.and_then(std::result::Result::ok);
+        let mut calibrated = calibrated.and_then(std::result::Result::ok);
+        let value = c;
         let (b, c, change) = match &calibrated {
             Some(cal) => (
                 cal.band.centre,
@@ -292,7 +293,31 @@ pub fn compare(
                 }
             },
         };
-        let breach = is_breach(direction, judged, threshold);
+        let mut breach = is_breach(direction, judged, threshold);
+        if let Some(cal) = calibrated.as_mut() {
+            if let Some(vb) = &cal.value_band {
+                let change = change_percent(vb.centre, value);
+                let threshold_percent = round_places(vb.percent, 4);
+                let breached = is_breach(
+                    direction,
+                    change.unwrap_or(if value > vb.centre {
+                        f64::INFINITY
+                    } else {
+                        f64::NEG_INFINITY
+                    }),
+                    threshold_percent,
+                );
+                breach &= breached;
+                cal.basis.value_check = Some(result::ValueCheck {
+                    baseline_value: vb.centre,
+                    current_value: value,
+                    change_percent: change,
+                    threshold_percent,
+                    runs: vb.runs,
+                    breached,
+                });
+            }
+        }
         let verdict = if statistical_mode {
             test_key(key, base, history, current, c, direction, settings)
         } else {
@@ -375,17 +400,21 @@ struct Calibration {
     /// The current run's location (or value).
     current: f64,
     basis: result::AutoBaseline,
+    /// With samples: the band of the stored values, the second view
+    /// ([`result::AutoBaseline::value_check`]).
+    value_band: Option<stats::CalibratedBand>,
 }
 
 /// The calibrated band of `key` (see [`stats::calibrated_band`]): the key's last `depth`
-/// history runs, cut after their last change point, each run's location a low quantile of
+/// history runs, cut after their last change point, each run's location the best of
 /// its samples when the current run and every run of the segment carry samples, else its
 /// value. When fewer than [`stats::AUTO_MIN_HISTORY`] runs remain, the error is the
 /// threshold that decides instead (`threshold_kind` `auto-fallback`), logged: the fixed
 /// 10 %, or the band of every run read when that is wider. Right after a change point the
 /// noise since is unknown; the uncut band, which the step itself widens, is the cautious
 /// guess, and on a noisy metric the fixed 10 % alone flagged a fifth of unchanged runs
-/// (docs/verdict-quality.md).
+/// (docs/verdict-quality.md). With samples, the band of the runs' stored values comes
+/// along as the second view a regression must also breach (`value_check`).
 fn calibrate(
     key: &str,
     base: &Baseline,
@@ -450,15 +479,24 @@ fn calibrate(
     };
     let location = if use_samples {
         match direction {
-            Direction::LowerIsBetter => "p10 of samples",
-            Direction::HigherIsBetter => "p90 of samples",
+            Direction::LowerIsBetter => "min of samples",
+            Direction::HigherIsBetter => "max of samples",
             Direction::Both => "median of samples",
         }
     } else {
         "value"
     };
     let first = points[start].run as usize;
+    // The second view, on the same runs: their stored values, cut at their own change
+    // points (a location and a median need not step at the same run).
+    let value_band = if use_samples {
+        let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+        band_since_change_point(&values, &settings.config.changes, rate, direction).1
+    } else {
+        None
+    };
     Ok(Calibration {
+        value_band,
         band,
         current: if use_samples {
             current_loc.unwrap_or(current_value)
@@ -470,6 +508,7 @@ fn calibrate(
             since_commit: base.runs.get(first).and_then(|r| r.commit.clone()),
             since_change_point: start > 0,
             location: location.into(),
+            value_check: None,
         },
     })
 }

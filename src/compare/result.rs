@@ -121,9 +121,34 @@ pub struct AutoBaseline {
     pub since_commit: Option<String>,
     /// Whether the segment starts at a change point (else at the oldest run read).
     pub since_change_point: bool,
-    /// What each run contributed: `value`, or `p10 of samples` / `p90 of samples` /
+    /// What each run contributed: `value`, or `min of samples` / `max of samples` /
     /// `median of samples` (the run's location).
     pub location: String,
+    /// With samples, the second view a regression must also show: the band of the same
+    /// runs' stored values (a tool's median or mean). Load that slows part of a run moves
+    /// its value and not its best sample, and the two views raise their false alarms on
+    /// different runs, while a slowdown moves both (docs/statistics.md, "Calibrated
+    /// `auto`"). Written only when it was applied (the values had their own band).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_check: Option<ValueCheck>,
+}
+
+/// The stored values' band of a calibrated `auto` diff with samples
+/// ([`AutoBaseline::value_check`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueCheck {
+    /// Centre (median) of the values since their own last change point.
+    pub baseline_value: f64,
+    /// The current run's stored value.
+    pub current_value: f64,
+    /// Relative change of the value from that centre, in percent (null from a zero centre).
+    pub change_percent: Option<f64>,
+    /// The values' calibrated band, in percent.
+    pub threshold_percent: f64,
+    /// Runs in the values' segment.
+    pub runs: usize,
+    /// Whether the value is beyond its band too; when not, the diff is no regression.
+    pub breached: bool,
 }
 
 impl MetricDiff {

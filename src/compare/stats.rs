@@ -551,23 +551,23 @@ pub fn t_quantile_upper(p: f64, df: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
-/// The location of one run for calibrated `auto` bands: a low quantile (the 10th
-/// percentile) of its raw samples for lower-is-better metrics, a high one (the 90th) for
-/// higher-is-better, the median for `both`. Load on a shared runner only ever adds time
-/// (or takes throughput), so the run's best samples move less between jobs than its
-/// median. `None` without samples.
+/// The location of one run for calibrated `auto` bands: its best raw sample, the minimum
+/// for lower-is-better metrics and the maximum for higher-is-better, the median for
+/// `both`. Load on a shared runner only ever adds time (or takes throughput), and it
+/// often hits part of a run: its best sample moves less between jobs than its median or
+/// its 10th percentile, while a real slowdown moves every sample, the best one too
+/// (docs/verdict-quality.md, runs D and E). `None` without samples.
 pub fn run_location(samples: &[f64], direction: Direction) -> Option<f64> {
     let mut s: Vec<f64> = samples.iter().copied().filter(|v| v.is_finite()).collect();
     if s.is_empty() {
         return None;
     }
     s.sort_by(f64::total_cmp);
-    let q = match direction {
-        Direction::LowerIsBetter => 10.0,
-        Direction::HigherIsBetter => 90.0,
-        Direction::Both => 50.0,
-    };
-    Some(percentile(&s, q))
+    Some(match direction {
+        Direction::LowerIsBetter => s[0],
+        Direction::HigherIsBetter => s[s.len() - 1],
+        Direction::Both => percentile(&s, 50.0),
+    })
 }
 
 /// The 10 % default, for `auto` without enough history.
@@ -1144,15 +1144,19 @@ mod tests {
     }
 
     #[test]
-    fn issue14_item3_run_location_is_the_steady_quantile() {
+    fn issue14_item3_run_location_is_the_best_sample() {
         let s = [
             10.0, 30.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0,
         ];
-        // numpy.percentile(s, 10) == 11.0; 90 -> 19.0; 50 -> 15.0
-        assert_eq!(run_location(&s, Direction::LowerIsBetter), Some(11.0));
-        assert_eq!(run_location(&s, Direction::HigherIsBetter), Some(19.0));
+        // The best sample on the metric's good side; numpy.percentile(s, 50) == 15.0.
+        assert_eq!(run_location(&s, Direction::LowerIsBetter), Some(10.0));
+        assert_eq!(run_location(&s, Direction::HigherIsBetter), Some(30.0));
         assert_eq!(run_location(&s, Direction::Both), Some(15.0));
         assert_eq!(run_location(&[], Direction::Both), None);
+        // Non-finite samples are not a location.
+        let odd = [f64::NAN, 12.0, f64::INFINITY, 11.5];
+        assert_eq!(run_location(&odd, Direction::LowerIsBetter), Some(11.5));
+        assert_eq!(run_location(&odd, Direction::HigherIsBetter), Some(12.0));
     }
 
     #[test]

@@ -557,6 +557,16 @@ fn issue14_item3_auto_locates_runs_by_their_best_sample() {
     assert_eq!(t["is_regression"], false, "{t}");
     assert_ne!(t["status"], "REGRESSION");
     assert_eq!(out.status.code(), Some(0));
+    // The summary says why it is not red.
+    flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--markdown", "s.md"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(d.path().join("s.md")).unwrap();
+    assert!(
+        md.contains("1 metric beyond its best-sample band but not its value band: not failed"),
+        "{md}"
+    );
 }
 
 /// Issue 14: load that hits part of a run (some samples slow, its best one as fast as

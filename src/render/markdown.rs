@@ -263,6 +263,35 @@ fn baseline_reason_note(r: &crate::compare::result::ComparisonResult) -> String 
         .unwrap_or_default()
 }
 
+/// The note on calibrated `auto` diffs whose best samples left their band while their
+/// values stayed in theirs (`auto_baseline.value_check`, issue 14): shown, not failed,
+/// and the reader is told why they are not red.
+pub fn unconfirmed_line(r: &crate::compare::result::ComparisonResult) -> Option<String> {
+    let n = r
+        .diffs
+        .iter()
+        .filter(|d| {
+            let beyond = d
+                .change_percent
+                .is_some_and(|c| crate::compare::is_breach(d.direction, c, d.threshold_percent));
+            beyond
+                && d.auto_baseline
+                    .as_ref()
+                    .and_then(|a| a.value_check.as_ref())
+                    .is_some_and(|v| !v.breached)
+        })
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "{} beyond {} best-sample band but not {} value band: not failed, \
+             as load can slow a run's samples and not its code (`value_check` in the JSON)",
+            plural(n, "metric", "metrics"),
+            if n == 1 { "its" } else { "their" },
+            if n == 1 { "its" } else { "their" },
+        )
+    })
+}
+
 /// Segments named by [`auto_baseline_line`] before "and N more".
 const AUTO_SEGMENTS_NAMED: usize = 3;
 
@@ -521,6 +550,7 @@ fn verdict(view: &View) -> Verdict {
     ) + &provider_note(view)
         + &baseline_reason_note(r);
     extras.extend(auto_baseline_line(r));
+    extras.extend(unconfirmed_line(r));
     if !r.new.is_empty() {
         extras.push(format!(
             "{} only in the current run (not compared)",

@@ -120,14 +120,15 @@ fn split(series: &[f64], window: usize, max_p: f64) -> Vec<ChangePoint> {
     let n = series.len();
     let step = window / 2;
     let mut indices: Vec<usize> = Vec::new();
+    let mut found: Vec<usize> = Vec::new();
     let mut start = 0;
     while start < n {
         let end = (start + window).min(n);
         // One detector per thread: its buffers and tables serve every window of every
         // series this thread reads.
-        let found = DETECTOR.with(|d| d.borrow_mut().run(&series[start..end], max_p));
+        DETECTOR.with(|d| d.borrow_mut().run(&series[start..end], max_p, &mut found));
         let last = found.last().map_or(0, |&i| i + start);
-        for i in found {
+        for &i in &found {
             let i = i + start;
             if !indices.contains(&i) {
                 indices.push(i);
@@ -560,6 +561,8 @@ struct Detector {
     lanes: Lanes,
     /// The t-test's critical values for the threshold being run.
     critical: Critical,
+    /// [`Detector::run`]'s best split by interval `(s, e, τ, Q)`, its buffer kept.
+    cached: Vec<(usize, usize, usize, f64)>,
 }
 
 /// Which instructions compute the cells of `Q` (see [`Rows`]). Every kind computes each
@@ -847,20 +850,24 @@ impl Rows {
 impl Detector {
     /// The change points (window-local indices, sorted) that E-Divisive keeps in `x` at
     /// significance `max_p`.
-    fn run(&mut self, x: &[f64], max_p: f64) -> Vec<usize> {
+    /// (Into `cps`, which it clears: one buffer for all the windows of a series.)
+    fn run(&mut self, x: &[f64], max_p: f64, cps: &mut Vec<usize>) {
         let w = x.len();
         self.fill(x);
-        let mut cps: Vec<usize> = Vec::new();
+        cps.clear();
         // Each interval's best split, by interval: a new point splits one interval and
         // leaves the others' candidates as they were, so only the two halves are searched
         // again (the same numbers as searching all, in the same order).
-        let mut cached: Vec<(usize, usize, usize, f64)> = Vec::new();
+        // (Kept between windows: one allocation per thread, not one per window.)
+        let mut cached = std::mem::take(&mut self.cached);
+        cached.clear();
         loop {
-            // Intervals between the points found so far, as Otava's `get_intervals`.
-            let bounds = boundaries(&cps, w);
+            // Intervals between the points found so far, as Otava's `get_intervals`
+            // (`boundaries(&cps, w).windows(2)`, walked without building the list).
             let mut best: Option<(usize, f64, usize, usize)> = None;
-            for pair in bounds.windows(2) {
-                let (s, e) = (pair[0], pair[1]);
+            for k in 0..=cps.len() {
+                let s = if k == 0 { 0 } else { cps[k - 1] };
+                let e = if k < cps.len() { cps[k] } else { w };
                 if e - s <= 1 {
                     continue;
                 }
@@ -884,7 +891,7 @@ impl Detector {
                 break;
             }
         }
-        cps
+        self.cached = cached;
     }
 
     fn fill(&mut self, x: &[f64]) {
@@ -1684,21 +1691,29 @@ impl crate::history_de::CustomSink for TextSink<'_> {
 /// dozen bytes), and a call to `memcmp` per value was a twentieth of the reader (issue 14).
 #[inline(always)]
 fn is_custom(full: &str, name: &str) -> bool {
-    const PREFIX: &[u8] = b"custom.";
     let (f, n) = (full.as_bytes(), name.as_bytes());
-    if f.len() != PREFIX.len() + n.len() || &f[..PREFIX.len()] != PREFIX {
+    if f.len() != 7 + n.len() {
         return false;
     }
-    let f = &f[PREFIX.len()..];
-    let word = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8"));
-    let mut i = 0;
-    while i + 8 <= n.len() {
-        if word(f, i) != word(n, i) {
+    if n.len() < 8 {
+        // Short names (none in the benchmark's store): the slices' own comparison.
+        return f[..7] == *b"custom." && f[7..] == *n;
+    }
+    // Whole words only (iterator loops here were not unrolled and cost more than the
+    // call): the prefix with the name's first byte, the rest eight at a time, the last
+    // word overlapping the one before.
+    let w = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8"));
+    if w(f, 0) != u64::from_le_bytes(*b"custom.\0") | (n[0] as u64) << 56 {
+        return false;
+    }
+    let mut j = 1;
+    while j + 8 <= n.len() {
+        if w(f, 7 + j) != w(n, j) {
             return false;
         }
-        i += 8;
+        j += 8;
     }
-    f[i..] == n[i..]
+    j == n.len() || w(f, f.len() - 8) == w(n, n.len() - 8)
 }
 
 /// `items.map(f)` on all cores, in order. The items are handed out in blocks of 32 as the

@@ -168,7 +168,10 @@ impl<'a> Scanner<'a> {
             if m != 0 {
                 self.i += (m.trailing_zeros() / 8) as usize;
                 return match self.next()? {
-                    b'"' => self.t.get(start..self.i - 1),
+                    // SAFETY: `start` follows a `"` and `i − 1` is one: both ASCII, so
+                    // char boundaries of the `str` the bytes are (`get` checked both
+                    // again, a fiftieth of the reader).
+                    b'"' => Some(unsafe { self.t.get_unchecked(start..self.i - 1) }),
                     _ => None,
                 };
             }
@@ -182,6 +185,16 @@ impl<'a> Scanner<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Takes the two bytes `p` if they are next.
+    #[inline(always)]
+    fn pair(&mut self, p: &[u8; 2]) -> bool {
+        let next = self.b.get(self.i..self.i + 2) == Some(&p[..]);
+        if next {
+            self.i += 2;
+        }
+        next
     }
 
     /// The eight bytes from `i` as one little-endian word (the first byte lowest), if
@@ -316,14 +329,24 @@ impl<'a> Scanner<'a> {
         } else {
             loop {
                 let name = self.key()?;
-                self.ws();
-                self.eat(b':')?;
-                self.ws();
+                // `": "` and `", "` are how every stored line punctuates a pair: one
+                // two-byte compare each, then the general path's whitespace rule.
+                if self.pair(b": ") {
+                    self.ws();
+                } else {
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                }
                 let v = self.number()?;
                 if !sink.value(pos, name, v) {
                     return None;
                 }
                 pos += 1;
+                if self.pair(b", ") {
+                    self.ws();
+                    continue;
+                }
                 self.ws();
                 match self.next()? {
                     b',' => self.ws(),

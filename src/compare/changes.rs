@@ -120,14 +120,15 @@ fn split(series: &[f64], window: usize, max_p: f64) -> Vec<ChangePoint> {
     let n = series.len();
     let step = window / 2;
     let mut indices: Vec<usize> = Vec::new();
+    let mut found: Vec<usize> = Vec::new();
     let mut start = 0;
     while start < n {
         let end = (start + window).min(n);
         // One detector per thread: its buffers and tables serve every window of every
         // series this thread reads.
-        let found = DETECTOR.with(|d| d.borrow_mut().run(&series[start..end], max_p));
+        DETECTOR.with(|d| d.borrow_mut().run(&series[start..end], max_p, &mut found));
         let last = found.last().map_or(0, |&i| i + start);
-        for i in found {
+        for &i in &found {
             let i = i + start;
             if !indices.contains(&i) {
                 indices.push(i);
@@ -243,11 +244,21 @@ fn mean_std(x: &[f64]) -> (f64, f64) {
 /// Two-sided p-value of Student's t-test from summary statistics with pooled variance
 /// (`scipy.stats.ttest_ind_from_stats(..., equal_var=True)`).
 fn t_test_p(m1: f64, s1: f64, n1: usize, m2: f64, s2: f64, n2: usize) -> f64 {
+    let (t, df) = t_statistic(m1, s1, n1, m2, s2, n2);
+    p_of_t(t, df)
+}
+
+/// The pooled t statistic and its degrees of freedom (the first half of [`t_test_p`]).
+fn t_statistic(m1: f64, s1: f64, n1: usize, m2: f64, s2: f64, n2: usize) -> (f64, f64) {
     let (a, b) = (n1 as f64, n2 as f64);
     let df = a + b - 2.0;
     let pooled = ((a - 1.0) * s1 * s1 + (b - 1.0) * s2 * s2) / df;
     let denom = (pooled * (1.0 / a + 1.0 / b)).sqrt();
-    let t = (m1 - m2) / denom;
+    ((m1 - m2) / denom, df)
+}
+
+/// The second half of [`t_test_p`]: the p-value of `t`.
+fn p_of_t(t: f64, df: f64) -> f64 {
     if t.is_nan() {
         return f64::NAN;
     }
@@ -255,6 +266,136 @@ fn t_test_p(m1: f64, s1: f64, n1: usize, m2: f64, s2: f64, n2: usize) -> f64 {
         return 0.0;
     }
     student_t_two_sided(t, df)
+}
+
+/// `segment_test(x, lo, at, hi).p_value <= max_p`, the one thing the detector's loop asks
+/// of a candidate (issue 14). Most candidates are far from the threshold, and there
+/// `|t|` against the critical values of [`Critical`] decides without the incomplete beta;
+/// near it, the p-value is computed as `segment_test` computes it.
+fn significant(
+    x: &[f64],
+    lo: usize,
+    at: usize,
+    hi: usize,
+    max_p: f64,
+    crit: &mut Critical,
+) -> bool {
+    let (m1, s1) = mean_std(&x[lo..at]);
+    let (m2, s2) = mean_std(&x[at..hi]);
+    let (n1, n2) = (at - lo, hi - at);
+    if n1 + n2 <= 2 {
+        return 1.0 <= max_p;
+    }
+    let (t, df) = t_statistic(m1, s1, n1, m2, s2, n2);
+    crit.decide(t, df, max_p)
+        .unwrap_or_else(|| p_of_t(t, df) <= max_p)
+}
+
+/// Per degrees of freedom, two values of `|t|` around the one where the computed p-value
+/// crosses `max_p`: at `|t| ≥ above` it is below `max_p`, at `|t| ≤ below` above it, by a
+/// relative margin ([`Critical::MARGIN`]) far wider than the p-value's rounding error
+/// (~1e-13 relative: a few ulps in `ln Γ`, the logarithms and `exp` of the front factor,
+/// and the continued fraction's 1e-16 stop). The p-value falls strictly with `|t|`, so
+/// between two points known to be on one side every `|t|` is on that side too; only the
+/// narrow band between `below` and `above` needs the p-value itself.
+#[derive(Default)]
+struct Critical {
+    /// The `max_p` the values are for (its bits; NaN's never match a real threshold).
+    max_p: u64,
+    /// `(below, above)` by integer degrees of freedom; `(NaN, NaN)` not yet computed.
+    by_df: Vec<(f64, f64)>,
+    /// Always compute the p-value (the tests' reference).
+    #[cfg(test)]
+    off: bool,
+}
+
+impl Critical {
+    /// The p-values at `below` and `above` are at least this far (relative) from `max_p`.
+    const MARGIN: f64 = 1e-6;
+    /// Only these thresholds take the shortcut (the detector's are 2×/10× the configured
+    /// `max_pvalue`, 0.01 by default); others always compute the p-value.
+    const RANGE: std::ops::RangeInclusive<f64> = 1e-100..=0.9;
+    /// Degrees of freedom kept (the detector's are below its window, 50 by default).
+    const MAX_DF: usize = 4096;
+
+    /// `Some(p_of_t(t, df) <= max_p)` when `|t|` decides it with the margin, else `None`.
+    fn decide(&mut self, t: f64, df: f64, max_p: f64) -> Option<bool> {
+        #[cfg(test)]
+        if self.off {
+            return None;
+        }
+        if !t.is_finite() || df != df.trunc() || !(1.0..=Self::MAX_DF as f64).contains(&df) {
+            return None;
+        }
+        let (below, above) = self.bounds(df as usize, max_p)?;
+        let a = t.abs();
+        if a >= above {
+            Some(true)
+        } else if a <= below {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    fn bounds(&mut self, df: usize, max_p: f64) -> Option<(f64, f64)> {
+        if !Self::RANGE.contains(&max_p) {
+            return None;
+        }
+        if self.max_p != max_p.to_bits() {
+            self.max_p = max_p.to_bits();
+            self.by_df.clear();
+        }
+        if self.by_df.len() <= df {
+            self.by_df.resize(df + 1, (f64::NAN, f64::NAN));
+        }
+        if self.by_df[df].0.is_nan() {
+            self.by_df[df] = Self::compute(df as f64, max_p);
+        }
+        Some(self.by_df[df])
+    }
+
+    /// `below` with `p(below) ≥ max_p·(1 + MARGIN)` and `above` with
+    /// `p(above) ≤ max_p·(1 − MARGIN)`, both as computed by [`student_t_two_sided`], and
+    /// close to each other (a bisection to ~1e-4 relative: the band between them is
+    /// what still computes the p-value). A side that cannot be bracketed is `-1`
+    /// (never `≥ |t|`) / `+∞` (never `≤`).
+    fn compute(df: f64, max_p: f64) -> (f64, f64) {
+        let p = |t: f64| student_t_two_sided(t, df);
+        let hi_target = max_p * (1.0 - Self::MARGIN);
+        let lo_target = max_p * (1.0 + Self::MARGIN);
+        // One bracket of the crossing, by doubling: p(lo) > hi_target ≥ p(hi).
+        let (mut lo, mut hi) = (0.0, 1.0);
+        while p(hi) > hi_target {
+            lo = hi;
+            hi *= 2.0;
+            if hi > 1e150 {
+                return (-1.0, f64::INFINITY);
+            }
+        }
+        let bisect = |mut lo: f64, mut hi: f64, below_side: &dyn Fn(f64) -> bool| {
+            // Invariant: `below_side(lo)` and `!below_side(hi)`.
+            for _ in 0..64 {
+                if hi - lo <= hi * 1e-4 {
+                    break;
+                }
+                let mid = 0.5 * (lo + hi);
+                if below_side(mid) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            (lo, hi)
+        };
+        let above = bisect(lo, hi, &|t| p(t) > hi_target).1;
+        let below = if p(0.0) >= lo_target {
+            bisect(0.0, above, &|t| p(t) >= lo_target).0
+        } else {
+            -1.0
+        };
+        (below, above)
+    }
 }
 
 /// `P(|T| ≥ |t|)` for Student's t with `df` degrees of freedom: `I_{df/(df+t²)}(df/2, 1/2)`.
@@ -418,6 +559,10 @@ struct Detector {
     diag: Vec<f64>,
     /// The instructions that compute `Q` (the widest the machine has).
     lanes: Lanes,
+    /// The t-test's critical values for the threshold being run.
+    critical: Critical,
+    /// [`Detector::run`]'s best split by interval `(s, e, τ, Q)`, its buffer kept.
+    cached: Vec<(usize, usize, usize, f64)>,
 }
 
 /// Which instructions compute the cells of `Q` (see [`Rows`]). Every kind computes each
@@ -705,20 +850,24 @@ impl Rows {
 impl Detector {
     /// The change points (window-local indices, sorted) that E-Divisive keeps in `x` at
     /// significance `max_p`.
-    fn run(&mut self, x: &[f64], max_p: f64) -> Vec<usize> {
+    /// (Into `cps`, which it clears: one buffer for all the windows of a series.)
+    fn run(&mut self, x: &[f64], max_p: f64, cps: &mut Vec<usize>) {
         let w = x.len();
         self.fill(x);
-        let mut cps: Vec<usize> = Vec::new();
+        cps.clear();
         // Each interval's best split, by interval: a new point splits one interval and
         // leaves the others' candidates as they were, so only the two halves are searched
         // again (the same numbers as searching all, in the same order).
-        let mut cached: Vec<(usize, usize, usize, f64)> = Vec::new();
+        // (Kept between windows: one allocation per thread, not one per window.)
+        let mut cached = std::mem::take(&mut self.cached);
+        cached.clear();
         loop {
-            // Intervals between the points found so far, as Otava's `get_intervals`.
-            let bounds = boundaries(&cps, w);
+            // Intervals between the points found so far, as Otava's `get_intervals`
+            // (`boundaries(&cps, w).windows(2)`, walked without building the list).
             let mut best: Option<(usize, f64, usize, usize)> = None;
-            for pair in bounds.windows(2) {
-                let (s, e) = (pair[0], pair[1]);
+            for k in 0..=cps.len() {
+                let s = if k == 0 { 0 } else { cps[k - 1] };
+                let e = if k < cps.len() { cps[k] } else { w };
                 if e - s <= 1 {
                     continue;
                 }
@@ -735,15 +884,14 @@ impl Detector {
                 }
             }
             let Some((tau, _, s, e)) = best else { break };
-            let cp = segment_test(x, s, tau, e);
-            if cp.p_value <= max_p {
+            if significant(x, s, tau, e, max_p, &mut self.critical) {
                 let pos = cps.partition_point(|&c| c < tau);
                 cps.insert(pos, tau);
             } else {
                 break;
             }
         }
-        cps
+        self.cached = cached;
     }
 
     fn fill(&mut self, x: &[f64]) {
@@ -1187,6 +1335,8 @@ impl HistorySeries {
     }
 
     /// Notes value `v` of key `id` for the run being read; `false` on a second value.
+    // Inlined into the metrics loop (issue 14: ~16 instructions a value of call overhead).
+    #[inline(always)]
     fn note(&mut self, pos: usize, id: u32, v: f64) -> bool {
         let run = self.runs.len() as u32 + 1;
         let stamp = &mut self.stamps[id as usize];
@@ -1516,16 +1666,11 @@ struct TextSink<'a> {
 }
 
 impl crate::history_de::CustomSink for TextSink<'_> {
+    #[inline(always)]
     fn value(&mut self, pos: usize, name: &str, value: f64) -> bool {
         let h = &mut *self.h;
         let id = match h.order.get(pos) {
-            Some(&id)
-                if h.names[id as usize]
-                    .strip_prefix("custom.")
-                    .is_some_and(|n| n == name) =>
-            {
-                id
-            }
+            Some(&id) if is_custom(&h.names[id as usize], name) => id,
             _ => {
                 let mut key = std::mem::take(&mut h.key_buf);
                 key.clear();
@@ -1542,6 +1687,35 @@ impl crate::history_de::CustomSink for TextSink<'_> {
     fn reset(&mut self) {
         self.h.forget_pending();
     }
+}
+
+/// `full == "custom." + name`, compared eight bytes at a time: the names are short (a
+/// dozen bytes), and a call to `memcmp` per value was a twentieth of the reader (issue 14).
+#[inline(always)]
+fn is_custom(full: &str, name: &str) -> bool {
+    let (f, n) = (full.as_bytes(), name.as_bytes());
+    if f.len() != 7 + n.len() {
+        return false;
+    }
+    if n.len() < 8 {
+        // Short names (none in the benchmark's store): the slices' own comparison.
+        return f[..7] == *b"custom." && f[7..] == *n;
+    }
+    // Whole words only (iterator loops here were not unrolled and cost more than the
+    // call): the prefix with the name's first byte, the rest eight at a time, the last
+    // word overlapping the one before.
+    let w = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8"));
+    if w(f, 0) != u64::from_le_bytes(*b"custom.\0") | (n[0] as u64) << 56 {
+        return false;
+    }
+    let mut j = 1;
+    while j + 8 <= n.len() {
+        if w(f, 7 + j) != w(n, j) {
+            return false;
+        }
+        j += 8;
+    }
+    j == n.len() || w(f, f.len() - 8) == w(n, n.len() - 8)
 }
 
 /// `items.map(f)` on all cores, in order. The items are handed out in blocks of 32 as the
@@ -1773,6 +1947,177 @@ mod tests {
             }
         }
         DETECTOR.with(|d| d.borrow_mut().lanes = Lanes::best());
+    }
+
+    /// The critical values decide every comparison they decide as `p_value <= max_p`
+    /// does (issue 14): at and around both bounds (neighbouring floats), across the band
+    /// between them and the computed p-value's own crossing, far out, and the edges (0,
+    /// subnormal, huge, infinite, NaN), for thresholds from 1e-100 to 0.9 and degrees of
+    /// freedom 1–130 and some far beyond.
+    #[test]
+    fn issue14_critical_values_decide_as_the_p_value() {
+        let mut crit = Critical::default();
+        let (mut decided, mut total) = (0usize, 0usize);
+        let dfs: Vec<usize> = (1..=130).chain([200, 499, 1000, 4096]).collect();
+        for max_p in [0.01, 0.002, 0.001, 0.02, 0.1, 0.4, 0.9, 1e-6, 1e-30, 1e-100] {
+            for &df in &dfs {
+                let d = df as f64;
+                let (below, above) = crit.bounds(df, max_p).expect("in range");
+                assert!(
+                    below > 0.0 && below < above,
+                    "{max_p} {df}: {below} {above}"
+                );
+                assert!(
+                    above - below <= 2e-4 * above,
+                    "{max_p} {df}: band {below}..{above}"
+                );
+                // The computed p-value's own crossing, to neighbouring floats.
+                let (mut lo, mut hi) = (below, above);
+                while f64::from_bits(lo.to_bits() + 1) < hi {
+                    let mid = 0.5 * (lo + hi);
+                    if mid <= lo || mid >= hi {
+                        break;
+                    }
+                    if p_of_t(mid, d) <= max_p {
+                        hi = mid;
+                    } else {
+                        lo = mid;
+                    }
+                }
+                let mut ts = vec![
+                    0.0,
+                    5e-324,
+                    1e-300,
+                    1e-10,
+                    0.5,
+                    1.0,
+                    2.0,
+                    3.0,
+                    10.0,
+                    1e10,
+                    1e200,
+                    f64::MAX,
+                    f64::INFINITY,
+                    f64::NAN,
+                ];
+                for c in [below, above, lo, hi] {
+                    for k in 0..4u64 {
+                        ts.push(f64::from_bits(c.to_bits() + k));
+                        ts.push(f64::from_bits(c.to_bits() - k));
+                    }
+                }
+                for k in 0..=200 {
+                    ts.push(below * 0.999 + (above * 1.001 - below * 0.999) * k as f64 / 200.0);
+                    ts.push(above * (k as f64 / 40.0));
+                }
+                for t in ts {
+                    for t in [t, -t] {
+                        let exact = p_of_t(t, d) <= max_p;
+                        total += 1;
+                        if let Some(got) = crit.decide(t, d, max_p) {
+                            assert_eq!(got, exact, "t {t}, df {df}, max_p {max_p}");
+                            decided += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Most are decided by the bounds: the band between them is narrow.
+        assert!(decided * 10 > total * 8, "{decided} of {total}");
+        // Thresholds outside the range, and degrees of freedom not kept, always compute.
+        for max_p in [0.0, 1e-200, 0.95, 1.0, 2.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(crit.decide(50.0, 10.0, max_p), None, "{max_p}");
+        }
+        assert_eq!(crit.decide(50.0, 10.5, 0.01), None);
+        assert_eq!(crit.decide(50.0, 5000.0, 0.01), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Random `(t, df, max_p)`: what the critical values decide equals the p-value's
+        /// comparison (issue 14).
+        #[test]
+        fn issue14_critical_values_equal_p_on_random_t(
+            log_t in -6.0f64..4.0,
+            df in 1usize..300,
+            max_p in proptest::sample::select(vec![0.01, 0.002, 0.02, 0.4, 1e-5, 0.0013]),
+        ) {
+            let t = 10f64.powf(log_t);
+            let exact = p_of_t(t, df as f64) <= max_p;
+            let got = CRIT.with(|c| c.borrow_mut().decide(t, df as f64, max_p));
+            if let Some(got) = got {
+                proptest::prop_assert_eq!(got, exact);
+            }
+        }
+    }
+
+    thread_local! {
+        static CRIT: std::cell::RefCell<Critical> = std::cell::RefCell::new(Critical::default());
+    }
+
+    /// `is_custom` is `strip_prefix("custom.") == Some(name)` at every length around the
+    /// word size, for equal names, one byte off anywhere, other prefixes (issue 14).
+    #[test]
+    fn issue14_is_custom_is_strip_prefix() {
+        for len in 0..30 {
+            let name: String = (0..len)
+                .map(|k| char::from(b'a' + (k % 26) as u8))
+                .collect();
+            let mut fulls = vec![
+                format!("custom.{name}"),
+                format!("custom:{name}"),
+                format!("latency.{name}"),
+                format!("custom.{name}x"),
+                name.clone(),
+                format!("custom.é{name}"),
+            ];
+            for k in 0..len as usize {
+                let mut b = format!("custom.{name}").into_bytes();
+                b[7 + k] = b'_';
+                fulls.push(String::from_utf8(b).unwrap());
+            }
+            for full in &fulls {
+                let want = full.strip_prefix("custom.") == Some(name.as_str());
+                assert_eq!(is_custom(full, &name), want, "{full:?} {name:?}");
+            }
+        }
+    }
+
+    /// The detector finds the same change points, to the bit, with the critical values as
+    /// with the p-value computed for every candidate (issue 14).
+    #[test]
+    fn issue14_critical_values_give_bit_identical_change_points() {
+        for seed in 0..240u64 {
+            let mut x = awkward_series(seed);
+            if seed % 2 == 1 {
+                x.extend(noise(seed, 300).iter().map(|v| 100.0 + v));
+            }
+            let cfg = ChangeConfig {
+                window: 2 + (seed as usize * 7) % 69,
+                max_pvalue: [0.001, 0.01, 0.2, 0.45, 1e-6][seed as usize % 5],
+                min_magnitude: 0.0,
+            };
+            let run = |off: bool| {
+                DETECTOR.with(|d| d.borrow_mut().critical.off = off);
+                change_points(&x, &cfg)
+                    .iter()
+                    .map(|c| {
+                        [
+                            c.index as u64,
+                            c.before.to_bits(),
+                            c.after.to_bits(),
+                            c.std_before.to_bits(),
+                            c.std_after.to_bits(),
+                            c.p_value.to_bits(),
+                        ]
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let want = run(true);
+            assert_eq!(run(false), want, "seed {seed}");
+        }
+        DETECTOR.with(|d| d.borrow_mut().critical.off = false);
     }
 
     #[test]

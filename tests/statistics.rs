@@ -567,6 +567,11 @@ fn issue14_item3_auto_locates_runs_by_their_best_sample() {
         md.contains("1 metric beyond its best-sample band but not its value band: not failed"),
         "{md}"
     );
+    // The table's numbers are best samples, and the baseline line says so.
+    assert!(
+        md.contains("segment centre of 10 runs since `ch0`, of best samples, for 1 `auto` metric"),
+        "{md}"
+    );
 }
 
 /// Issue 14: load that hits part of a run (some samples slow, its best one as fast as

@@ -297,15 +297,21 @@ const AUTO_SEGMENTS_NAMED: usize = 3;
 
 /// The `baseline: …` line of calibrated `auto` diffs (issue 14 item 5): what their
 /// baseline is the centre of, e.g. "baseline: segment centre of 15 runs since `abc1234`
-/// (a change point), for 3 `auto` metrics". Metrics sharing a segment are counted
-/// together, the largest groups first.
+/// (a change point), for 3 `auto` metrics"; ", of best samples" when the runs are located
+/// by their best sample, so the table's numbers are not mistaken for the tool's values.
+/// Metrics sharing a segment are counted together, the largest groups first.
 pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Option<String> {
-    // (runs, since commit, starts at a change point) -> metrics.
-    type Segment<'a> = (usize, Option<&'a str>, bool);
+    // (runs, since commit, starts at a change point, best samples) -> metrics.
+    type Segment<'a> = (usize, Option<&'a str>, bool, bool);
     let mut groups: Vec<(Segment, usize)> = Vec::new();
     for d in &r.diffs {
         let Some(a) = &d.auto_baseline else { continue };
-        let k = (a.runs, a.since_commit.as_deref(), a.since_change_point);
+        let k = (
+            a.runs,
+            a.since_commit.as_deref(),
+            a.since_change_point,
+            a.location != "value",
+        );
         match groups.iter_mut().find(|(g, _)| *g == k) {
             Some((_, n)) => *n += 1,
             None => groups.push((k, 1)),
@@ -318,7 +324,7 @@ pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Optio
     let text: Vec<String> = groups
         .iter()
         .take(AUTO_SEGMENTS_NAMED)
-        .map(|((runs, commit, cp), n)| {
+        .map(|((runs, commit, cp, best), n)| {
             // A commit is hex; anything else in it is dropped rather than escaped.
             let since = match commit {
                 Some(c) => {
@@ -331,10 +337,11 @@ pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Optio
                 None => String::new(),
             };
             format!(
-                "{}{}{}, for {} `auto` {}",
+                "{}{}{}{}, for {} `auto` {}",
                 plural(*runs, "run", "runs"),
                 since,
                 if *cp { " (a change point)" } else { "" },
+                if *best { ", of best samples" } else { "" },
                 thousands(*n),
                 if *n == 1 { "metric" } else { "metrics" }
             )

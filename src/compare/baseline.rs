@@ -60,13 +60,8 @@ impl HistoryPoint {
     /// The run's location for `direction` ([`super::stats::run_location`]) when it has
     /// samples, else its value.
     pub fn location(&self, direction: crate::schema::Direction) -> f64 {
-        use crate::schema::Direction;
-        match (self.quantiles, direction) {
-            (Some([lo, _, _]), Direction::LowerIsBetter) => lo,
-            (Some([_, _, hi]), Direction::HigherIsBetter) => hi,
-            (Some([_, mid, _]), Direction::Both) => mid,
-            (None, _) => self.value,
-        }
+        self.quantiles
+            .map_or(self.value, |q| super::stats::location_for(q, direction))
     }
 }
 
@@ -288,10 +283,9 @@ fn points_of(
             timestamp: s.metadata.timestamp.clone(),
         });
         for (k, v) in s.flat() {
-            let quantiles = s
-                .metrics
-                .info(k)
-                .and_then(|info| sample_quantiles(info.samples.get(warmup..).unwrap_or(&[])));
+            let quantiles = s.metrics.info(k).and_then(|info| {
+                super::stats::run_locations(info.samples.get(warmup..).unwrap_or(&[]))
+            });
             points.entry(k.to_string()).or_default().push(HistoryPoint {
                 run: i as u32,
                 value: v,
@@ -300,16 +294,6 @@ fn points_of(
         }
     }
     (points, runs)
-}
-
-/// `[minimum, median, maximum]` of samples (the median NumPy's); `None` when empty.
-pub fn sample_quantiles(samples: &[f64]) -> Option<[f64; 3]> {
-    use crate::schema::Direction;
-    Some([
-        super::stats::run_location(samples, Direction::LowerIsBetter)?,
-        super::stats::run_location(samples, Direction::Both)?,
-        super::stats::run_location(samples, Direction::HigherIsBetter)?,
-    ])
 }
 
 /// Synthesises a snapshot whose every key is the median over the window (oldest first).

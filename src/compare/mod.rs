@@ -85,6 +85,18 @@ pub fn change_percent(baseline: f64, current: f64) -> Option<f64> {
     ))
 }
 
+/// The relative change a threshold judges: `change` (from [`change_percent`]), or, from
+/// a zero baseline, infinite on the side the value moved to (zero if it did not move).
+fn judged_change(change: Option<f64>, baseline: f64, current: f64) -> f64 {
+    change.unwrap_or(if current > baseline {
+        f64::INFINITY
+    } else if current < baseline {
+        f64::NEG_INFINITY
+    } else {
+        0.0
+    })
+}
+
 /// Whether a change is on the metric's better side (never for `both`).
 pub fn is_better(direction: Direction, change: f64) -> bool {
     match direction {
@@ -256,8 +268,7 @@ pub fn compare(
             Some(Err(percent)) => *percent,
             _ => stats::AUTO_FALLBACK_PERCENT,
         };
-        let mut calibrated = calibrated.and_then(std::result::Result::ok);
-        let value = c;
+        let calibrated = calibrated.and_then(std::result::Result::ok);
         let (b, c, change) = match &calibrated {
             Some(cal) => (
                 cal.band.centre,
@@ -266,14 +277,7 @@ pub fn compare(
             ),
             None => (b, c, change),
         };
-        // From a zero baseline the relative change is infinite on the side it moved to.
-        let judged = change.unwrap_or(if c > b {
-            f64::INFINITY
-        } else if c < b {
-            f64::NEG_INFINITY
-        } else {
-            0.0
-        });
+        let judged = judged_change(change, b, c);
         let (threshold, kind) = match rule {
             Threshold::Percent(p) => (p, "percent"),
             Threshold::Calibrated => match &calibrated {
@@ -293,31 +297,12 @@ pub fn compare(
                 }
             },
         };
-        let mut breach = is_breach(direction, judged, threshold);
-        if let Some(cal) = calibrated.as_mut() {
-            if let Some(vb) = &cal.value_band {
-                let change = change_percent(vb.centre, value);
-                let threshold_percent = round_places(vb.percent, 4);
-                let breached = is_breach(
-                    direction,
-                    change.unwrap_or(if value > vb.centre {
-                        f64::INFINITY
-                    } else {
-                        f64::NEG_INFINITY
-                    }),
-                    threshold_percent,
-                );
-                breach &= breached;
-                cal.basis.value_check = Some(result::ValueCheck {
-                    baseline_value: vb.centre,
-                    current_value: value,
-                    change_percent: change,
-                    threshold_percent,
-                    runs: vb.runs,
-                    breached,
-                });
-            }
-        }
+        // With samples, the values' band must be breached too (`value_check`).
+        let breach = is_breach(direction, judged, threshold)
+            && calibrated
+                .as_ref()
+                .and_then(|cal| cal.basis.value_check.as_ref())
+                .is_none_or(|v| v.breached);
         let verdict = if statistical_mode {
             test_key(key, base, history, current, c, direction, settings)
         } else {
@@ -400,9 +385,6 @@ struct Calibration {
     /// The current run's location (or value).
     current: f64,
     basis: result::AutoBaseline,
-    /// With samples: the band of the stored values, the second view
-    /// ([`result::AutoBaseline::value_check`]).
-    value_band: Option<stats::CalibratedBand>,
 }
 
 /// The calibrated band of `key` (see [`stats::calibrated_band`]): the key's last `depth`
@@ -489,14 +471,30 @@ fn calibrate(
     let first = points[start].run as usize;
     // The second view, on the same runs: their stored values, cut at their own change
     // points (a location and a median need not step at the same run).
-    let value_band = if use_samples {
+    let value_check = if use_samples {
         let values: Vec<f64> = points.iter().map(|p| p.value).collect();
-        band_since_change_point(&values, &settings.config.changes, rate, direction).1
+        band_since_change_point(&values, &settings.config.changes, rate, direction)
+            .1
+            .map(|vb| {
+                let change = change_percent(vb.centre, current_value);
+                let threshold_percent = round_places(vb.percent, 4);
+                result::ValueCheck {
+                    baseline_value: vb.centre,
+                    current_value,
+                    change_percent: change,
+                    threshold_percent,
+                    runs: vb.runs,
+                    breached: is_breach(
+                        direction,
+                        judged_change(change, vb.centre, current_value),
+                        threshold_percent,
+                    ),
+                }
+            })
     } else {
         None
     };
     Ok(Calibration {
-        value_band,
         band,
         current: if use_samples {
             current_loc.unwrap_or(current_value)
@@ -508,7 +506,7 @@ fn calibrate(
             since_commit: base.runs.get(first).and_then(|r| r.commit.clone()),
             since_change_point: start > 0,
             location: location.into(),
-            value_check: None,
+            value_check,
         },
     })
 }

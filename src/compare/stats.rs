@@ -558,16 +558,28 @@ pub fn t_quantile_upper(p: f64, df: f64) -> f64 {
 /// its 10th percentile, while a real slowdown moves every sample, the best one too
 /// (docs/verdict-quality.md, runs D and E). `None` without samples.
 pub fn run_location(samples: &[f64], direction: Direction) -> Option<f64> {
+    run_locations(samples).map(|q| location_for(q, direction))
+}
+
+/// `[minimum, median, maximum]` of a run's finite samples (the median NumPy's), sorted
+/// once: every direction's [`run_location`], for [`location_for`] to choose from. `None`
+/// without samples.
+pub fn run_locations(samples: &[f64]) -> Option<[f64; 3]> {
     let mut s: Vec<f64> = samples.iter().copied().filter(|v| v.is_finite()).collect();
     if s.is_empty() {
         return None;
     }
     s.sort_by(f64::total_cmp);
-    Some(match direction {
-        Direction::LowerIsBetter => s[0],
-        Direction::HigherIsBetter => s[s.len() - 1],
-        Direction::Both => percentile(&s, 50.0),
-    })
+    Some([s[0], percentile(&s, 50.0), s[s.len() - 1]])
+}
+
+/// The location [`run_location`] takes for `direction` out of [`run_locations`].
+pub fn location_for([lo, mid, hi]: [f64; 3], direction: Direction) -> f64 {
+    match direction {
+        Direction::LowerIsBetter => lo,
+        Direction::HigherIsBetter => hi,
+        Direction::Both => mid,
+    }
 }
 
 /// The 10 % default, for `auto` without enough history.

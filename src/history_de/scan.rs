@@ -271,6 +271,20 @@ impl<'a> Scanner<'a> {
             digits += n;
             exp = -(n as i32);
         }
+        self.exponent_and_value(neg, sig, digits, exp)
+    }
+
+    /// The rest of [`Scanner::number`] after its significand (`digits` digits, fraction
+    /// included, `exp` the fraction's length negated): an optional exponent, then the
+    /// value, or `None` where serde_json's own path is needed.
+    #[inline(always)]
+    fn exponent_and_value(
+        &mut self,
+        neg: bool,
+        sig: u64,
+        digits: u32,
+        mut exp: i32,
+    ) -> Option<f64> {
         if let Some(b'e' | b'E') = self.peek() {
             self.i += 1;
             let eneg = match self.peek()? {
@@ -466,43 +480,9 @@ mod tests {
             }
             exp = -((s.i - start) as i32);
         }
-        if let Some(b'e' | b'E') = s.peek() {
-            s.i += 1;
-            let eneg = match s.peek()? {
-                b'-' => {
-                    s.i += 1;
-                    true
-                }
-                b'+' => {
-                    s.i += 1;
-                    false
-                }
-                _ => false,
-            };
-            let start = s.i;
-            let mut e: i32 = 0;
-            while let Some(c @ b'0'..=b'9') = s.peek() {
-                if s.i - start >= 4 {
-                    return None;
-                }
-                e = e * 10 + (c - b'0') as i32;
-                s.i += 1;
-            }
-            if s.i == start {
-                return None;
-            }
-            exp += if eneg { -e } else { e };
-        }
-        if digits > 19 || exp.unsigned_abs() > 22 {
-            return None;
-        }
-        let mut f = sig as f64;
-        if exp >= 0 {
-            f *= POW10[exp as usize];
-        } else {
-            f /= POW10[(-exp) as usize];
-        }
-        Some(if neg { -f } else { f })
+        // The exponent and the value are the same code either way: the digit runs are
+        // what the word loops changed.
+        s.exponent_and_value(neg, sig, digits, exp)
     }
 
     fn scanner(t: &str) -> Scanner<'_> {

@@ -257,19 +257,23 @@ fn three_vs_three_is_insufficient_data_not_a_silent_pass() {
 /// history is built the way users build it.
 fn build_history(dir: &Path, values: &[(f64, f64)]) {
     for (i, (noisy, stable)) in values.iter().enumerate() {
-        let name = format!("h{i}.json");
-        write_snapshot(
+        add_run(
             dir,
-            &name,
             &format!("h{i}"),
             json!({"custom": {"noisy": noisy, "stable": stable}}),
             json!({}),
         );
-        flameiq(dir)
-            .args(["baseline", "set", "--metrics", &name])
-            .assert()
-            .success();
     }
+}
+
+/// Writes history run `run` as `{run}.json` and appends it with `baseline set`.
+fn add_run(dir: &Path, run: &str, metrics: Value, info: Value) {
+    let name = format!("{run}.json");
+    write_snapshot(dir, &name, run, metrics, info);
+    flameiq(dir)
+        .args(["baseline", "set", "--metrics", &name])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -515,18 +519,12 @@ fn issue14_item3_auto_locates_runs_by_their_best_sample() {
             med + 5.0,
             med + 6.0,
         ];
-        let name = format!("h{i}.json");
-        write_snapshot(
+        add_run(
             d.path(),
-            &name,
             &format!("h{i}"),
             json!({"custom": {"t": med}}),
             json!({"custom.t": {"direction": "lower_is_better", "samples": samples}}),
         );
-        flameiq(d.path())
-            .args(["baseline", "set", "--metrics", &name])
-            .assert()
-            .success();
     }
     // The current run's best samples are 20 % slower; its median is within the old spread.
     let samples = [
@@ -591,18 +589,12 @@ fn issue14_item3_load_on_part_of_a_run_is_not_a_regression_a_slower_best_sample_
         let samples: Vec<f64> = (0..8)
             .map(|j| 10.0 + f64::from((i + j) % 4) * 0.01)
             .collect();
-        let name = format!("h{i}.json");
-        write_snapshot(
+        add_run(
             d.path(),
-            &name,
             &format!("h{i}"),
             json!({"custom": {"t": 10.02}}),
             json!({"custom.t": {"direction": "lower_is_better", "samples": samples}}),
         );
-        flameiq(d.path())
-            .args(["baseline", "set", "--metrics", &name])
-            .assert()
-            .success();
     }
     let judge = |samples: &[f64]| {
         write_snapshot(

@@ -1912,6 +1912,22 @@ mod tests {
         x
     }
 
+    /// Every field of each change point, as bits: "bit-identical" compares these.
+    fn bits(cps: &[ChangePoint]) -> Vec<[u64; 6]> {
+        cps.iter()
+            .map(|c| {
+                [
+                    c.index as u64,
+                    c.before.to_bits(),
+                    c.after.to_bits(),
+                    c.std_before.to_bits(),
+                    c.std_after.to_bits(),
+                    c.p_value.to_bits(),
+                ]
+            })
+            .collect()
+    }
+
     #[test]
     fn issue14_lanes_give_bit_identical_change_points() {
         let lanes = Lanes::available();
@@ -1928,20 +1944,6 @@ mod tests {
                 change_points(&x, &cfg)
             };
             let want = run(Lanes::Scalar);
-            let bits = |cps: &[ChangePoint]| -> Vec<[u64; 6]> {
-                cps.iter()
-                    .map(|c| {
-                        [
-                            c.index as u64,
-                            c.before.to_bits(),
-                            c.after.to_bits(),
-                            c.std_before.to_bits(),
-                            c.std_after.to_bits(),
-                            c.p_value.to_bits(),
-                        ]
-                    })
-                    .collect()
-            };
             for &l in &lanes {
                 assert_eq!(bits(&run(l)), bits(&want), "{l:?}, seed {seed}");
             }
@@ -2100,19 +2102,7 @@ mod tests {
             };
             let run = |off: bool| {
                 DETECTOR.with(|d| d.borrow_mut().critical.off = off);
-                change_points(&x, &cfg)
-                    .iter()
-                    .map(|c| {
-                        [
-                            c.index as u64,
-                            c.before.to_bits(),
-                            c.after.to_bits(),
-                            c.std_before.to_bits(),
-                            c.std_after.to_bits(),
-                            c.p_value.to_bits(),
-                        ]
-                    })
-                    .collect::<Vec<_>>()
+                bits(&change_points(&x, &cfg))
             };
             let want = run(true);
             assert_eq!(run(false), want, "seed {seed}");

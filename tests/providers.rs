@@ -188,7 +188,32 @@ fn exact_values_and_unit_conversions() {
         .metrics
         .keys()
         .all(|k| !k.contains("_mean") && !k.contains("_stddev")));
+    // Issue 14 (CPU contention doubles wall time, not CPU time): `cpu_time` is the further
+    // measure `.cpu_time`, the median of the iteration rows (the middle repetition's
+    // 0.2227 us, not the `_median` aggregate row's own), with the repetitions as samples.
+    assert_metric(
+        &s,
+        "custom.BM_MapInsert/8.cpu_time",
+        0.2227036976785802 / 1e3,
+        "ms",
+        Lower,
+    );
+    let cpu = &s
+        .metrics
+        .info("custom.BM_MapInsert/8.cpu_time")
+        .unwrap()
+        .samples;
+    assert_eq!(cpu.len(), 3);
+    assert!(close(cpu[2], 0.22553192562346475 / 1e3));
     let s = load("google-benchmark", "google-benchmark/range_and_units.json");
+    // Converted from the row's own time_unit, like real_time.
+    assert_metric(
+        &s,
+        "custom.BM_Concat.cpu_time",
+        7.8052015783474324 / 1e6,
+        "ms",
+        Lower,
+    );
     assert_metric(&s, "custom.BM_Concat", 7.804415140081984 / 1e6, "ms", Lower);
     assert_metric(
         &s,

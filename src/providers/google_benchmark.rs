@@ -8,6 +8,12 @@
 //! - Repetitions (`--benchmark_repetitions=N`): the value is the median of the
 //!   `run_type: iteration` rows and they are the samples; the aggregate rows
 //!   (`_mean`, `_median`, `_stddev`, `_cv`, ...) are not separate metrics.
+//! - `cpu_time` (converted like `real_time`) is the further measure
+//!   `custom.<run_name>.cpu_time`, lower is better, with the repetitions as samples: the
+//!   process's CPU time, which a runner shared with other jobs barely moves while it can
+//!   double the wall-clock `real_time` (measured in `docs/verdict-quality.md`, run H), so
+//!   a team on shared runners can gate it and keep `real_time` loose. A row without a
+//!   numeric `cpu_time` simply has none.
 //! - Counters (any other numeric field, e.g. `bytes_per_second`, `items_per_second`, user
 //!   counters) become `custom.<run_name>.<counter>` (median across repetitions);
 //!   `bytes_per_second` is `B/s` and `items_per_second` is `items/s` (higher is better); a
@@ -16,7 +22,7 @@
 //! - A run with `error_occurred` (or `skipped`) is reported as a warning naming it, with its
 //!   message, and has no value.
 
-use super::util::{put, put_measure, Suffixes};
+use super::util::{put, put_measure, put_new, Suffixes};
 use super::{Input, Provider};
 use crate::error::{Error, Result};
 use crate::quantile::median;
@@ -62,6 +68,8 @@ const NOT_COUNTERS: &[&str] = &[
 struct Run {
     /// `real_time` of each repetition, in ms.
     times: Vec<f64>,
+    /// `cpu_time` of each repetition that has one, in ms.
+    cpu_times: Vec<f64>,
     /// Counter name → value of each repetition.
     counters: IndexMap<String, Vec<f64>>,
 }
@@ -81,6 +89,7 @@ struct Row<'a> {
     run_name: Option<Key<'a>>,
     run_type: Option<Key<'a>>,
     real_time: Option<f64>,
+    cpu_time: Option<f64>,
     time_unit: Option<Key<'a>>,
     /// `error_occurred` or `skipped`.
     failed: bool,
@@ -108,6 +117,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Row<'a> {
                         "run_type" => row.run_type = map.next_value()?,
                         "time_unit" => row.time_unit = map.next_value()?,
                         "real_time" => row.real_time = map.next_value()?,
+                        "cpu_time" => row.cpu_time = map.next_value()?,
                         "error_occurred" | "skipped" => {
                             let v: Value = map.next_value()?;
                             // `skipped` is a bool, or an enum number in newer versions.
@@ -199,19 +209,21 @@ impl Provider for GoogleBenchmark {
                     "benchmarks[{i}] ('{name}') has no numeric 'real_time'"
                 ))
             })?;
-            let real = crate::units::TimeUnit::parse(unit)
-                .map(|t| t.to_ms(real))
-                .ok_or_else(|| {
-                    bad(format!(
-                        "benchmarks[{i}] ('{name}'): unknown time_unit '{unit}'"
-                    ))
-                })?;
+            let time_unit = crate::units::TimeUnit::parse(unit).ok_or_else(|| {
+                bad(format!(
+                    "benchmarks[{i}] ('{name}'): unknown time_unit '{unit}'"
+                ))
+            })?;
+            let real = time_unit.to_ms(real);
             let run = match runs.get_index_of(&*name) {
                 Some(i) => runs.get_index_mut(i).map(|(_, r)| r),
                 None => Some(runs.entry(name.into_owned()).or_default()),
             };
             let Some(run) = run else { continue };
             run.times.push(real);
+            if let Some(cpu) = b.cpu_time {
+                run.cpu_times.push(time_unit.to_ms(cpu));
+            }
             for (Key(k), v) in b.counters {
                 match run.counters.get_mut(&*k) {
                     Some(vs) => vs.push(v),
@@ -225,7 +237,9 @@ impl Provider for GoogleBenchmark {
         let mut seen = Suffixes::default();
         super::util::reserve(
             &mut snap,
-            runs.values().map(|r| 1 + r.counters.len()).sum::<usize>(),
+            runs.values()
+                .map(|r| 1 + usize::from(!r.cpu_times.is_empty()) + r.counters.len())
+                .sum::<usize>(),
         );
         for (name, run) in &runs {
             let samples = |v: &Vec<f64>| if v.len() > 1 { v.clone() } else { Vec::new() };
@@ -237,6 +251,17 @@ impl Provider for GoogleBenchmark {
                     "ms",
                     Direction::LowerIsBetter,
                     samples(&run.times),
+                );
+            }
+            if let Some(m) = median(&run.cpu_times) {
+                put_new(
+                    &mut snap,
+                    &mut seen,
+                    format!("custom.{name}.cpu_time"),
+                    m,
+                    crate::units::Unit::MS,
+                    Direction::LowerIsBetter,
+                    samples(&run.cpu_times),
                 );
             }
             for (counter, values) in &run.counters {

@@ -42,7 +42,8 @@ enum Info {
 
 impl Info {
     fn new(info: MetricInfo) -> Info {
-        if info.samples.is_empty() {
+        // min and max are the run's own, like its samples.
+        if info.samples.is_empty() && info.min.is_none() && info.max.is_none() {
             Info::Shared(shared(info))
         } else {
             Info::Own(Box::new(info))
@@ -210,16 +211,17 @@ impl Metrics {
     }
 
     /// Adds a value and its info under a key not yet used, with one hash lookup; gives
-    /// them back when the key is taken.
+    /// them back when the key is taken (boxed: the rare case should not make every
+    /// call's result as large as an info).
     pub fn insert_new(
         &mut self,
         key: String,
         value: Number,
         info: MetricInfo,
-    ) -> Result<(), (String, Number, MetricInfo)> {
+    ) -> Result<(), Box<(String, Number, MetricInfo)>> {
         if self.detached.is_some() {
             if self.slots.contains_key(key.as_str()) {
-                return Err((key, value, info));
+                return Err(Box::new((key, value, info)));
             }
             self.slots.insert(
                 key.clone(),
@@ -232,7 +234,7 @@ impl Metrics {
             return Ok(());
         }
         match self.slots.entry(key) {
-            indexmap::map::Entry::Occupied(o) => Err((o.key().clone(), value, info)),
+            indexmap::map::Entry::Occupied(o) => Err(Box::new((o.key().clone(), value, info))),
             indexmap::map::Entry::Vacant(v) => {
                 // A new key goes last, after every inline info: it stays inline.
                 self.info_end = v.index() + 1;
@@ -315,7 +317,8 @@ impl Metrics {
     /// Sets a key's value and info at once (as [`Metrics::insert`] then
     /// [`Metrics::set_info`]).
     pub fn insert_with_info(&mut self, key: String, value: Number, info: MetricInfo) {
-        if let Err((key, value, info)) = self.insert_new(key, value, info) {
+        if let Err(taken) = self.insert_new(key, value, info) {
+            let (key, value, info) = *taken;
             self.insert(key.clone(), value);
             self.set_info(key, info);
         }

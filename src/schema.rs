@@ -19,7 +19,8 @@
 //! flameiq-core ignores them (silently).
 //!
 //! `metric_info` (optional, top level, ignored by flameiq-core) carries per-key unit,
-//! direction and raw samples; adapters fill it.
+//! direction and raw samples, or the run's `min` and `max` where the tool gives those
+//! without the samples; adapters fill it.
 //!
 //! Length (over 500 lines): parsing and validation of one format, about 120 lines of tests; the timestamps are in `crate::timestamp`.
 
@@ -112,6 +113,16 @@ pub struct MetricInfo {
     /// Raw samples of this run, in the stored value's unit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<f64>,
+    /// The run's smallest sample as the tool reported it, for tools that summarise a run
+    /// without exporting its samples (a pytest-benchmark `--benchmark-autosave` file saved
+    /// without `--benchmark-save-data`):
+    /// with [`MetricInfo::max`], calibrated `auto` locates the run by its best sample as
+    /// it would with the samples (docs/statistics.md). Ignored when `samples` are present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The run's largest sample as the tool reported it (see [`MetricInfo::min`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }
 
 /// Run context: who, where, when.
@@ -610,6 +621,15 @@ fn parse_metric_info(v: &Value, path: &Path) -> Result<MetricMap<MetricInfo>> {
                 ))
             }
         }
+        for (field, slot) in [("min", &mut mi.min), ("max", &mut mi.max)] {
+            match o.get(field) {
+                None | Some(Value::Null) => {}
+                Some(v) => {
+                    let n = number(v, &format!("metric_info.{key}.{field}"), path)?;
+                    *slot = n.as_f64();
+                }
+            }
+        }
         out.insert(key.clone(), mi);
     }
     Ok(out)
@@ -734,5 +754,19 @@ mod tests {
             "metric_info": {"custom.x": {"direction": "up"}}}))
         .unwrap_err();
         assert!(e.to_string().contains("unknown direction 'up'"), "{e}");
+        // A run's reported range (issue 14): numbers, named when they are not.
+        let s = parse(json!({"schema_version": 1, "metrics": {"custom": {"x": 2}},
+            "metric_info": {"custom.x": {"min": 1.5, "max": 4}}}))
+        .unwrap();
+        let info = s.metrics.info("custom.x").unwrap();
+        assert_eq!((info.min, info.max), (Some(1.5), Some(4.0)));
+        let e = parse(json!({"schema_version": 1, "metrics": {"custom": {"x": 2}},
+            "metric_info": {"custom.x": {"min": "fast"}}}))
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("'metric_info.custom.x.min' must be a number"),
+            "{e}"
+        );
     }
 }

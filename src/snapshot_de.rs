@@ -257,6 +257,10 @@ struct Info<'a> {
     direction: Option<Cow<'a, str>>,
     #[serde(default)]
     samples: Option<Vec<Number>>,
+    #[serde(default)]
+    min: Option<Number>,
+    #[serde(default)]
+    max: Option<Number>,
 }
 
 impl<'de> Deserialize<'de> for Infos {
@@ -288,10 +292,16 @@ impl<'de> Visitor<'de> for InfosVisitor {
                 let v = s.as_f64().filter(|v| v.is_finite()).ok_or_else(give_up)?;
                 samples.push(v);
             }
+            let finite = |n: Option<Number>| -> Result<Option<f64>, A::Error> {
+                n.map(|n| n.as_f64().filter(|v| v.is_finite()).ok_or_else(give_up))
+                    .transpose()
+            };
             let mi = MetricInfo {
                 unit: info.unit.map(|u| Unit::new(&u)),
                 direction,
                 samples,
+                min: finite(info.min)?,
+                max: finite(info.max)?,
             };
             if out.insert(key.into_owned(), mi).is_some() {
                 return Err(give_up());

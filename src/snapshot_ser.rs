@@ -164,6 +164,7 @@ mod tests {
                 unit: Some(crate::units::Unit::MS),
                 direction: Some(crate::schema::Direction::HigherIsBetter),
                 samples: vec![1.5e-07, 2.0],
+                ..Default::default()
             },
         );
         s.metrics

@@ -30,8 +30,13 @@ fn render(snap: &Snapshot) -> String {
         let s = &info.samples;
         let shown: Vec<String> = s.iter().take(4).map(|x| x.to_string()).collect();
         let more = if s.len() > 4 { ", ..." } else { "" };
+        // A run's reported range, for tools that give it without samples (issue 14).
+        let range = match (info.min, info.max) {
+            (None, None) => String::new(),
+            (lo, hi) => format!(" min={lo:?} max={hi:?}"),
+        };
         out.push_str(&format!(
-            "{key} = {value} {unit} {dir} samples={} [{}{more}]\n",
+            "{key} = {value} {unit} {dir} samples={} [{}{more}]{range}\n",
             s.len(),
             shown.join(", ")
         ));

@@ -52,7 +52,8 @@ pub struct HistoryPoint {
     /// The stored value.
     pub value: f64,
     /// `[minimum, median, maximum]` of the run's raw samples (after `noise.warmup_runs`),
-    /// when it has any: its location for each direction.
+    /// or the `min` and `max` its tool reported ([`super::stats::info_locations`]), when
+    /// it has either: its location for each direction.
     pub quantiles: Option<[f64; 3]>,
 }
 
@@ -283,9 +284,7 @@ fn points_of(
             timestamp: s.metadata.timestamp.clone(),
         });
         for (k, v) in s.flat() {
-            let quantiles = s.metrics.info(k).and_then(|info| {
-                super::stats::run_locations(info.samples.get(warmup..).unwrap_or(&[]))
-            });
+            let quantiles = super::stats::info_locations(s.metrics.info(k), v, warmup);
             points.entry(k.to_string()).or_default().push(HistoryPoint {
                 run: i as u32,
                 value: v,

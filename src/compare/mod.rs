@@ -431,10 +431,8 @@ fn calibrate(
         uncut
     };
     let warmup = settings.config.noise.warmup_runs;
-    let current_loc = current
-        .metrics
-        .info(key)
-        .and_then(|i| stats::run_location(i.samples.get(warmup..).unwrap_or(&[]), direction));
+    let current_loc = stats::info_locations(current.metrics.info(key), current_value, warmup)
+        .map(|q| stats::location_for(q, direction));
     let use_samples = current_loc.is_some() && points.iter().all(|p| p.quantiles.is_some());
     let locs: Vec<f64> = points
         .iter()

@@ -573,6 +573,25 @@ pub fn run_locations(samples: &[f64]) -> Option<[f64; 3]> {
     Some([s[0], percentile(&s, 50.0), s[s.len() - 1]])
 }
 
+/// A run's `[smallest, middle, largest]` sample for [`location_for`]: [`run_locations`] of
+/// its raw samples after `warmup`, else, for a tool that reports a run's `min` and `max`
+/// without its samples, `[min, value, max]` (the stored value, the tool's mean or median,
+/// standing in for the median). `None` when the run has neither.
+pub fn info_locations(
+    info: Option<&crate::schema::MetricInfo>,
+    value: f64,
+    warmup: usize,
+) -> Option<[f64; 3]> {
+    let info = info?;
+    if !info.samples.is_empty() {
+        return run_locations(info.samples.get(warmup..).unwrap_or(&[]));
+    }
+    match (info.min, info.max) {
+        (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() => Some([lo, value, hi]),
+        _ => None,
+    }
+}
+
 /// The location [`run_location`] takes for `direction` out of [`run_locations`].
 pub fn location_for([lo, mid, hi]: [f64; 3], direction: Direction) -> f64 {
     match direction {

@@ -643,6 +643,7 @@ pub mod util {
             unit: Some(unit),
             direction: Some(direction),
             samples,
+            ..Default::default()
         }
     }
 
@@ -680,7 +681,8 @@ pub mod util {
         };
         let info = info(unit.into(), direction, samples);
         // One hash lookup in the common (new key) case.
-        if let Err((base, number, info)) = snap.metrics.insert_new(key, number, info) {
+        if let Err(taken) = snap.metrics.insert_new(key, number, info) {
+            let (base, number, info) = *taken;
             let key = unique_key(snap, seen, base);
             snap.metrics.insert_with_info(key, number, info);
         }

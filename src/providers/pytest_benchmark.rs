@@ -1,4 +1,5 @@
-//! `pytest-benchmark`: the JSON written by `pytest --benchmark-json=FILE`.
+//! `pytest-benchmark`: the JSON written by `pytest --benchmark-json=FILE` (or saved under
+//! `.benchmarks/` by `--benchmark-save`/`--benchmark-autosave`: the same format).
 //! Format: <https://pytest-benchmark.readthedocs.io/en/latest/usage.html#commandline-options>
 //!
 //! Keys and values are exactly flameiq-core's provider's, so baselines stay comparable:
@@ -7,7 +8,11 @@
 //! each benchmark's mean is `custom.<name>` with `.` and spaces in the name replaced by `_`
 //! (a later benchmark of the same name replaces an earlier one, as in flameiq-core).
 //! Commit and branch come from `commit_info`. We add `metric_info`: units, directions and,
-//! when the file has them (`--benchmark-save-data`), each benchmark's raw `stats.data`.
+//! when the file has them (`--benchmark-json` always writes them; `--benchmark-save` and
+//! `--benchmark-autosave` only with `--benchmark-save-data`), each benchmark's raw `stats.data`;
+//! without them, its `stats.min` and `stats.max` (ms) as `metric_info.<key>.min`/`.max`,
+//! so calibrated `auto` can still locate each run by its best round (issue 14: a run
+//! slowed in part moves its mean, not its fastest round).
 
 use super::util::put;
 use super::{Input, Provider};
@@ -75,6 +80,24 @@ impl Provider for PytestBenchmark {
                 .unwrap_or_default()
         };
 
+        // A benchmark's reported fastest and slowest round, for a key without samples.
+        let range = |snap: &mut Snapshot, key: &str, b: &Value, i: usize| -> Result<()> {
+            let has_samples = snap
+                .metrics
+                .info(key)
+                .is_some_and(|m| !m.samples.is_empty());
+            if let (false, Some(lo), Some(hi)) =
+                (has_samples, stat(b, i, "min")?, stat(b, i, "max")?)
+            {
+                if snap.get(key).is_some() {
+                    let info = snap.metrics.info_or_default(key);
+                    info.min = Some(lo * 1e3);
+                    info.max = Some(hi * 1e3);
+                }
+            }
+            Ok(())
+        };
+
         let mut snap = Snapshot::new();
         let first = &benches[0];
         let first_samples = samples(first);
@@ -91,6 +114,7 @@ impl Provider for PytestBenchmark {
                     Direction::LowerIsBetter,
                     first_samples.clone(),
                 );
+                range(&mut snap, "latency.mean", first, 0)?;
             }
             if let Some(m) = median {
                 put(
@@ -101,6 +125,7 @@ impl Provider for PytestBenchmark {
                     Direction::LowerIsBetter,
                     first_samples,
                 );
+                range(&mut snap, "latency.p50", first, 0)?;
             }
         }
         let mut total_ops = 0.0;
@@ -127,12 +152,13 @@ impl Provider for PytestBenchmark {
                 // Same key again: flameiq-core's dict keeps the last one, in the first's place.
                 put(
                     &mut snap,
-                    key,
+                    key.clone(),
                     m * 1e3,
                     "ms",
                     Direction::LowerIsBetter,
                     samples(b),
                 );
+                range(&mut snap, &key, b, i)?;
             }
         }
         if snap.metrics.is_empty() {
@@ -175,6 +201,32 @@ mod tests {
             vec![1.0, 3.0]
         );
         assert_eq!(s.metadata.commit.as_deref(), Some("abc"));
+    }
+
+    /// Issue 14: an autosaved file without `--benchmark-save-data` still tells each run's fastest
+    /// and slowest round; they are kept (ms) where there are no samples, and only there.
+    #[test]
+    fn issue14_min_and_max_without_samples() {
+        let s = parse(r#"{"benchmarks": [
+            {"name": "test_a", "stats": {"mean": 0.002, "median": 0.0019, "min": 0.0015, "max": 0.004, "ops": 500.0}},
+            {"name": "test_b", "stats": {"mean": 0.004, "min": 0.003, "max": 0.005, "data": [0.003, 0.005]}},
+            {"name": "test_c", "stats": {"mean": 0.004, "min": 0.003}}]}"#).unwrap();
+        for key in ["latency.mean", "latency.p50", "custom.test_a"] {
+            let info = s.metrics.info(key).unwrap();
+            assert_eq!((info.min, info.max), (Some(1.5), Some(4.0)), "{key}");
+            assert!(info.samples.is_empty());
+        }
+        let b = s.metrics.info("custom.test_b").unwrap();
+        assert_eq!((b.min, b.max, b.samples.len()), (None, None, 2));
+        // Only a min: no range (a location needs both ends).
+        let c = s.metrics.info("custom.test_c").unwrap();
+        assert_eq!((c.min, c.max), (None, None));
+        // And it survives the schema v1 document.
+        let back = Snapshot::from_value(&s.to_value(), std::path::Path::new("m.json")).unwrap();
+        assert_eq!(back.metrics.info("custom.test_a").unwrap().min, Some(1.5));
+        let text = serde_json::to_string(&s.to_value()).unwrap();
+        let fast = crate::snapshot_de::parse(&text).expect("the fast reader takes it");
+        assert_eq!(fast.metrics.info("custom.test_a").unwrap().max, Some(4.0));
     }
 
     #[test]

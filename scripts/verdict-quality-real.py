@@ -45,13 +45,16 @@ WORKLOADS = {"cpu": 4_000_000, "mem": 40_000}  # iterations of the unchanged bui
 MEASURES = ["wall", "cpu"]
 HISTORY = 20
 
-# name -> (flameiq.yaml, history carries samples, source)
+# name -> (flameiq.yaml, what the runs carry: True samples, False values only, "range" the
+# runs' min and max without samples as pytest-benchmark writes them without
+# --benchmark-save-data, source)
 AUTO = "thresholds:\n  custom.*: auto\n"
 STATS = "statistics:\n  enabled: true\n"
 MODES = {
     "fixed 10 % (default)": ("", True, "store"),
     "auto (calibrated), runs with samples": (AUTO, True, "store"),
     "auto (calibrated), values only": (AUTO, False, "store"),
+    "auto (calibrated), values + min/max": (AUTO, "range", "store"),
     "auto(3) (FlameIQ 0.1 band)": ("thresholds:\n  custom.*: auto(3)\n", True, "store"),
     "statistics, 10 %": (STATS, True, "store"),
     "statistics + auto (calibrated)": (STATS + AUTO, True, "store"),
@@ -106,7 +109,9 @@ def snapshot(rnd: dict, build: str, samples: bool, tag: str) -> dict:
             key = f"{w}_{m}_ms"
             metrics[key] = round(statistics.median(times), 6)
             mi = {"unit": "ms", "direction": "lower_is_better"}
-            if samples:
+            if samples == "range":
+                mi["min"], mi["max"] = round(min(times), 6), round(max(times), 6)
+            elif samples:
                 mi["samples"] = [round(t, 6) for t in times]
             info[f"custom.{key}"] = mi
     return {
@@ -121,7 +126,9 @@ def snapshot(rnd: dict, build: str, samples: bool, tag: str) -> dict:
 def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str) -> list:
     cfg, samples, source = MODES[mode]
     (work / "flameiq.yaml").write_text(cfg)
-    (work / "c.json").write_text(json.dumps(snapshot(data[r], build, True, f"pr{r}")))
+    # The PR run carries samples unless the mode's runs carry only their range.
+    cur = "range" if samples == "range" else True
+    (work / "c.json").write_text(json.dumps(snapshot(data[r], build, cur, f"pr{r}")))
     args = [flameiq, "--config", str(work / "flameiq.yaml"), "compare", "-m",
             str(work / "c.json"), "--json", "--no-fail-on-regression"]
     if source == "store":

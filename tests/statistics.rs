@@ -61,6 +61,18 @@ fn diff<'a>(doc: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no diff for {key}"))
 }
 
+/// Writes the current run `c.json` (`metrics`, `info`) and runs `compare -m c.json --json`
+/// against the workspace's store; returns the diff of `key` and the exit code.
+fn judge_run(dir: &Path, key: &str, metrics: Value, info: Value) -> (Value, Option<i32>) {
+    write_snapshot(dir, "c.json", "c", metrics, info);
+    let out = flameiq(dir)
+        .args(["compare", "-m", "c.json", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (diff(&doc, key).clone(), out.status.code())
+}
+
 fn stats_config(dir: &Path) {
     std::fs::write(
         dir.join("flameiq.yaml"),
@@ -530,19 +542,12 @@ fn issue14_item3_auto_locates_runs_by_their_best_sample() {
     let samples = [
         12.2, 12.3, 110.0, 110.0, 110.0, 111.0, 112.0, 113.0, 114.0, 115.0, 116.0,
     ];
-    write_snapshot(
+    let (t, code) = judge_run(
         d.path(),
-        "c.json",
-        "c",
+        "custom.t",
         json!({"custom": {"t": 110.0}}),
         json!({"custom.t": {"direction": "lower_is_better", "samples": samples}}),
     );
-    let out = flameiq(d.path())
-        .args(["compare", "-m", "c.json", "--json"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let t = diff(&doc, "custom.t");
     assert_eq!(t["auto_baseline"]["location"], "min of samples", "{t}");
     // The current run's best sample, beyond the best samples' band ...
     assert_eq!(t["current_value"], 12.2);
@@ -554,7 +559,7 @@ fn issue14_item3_auto_locates_runs_by_their_best_sample() {
     assert_eq!(check["breached"], false, "{t}");
     assert_eq!(t["is_regression"], false, "{t}");
     assert_ne!(t["status"], "REGRESSION");
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(code, Some(0));
     // The summary says why it is not red.
     flameiq(d.path())
         .args(["compare", "-m", "c.json", "--markdown", "s.md"])
@@ -597,19 +602,12 @@ fn issue14_item3_load_on_part_of_a_run_is_not_a_regression_a_slower_best_sample_
         );
     }
     let judge = |samples: &[f64]| {
-        write_snapshot(
+        judge_run(
             d.path(),
-            "c.json",
-            "c",
+            "custom.t",
             json!({"custom": {"t": samples[4]}}),
             json!({"custom.t": {"direction": "lower_is_better", "samples": samples}}),
-        );
-        let out = flameiq(d.path())
-            .args(["compare", "-m", "c.json", "--json"])
-            .output()
-            .unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        (diff(&doc, "custom.t").clone(), out.status.code())
+        )
     };
     // Load from the second sample on: its 10th percentile is 4 % above the history's.
     let (t, code) = judge(&[10.0, 10.6, 10.8, 11.0, 11.2, 11.4, 12.0, 13.0]);
@@ -626,10 +624,11 @@ fn issue14_item3_load_on_part_of_a_run_is_not_a_regression_a_slower_best_sample_
 
 /// Issue 14: a tool that summarises each run without exporting its samples (a
 /// pytest-benchmark `--benchmark-autosave` file without `--benchmark-save-data`) still
-/// reports its fastest and slowest round; `metric_info.min`/`max` locate the run by its best round as samples would, so a
-/// run slowed in part (its mean up 9 %, its fastest round as fast as ever) is not failed,
-/// while the same file without them is (run G of docs/verdict-quality.md: values only
-/// 1.1-1.7 % false alarms from such runs, their min and max 0.3-0.6 %).
+/// reports its fastest and slowest round; `metric_info.min`/`max` locate the run by its
+/// best round as samples would, so a run slowed in part (its mean up 9 %, its fastest
+/// round as fast as ever) is not failed, while the same file without them is (run G of
+/// docs/verdict-quality.md: values only 1.1-1.7 % false alarms from such runs, their min
+/// and max 0.3-0.6 %).
 #[test]
 fn issue14_item3_a_runs_reported_min_and_max_locate_it_without_samples() {
     let d = TempDir::new().unwrap();
@@ -654,19 +653,7 @@ fn issue14_item3_a_runs_reported_min_and_max_locate_it_without_samples() {
             }
             None => json!({"custom.t": {"direction": "lower_is_better"}}),
         };
-        write_snapshot(
-            d.path(),
-            "c.json",
-            "c",
-            json!({"custom": {"t": mean}}),
-            info,
-        );
-        let out = flameiq(d.path())
-            .args(["compare", "-m", "c.json", "--json"])
-            .output()
-            .unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        (diff(&doc, "custom.t").clone(), out.status.code())
+        judge_run(d.path(), "custom.t", json!({"custom": {"t": mean}}), info)
     };
     // Load on part of the run: the mean 9 % up, the fastest round unchanged.
     let (t, code) = judge(10.9, Some((10.0, 13.0)));

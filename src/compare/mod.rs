@@ -389,8 +389,8 @@ struct Calibration {
 
 /// The calibrated band of `key` (see [`stats::calibrated_band`]): the key's last `depth`
 /// history runs, cut after their last change point, each run's location the best of
-/// its samples when the current run and every run of the segment carry samples, else its
-/// value. When fewer than [`stats::AUTO_MIN_HISTORY`] runs remain, the error is the
+/// its samples ([`stats::run_location`]: raw samples, or the `min`/`max` its tool
+/// reported) when the current run and every run read carry them, else its value. When fewer than [`stats::AUTO_MIN_HISTORY`] runs remain, the error is the
 /// threshold that decides instead (`threshold_kind` `auto-fallback`), logged: the fixed
 /// 10 %, or the band of every run read when that is wider. Right after a change point the
 /// noise since is unknown; the uncut band, which the step itself widens, is the cautious
@@ -431,8 +431,8 @@ fn calibrate(
         uncut
     };
     let warmup = settings.config.noise.warmup_runs;
-    let current_loc = stats::info_locations(current.metrics.info(key), current_value, warmup)
-        .map(|q| stats::location_for(q, direction));
+    let current_loc =
+        stats::run_location(current.metrics.info(key), current_value, warmup, direction);
     let use_samples = current_loc.is_some() && points.iter().all(|p| p.quantiles.is_some());
     let locs: Vec<f64> = points
         .iter()

@@ -556,9 +556,16 @@ pub fn t_quantile_upper(p: f64, df: f64) -> f64 {
 /// `both`. Load on a shared runner only ever adds time (or takes throughput), and it
 /// often hits part of a run: its best sample moves less between jobs than its median or
 /// its 10th percentile, while a real slowdown moves every sample, the best one too
-/// (docs/verdict-quality.md, runs D and E). `None` without samples.
-pub fn run_location(samples: &[f64], direction: Direction) -> Option<f64> {
-    run_locations(samples).map(|q| location_for(q, direction))
+/// (docs/verdict-quality.md, runs D and E). Read from the run's `metric_info` by
+/// [`info_locations`] (its samples after `warmup`, else the `min` and `max` its tool
+/// reported); `None` without either.
+pub fn run_location(
+    info: Option<&crate::schema::MetricInfo>,
+    value: f64,
+    warmup: usize,
+    direction: Direction,
+) -> Option<f64> {
+    info_locations(info, value, warmup).map(|q| location_for(q, direction))
 }
 
 /// `[minimum, median, maximum]` of a run's finite samples (the median NumPy's), sorted
@@ -1176,18 +1183,48 @@ mod tests {
 
     #[test]
     fn issue14_item3_run_location_is_the_best_sample() {
-        let s = [
+        use crate::schema::MetricInfo;
+        let with = |samples: &[f64]| MetricInfo {
+            samples: samples.to_vec(),
+            ..Default::default()
+        };
+        let at = |info: &MetricInfo, warmup, d| run_location(Some(info), 99.0, warmup, d);
+        let s = with(&[
             10.0, 30.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0,
-        ];
+        ]);
         // The best sample on the metric's good side; numpy.percentile(s, 50) == 15.0.
-        assert_eq!(run_location(&s, Direction::LowerIsBetter), Some(10.0));
-        assert_eq!(run_location(&s, Direction::HigherIsBetter), Some(30.0));
-        assert_eq!(run_location(&s, Direction::Both), Some(15.0));
-        assert_eq!(run_location(&[], Direction::Both), None);
+        assert_eq!(at(&s, 0, Direction::LowerIsBetter), Some(10.0));
+        assert_eq!(at(&s, 0, Direction::HigherIsBetter), Some(30.0));
+        assert_eq!(at(&s, 0, Direction::Both), Some(15.0));
+        assert_eq!(at(&with(&[]), 0, Direction::Both), None);
+        assert_eq!(run_location(None, 99.0, 0, Direction::Both), None);
+        // Warmup samples are dropped first.
+        assert_eq!(at(&s, 1, Direction::LowerIsBetter), Some(11.0));
         // Non-finite samples are not a location.
-        let odd = [f64::NAN, 12.0, f64::INFINITY, 11.5];
-        assert_eq!(run_location(&odd, Direction::LowerIsBetter), Some(11.5));
-        assert_eq!(run_location(&odd, Direction::HigherIsBetter), Some(12.0));
+        let odd = with(&[f64::NAN, 12.0, f64::INFINITY, 11.5]);
+        assert_eq!(at(&odd, 0, Direction::LowerIsBetter), Some(11.5));
+        assert_eq!(at(&odd, 0, Direction::HigherIsBetter), Some(12.0));
+        // Without samples, the tool's reported range: both ends needed, the value between.
+        let range = MetricInfo {
+            min: Some(8.0),
+            max: Some(20.0),
+            ..Default::default()
+        };
+        assert_eq!(at(&range, 0, Direction::LowerIsBetter), Some(8.0));
+        assert_eq!(at(&range, 0, Direction::HigherIsBetter), Some(20.0));
+        assert_eq!(at(&range, 0, Direction::Both), Some(99.0));
+        let half = MetricInfo {
+            min: Some(8.0),
+            ..Default::default()
+        };
+        assert_eq!(at(&half, 0, Direction::LowerIsBetter), None);
+        // Samples, when present, win over a range.
+        let both = MetricInfo {
+            min: Some(1.0),
+            max: Some(2.0),
+            ..s.clone()
+        };
+        assert_eq!(at(&both, 0, Direction::LowerIsBetter), Some(10.0));
     }
 
     #[test]

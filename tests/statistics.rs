@@ -657,7 +657,8 @@ fn issue14_item3_a_runs_reported_min_and_max_locate_it_without_samples() {
     };
     // Load on part of the run: the mean 9 % up, the fastest round unchanged.
     let (t, code) = judge(10.9, Some((10.0, 13.0)));
-    assert_eq!(t["auto_baseline"]["location"], "min of samples", "{t}");
+    // The label says what located the runs: the tool's reported minimum, not samples.
+    assert_eq!(t["auto_baseline"]["location"], "reported min", "{t}");
     assert_eq!(t["current_value"], 10.0, "{t}");
     assert_eq!(t["auto_baseline"]["value_check"]["breached"], true, "{t}");
     assert_eq!(t["status"], "PASS", "{t}");
@@ -671,7 +672,18 @@ fn issue14_item3_a_runs_reported_min_and_max_locate_it_without_samples() {
     let (t, code) = judge(10.5, Some((10.45, 10.8)));
     assert_eq!(t["current_value"], 10.45, "{t}");
     assert_eq!(t["status"], "REGRESSION", "{t}");
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(1)); // A current run with samples over a history of reported ranges: both kinds, named.
+    let (t, _) = judge_run(
+        d.path(),
+        "custom.t",
+        json!({"custom": {"t": 10.02}}),
+        json!({"custom.t": {"direction": "lower_is_better", "samples": [10.0, 10.02, 10.3]}}),
+    );
+    assert_eq!(
+        t["auto_baseline"]["location"], "min of samples or reported min",
+        "{t}"
+    );
+    assert_eq!(t["current_value"], 10.0, "{t}");
 }
 
 #[test]

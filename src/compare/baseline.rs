@@ -55,6 +55,9 @@ pub struct HistoryPoint {
     /// or the `min` and `max` its tool reported ([`super::stats::info_locations`]), when
     /// it has either: its location for each direction.
     pub quantiles: Option<[f64; 3]>,
+    /// Whether [`Self::quantiles`] came from raw samples (`false`: from the tool's
+    /// reported `min`/`max`, or there are none), so the result can say which it used.
+    pub sampled: bool,
 }
 
 impl HistoryPoint {
@@ -284,11 +287,13 @@ fn points_of(
             timestamp: s.metadata.timestamp.clone(),
         });
         for (k, v) in s.flat() {
-            let quantiles = super::stats::info_locations(s.metrics.info(k), v, warmup);
+            let info = s.metrics.info(k);
+            let quantiles = super::stats::info_locations(info, v, warmup);
             points.entry(k.to_string()).or_default().push(HistoryPoint {
                 run: i as u32,
                 value: v,
                 quantiles,
+                sampled: quantiles.is_some() && super::stats::has_samples(info),
             });
         }
     }

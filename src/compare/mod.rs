@@ -457,14 +457,26 @@ fn calibrate(
     let Some(band) = band else {
         return Err(fallback(&[], 0, "with a non-zero centre"));
     };
-    let location = if use_samples {
-        match direction {
-            Direction::LowerIsBetter => "min of samples",
-            Direction::HigherIsBetter => "max of samples",
-            Direction::Both => "median of samples",
-        }
-    } else {
-        "value"
+    // What located the runs: their samples, the min/max their tool reported (a file
+    // without samples), or a mix of the two; for `both` a reported range has no middle,
+    // and the stored value stands in for it.
+    let sampled = use_samples
+        && stats::has_samples(current.metrics.info(key))
+        && points.iter().all(|p| p.sampled);
+    let reported = use_samples && !sampled;
+    let mixed = reported
+        && (stats::has_samples(current.metrics.info(key)) || points.iter().any(|p| p.sampled));
+    let location = match (use_samples, sampled, mixed, direction) {
+        (false, ..) => "value",
+        (_, true, _, Direction::LowerIsBetter) => "min of samples",
+        (_, true, _, Direction::HigherIsBetter) => "max of samples",
+        (_, true, _, Direction::Both) => "median of samples",
+        (_, _, false, Direction::LowerIsBetter) => "reported min",
+        (_, _, false, Direction::HigherIsBetter) => "reported max",
+        (_, _, false, Direction::Both) => "value",
+        (_, _, true, Direction::LowerIsBetter) => "min of samples or reported min",
+        (_, _, true, Direction::HigherIsBetter) => "max of samples or reported max",
+        (_, _, true, Direction::Both) => "median of samples or value",
     };
     let first = points[start].run as usize;
     // The second view, on the same runs: their stored values, cut at their own change

@@ -122,7 +122,9 @@ pub struct AutoBaseline {
     /// Whether the segment starts at a change point (else at the oldest run read).
     pub since_change_point: bool,
     /// What each run contributed: `value`, or `min of samples` / `max of samples` /
-    /// `median of samples` (the run's location).
+    /// `median of samples` (the run's location), `reported min` / `reported max` (the
+    /// range a tool reported without its samples), or `min of samples or reported min`
+    /// (and so on) when the runs had some of each.
     pub location: String,
     /// With samples, the second view a regression must also show: the band of the same
     /// runs' stored values (a tool's median or mean). Load that slows part of a run moves

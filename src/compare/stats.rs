@@ -599,6 +599,12 @@ pub fn info_locations(
     }
 }
 
+/// Whether [`info_locations`] locates a run by its raw samples (rather than by the `min`
+/// and `max` its tool reported, or not at all).
+pub fn has_samples(info: Option<&crate::schema::MetricInfo>) -> bool {
+    info.is_some_and(|i| !i.samples.is_empty())
+}
+
 /// The location [`run_location`] takes for `direction` out of [`run_locations`].
 pub fn location_for([lo, mid, hi]: [f64; 3], direction: Direction) -> f64 {
     match direction {

@@ -20,11 +20,13 @@ Orchestration only: every verdict comes from the real `flameiq compare` binary.
 3. Count per metric: REGRESSION on an A/A trial is a false alarm, on an A/B a detection.
 
 Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--measurements F] [--out F]
+       [--trials F.jsonl]
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import random
@@ -146,8 +148,31 @@ def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str) -
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"flameiq failed ({p.returncode}): {p.stderr}")
-    return [(d["metric_key"], d["status"], d.get("threshold_kind"), d["threshold_percent"])
-            for d in json.loads(p.stdout)["diffs"]]
+    return json.loads(p.stdout)["diffs"]
+
+
+def hindsight(data: list) -> list:
+    """The reference a gate cannot have: per workload and measure, the smallest fixed
+    threshold that leaves at most 1 % of the cross-job A/A changes above it (the change of
+    a PR run's best sample against the median best sample of the 20 rounds before it,
+    knowing all of them in advance), and the share of slowed runs beyond it."""
+    rows = []
+    for w in WORKLOADS:
+        for m in MEASURES:
+            aa, ab = [], {s: [] for s in (10, 20)}
+            for r in range(HISTORY, len(data)):
+                centre = statistics.median(min(data[i][w]["a"][m])
+                                           for i in range(r - HISTORY, r))
+                aa += [min(data[r][w][b][m]) / centre - 1 for b in ("a", "a2")]
+                for s in ab:
+                    ab[s].append(min(data[r][w][f"s{s}"][m]) / centre - 1)
+            if not aa:
+                continue
+            aa.sort()
+            q = aa[math.ceil(0.99 * len(aa)) - 1]
+            caught = [sum(x > q for x in ab[s]) / len(ab[s]) * 100 for s in (10, 20)]
+            rows.append(f"| {w} | {m} | {q * 100:.1f} % | {caught[0]:.1f} % | {caught[1]:.1f} % |")
+    return rows
 
 
 def noise(data: list) -> list:
@@ -158,6 +183,8 @@ def noise(data: list) -> list:
 def main() -> None:
     ap = parser(__doc__, rounds=100, seed=14)
     ap.add_argument("--samples", type=int, default=8)
+    ap.add_argument("--trials", help="write every verdict here, one JSON object per line "
+                    "(mode, round, build, and the diff as `flameiq compare --json` gave it)")
     a = ap.parse_args()
     started = time.time()
     load_start = os.getloadavg()
@@ -183,6 +210,7 @@ def main() -> None:
         work = d / "work"
         work.mkdir()
         t0 = time.time()
+        trials = open(a.trials, "w") if a.trials else None
         for mode, (_, _, source) in MODES.items():
             first = HISTORY if source == "store" else 0
             for r in range(first, len(data)):
@@ -190,7 +218,12 @@ def main() -> None:
                     if b == "a" and source == "job":
                         continue  # the baseline itself
                     s = 0 if b in ("a", "a2") else int(b[1:])
-                    for key, st, kind, thr in judge(a.flameiq, work, mode, data, r, b):
+                    for diff in judge(a.flameiq, work, mode, data, r, b):
+                        key, st = diff["metric_key"], diff["status"]
+                        kind, thr = diff.get("threshold_kind"), diff["threshold_percent"]
+                        if trials is not None:
+                            trials.write(json.dumps({"mode": mode, "round": r, "build": b,
+                                                     "diff": diff}, sort_keys=True) + "\n")
                         w, x = key.split(".")[1].split("_")[:2]
                         c = counts[(mode, w, x)][s]
                         c["n"] += 1
@@ -198,6 +231,8 @@ def main() -> None:
                         if s == 0:
                             kinds.setdefault((mode, w, x), []).append((kind, thr))
             print(f"  judged {mode} ({time.time() - t0:.0f}s)", file=sys.stderr)
+        if trials is not None:
+            trials.close()
 
     def pct(c):
         return f"{c['reg'] / c['n'] * 100:.1f} % ({c['reg']}/{c['n']})" if c["n"] else "-"
@@ -226,6 +261,14 @@ def main() -> None:
         "| between-job CV of minima | max/min median |",
         "|---|---|---|---|---|---|---|",
         *noise(data),
+        "",
+        "Hindsight reference (no gate can know it): the smallest fixed threshold on the best "
+        "sample that leaves at most 1 % of the cross-job A/A changes above it, and what it "
+        "would catch:",
+        "",
+        "| workload | measure | threshold | +10 % caught | +20 % caught |",
+        "|---|---|---|---|---|",
+        *hindsight(data),
     ]
     for x, title in (("cpu", "CPU time"), ("wall", "wall-clock time")):
         for w in WORKLOADS:

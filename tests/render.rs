@@ -48,6 +48,7 @@ fn diff(
         improved: status == DiffStatus::Warning && flameiq::compare::is_better(dir, c - b),
         change_absolute: None,
         auto_baseline: None,
+        auto_fallback: None,
     }
 }
 

@@ -470,9 +470,60 @@ fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
         )),
         "{err}"
     );
+    // The diff says why, and since which change point (issue 14: "with fewer runs it
+    // says so"); the calibrated metric beside it has no such note.
+    let why = &noisy["auto_fallback"];
+    assert_eq!(why["runs"], 3, "{noisy}");
+    assert_eq!(why["needed"], 5, "{noisy}");
+    assert_eq!(why["since_change_point"], true, "{noisy}");
+    assert_eq!(why["since_commit"], "c-h22", "{noisy}");
+    assert!(diff(&doc, "custom.stable").get("auto_fallback").is_none());
+    // So does the summary a reviewer reads.
+    flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--markdown", "s.md"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(d.path().join("s.md")).unwrap();
+    assert!(
+        md.contains(
+            "no `auto` band yet for 1 metric (3 runs since `ch22`, a change point; a band \
+             needs 5): judged against the baseline run by the fixed threshold or the band \
+             of all runs, whichever is wider"
+        ),
+        "{md}"
+    );
     // Far beyond that band is still a regression.
     let (doc, _) = compare_verbose(d.path(), 70.4 * (1.0 + 2.0 * t / 100.0), 120.0);
     assert_eq!(diff(&doc, "custom.noisy")["status"], "REGRESSION");
+}
+
+/// Issue 14: a calibrated `auto` metric with too short a history is judged by the fixed
+/// threshold, and the diff and the summary say so, counting the runs there are.
+#[test]
+fn issue14_item3_auto_with_a_short_history_says_it_has_no_band_yet() {
+    let d = auto_config();
+    build_history(d.path(), &[(100.0, 50.0), (101.0, 50.2), (99.0, 49.9)]);
+    let (doc, _) = compare_verbose(d.path(), 100.0, 56.0);
+    let stable = diff(&doc, "custom.stable");
+    assert_eq!(stable["threshold_kind"], "auto-fallback", "{stable}");
+    assert_eq!(
+        stable["status"], "REGRESSION",
+        "+12 % over the fixed 10 %: {stable}"
+    );
+    let why = &stable["auto_fallback"];
+    assert_eq!(why["runs"], 3, "{stable}");
+    assert_eq!(why["since_change_point"], false, "{stable}");
+    assert_eq!(why["since_commit"], "c-h0", "{stable}");
+    let out = flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--markdown", "s.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = std::fs::read_to_string(d.path().join("s.md")).unwrap();
+    assert!(
+        md.contains("no `auto` band yet for 2 metrics (3 runs of history; a band needs 5)"),
+        "{md}"
+    );
 }
 
 #[test]

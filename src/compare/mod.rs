@@ -265,10 +265,14 @@ pub fn compare(
             _ => None,
         };
         let fallback = match &calibrated {
-            Some(Err(percent)) => *percent,
+            Some(Err(f)) => f.percent,
             _ => stats::AUTO_FALLBACK_PERCENT,
         };
-        let calibrated = calibrated.and_then(std::result::Result::ok);
+        let (calibrated, auto_fallback) = match calibrated {
+            Some(Ok(cal)) => (Some(cal), None),
+            Some(Err(f)) => (None, f.why),
+            None => (None, None),
+        };
         let (b, c, change) = match &calibrated {
             Some(cal) => (
                 cal.band.centre,
@@ -358,6 +362,7 @@ pub fn compare(
             improved,
             change_absolute: change.is_none().then_some(c - b),
             auto_baseline: calibrated.map(|cal| cal.basis),
+            auto_fallback,
         });
     }
     let mut new: Vec<String> = current
@@ -377,6 +382,13 @@ pub fn compare(
         skipped,
         statistical_mode,
     ))
+}
+
+/// The threshold that judges a calibrated `auto` key whose band could not be drawn, and
+/// why, for the diff ([`result::AutoFallback`]; `None` for a zero centre, which is logged).
+struct Fallback {
+    percent: f64,
+    why: Option<result::AutoFallback>,
 }
 
 /// A calibrated `auto` band for one key, with what it compares.
@@ -405,7 +417,7 @@ fn calibrate(
     direction: Direction,
     depth: usize,
     settings: &Settings,
-) -> std::result::Result<Calibration, f64> {
+) -> std::result::Result<Calibration, Fallback> {
     let points = base
         .points
         .get(key)
@@ -452,10 +464,25 @@ fn calibrate(
         } else {
             "of history"
         };
-        return Err(fallback(&locs, segment.len(), what));
+        let since_commit = points
+            .get(start)
+            .and_then(|p| base.runs.get(p.run as usize))
+            .and_then(|r| r.commit.clone());
+        return Err(Fallback {
+            percent: fallback(&locs, segment.len(), what),
+            why: Some(result::AutoFallback {
+                runs: segment.len(),
+                needed: stats::AUTO_MIN_HISTORY,
+                since_commit,
+                since_change_point: start > 0,
+            }),
+        });
     }
     let Some(band) = band else {
-        return Err(fallback(&[], 0, "with a non-zero centre"));
+        return Err(Fallback {
+            percent: fallback(&[], 0, "with a non-zero centre"),
+            why: None,
+        });
     };
     // What located the runs: their samples, the min/max their tool reported (a file
     // without samples), or a mix of the two; for `both` a reported range has no middle,

@@ -109,6 +109,27 @@ pub struct MetricDiff {
     /// What a calibrated `auto` band compared against, written only for those.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_baseline: Option<AutoBaseline>,
+    /// Why a calibrated `auto` metric was judged by a fixed threshold instead
+    /// (`threshold_kind` `auto-fallback`), written only for those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_fallback: Option<AutoFallback>,
+}
+
+/// Why a calibrated `auto` band could not be drawn ([`MetricDiff::auto_fallback`]): the
+/// history since the metric's last change point (or all of it) was too short, so the
+/// diff was judged against its baseline run by the wider of the fixed threshold and the
+/// band of every run read. Right after a change point that baseline run is one of the new
+/// level's few runs, which a reader should know when a slowdown shows as a `WARNING`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoFallback {
+    /// Runs in the segment that was too short (since the change point, or all read).
+    pub runs: usize,
+    /// Runs a band needs.
+    pub needed: usize,
+    /// Commit of the segment's first run.
+    pub since_commit: Option<String>,
+    /// Whether the segment starts at a change point (else the history itself is short).
+    pub since_change_point: bool,
 }
 
 /// The baseline of a calibrated `auto` diff: the centre of the history segment since the

@@ -292,6 +292,76 @@ pub fn unconfirmed_line(r: &crate::compare::result::ComparisonResult) -> Option<
     })
 }
 
+/// A commit as inline code, shortened; a commit is hex, and anything else in it is dropped
+/// rather than escaped.
+fn commit_code(c: &str) -> String {
+    let c: String = crate::compare::recent::short_commit(c)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("`{c}`")
+}
+
+/// The line on calibrated `auto` diffs that had no band yet (`auto_fallback`, issue 14):
+/// how many runs their segment had, since which change point, and what judged them
+/// instead, e.g. "no `auto` band yet for 2 metrics (1 run since `abc1234`, a change point;
+/// a band needs 5): judged against the baseline run by the fixed threshold or the band of
+/// all runs, whichever is wider". Right after a change point the baseline run is the new
+/// level's first, so a slowdown measured from it can read smaller than from the level
+/// before; the reader is told rather than left to wonder why an `auto` metric shows 10 %.
+pub fn fallback_line(r: &crate::compare::result::ComparisonResult) -> Option<String> {
+    // (runs, since commit, since a change point, needed) -> metrics.
+    type Short<'a> = (usize, Option<&'a str>, bool, usize);
+    let mut groups: Vec<(Short, usize)> = Vec::new();
+    for d in &r.diffs {
+        let Some(f) = &d.auto_fallback else { continue };
+        let k = (
+            f.runs,
+            f.since_commit.as_deref(),
+            f.since_change_point,
+            f.needed,
+        );
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((k, 1)),
+        }
+    }
+    if groups.is_empty() {
+        return None;
+    }
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let text: Vec<String> = groups
+        .iter()
+        .take(AUTO_SEGMENTS_NAMED)
+        .map(|((runs, commit, cp, needed), n)| {
+            let runs = match (commit, cp) {
+                (Some(c), true) => format!(
+                    "{} since {}, a change point",
+                    plural(*runs, "run", "runs"),
+                    commit_code(c)
+                ),
+                (None, true) => format!("{} since a change point", plural(*runs, "run", "runs")),
+                (_, false) => format!("{} of history", plural(*runs, "run", "runs")),
+            };
+            format!(
+                "{} ({runs}; a band needs {needed})",
+                plural(*n, "metric", "metrics")
+            )
+        })
+        .collect();
+    let more = groups.len().saturating_sub(AUTO_SEGMENTS_NAMED);
+    let tail = if more > 0 {
+        format!("; and {} more", plural(more, "segment", "segments"))
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "no `auto` band yet for {}{tail}: judged against the baseline run by the fixed \
+         threshold or the band of all runs, whichever is wider",
+        text.join("; ")
+    ))
+}
+
 /// Segments named by [`auto_baseline_line`] before "and N more".
 const AUTO_SEGMENTS_NAMED: usize = 3;
 
@@ -325,17 +395,7 @@ pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Optio
         .iter()
         .take(AUTO_SEGMENTS_NAMED)
         .map(|((runs, commit, cp, best), n)| {
-            // A commit is hex; anything else in it is dropped rather than escaped.
-            let since = match commit {
-                Some(c) => {
-                    let c: String = crate::compare::recent::short_commit(c)
-                        .chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .collect();
-                    format!(" since `{c}`")
-                }
-                None => String::new(),
-            };
+            let since = commit.map_or(String::new(), |c| format!(" since {}", commit_code(c)));
             format!(
                 "{}{}{}{}, for {} `auto` {}",
                 plural(*runs, "run", "runs"),
@@ -557,6 +617,7 @@ fn verdict(view: &View) -> Verdict {
     ) + &provider_note(view)
         + &baseline_reason_note(r);
     extras.extend(auto_baseline_line(r));
+    extras.extend(fallback_line(r));
     extras.extend(unconfirmed_line(r));
     if !r.new.is_empty() {
         extras.push(format!(

@@ -278,6 +278,16 @@ fn build_history(dir: &Path, values: &[(f64, f64)]) {
     }
 }
 
+/// Runs `compare -m c.json --markdown s.md` against the store; returns (exit, the summary).
+fn summary_md(dir: &Path) -> (Option<i32>, String) {
+    let out = flameiq(dir)
+        .args(["compare", "-m", "c.json", "--markdown", "s.md"])
+        .output()
+        .unwrap();
+    let md = std::fs::read_to_string(dir.join("s.md")).unwrap();
+    (out.status.code(), md)
+}
+
 /// Writes history run `run` as `{run}.json` and appends it with `baseline set`.
 fn add_run(dir: &Path, run: &str, metrics: Value, info: Value) {
     let name = format!("{run}.json");
@@ -479,11 +489,8 @@ fn issue14_item3_auto_falls_back_with_fewer_than_five_runs_since_the_change() {
     assert_eq!(why["since_commit"], "c-h22", "{noisy}");
     assert!(diff(&doc, "custom.stable").get("auto_fallback").is_none());
     // So does the summary a reviewer reads.
-    flameiq(d.path())
-        .args(["compare", "-m", "c.json", "--markdown", "s.md"])
-        .assert()
-        .success();
-    let md = std::fs::read_to_string(d.path().join("s.md")).unwrap();
+    let (code, md) = summary_md(d.path());
+    assert_eq!(code, Some(0), "{md}");
     assert!(
         md.contains(
             "no `auto` band yet for 1 metric (3 runs since `ch22`, a change point; a band \
@@ -514,12 +521,8 @@ fn issue14_item3_auto_with_a_short_history_says_it_has_no_band_yet() {
     assert_eq!(why["runs"], 3, "{stable}");
     assert_eq!(why["since_change_point"], false, "{stable}");
     assert_eq!(why["since_commit"], "c-h0", "{stable}");
-    let out = flameiq(d.path())
-        .args(["compare", "-m", "c.json", "--markdown", "s.md"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let md = std::fs::read_to_string(d.path().join("s.md")).unwrap();
+    let (code, md) = summary_md(d.path());
+    assert_eq!(code, Some(1), "{md}");
     assert!(
         md.contains("no `auto` band yet for 2 metrics (3 runs of history; a band needs 5)"),
         "{md}"
@@ -612,11 +615,8 @@ fn issue14_item3_auto_locates_runs_by_their_best_sample() {
     assert_ne!(t["status"], "REGRESSION");
     assert_eq!(code, Some(0));
     // The summary says why it is not red.
-    flameiq(d.path())
-        .args(["compare", "-m", "c.json", "--markdown", "s.md"])
-        .assert()
-        .success();
-    let md = std::fs::read_to_string(d.path().join("s.md")).unwrap();
+    let (code, md) = summary_md(d.path());
+    assert_eq!(code, Some(0), "{md}");
     assert!(
         md.contains("1 metric beyond its best-sample band but not its value band: not failed"),
         "{md}"

@@ -264,14 +264,10 @@ pub fn compare(
             }
             _ => None,
         };
-        let fallback = match &calibrated {
-            Some(Err(f)) => f.percent,
-            _ => stats::AUTO_FALLBACK_PERCENT,
-        };
-        let (calibrated, auto_fallback) = match calibrated {
-            Some(Ok(cal)) => (Some(cal), None),
-            Some(Err(f)) => (None, f.why),
-            None => (None, None),
+        let (calibrated, fallback, auto_fallback) = match calibrated {
+            Some(Ok(cal)) => (Some(cal), stats::AUTO_FALLBACK_PERCENT, None),
+            Some(Err(f)) => (None, f.percent, f.why),
+            None => (None, stats::AUTO_FALLBACK_PERCENT, None),
         };
         let (b, c, change) = match &calibrated {
             Some(cal) => (

@@ -306,21 +306,63 @@ fn commit_code(c: &str) -> String {
 /// how many runs their segment had, since which change point, and what judged them
 /// instead, e.g. "no `auto` band yet for 2 metrics (1 run since `abc1234`, a change point;
 /// a band needs 5): judged against the baseline run by the fixed threshold or the band of
-/// all runs, whichever is wider". Right after a change point the baseline run is the new
-/// level's first, so a slowdown measured from it can read smaller than from the level
-/// before; the reader is told rather than left to wonder why an `auto` metric shows 10 %.
+/// all runs, whichever is wider". Right after a change point the baseline run is one of
+/// the new level's few runs, so a slowdown measured from it can read smaller than from the
+/// level before; the reader is told rather than left to wonder why an `auto` metric shows
+/// 10 %.
 pub fn fallback_line(r: &crate::compare::result::ComparisonResult) -> Option<String> {
-    // (runs, since commit, since a change point, needed) -> metrics.
-    type Short<'a> = (usize, Option<&'a str>, bool, usize);
-    let mut groups: Vec<(Short, usize)> = Vec::new();
-    for d in &r.diffs {
-        let Some(f) = &d.auto_fallback else { continue };
-        let k = (
-            f.runs,
-            f.since_commit.as_deref(),
-            f.since_change_point,
-            f.needed,
-        );
+    // (runs, since commit, since a change point, needed) per metric.
+    let keys = r
+        .diffs
+        .iter()
+        .filter_map(|d| d.auto_fallback.as_ref())
+        .map(|f| {
+            (
+                f.runs,
+                f.since_commit.as_deref(),
+                f.since_change_point,
+                f.needed,
+            )
+        });
+    let (text, more) = named_segments(keys, |(runs, commit, cp, needed), n| {
+        let runs = match (commit, cp) {
+            (Some(c), true) => format!(
+                "{} since {}, a change point",
+                plural(*runs, "run", "runs"),
+                commit_code(c)
+            ),
+            (None, true) => format!("{} since a change point", plural(*runs, "run", "runs")),
+            (_, false) => format!("{} of history", plural(*runs, "run", "runs")),
+        };
+        format!(
+            "{} ({runs}; a band needs {needed})",
+            plural(n, "metric", "metrics")
+        )
+    })?;
+    let tail = if more > 0 {
+        format!("; and {} more", plural(more, "segment", "segments"))
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "no `auto` band yet for {text}{tail}: judged against the baseline run by the fixed \
+         threshold or the band of all runs, whichever is wider"
+    ))
+}
+
+/// Segments named by [`auto_baseline_line`] and [`fallback_line`] before "and N more".
+const AUTO_SEGMENTS_NAMED: usize = 3;
+
+/// Counts equal `keys` (one per metric), largest groups first (ties by key, so the order
+/// is a function of the input), and names the first [`AUTO_SEGMENTS_NAMED`] with `name`
+/// (key, metrics), joined by "; ". Returns that text and how many groups were left
+/// unnamed; `None` for no keys.
+fn named_segments<K: Ord>(
+    keys: impl Iterator<Item = K>,
+    name: impl Fn(&K, usize) -> String,
+) -> Option<(String, usize)> {
+    let mut groups: Vec<(K, usize)> = Vec::new();
+    for k in keys {
         match groups.iter_mut().find(|(g, _)| *g == k) {
             Some((_, n)) => *n += 1,
             None => groups.push((k, 1)),
@@ -333,37 +375,13 @@ pub fn fallback_line(r: &crate::compare::result::ComparisonResult) -> Option<Str
     let text: Vec<String> = groups
         .iter()
         .take(AUTO_SEGMENTS_NAMED)
-        .map(|((runs, commit, cp, needed), n)| {
-            let runs = match (commit, cp) {
-                (Some(c), true) => format!(
-                    "{} since {}, a change point",
-                    plural(*runs, "run", "runs"),
-                    commit_code(c)
-                ),
-                (None, true) => format!("{} since a change point", plural(*runs, "run", "runs")),
-                (_, false) => format!("{} of history", plural(*runs, "run", "runs")),
-            };
-            format!(
-                "{} ({runs}; a band needs {needed})",
-                plural(*n, "metric", "metrics")
-            )
-        })
+        .map(|(k, n)| name(k, *n))
         .collect();
-    let more = groups.len().saturating_sub(AUTO_SEGMENTS_NAMED);
-    let tail = if more > 0 {
-        format!("; and {} more", plural(more, "segment", "segments"))
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "no `auto` band yet for {}{tail}: judged against the baseline run by the fixed \
-         threshold or the band of all runs, whichever is wider",
-        text.join("; ")
+    Some((
+        text.join("; "),
+        groups.len().saturating_sub(AUTO_SEGMENTS_NAMED),
     ))
 }
-
-/// Segments named by [`auto_baseline_line`] before "and N more".
-const AUTO_SEGMENTS_NAMED: usize = 3;
 
 /// The `baseline: …` line of calibrated `auto` diffs (issue 14 item 5): what their
 /// baseline is the centre of, e.g. "baseline: segment centre of 15 runs since `abc1234`
@@ -371,52 +389,37 @@ const AUTO_SEGMENTS_NAMED: usize = 3;
 /// by their best sample, so the table's numbers are not mistaken for the tool's values.
 /// Metrics sharing a segment are counted together, the largest groups first.
 pub fn auto_baseline_line(r: &crate::compare::result::ComparisonResult) -> Option<String> {
-    // (runs, since commit, starts at a change point, best samples) -> metrics.
-    type Segment<'a> = (usize, Option<&'a str>, bool, bool);
-    let mut groups: Vec<(Segment, usize)> = Vec::new();
-    for d in &r.diffs {
-        let Some(a) = &d.auto_baseline else { continue };
-        let k = (
-            a.runs,
-            a.since_commit.as_deref(),
-            a.since_change_point,
-            a.location != "value",
-        );
-        match groups.iter_mut().find(|(g, _)| *g == k) {
-            Some((_, n)) => *n += 1,
-            None => groups.push((k, 1)),
-        }
-    }
-    if groups.is_empty() {
-        return None;
-    }
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let text: Vec<String> = groups
+    // (runs, since commit, starts at a change point, best samples) per metric.
+    let keys = r
+        .diffs
         .iter()
-        .take(AUTO_SEGMENTS_NAMED)
-        .map(|((runs, commit, cp, best), n)| {
-            let since = commit.map_or(String::new(), |c| format!(" since {}", commit_code(c)));
-            format!(
-                "{}{}{}{}, for {} `auto` {}",
-                plural(*runs, "run", "runs"),
-                since,
-                if *cp { " (a change point)" } else { "" },
-                if *best { ", of best samples" } else { "" },
-                thousands(*n),
-                if *n == 1 { "metric" } else { "metrics" }
+        .filter_map(|d| d.auto_baseline.as_ref())
+        .map(|a| {
+            (
+                a.runs,
+                a.since_commit.as_deref(),
+                a.since_change_point,
+                a.location != "value",
             )
-        })
-        .collect();
-    let more = groups.len().saturating_sub(AUTO_SEGMENTS_NAMED);
+        });
+    let (text, more) = named_segments(keys, |(runs, commit, cp, best), n| {
+        let since = commit.map_or(String::new(), |c| format!(" since {}", commit_code(c)));
+        format!(
+            "{}{}{}{}, for {} `auto` {}",
+            plural(*runs, "run", "runs"),
+            since,
+            if *cp { " (a change point)" } else { "" },
+            if *best { ", of best samples" } else { "" },
+            thousands(n),
+            if n == 1 { "metric" } else { "metrics" }
+        )
+    })?;
     let tail = if more > 0 {
         format!("; and {} more segments", thousands(more))
     } else {
         String::new()
     };
-    Some(format!(
-        "baseline: segment centre of {}{tail}",
-        text.join("; ")
-    ))
+    Some(format!("baseline: segment centre of {text}{tail}"))
 }
 
 /// Renders the summary or comment so that it stays strictly under `limit`, leaving out
@@ -722,6 +725,16 @@ pub fn render_baseline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_segments_counts_orders_and_names_the_largest_groups() {
+        // Five distinct keys: counts 1, 3, 2, 1, 2; ties by key.
+        let keys = ["e", "b", "b", "c", "b", "a", "c", "d", "d"].into_iter();
+        let (text, more) = named_segments(keys, |k, n| format!("{k}={n}")).unwrap();
+        assert_eq!(text, "b=3; c=2; d=2");
+        assert_eq!(more, 2);
+        assert!(named_segments(std::iter::empty::<&str>(), |_, _| String::new()).is_none());
+    }
 
     #[test]
     fn escapes_markdown_and_mentions() {

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
-from vqcommon import noise_cells, parser  # noqa: E402
+from vqcommon import fail, noise_cells, parse_args, parser  # noqa: E402
 
 SLOWDOWNS = [2, 5, 10, 20]
 BUILDS = ["a", "a2"] + [f"s{s}" for s in SLOWDOWNS]
@@ -185,14 +185,17 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=8)
     ap.add_argument("--trials", help="write every verdict here, one JSON object per line "
                     "(mode, round, build, and the diff as `flameiq compare --json` gave it)")
-    a = ap.parse_args()
+    a = parse_args(ap, outputs=("out", "trials"))
     started = time.time()
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        if a.measurements and Path(a.measurements).exists():
-            saved = json.loads(Path(a.measurements).read_text())
-            data, meta = saved["data"], saved["meta"]
+        if a.saved is not None:
+            try:
+                data, meta = a.saved["data"], a.saved["meta"]
+            except (KeyError, TypeError):
+                fail(f"--measurements {a.measurements}: not a file of this script "
+                     "(no \"data\" and \"meta\")")
         else:
             exe = build(d)
             print(f"measuring {a.rounds} rounds ...", file=sys.stderr)

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
-from vqcommon import noise_cells, parser  # noqa: E402
+from vqcommon import noise_cells, parse_args, parser  # noqa: E402
 
 SLOWDOWNS = [0, 2, 5, 10, 20]
 MEASURES = ["wall", "cpu"]
@@ -198,14 +198,14 @@ def main() -> None:
     ap = parser(__doc__, rounds=32, seed=5)
     ap.add_argument("--runs", type=int, default=12)
     ap.add_argument("--trials", type=int, default=100, help="trials per slowdown (A/A gets 2x)")
-    a = ap.parse_args()
+    a = parse_args(ap)
 
     started = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         desc = machine()
-        if a.measurements and Path(a.measurements).exists():
-            data = json.loads(Path(a.measurements).read_text())
+        if a.saved is not None:
+            data = a.saved
         else:
             make_inputs(d)
             print(f"measuring {a.rounds} rounds x {a.runs} runs ...", file=sys.stderr)

@@ -1,11 +1,16 @@
 """What the two verdict-quality scripts share (scripts/verdict-quality.py, injected
-slowdowns; scripts/verdict-quality-real.py, real ones): the command line and the noise
+slowdowns; scripts/verdict-quality-real.py, real ones): the command line, its checks, and the noise
 table's columns. Standard library only."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
 import statistics
+import sys
+from pathlib import Path
 
 
 def parser(doc: str, rounds: int, seed: int) -> argparse.ArgumentParser:
@@ -17,6 +22,45 @@ def parser(doc: str, rounds: int, seed: int) -> argparse.ArgumentParser:
     ap.add_argument("--measurements", help="reuse (or save to) this measurements JSON")
     ap.add_argument("--out", help="write the Markdown results here (default stdout)")
     return ap
+
+
+def fail(message: str) -> None:
+    """One line on stderr and exit 2, the usage-error code of `flameiq` itself."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_args(ap: argparse.ArgumentParser, outputs: tuple[str, ...] = ("out",)):
+    """Parse, then check everything that could fail only after minutes of measuring:
+    the binary runs, every output path can be written, a saved measurements file is JSON.
+    A run that measured for 15 minutes must not end in a traceback on a typo."""
+    a = ap.parse_args()
+    exe = a.flameiq
+    if not (shutil.which(exe) or (Path(exe).is_file() and os.access(exe, os.X_OK))):
+        fail(f"--flameiq {exe}: not an executable file (build it with `cargo build --release`)")
+    saved = Path(a.measurements) if a.measurements else None
+    if saved is not None and saved.exists():
+        try:
+            a.saved = json.loads(saved.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            fail(f"--measurements {saved}: not a saved measurements file ({e})")
+    else:
+        a.saved = None
+        if saved is not None:
+            outputs = outputs + ("measurements",)
+    for name in outputs:
+        value = getattr(a, name, None)
+        if value is None:
+            continue
+        path = Path(value)
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            fail(f"--{name} {path}: is a directory")
+        if not folder.is_dir():
+            fail(f"--{name} {path}: folder {folder} does not exist")
+        if not os.access(path if path.exists() else folder, os.W_OK):
+            fail(f"--{name} {path}: not writable")
+    return a
 
 
 def noise_cells(runs: list[list[float]], minima: bool = False) -> str:

@@ -21,6 +21,7 @@
 //!   insufficient: regress      # a breach the test cannot confirm for lack of samples
 //!                              # regresses by its threshold (or: pass)
 //!   false_alarm_rate: 0.01     # what an unchanged metric may breach an `auto` band at
+//!   auto_floor: 1%             # the narrowest `auto` band (percent, up to the fixed 10%)
 //! noise:
 //!   warmup_runs: 0
 //!   warning_margin: 5
@@ -273,6 +274,11 @@ pub struct StatisticsConfig {
     /// Probability with which an unchanged metric may leave its calibrated `auto` band
     /// (`statistics.false_alarm_rate`, default 0.01).
     pub false_alarm_rate: f64,
+    /// The narrowest band `auto` and `auto(k)` allow, in percent (`statistics.auto_floor`,
+    /// default 1, at most the fixed fallback of 10). A runner whose processes are now and
+    /// then slowed as a whole (docs/verdict-quality.md, runs K and L) breaks the band's
+    /// promise on its quietest metrics; a floor rules such excursions out.
+    pub auto_floor: f64,
 }
 
 /// The `noise:` section.
@@ -334,6 +340,7 @@ impl Default for Config {
                 confidence: 0.95,
                 insufficient: Insufficient::Regress,
                 false_alarm_rate: DEFAULT_FALSE_ALARM_RATE,
+                auto_floor: crate::compare::stats::AUTO_FLOOR_PERCENT,
             },
             noise: NoiseConfig {
                 warmup_runs: 0,
@@ -406,6 +413,23 @@ impl Config {
         }
         Ok(cfg)
     }
+}
+
+/// `statistics.auto_floor`: a percent (`4%` or `4`) above 0 and at most the fixed fallback
+/// (a floor above it would make `auto` never tighter than the default).
+fn parse_auto_floor(raw: &Value) -> Option<f64> {
+    let f = match raw {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s
+            .trim()
+            .strip_suffix('%')
+            .unwrap_or(s.trim())
+            .trim()
+            .parse()
+            .ok(),
+        _ => None,
+    }?;
+    (f > 0.0 && f <= crate::compare::stats::AUTO_FALLBACK_PERCENT).then_some(f)
 }
 
 /// `statistics.false_alarm_rate`: a probability in `(0, 0.5)`.
@@ -539,6 +563,14 @@ fn parse_statistics(v: &Value, path: &Path, out: &mut StatisticsConfig) -> Resul
                     out.false_alarm_rate = parse_false_alarm_rate(&raw).ok_or_else(|| {
                         bad(format!(
                             "statistics.false_alarm_rate: must be a probability between 0 and 0.5 (e.g. 0.01), found {raw}"
+                        ))
+                    })?
+                }
+                "auto_floor" => {
+                    out.auto_floor = parse_auto_floor(&raw).ok_or_else(|| {
+                        bad(format!(
+                            "statistics.auto_floor: must be a percent above 0 and at most {}% (e.g. 4%), found {raw}",
+                            crate::compare::stats::AUTO_FALLBACK_PERCENT
                         ))
                     })?
                 }
@@ -797,6 +829,33 @@ mod tests {
             assert_eq!(e.exit_code(), 2);
             assert!(e.to_string().contains(needle), "{text:?}: {e}");
             assert!(!e.to_string().contains('\n'), "one line: {e}");
+        }
+    }
+
+    #[test]
+    fn issue14_auto_floor_is_read_as_a_percent_and_defaults_to_one() {
+        assert_eq!(p("").unwrap().statistics.auto_floor, 1.0);
+        assert_eq!(
+            p("statistics:\n  auto_floor: 4%\n")
+                .unwrap()
+                .statistics
+                .auto_floor,
+            4.0
+        );
+        assert_eq!(
+            p("statistics:\n  auto_floor: 2.5\n")
+                .unwrap()
+                .statistics
+                .auto_floor,
+            2.5
+        );
+        for bad in ["0", "-1%", "10.5%", "'x%'", "[1]"] {
+            let e = p(&format!("statistics:\n  auto_floor: {bad}\n")).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("statistics.auto_floor: must be a percent"),
+                "{bad}: {e}"
+            );
         }
     }
 

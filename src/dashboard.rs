@@ -275,7 +275,7 @@ fn band(
         ),
         Threshold::Auto(k) => {
             let h = &values[values.len().saturating_sub(depth)..];
-            match crate::compare::stats::auto_band(k, h) {
+            match crate::compare::stats::auto_band(k, h, cfg.statistics.auto_floor) {
                 Some(p) => (p, format!("auto band {}%", crate::render::fmt::sig(p, 3))),
                 None => fallback(),
             }
@@ -284,8 +284,9 @@ fn band(
         // the segment's centre.
         Threshold::Calibrated => {
             let h = &values[values.len().saturating_sub(depth)..];
-            let rate = cfg.statistics.false_alarm_rate;
-            match crate::compare::band_since_change_point(h, &cfg.changes, rate, direction).1 {
+            let (rate, floor) = (cfg.statistics.false_alarm_rate, cfg.statistics.auto_floor);
+            match crate::compare::band_since_change_point(h, &cfg.changes, rate, floor, direction).1
+            {
                 Some(band) => {
                     b = band.centre;
                     (

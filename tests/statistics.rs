@@ -422,6 +422,81 @@ fn issue14_item3_auto_is_calibrated_on_the_segment_since_the_last_change_point()
     assert_eq!(judge_stable(d.path(), 132.5)["status"], "REGRESSION");
 }
 
+/// Issue 14, runs K and L of docs/verdict-quality.md: on a quiet segment the band is
+/// narrow, and a runner that now and then slows a whole process by 2-12 % breaks its
+/// promise there; `statistics.auto_floor` raises the narrowest band, for `auto` and
+/// `auto(k)` alike, and nothing else.
+#[test]
+fn issue14_auto_floor_raises_the_narrowest_band_and_only_that() {
+    let d = auto_workspace();
+    let slower = 120.4 * 1.035;
+    let default = judge_stable(d.path(), slower);
+    let band = default["threshold_percent"].as_f64().unwrap();
+    assert!(band < 3.5, "the case needs a band under +3.5 %: {default}");
+    assert_eq!(default["status"], "REGRESSION", "{default}");
+    let yaml = "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n";
+    let floored = format!("{yaml}statistics:\n  auto_floor: 4%\n");
+    std::fs::write(d.path().join("flameiq.yaml"), &floored).unwrap();
+    let raised = judge_stable(d.path(), slower);
+    assert_eq!(raised["threshold_kind"], "auto", "{raised}");
+    assert_eq!(raised["threshold_percent"], 4.0, "{raised}");
+    assert_eq!(raised["is_regression"], false, "{raised}");
+    // The centre and the segment are the band's own, the floor changes only its width.
+    assert_eq!(raised["baseline_value"], default["baseline_value"]);
+    assert_eq!(raised["auto_baseline"], default["auto_baseline"]);
+    assert_eq!(judge_stable(d.path(), 120.4 * 1.05)["status"], "REGRESSION");
+    // A band already wider than the floor is left as it is: `custom.stable`'s last 20 runs
+    // span its step at h10, so `auto(3)`'s IQR band over them is far above 4 %.
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        floored.replace("custom.*: auto\n", "custom.*: auto(3)\n"),
+    )
+    .unwrap();
+    let k3 = judge_stable(d.path(), 120.4);
+    assert_eq!(k3["threshold_kind"], "auto", "{k3}");
+    assert!(k3["threshold_percent"].as_f64().unwrap() > 10.0, "{k3}");
+    // `auto(k)`'s narrow band is raised too (1 % by default; see
+    // auto_threshold_widens_for_noisy_history_and_stays_tight_for_stable).
+    let flat = TempDir::new().unwrap();
+    std::fs::write(
+        flat.path().join("flameiq.yaml"),
+        "thresholds:\n  custom.*: auto(3)\nstatistics:\n  auto_floor: 4%\n",
+    )
+    .unwrap();
+    build_history(
+        flat.path(),
+        &[
+            (50.0, 50.0),
+            (50.2, 50.2),
+            (49.9, 49.9),
+            (50.1, 50.1),
+            (50.0, 50.0),
+        ],
+    );
+    let (t, _) = judge_run(
+        flat.path(),
+        "custom.stable",
+        json!({"custom": {"noisy": 50.0, "stable": 51.5}}),
+        json!({}),
+    );
+    assert_eq!(t["threshold_percent"], 4.0, "{t}");
+    assert_eq!(t["is_regression"], false, "{t}");
+    // A floor above the fixed 10 % fallback is refused, naming the file and the key.
+    std::fs::write(
+        d.path().join("flameiq.yaml"),
+        format!("{yaml}statistics:\n  auto_floor: 12%\n"),
+    )
+    .unwrap();
+    flameiq(d.path())
+        .args(["compare", "-m", "c.json", "--json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("flameiq.yaml"))
+        .stderr(predicates::str::contains(
+            "statistics.auto_floor: must be a percent above 0 and at most 10%",
+        ));
+}
+
 #[test]
 fn issue14_item5_an_auto_band_warns_on_its_outer_half_not_on_every_change() {
     // flameiq-core's rule (|change| >= |t| - 5 points) made every non-zero change inside a

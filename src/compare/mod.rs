@@ -284,7 +284,9 @@ pub fn compare(
                 Some(cal) => (round_places(cal.band.percent, 4), "auto"),
                 None => (round_places(fallback, 4), "auto-fallback"),
             },
-            Threshold::Auto(k) => match history.and_then(|h| stats::auto_band(k, h)) {
+            Threshold::Auto(k) => match history
+                .and_then(|h| stats::auto_band(k, h, settings.config.statistics.auto_floor))
+            {
                 Some(band) => (round_places(band, 4), "auto"),
                 None => {
                     tracing::debug!(
@@ -419,8 +421,9 @@ fn calibrate(
         .get(key)
         .map_or(&[][..], |p| &p[p.len().saturating_sub(depth)..]);
     let rate = settings.config.statistics.false_alarm_rate;
+    let floor = settings.config.statistics.auto_floor;
     let fallback = |locs: &[f64], have: usize, what: &str| {
-        let uncut = stats::calibrated_band(locs, rate, direction)
+        let uncut = stats::calibrated_band(locs, rate, floor, direction)
             .map_or(0.0, |b| b.percent)
             .max(stats::AUTO_FALLBACK_PERCENT);
         let using = if uncut > stats::AUTO_FALLBACK_PERCENT {
@@ -452,7 +455,8 @@ fn calibrate(
             }
         })
         .collect();
-    let (start, band) = band_since_change_point(&locs, &settings.config.changes, rate, direction);
+    let (start, band) =
+        band_since_change_point(&locs, &settings.config.changes, rate, floor, direction);
     let segment = &locs[start..];
     if segment.len() < stats::AUTO_MIN_HISTORY {
         let what = if start > 0 {
@@ -506,7 +510,7 @@ fn calibrate(
     // points (a location and a median need not step at the same run).
     let value_check = if use_samples {
         let values: Vec<f64> = points.iter().map(|p| p.value).collect();
-        band_since_change_point(&values, &settings.config.changes, rate, direction)
+        band_since_change_point(&values, &settings.config.changes, rate, floor, direction)
             .1
             .map(|vb| {
                 let change = change_percent(vb.centre, current_value);
@@ -553,6 +557,7 @@ pub fn band_since_change_point(
     locations: &[f64],
     changes: &changes::ChangeConfig,
     rate: f64,
+    floor: f64,
     direction: Direction,
 ) -> (usize, Option<stats::CalibratedBand>) {
     let start = changes::change_points(locations, changes)
@@ -560,7 +565,7 @@ pub fn band_since_change_point(
         .map_or(0, |cp| cp.index);
     (
         start,
-        stats::calibrated_band(&locations[start..], rate, direction),
+        stats::calibrated_band(&locations[start..], rate, floor, direction),
     )
 }
 

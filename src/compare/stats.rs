@@ -50,7 +50,7 @@
 //! Plain `auto` is [`calibrated_band`] (a prediction interval calibrated for heavy tails at
 //! `statistics.false_alarm_rate`; its docs and `docs/statistics.md` give the method).
 //! `auto(k)` is [`auto_band`]: for a key with at least [`AUTO_MIN_HISTORY`] history values, the allowed
-//! change is `max(AUTO_FLOOR_PERCENT, k · IQR / |median| · 100)` percent, where IQR and the
+//! change is `max(floor, k · IQR / |median| · 100)` percent (`floor` = `statistics.auto_floor`, default [`AUTO_FLOOR_PERCENT`]), where IQR and the
 //! median are taken over the history values (IQR with linear interpolation between order
 //! statistics, NumPy's default `percentile`). For normal noise IQR ≈ 1.349 σ, so the
 //! default `k = 3` allows about 4 σ of a single run's noise: wide for a noisy metric, tight
@@ -62,8 +62,8 @@
 use crate::config::DEFAULT_THRESHOLD_PERCENT;
 use crate::schema::{Direction, Snapshot};
 
-/// Smallest `auto` band, in percent: below this, run-to-run jitter of a very stable metric
-/// (timer resolution, rounding) would trip the gate.
+/// Default smallest `auto` band, in percent (`statistics.auto_floor`): below this, run-to-run
+/// jitter of a very stable metric (timer resolution, rounding) would trip the gate.
 pub const AUTO_FLOOR_PERCENT: f64 = 1.0;
 /// History values an `auto` band needs; with fewer the IQR says little about the noise.
 pub const AUTO_MIN_HISTORY: usize = 5;
@@ -360,8 +360,9 @@ pub fn samples_for(
 /// use it too) and is re-exported here for the statistics' callers.
 pub use crate::quantile::median;
 
-/// The `auto` band for a key, in percent, or `None` when the history is too short.
-pub fn auto_band(k: f64, history: &[f64]) -> Option<f64> {
+/// The `auto(k)` band for a key, in percent (at least `floor`, `statistics.auto_floor`), or
+/// `None` when the history is too short.
+pub fn auto_band(k: f64, history: &[f64], floor: f64) -> Option<f64> {
     if history.len() < AUTO_MIN_HISTORY {
         return None;
     }
@@ -372,7 +373,7 @@ pub fn auto_band(k: f64, history: &[f64]) -> Option<f64> {
         return None;
     }
     let iqr = percentile(&s, 75.0) - percentile(&s, 25.0);
-    Some((k * iqr / median.abs() * 100.0).max(AUTO_FLOOR_PERCENT))
+    Some((k * iqr / median.abs() * 100.0).max(floor))
 }
 
 use crate::quantile::percentile;
@@ -382,7 +383,8 @@ use crate::quantile::percentile;
 pub struct CalibratedBand {
     /// The segment's centre (its median): the baseline value of the metric.
     pub centre: f64,
-    /// The allowed change from the centre, in percent (at least [`AUTO_FLOOR_PERCENT`]).
+    /// The allowed change from the centre, in percent (at least the floor asked for,
+    /// `statistics.auto_floor`, default [`AUTO_FLOOR_PERCENT`]).
     pub percent: f64,
     /// How many runs the band was calibrated on.
     pub runs: usize,
@@ -406,9 +408,16 @@ pub use super::band_table::TAIL_DF;
 /// run farthest from `m` (so a single hiccup cannot open the gate, while a noisy stretch,
 /// which predicts a noisy next run, widens it); half-width = `multiplier(n, rate) · s`, the
 /// multiplier simulated for exactly this estimator on t₃ noise ([`band_multiplier`]). For
-/// `both`, `rate` is split over the two sides. `None` for fewer than [`AUTO_MIN_HISTORY`]
-/// values or a zero centre.
-pub fn calibrated_band(segment: &[f64], rate: f64, direction: Direction) -> Option<CalibratedBand> {
+/// `both`, `rate` is split over the two sides. The band is at least `floor` percent
+/// (`statistics.auto_floor`): what the noise model cannot see, such as whole processes
+/// slowed now and then by a busy neighbour, a user can rule out by a floor. `None` for fewer
+/// than [`AUTO_MIN_HISTORY`] values or a zero centre.
+pub fn calibrated_band(
+    segment: &[f64],
+    rate: f64,
+    floor: f64,
+    direction: Direction,
+) -> Option<CalibratedBand> {
     let n = segment.len();
     if n < AUTO_MIN_HISTORY || segment.iter().any(|v| !v.is_finite()) {
         return None;
@@ -445,7 +454,7 @@ pub fn calibrated_band(segment: &[f64], rate: f64, direction: Direction) -> Opti
     };
     Some(CalibratedBand {
         centre,
-        percent: percent.max(AUTO_FLOOR_PERCENT),
+        percent: percent.max(floor),
         runs: n,
     })
 }
@@ -986,15 +995,21 @@ mod tests {
         // numpy: np.percentile([100, 101, 99, 100, 100, 102, 98], [25, 50, 75])
         //   == [99.5, 100, 100.5]; IQR 1 -> 3 * 1 / 100 * 100 = 3 %
         let stable = [100.0, 101.0, 99.0, 100.0, 100.0, 102.0, 98.0];
-        assert!((auto_band(3.0, &stable).unwrap() - 3.0).abs() < 1e-12);
+        assert!((auto_band(3.0, &stable, AUTO_FLOOR_PERCENT).unwrap() - 3.0).abs() < 1e-12);
         // np.percentile([100, 120, 85, 110, 95, 130, 90], [25, 50, 75]) == [92.5, 100, 115]
         //   -> 3 * 22.5 / 100 * 100 = 67.5 %
         let noisy = [100.0, 120.0, 85.0, 110.0, 95.0, 130.0, 90.0];
-        assert!((auto_band(3.0, &noisy).unwrap() - 67.5).abs() < 1e-9);
+        assert!((auto_band(3.0, &noisy, AUTO_FLOOR_PERCENT).unwrap() - 67.5).abs() < 1e-9);
         // Identical history: the floor.
-        assert_eq!(auto_band(3.0, &[50.0; 6]), Some(AUTO_FLOOR_PERCENT));
+        assert_eq!(
+            auto_band(3.0, &[50.0; 6], AUTO_FLOOR_PERCENT),
+            Some(AUTO_FLOOR_PERCENT)
+        );
         // Too short: no band.
-        assert_eq!(auto_band(3.0, &[1.0, 2.0, 3.0, 4.0]), None);
+        assert_eq!(
+            auto_band(3.0, &[1.0, 2.0, 3.0, 4.0], AUTO_FLOOR_PERCENT),
+            None
+        );
     }
 
     fn close(got: f64, want: f64, rel: f64) -> bool {
@@ -1022,12 +1037,13 @@ mod tests {
         // -> s = 0.010748290351409267 (the run 98.0 left out); half = multiplier(7) * s.
         let seg = [100.0, 101.0, 99.0, 102.0, 98.0, 100.5, 99.5];
         let m7 = band_multiplier(7, 0.01);
-        let up = calibrated_band(&seg, 0.01, Direction::LowerIsBetter).unwrap();
+        let up = calibrated_band(&seg, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
         assert!(close(up.centre, 100.0, 1e-12), "{up:?}");
         let half = m7 * 0.010_748_290_351_409_267;
         assert!(close(up.percent, half.exp_m1() * 100.0, 1e-9), "{up:?}");
         assert_eq!(up.runs, 7);
-        let down = calibrated_band(&seg, 0.01, Direction::HigherIsBetter).unwrap();
+        let down =
+            calibrated_band(&seg, 0.01, AUTO_FLOOR_PERCENT, Direction::HigherIsBetter).unwrap();
         assert!(
             close(down.percent, -(-half).exp_m1() * 100.0, 1e-9),
             "{down:?}"
@@ -1035,12 +1051,12 @@ mod tests {
         // 20 runs, 50.0 .. 52.0: the first 50.0 is the farthest from the median 51.0;
         // s = 0.013817977784469443.
         let h: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 0.5).collect();
-        let b = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
+        let b = calibrated_band(&h, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
         assert!(close(b.centre, 51.0, 1e-12));
         let half = band_multiplier(20, 0.01) * 0.013_817_977_784_469_443;
         assert!(close(b.percent, half.exp_m1() * 100.0, 1e-9), "{b:?}");
         // `both` splits the rate over the two sides.
-        let both = calibrated_band(&h, 0.05, Direction::Both).unwrap();
+        let both = calibrated_band(&h, 0.05, AUTO_FLOOR_PERCENT, Direction::Both).unwrap();
         let half = band_multiplier(20, 0.025) * 0.013_817_977_784_469_443;
         assert!(close(both.percent, half.exp_m1() * 100.0, 1e-9), "{both:?}");
     }
@@ -1104,18 +1120,30 @@ mod tests {
     #[test]
     fn issue14_item3_calibrated_band_floor_minimum_runs_and_outliers() {
         assert_eq!(
-            calibrated_band(&[5.0; 4], 0.01, Direction::LowerIsBetter),
+            calibrated_band(
+                &[5.0; 4],
+                0.01,
+                AUTO_FLOOR_PERCENT,
+                Direction::LowerIsBetter
+            ),
             None
         );
-        let flat = calibrated_band(&[5.0; 5], 0.01, Direction::LowerIsBetter).unwrap();
+        let flat = calibrated_band(
+            &[5.0; 5],
+            0.01,
+            AUTO_FLOOR_PERCENT,
+            Direction::LowerIsBetter,
+        )
+        .unwrap();
         assert_eq!(flat.percent, AUTO_FLOOR_PERCENT);
         // One wild run in twenty is left out of the scale: the band barely moves, so a
         // single hiccup of the runner cannot open the gate for the next twenty runs.
         let h: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 0.5).collect();
         let mut spiked = h.clone();
         spiked[7] = 500.0;
-        let a = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
-        let b = calibrated_band(&spiked, 0.01, Direction::LowerIsBetter).unwrap();
+        let a = calibrated_band(&h, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
+        let b =
+            calibrated_band(&spiked, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
         assert!(
             (b.percent - a.percent).abs() < 0.2 * a.percent,
             "{a:?} {b:?}"
@@ -1126,7 +1154,8 @@ mod tests {
         for i in [3, 9, 15] {
             noisy[i] = 55.0;
         }
-        let c = calibrated_band(&noisy, 0.01, Direction::LowerIsBetter).unwrap();
+        let c =
+            calibrated_band(&noisy, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
         assert!(c.percent > 1.5 * a.percent, "{a:?} {c:?}");
     }
 
@@ -1158,7 +1187,8 @@ mod tests {
         for _ in 0..trials {
             let h: Vec<f64> = (0..n).map(|_| 100.0 * (0.01 * noise()).exp()).collect();
             let next = 100.0 * (0.01 * noise()).exp();
-            let b = calibrated_band(&h, 0.01, Direction::LowerIsBetter).unwrap();
+            let b =
+                calibrated_band(&h, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
             if (next / b.centre - 1.0) * 100.0 > b.percent {
                 alarms += 1;
             }
@@ -1239,13 +1269,13 @@ mod tests {
         //   [25, 50, 75]) == [10.15, 10.4, 10.65] -> 3 * 0.5 / 10.4 * 100 = 14.4231 %
         let h = [10.2, 10.8, 9.9, 10.4, 11.6, 10.1, 10.5];
         assert_eq!(
-            super::super::round_places(auto_band(3.0, &h).unwrap(), 4),
+            super::super::round_places(auto_band(3.0, &h, AUTO_FLOOR_PERCENT).unwrap(), 4),
             14.4231
         );
         // numpy.percentile([250.0, 251.2, 249.5, 250.4, 250.9, 249.8, 250.1], [25, 50, 75])
         //   == [249.9, 250.1, 250.65] -> 0.8996 %, raised to the 1 % floor
         let h = [250.0, 251.2, 249.5, 250.4, 250.9, 249.8, 250.1];
-        assert_eq!(auto_band(3.0, &h), Some(1.0));
+        assert_eq!(auto_band(3.0, &h, AUTO_FLOOR_PERCENT), Some(1.0));
     }
 
     fn snap_with_samples(key: &str, value: f64, samples: &[f64]) -> Snapshot {

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
-from vqcommon import fail, noise_cells, parse_args, parser  # noqa: E402
+from vqcommon import fail, noise_cells, parse_args, parser, save_measurements  # noqa: E402
 
 SLOWDOWNS = [2, 5, 10, 20]
 BUILDS = ["a", "a2"] + [f"s{s}" for s in SLOWDOWNS]
@@ -57,6 +57,8 @@ MODES = {
     "auto (calibrated), runs with samples": (AUTO, True, "store"),
     "auto (calibrated), values only": (AUTO, False, "store"),
     "auto (calibrated), values + min/max": (AUTO, "range", "store"),
+    "auto (calibrated), runs with samples, auto_floor 5 %":
+        (AUTO + "statistics:\n  auto_floor: 5%\n", True, "store"),
     "auto(3) (FlameIQ 0.1 band)": ("thresholds:\n  custom.*: auto(3)\n", True, "store"),
     "statistics, 10 %": (STATS, True, "store"),
     "statistics + auto (calibrated)": (STATS + AUTO, True, "store"),
@@ -206,7 +208,7 @@ def main() -> None:
                     "uptime": subprocess.run(["uptime"], capture_output=True,
                                              text=True).stdout.strip()}
             if a.measurements:
-                Path(a.measurements).write_text(json.dumps({"data": data, "meta": meta}))
+                save_measurements(a.measurements, {"data": data, "meta": meta})
         counts = {(m, w, x): {s: {"n": 0, "reg": 0} for s in [0] + SLOWDOWNS}
                   for m in MODES for w in WORKLOADS for x in MEASURES}
         kinds = {}

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
-from vqcommon import noise_cells, parse_args, parser  # noqa: E402
+from vqcommon import noise_cells, parse_args, parser, save_measurements  # noqa: E402
 
 SLOWDOWNS = [0, 2, 5, 10, 20]
 MEASURES = ["wall", "cpu"]
@@ -211,7 +211,7 @@ def main() -> None:
             print(f"measuring {a.rounds} rounds x {a.runs} runs ...", file=sys.stderr)
             data = measure(d, a.rounds, a.runs)
             if a.measurements:
-                Path(a.measurements).write_text(json.dumps(data))
+                save_measurements(a.measurements, data)
         n_rounds = len(data["wall"]["sha256"])
         n_runs = len(data["wall"]["sha256"][0])
         rounds = [{m: {n: data[m][n][i] for n in COMMANDS} for m in MEASURES}

@@ -5,6 +5,7 @@ table's columns. Standard library only."""
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shutil
@@ -30,6 +31,14 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def save_measurements(path: str, data) -> None:
+    """Write measurements as JSON (gzip-compressed when the name ends in `.gz`, as the
+    committed runs in benches/data/verdict-quality/ are). Keys stay in the order they were
+    measured in: a round's builds are listed in the order its processes ran."""
+    text = json.dumps(data).encode()
+    Path(path).write_bytes(gzip.compress(text, 9, mtime=0) if path.endswith(".gz") else text)
+
+
 def parse_args(ap: argparse.ArgumentParser, outputs: tuple[str, ...] = ("out",)):
     """Parse, then check everything that could fail only after minutes of measuring:
     the binary runs, every output path can be written, a saved measurements file is JSON.
@@ -41,8 +50,9 @@ def parse_args(ap: argparse.ArgumentParser, outputs: tuple[str, ...] = ("out",))
     saved = Path(a.measurements) if a.measurements else None
     if saved is not None and saved.exists():
         try:
-            a.saved = json.loads(saved.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raw = saved.read_bytes()
+            a.saved = json.loads(gzip.decompress(raw) if saved.suffix == ".gz" else raw)
+        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as e:
             fail(f"--measurements {saved}: not a saved measurements file ({e})")
     else:
         a.saved = None

@@ -50,7 +50,8 @@
 //! Plain `auto` is [`calibrated_band`] (a prediction interval calibrated for heavy tails at
 //! `statistics.false_alarm_rate`; its docs and `docs/statistics.md` give the method).
 //! `auto(k)` is [`auto_band`]: for a key with at least [`AUTO_MIN_HISTORY`] history values, the allowed
-//! change is `max(floor, k · IQR / |median| · 100)` percent (`floor` = `statistics.auto_floor`, default [`AUTO_FLOOR_PERCENT`]), where IQR and the
+//! change is `max(floor, k · IQR / |median| · 100)` percent (`floor` is
+//! `statistics.auto_floor`, default [`AUTO_FLOOR_PERCENT`]), where IQR and the
 //! median are taken over the history values (IQR with linear interpolation between order
 //! statistics, NumPy's default `percentile`). For normal noise IQR ≈ 1.349 σ, so the
 //! default `k = 3` allows about 4 σ of a single run's noise: wide for a noisy metric, tight
@@ -1136,6 +1137,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(flat.percent, AUTO_FLOOR_PERCENT);
+        // A floor asked for (`statistics.auto_floor`) raises a narrow band and leaves the
+        // centre and the run count; a band wider than the floor is untouched.
+        let quiet: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 0.1).collect();
+        let narrow =
+            calibrated_band(&quiet, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
+        assert!(narrow.percent < 5.0, "{narrow:?}");
+        let floored = calibrated_band(&quiet, 0.01, 5.0, Direction::LowerIsBetter).unwrap();
+        assert_eq!(floored.percent, 5.0);
+        assert_eq!((floored.centre, floored.runs), (narrow.centre, narrow.runs));
+        let wide: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 2.0).collect();
+        let w = calibrated_band(&wide, 0.01, AUTO_FLOOR_PERCENT, Direction::LowerIsBetter).unwrap();
+        assert!(w.percent > 5.0, "{w:?}");
+        assert_eq!(
+            calibrated_band(&wide, 0.01, 5.0, Direction::LowerIsBetter).unwrap(),
+            w
+        );
         // One wild run in twenty is left out of the scale: the band barely moves, so a
         // single hiccup of the runner cannot open the gate for the next twenty runs.
         let h: Vec<f64> = (0..20).map(|i| 50.0 + f64::from(i % 5) * 0.5).collect();

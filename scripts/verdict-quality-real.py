@@ -39,7 +39,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
-from vqcommon import fail, noise_cells, parse_args, parser, save_measurements  # noqa: E402
+from vqcommon import (fail, noise_cells, parse_args, parser,  # noqa: E402
+                      save_measurements, slowdown_of)
 
 SLOWDOWNS = [2, 5, 10, 20]
 BUILDS = ["a", "a2"] + [f"s{s}" for s in SLOWDOWNS]
@@ -76,7 +77,7 @@ def build(out: Path) -> Path:
 
 
 def run_build(exe: Path, workload: str, build: str, samples: int) -> dict:
-    scale = 1.0 if build in ("a", "a2") else 1 + int(build[1:]) / 100
+    scale = 1 + slowdown_of(build) / 100
     iters = round(WORKLOADS[workload] * scale)
     out = subprocess.run([str(exe), workload, str(iters), str(samples)], check=True,
                          capture_output=True, text=True).stdout
@@ -222,7 +223,7 @@ def main() -> None:
                 for b in BUILDS:
                     if b == "a" and source == "job":
                         continue  # the baseline itself
-                    s = 0 if b in ("a", "a2") else int(b[1:])
+                    s = slowdown_of(b)
                     for diff in judge(a.flameiq, work, mode, data, r, b):
                         key, st = diff["metric_key"], diff["status"]
                         kind, thr = diff.get("threshold_kind"), diff["threshold_percent"]

@@ -415,21 +415,18 @@ impl Config {
     }
 }
 
-/// `statistics.auto_floor`: a percent (`4%` or `4`) above 0 and at most the fixed fallback
-/// (a floor above it would make `auto` never tighter than the default).
+/// `statistics.auto_floor`: a percent in the syntax of a threshold (`4%` or `4`), above 0
+/// and at most the fixed fallback (a floor above it would make `auto` never tighter than
+/// the default).
 fn parse_auto_floor(raw: &Value) -> Option<f64> {
-    let f = match raw {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s
-            .trim()
-            .strip_suffix('%')
-            .unwrap_or(s.trim())
-            .trim()
-            .parse()
-            .ok(),
+    match Threshold::from_yaml("statistics.auto_floor", raw) {
+        Ok(Threshold::Percent(f))
+            if f > 0.0 && f <= crate::compare::stats::AUTO_FALLBACK_PERCENT =>
+        {
+            Some(f)
+        }
         _ => None,
-    }?;
-    (f > 0.0 && f <= crate::compare::stats::AUTO_FALLBACK_PERCENT).then_some(f)
+    }
 }
 
 /// `statistics.false_alarm_rate`: a probability in `(0, 0.5)`.

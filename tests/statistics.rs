@@ -300,12 +300,9 @@ fn add_run(dir: &Path, run: &str, metrics: Value, info: Value) {
 
 #[test]
 fn auto_threshold_widens_for_noisy_history_and_stays_tight_for_stable() {
-    let d = TempDir::new().unwrap();
-    std::fs::write(
-        d.path().join("flameiq.yaml"),
+    let d = workspace_with(
         "thresholds:\n  custom.*: auto(3)\ndirections:\n  custom.*: lower_is_better\n",
-    )
-    .unwrap();
+    );
     build_history(
         d.path(),
         &[
@@ -360,15 +357,16 @@ fn stepped_history(dir: &Path) {
     build_history(dir, &runs);
 }
 
+/// A workspace whose `flameiq.yaml` is `yaml`, with no history yet.
+fn workspace_with(yaml: &str) -> TempDir {
+    let d = TempDir::new().unwrap();
+    std::fs::write(d.path().join("flameiq.yaml"), yaml).unwrap();
+    d
+}
+
 /// A workspace with `custom.*: auto` (lower is better) and no history yet.
 fn auto_config() -> TempDir {
-    let d = TempDir::new().unwrap();
-    std::fs::write(
-        d.path().join("flameiq.yaml"),
-        "thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n",
-    )
-    .unwrap();
-    d
+    workspace_with("thresholds:\n  custom.*: auto\ndirections:\n  custom.*: lower_is_better\n")
 }
 
 /// A workspace with `custom.*: auto` over [`stepped_history`].
@@ -457,12 +455,7 @@ fn issue14_auto_floor_raises_the_narrowest_band_and_only_that() {
     assert!(k3["threshold_percent"].as_f64().unwrap() > 10.0, "{k3}");
     // `auto(k)`'s narrow band is raised too (1 % by default; see
     // auto_threshold_widens_for_noisy_history_and_stays_tight_for_stable).
-    let flat = TempDir::new().unwrap();
-    std::fs::write(
-        flat.path().join("flameiq.yaml"),
-        "thresholds:\n  custom.*: auto(3)\nstatistics:\n  auto_floor: 4%\n",
-    )
-    .unwrap();
+    let flat = workspace_with("thresholds:\n  custom.*: auto(3)\nstatistics:\n  auto_floor: 4%\n");
     build_history(
         flat.path(),
         &[

@@ -20,6 +20,8 @@ import json
 import math
 import sys
 
+from vqcommon import slowdown_of
+
 KEYS = {"custom.cpu_cpu_ms": "CPU time, `cpu`", "custom.mem_cpu_ms": "CPU time, `mem`",
         "custom.cpu_wall_ms": "wall time, `cpu`", "custom.mem_wall_ms": "wall time, `mem`"}
 
@@ -60,7 +62,7 @@ def count(path: str, mode: str):
             if t["mode"] != mode:
                 continue
             d = t["diff"]
-            s = 0 if t["build"] in ("a", "a2") else int(t["build"][1:])
+            s = slowdown_of(t["build"])
             cell = c[(d["metric_key"], s)]
             cell[0] += d["status"] == "REGRESSION"
             cell[1] += 1

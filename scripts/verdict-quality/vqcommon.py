@@ -25,6 +25,12 @@ def parser(doc: str, rounds: int, seed: int) -> argparse.ArgumentParser:
     return ap
 
 
+def slowdown_of(build: str) -> int:
+    """The slowdown in percent a build of scripts/verdict-quality-real.py carries: 0 for the
+    unchanged builds `a` and `a2`, x for `sx`."""
+    return 0 if build in ("a", "a2") else int(build[1:])
+
+
 def fail(message: str) -> None:
     """One line on stderr and exit 2, the usage-error code of `flameiq` itself."""
     print(f"error: {message}", file=sys.stderr)

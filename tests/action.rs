@@ -928,6 +928,57 @@ fn issue11_defect1_jenkins_master_default_branch_sets_the_baseline() {
     assert_eq!(code, 1, "{out}{err}");
 }
 
+/// One process's run of `custom.parse` for the repetitions test: value and samples.
+fn process_run(value: f64, samples: &[f64]) -> String {
+    json!({"schema_version": 1,
+           "metadata": {"commit": "abc", "branch": "master", "environment": "ci",
+                        "timestamp": "2026-11-28T10:00:00", "run_id": "r", "tags": {}},
+           "metrics": {"custom": {"parse": value}},
+           "metric_info": {"custom.parse": {"unit": "ms", "samples": samples}}})
+    .to_string()
+}
+
+/// Issue 14: `flameiq ci` pools repetitions from the `--repetitions` flag and from the
+/// Action's `repetitions` input, and refuses a bad value with exit 2 naming it.
+#[test]
+fn issue14_ci_pools_repetitions_from_the_flag_and_from_the_input() {
+    let ws = Ws::new();
+    std::fs::write(ws.file("r1.json"), process_run(10.0, &[10.0, 10.1])).unwrap();
+    std::fs::write(ws.file("r2.json"), process_run(12.0, &[11.9, 12.1])).unwrap();
+    let both = ["ci", "-m", "r1.json", "-m", "r2.json", "--comment", "never"];
+    let (code, out, err) = run_env(
+        &ws,
+        JENKINS_MASTER,
+        &[&both[..], &["--repetitions", "true"]].concat(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let stored: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.file(".flameiq/baselines/current.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored["metrics"]["custom"]["parse"], 11.0, "{stored}");
+    assert_eq!(
+        stored["metric_info"]["custom.parse"]["samples"],
+        json!([10.0, 10.1, 11.9, 12.1])
+    );
+    // The PR build with the input instead of the flag compares the pooled run: no change.
+    let pr: Vec<(&str, &str)> = [JENKINS_PR, &[("INPUT_REPETITIONS", "true")]].concat();
+    let (code, out, err) = run_env(&ws, &pr, &both);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("custom.parse"), "{out}");
+    // Without either, a key in two files is refused as before.
+    let (code, _, err) = run_env(&ws, JENKINS_PR, &both);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("also produced by"), "{err}");
+    let (code, _, err) = run_env(
+        &ws,
+        JENKINS_PR,
+        &[&both[..], &["--repetitions", "twice"]].concat(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("invalid repetitions 'twice'"), "{err}");
+}
+
 #[test]
 fn issue11_defect1_circleci_master_default_branch_sets_the_baseline() {
     let ws = Ws::new();

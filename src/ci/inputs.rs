@@ -21,6 +21,9 @@ pub struct Inputs {
     /// `PROVIDER:PATH`), which `flameiq ci` takes as repeated `--metrics`; see
     /// [`Inputs::metrics_list`].
     pub metrics: Option<String>,
+    /// `repetitions` (default `false`): the `metrics` files are repetitions of the same
+    /// benchmarks, pooled key by key.
+    pub repetitions: Option<String>,
     /// `provider` (default `auto`).
     pub provider: Option<String>,
     /// `mode`: `auto` | `compare` | `baseline`.
@@ -57,6 +60,7 @@ pub struct Inputs {
 /// The input names, as in `action.yml`.
 pub const NAMES: &[&str] = &[
     "metrics",
+    "repetitions",
     "provider",
     "mode",
     "fail-on-regression",
@@ -96,6 +100,7 @@ impl Inputs {
         };
         Inputs {
             metrics: read("metrics"),
+            repetitions: read("repetitions"),
             provider: read("provider"),
             mode: read("mode"),
             fail_on_regression: read("fail-on-regression"),

@@ -39,6 +39,8 @@ pub struct SetArgs {
     /// into one run.
     #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
     metrics: Vec<String>,
+    #[command(flatten)]
+    repetitions: super::RepetitionsArg,
     /// Provider (default: the config's `provider`, else json).
     #[arg(short, long)]
     provider: Option<String>,
@@ -75,7 +77,8 @@ fn set(ctx: &Ctx, a: SetArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let provider = ctx.provider(a.provider.as_deref(), &cfg);
     // Load and validate everything before touching the store: a failed set changes nothing.
-    let mut snap = super::load_run(&a.metrics, &provider)?;
+    let same_key = super::same_key(a.repetitions.repetitions, &cfg);
+    let mut snap = super::load_run(&a.metrics, &provider, same_key)?;
     if let Some(tag) = &a.tag {
         snap.metadata
             .tags

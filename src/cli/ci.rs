@@ -51,6 +51,11 @@ pub struct CiArgs {
     /// `PROVIDER:FILE`, merged into one run.
     #[arg(short, long, value_name = "[PROVIDER:]FILE")]
     metrics: Vec<String>,
+    /// true or false: the metrics files are repetitions of the same benchmarks, each from
+    /// its own process, pooled key by key (input `repetitions`; default false; see `flameiq
+    /// compare --help`).
+    #[arg(long, value_name = "BOOL")]
+    repetitions: Option<String>,
     /// Provider (input `provider`; default: the config's, else auto).
     #[arg(short, long)]
     provider: Option<String>,
@@ -117,6 +122,7 @@ pub(super) fn parse_secret(s: &str) -> std::result::Result<Secret, String> {
 /// Everything resolved from flags, inputs and defaults.
 struct Resolved {
     metrics: Vec<String>,
+    repetitions: bool,
     provider: Option<String>,
     mode: Mode,
     fail: bool,
@@ -203,6 +209,10 @@ fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
         inp.fail_on_regression,
     )?;
     let summary = boolean("summary", a.summary, inp.summary)?;
+    let repetitions = flag_or_input(a.repetitions, inp.repetitions)
+        .map(|v| inputs::parse_bool("repetitions", &v))
+        .transpose()?
+        .unwrap_or(false);
     let annotations = boolean("annotations", a.annotations, inp.annotations)?;
     let check = boolean("check", a.check, inp.check)?;
     let comment = flag_or_input(a.comment, inp.comment)
@@ -225,6 +235,7 @@ fn resolve(ctx: &Ctx, a: CiArgs, inp: Inputs) -> Result<Resolved> {
     let dir = &ctx.global.dir;
     Ok(Resolved {
         metrics,
+        repetitions,
         provider: flag_or_input(a.provider, inp.provider),
         mode,
         fail,
@@ -260,7 +271,8 @@ fn load(ctx: &Ctx, r: &Resolved, ci: &Context) -> Result<(flameiq::config::Confi
     if provider != "auto" {
         flameiq::providers::check_name(&provider)?;
     }
-    let (mut snap, _) = super::load_metrics_all(&r.metrics, &provider)?;
+    let same_key = super::same_key(r.repetitions, &cfg);
+    let (mut snap, _) = super::load_metrics_all(&r.metrics, &provider, same_key)?;
     flameiq::ci::apply_facts(&mut snap, ci);
     Ok((cfg, snap))
 }

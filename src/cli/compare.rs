@@ -14,6 +14,8 @@ pub struct CompareArgs {
     /// into one run.
     #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
     pub metrics: Vec<String>,
+    #[command(flatten)]
+    pub repetitions: super::RepetitionsArg,
     /// Provider for the metrics (and --baseline) file (default: the config's, else json).
     #[arg(short, long)]
     pub provider: Option<String>,
@@ -70,7 +72,8 @@ pub fn run(ctx: &Ctx, args: CompareArgs) -> Result<i32> {
             baseline::select_with(&*store, &cfg, depth)?
         }
     };
-    let current = super::load_run(&args.metrics, &provider)?;
+    let same_key = super::same_key(args.repetitions.repetitions, &cfg);
+    let current = super::load_run(&args.metrics, &provider, same_key)?;
     let settings = Settings {
         flag_thresholds: flags,
         config: cfg,

@@ -19,6 +19,7 @@ mod validate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flameiq::config::{self, Config, Rules, Threshold};
 use flameiq::error::{Error, Result};
+use flameiq::providers::SameKey;
 use flameiq::schema::Snapshot;
 use flameiq::store::{FileStore, Location, Store};
 use std::io::IsTerminal;
@@ -358,18 +359,45 @@ pub fn load_metrics(path: &Path, provider: &str) -> Result<Snapshot> {
     Ok(snap)
 }
 
+/// `--repetitions`, shared by the commands that read a run (`run`, `compare`, `report`,
+/// `baseline set`; `ci` takes it as an input).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct RepetitionsArg {
+    /// The --metrics files are repetitions of the same benchmarks, each from its own
+    /// process (e.g. the suite run twice in the job, with half the samples each): a key
+    /// found in several files is one metric, its samples pooled and its value the median of
+    /// the files' values. A runner that slows one whole process then cannot fail the gate
+    /// by itself (docs/statistics.md, "Repetitions").
+    #[arg(long)]
+    pub repetitions: bool,
+}
+
+/// What to do with a key several `--metrics` files produce: refuse it, or with
+/// `--repetitions` pool it (later processes lose their `noise.warmup_runs`).
+pub fn same_key(repetitions: bool, cfg: &flameiq::config::Config) -> SameKey {
+    if repetitions {
+        SameKey::Pool {
+            warmup: cfg.noise.warmup_runs,
+        }
+    } else {
+        SameKey::Refuse
+    }
+}
+
 /// Loads every `--metrics [PROVIDER:]FILE` value into one snapshot (see
-/// [`flameiq::providers::load_many`]): exit 3 on a problem with a file or a key two files
-/// produce, exit 2 for an unknown provider. Returns the files with the provider of each.
+/// [`flameiq::providers::load_many`]): exit 3 on a problem with a file or (unless
+/// `same_key` pools it) a key two files produce, exit 2 for an unknown provider. Returns
+/// the files with the provider of each.
 pub fn load_metrics_all(
     values: &[String],
     provider: &str,
+    same_key: SameKey,
 ) -> Result<(Snapshot, Vec<(PathBuf, flameiq::providers::ProviderKind)>)> {
     let specs: Vec<_> = values
         .iter()
         .map(|v| flameiq::providers::MetricsSpec::parse(v))
         .collect();
-    let (snap, used) = flameiq::providers::load_many(&specs, provider)?;
+    let (snap, used) = flameiq::providers::load_many(&specs, provider, same_key)?;
     for (path, kind) in &used {
         tracing::debug!("read {} via {}", path.display(), kind.name());
     }
@@ -378,8 +406,8 @@ pub fn load_metrics_all(
 
 /// Loads the run of `baseline set` / `compare` (see [`load_metrics_all`]); inside a CI its
 /// commit and branch win over the files' (issue 11, defect 2).
-pub fn load_run(values: &[String], provider: &str) -> Result<Snapshot> {
-    let (mut snap, _) = load_metrics_all(values, provider)?;
+pub fn load_run(values: &[String], provider: &str, same_key: SameKey) -> Result<Snapshot> {
+    let (mut snap, _) = load_metrics_all(values, provider, same_key)?;
     if let Some(ci) = flameiq::ci::detect_facts(&post::env) {
         flameiq::ci::apply_facts(&mut snap, &ci);
     }

@@ -16,6 +16,8 @@ pub struct ReportArgs {
     /// into one run.
     #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
     metrics: Vec<String>,
+    #[command(flatten)]
+    repetitions: super::RepetitionsArg,
     /// Provider (default: the config's `provider`, else json).
     #[arg(short, long)]
     provider: Option<String>,
@@ -37,7 +39,8 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         .unwrap_or_else(|| ctx.global.dir.join("report.html"));
     let store = ctx.store()?;
     let base = baseline::select(&*store, &cfg);
-    let (current, _) = super::load_metrics_all(&args.metrics, &provider)?;
+    let same_key = super::same_key(args.repetitions.repetitions, &cfg);
+    let (current, _) = super::load_metrics_all(&args.metrics, &provider, same_key)?;
     match base {
         Ok(base) => {
             let settings = Settings {

@@ -15,6 +15,8 @@ pub struct RunArgs {
     /// into one run.
     #[arg(short, long, required = true, value_name = "[PROVIDER:]FILE")]
     metrics: Vec<String>,
+    #[command(flatten)]
+    repetitions: super::RepetitionsArg,
     /// Provider (default: the config's `provider`, else json).
     #[arg(short, long)]
     provider: Option<String>,
@@ -34,7 +36,11 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<i32> {
     let cfg = ctx.config()?;
     let provider = ctx.provider(args.provider.as_deref(), &cfg);
     let (snap, used) = match &args.name {
-        None => super::load_metrics_all(&args.metrics, &provider)?,
+        None => super::load_metrics_all(
+            &args.metrics,
+            &provider,
+            super::same_key(args.repetitions.repetitions, &cfg),
+        )?,
         Some(name) => load_named(&args.metrics, &provider, name)?,
     };
     // One name for one file; several files list theirs in order (`go, hyperfine`).

@@ -44,6 +44,7 @@ mod json;
 mod lines;
 mod pyperf;
 mod pytest_benchmark;
+mod repetitions;
 mod valgrind;
 
 use crate::error::{Error, Result};
@@ -535,16 +536,45 @@ impl MetricsSpec {
     }
 }
 
+/// What [`load_many`] does with a key that more than one file produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameKey {
+    /// Refuse it (exit 3): the files are different tools' parts of one run (issue 11).
+    Refuse,
+    /// Pool it: the files are repetitions of the same benchmarks, each from its own process
+    /// (`--repetitions`; see the `repetitions` module). `warmup` is `noise.warmup_runs`.
+    Pool {
+        /// Samples each later process loses from its start, as `compare` drops them from
+        /// the pooled run's start.
+        warmup: usize,
+    },
+}
+
 /// Loads several metrics files (issue 11, several tools in one run), each with its own
 /// provider or `default_provider`, and merges them into one snapshot: metrics in file
 /// order, metadata from the first file (commit and branch from the first that has them).
-/// A key produced by two files is exit 3 naming the key and both files. Returns each
-/// file with the provider that read it.
+/// A key produced by two files is exit 3 naming the key and both files, unless `same_key`
+/// pools them ([`SameKey::Pool`]). Returns each file with the provider that read it.
 pub fn load_many(
     specs: &[MetricsSpec],
     default_provider: &str,
+    same_key: SameKey,
 ) -> Result<(Snapshot, Vec<(PathBuf, ProviderKind)>)> {
     let mut used = Vec::with_capacity(specs.len());
+    if let SameKey::Pool { warmup } = same_key {
+        let mut runs = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let provider = spec.provider.as_deref().unwrap_or(default_provider);
+            let (snap, kind) = load(&spec.path, provider)?;
+            used.push((spec.path.clone(), kind));
+            runs.push(snap);
+        }
+        if runs.is_empty() {
+            return Err(Error::Usage("no metrics file given".into()));
+        }
+        let paths: Vec<&Path> = specs.iter().map(|s| s.path.as_path()).collect();
+        return Ok((repetitions::pool(runs, &paths, warmup)?, used));
+    }
     let mut merged: Option<Snapshot> = None;
     // key → index of the file that produced it, only needed once a second file comes.
     let mut origin: std::collections::HashMap<String, usize> = Default::default();
@@ -565,20 +595,7 @@ pub fn load_many(
             provider,
         } = snap;
         let (metrics, metric_info) = metrics.into_parts();
-        // Several providers read this run: all are named (`go + hyperfine`).
-        if let Some(name) = provider.get() {
-            let names = into.provider.get().unwrap_or_default();
-            if !names.split(" + ").any(|n| n == name) {
-                let joined = if names.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{names} + {name}")
-                };
-                into.provider.set(joined);
-            }
-        }
-        into.metadata.commit = into.metadata.commit.take().or(metadata.commit);
-        into.metadata.branch = into.metadata.branch.take().or(metadata.branch);
+        join_run_facts(into, metadata, &provider);
         for (key, value) in metrics {
             if let Some(&first) = origin.get(&key) {
                 return Err(Error::invalid(
@@ -601,6 +618,28 @@ pub fn load_many(
     let mut snap = merged.ok_or_else(|| Error::Usage("no metrics file given".into()))?;
     snap.canonicalize();
     Ok((snap, used))
+}
+
+/// What a later file of a run adds to the run's facts: its provider's name (several are
+/// all named, `go + hyperfine`), and commit and branch when the files before had none.
+fn join_run_facts(
+    into: &mut Snapshot,
+    metadata: crate::schema::Metadata,
+    provider: &crate::schema::ProviderName,
+) {
+    if let Some(name) = provider.get() {
+        let names = into.provider.get().unwrap_or_default();
+        if !names.split(" + ").any(|n| n == name) {
+            let joined = if names.is_empty() {
+                name.to_string()
+            } else {
+                format!("{names} + {name}")
+            };
+            into.provider.set(joined);
+        }
+    }
+    into.metadata.commit = into.metadata.commit.take().or(metadata.commit);
+    into.metadata.branch = into.metadata.branch.take().or(metadata.branch);
 }
 
 /// A file that fails as schema v1 (`provider: json`, what `flameiq init` writes) but that

@@ -11,6 +11,11 @@ Orchestration only: every verdict comes from the real `flameiq compare` binary.
    order: the unchanged build twice ("a" and "a2"), then +2, +5, +10, +20 %, each one
    warmup sample and --samples samples timed in-process (wall clock and CPU time). A run's
    metric value is the median of its samples, which are kept as `metric_info.samples`.
+   With --processes P, a job runs its whole suite P times over (each pass in its own random
+   order), every process timing --samples / P samples: the same samples, split over P
+   processes, as a user runs a suite twice in one job. Each pass is a metrics file of its
+   own, and `flameiq --repetitions` pools them (docs/statistics.md); the stored history
+   runs are what `flameiq run --repetitions` writes for them.
 2. Judge, with a seeded RNG where one is needed:
    - cross-job: for each round r from 20 on, the store holds rounds r-20 .. r-1 (build "a",
      oldest first, as `flameiq baseline set` would have appended them on the default
@@ -19,8 +24,8 @@ Orchestration only: every verdict comes from the real `flameiq compare` binary.
      build (A/B) the current run.
 3. Count per metric: REGRESSION on an A/A trial is a false alarm, on an A/B a detection.
 
-Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--measurements F] [--out F]
-       [--trials F.jsonl]
+Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--processes N]
+       [--measurements F] [--out F] [--trials F.jsonl]
 """
 
 from __future__ import annotations
@@ -89,28 +94,36 @@ def run_build(exe: Path, workload: str, build: str, samples: int) -> dict:
     return {"wall": wall, "cpu": cpu}
 
 
-def measure(exe: Path, rounds: int, samples: int, seed: int) -> list:
-    """rounds x workloads x builds processes; data[r][workload][build][measure] = [ms]."""
+def measure(exe: Path, rounds: int, samples: int, seed: int, processes: int = 1) -> list:
+    """rounds x processes x workloads x builds processes; data[r][workload][build][measure]
+    = [ms], the passes' samples one after the other (`samples / processes` each)."""
     rng = random.Random(seed)
     data = []
     t0 = time.time()
     for r in range(rounds):
-        jobs = [(w, b) for w in WORKLOADS for b in BUILDS]
-        rng.shuffle(jobs)
         cur = {w: {} for w in WORKLOADS}
-        for w, b in jobs:
-            cur[w][b] = run_build(exe, w, b, samples)
+        for _ in range(processes):
+            jobs = [(w, b) for w in WORKLOADS for b in BUILDS]
+            rng.shuffle(jobs)
+            for w, b in jobs:
+                got = run_build(exe, w, b, samples // processes)
+                into = cur[w].setdefault(b, {m: [] for m in MEASURES})
+                for m in MEASURES:
+                    into[m] += got[m]
         data.append(cur)
         print(f"  round {r + 1}/{rounds} ({time.time() - t0:.0f}s)", file=sys.stderr, end="\r")
     print(file=sys.stderr)
     return data
 
 
-def snapshot(rnd: dict, build: str, samples: bool, tag: str) -> dict:
+def snapshot(rnd: dict, build: str, samples: bool, tag: str, part: tuple = (0, 1)) -> dict:
+    """The metrics file of one run; `part` = (pass, passes) takes one pass's samples."""
     metrics, info = {}, {}
     for w in WORKLOADS:
         for m in MEASURES:
             times = rnd[w][build][m]
+            k = len(times) // part[1]
+            times = times[part[0] * k:(part[0] + 1) * k]
             key = f"{w}_{m}_ms"
             metrics[key] = round(statistics.median(times), 6)
             mi = {"unit": "ms", "direction": "lower_is_better"}
@@ -128,25 +141,64 @@ def snapshot(rnd: dict, build: str, samples: bool, tag: str) -> dict:
     }
 
 
-def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str) -> list:
+def pass_files(work: Path, rnd: dict, build: str, samples, tag: str, passes: int) -> list:
+    """Writes a run's metrics files, one per pass; returns their `-m` arguments."""
+    args = []
+    for p in range(passes):
+        f = work / f"{tag}-{p}.json"
+        f.write_text(json.dumps(snapshot(rnd, build, samples, tag, (p, passes))))
+        args += ["-m", str(f)]
+    return args
+
+
+def stored(flameiq: str, work: Path, rnd: dict, tag: str, passes: int) -> dict:
+    """Build "a" of a round as the store keeps it: one snapshot, or with several passes
+    the one `flameiq run --repetitions` writes (as `baseline set --repetitions` stores)."""
+    if passes == 1:
+        return snapshot(rnd, "a", True, tag)
+    out = work / f"{tag}.json"
+    args = [flameiq, "run", *pass_files(work, rnd, "a", True, tag, passes), "--repetitions",
+            "-o", str(out)]
+    p = subprocess.run(args, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"flameiq run failed ({p.returncode}): {p.stderr}")
+    return json.loads(out.read_text())
+
+
+def as_mode(snap: dict, samples) -> dict:
+    """A stored run as a mode's runs carry it: samples, values only, or min and max."""
+    snap = json.loads(json.dumps(snap))
+    for mi in snap.get("metric_info", {}).values():
+        times = mi.get("samples", [])
+        if samples is not True:
+            mi.pop("samples", None)
+        if samples == "range" and times:
+            mi["min"], mi["max"] = min(times), max(times)
+    return snap
+
+
+def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str,
+          history: list, passes: int) -> list:
     cfg, samples, source = MODES[mode]
     (work / "flameiq.yaml").write_text(cfg)
     # The PR run carries samples unless the mode's runs carry only their range.
     cur = "range" if samples == "range" else True
-    (work / "c.json").write_text(json.dumps(snapshot(data[r], build, cur, f"pr{r}")))
-    args = [flameiq, "--config", str(work / "flameiq.yaml"), "compare", "-m",
-            str(work / "c.json"), "--json", "--no-fail-on-regression"]
+    args = [flameiq, "--config", str(work / "flameiq.yaml"), "compare",
+            *pass_files(work, data[r], build, cur, f"pr{r}", passes), "--json",
+            "--no-fail-on-regression"]
+    if passes > 1:
+        args.append("--repetitions")
     if source == "store":
         base = work / "store" / "baselines"
         if base.exists():
             shutil.rmtree(base)
         base.mkdir(parents=True)
-        snaps = [snapshot(data[i], "a", samples, f"main{i}") for i in range(r - HISTORY, r)]
+        snaps = [as_mode(history[i], samples) for i in range(r - HISTORY, r)]
         (base / "history.jsonl").write_text("".join(json.dumps(s) + "\n" for s in snaps))
         (base / "current.json").write_text(json.dumps(snaps[-1], indent=2))
         args += ["--dir", str(work / "store")]
     else:
-        (work / "b.json").write_text(json.dumps(snapshot(data[r], "a", True, f"base{r}")))
+        (work / "b.json").write_text(json.dumps(history[r]))
         args += ["--baseline", str(work / "b.json")]
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode != 0:
@@ -186,9 +238,15 @@ def noise(data: list) -> list:
 def main() -> None:
     ap = parser(__doc__, rounds=100, seed=14)
     ap.add_argument("--samples", type=int, default=8)
+    ap.add_argument("--processes", type=int, default=1,
+                    help="run each job's suite this many times over, --samples / N samples "
+                    "per process, and pool the passes with `flameiq --repetitions`")
     ap.add_argument("--trials", help="write every verdict here, one JSON object per line "
                     "(mode, round, build, and the diff as `flameiq compare --json` gave it)")
     a = parse_args(ap, outputs=("out", "trials"))
+    if a.processes < 1 or a.samples % a.processes:
+        fail(f"--processes {a.processes}: must be at least 1 and divide --samples "
+             f"({a.samples})")
     started = time.time()
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,9 +261,10 @@ def main() -> None:
             exe = build(d)
             print(f"measuring {a.rounds} rounds ...", file=sys.stderr)
             t = time.time()
-            data = measure(exe, a.rounds, a.samples, a.seed)
+            data = measure(exe, a.rounds, a.samples, a.seed, a.processes)
             meta = {"load_start": load_start, "load_end": os.getloadavg(),
                     "seconds": round(time.time() - t), "samples": a.samples,
+                    "processes": a.processes,
                     "uptime": subprocess.run(["uptime"], capture_output=True,
                                              text=True).stdout.strip()}
             if a.measurements:
@@ -216,6 +275,9 @@ def main() -> None:
         work = d / "work"
         work.mkdir()
         t0 = time.time()
+        passes = meta.get("processes", 1)
+        history = [stored(a.flameiq, work, rnd, f"main{i}", passes)
+                   for i, rnd in enumerate(data)]
         trials = open(a.trials, "w") if a.trials else None
         for mode, (_, _, source) in MODES.items():
             first = HISTORY if source == "store" else 0
@@ -224,7 +286,7 @@ def main() -> None:
                     if b == "a" and source == "job":
                         continue  # the baseline itself
                     s = slowdown_of(b)
-                    for diff in judge(a.flameiq, work, mode, data, r, b):
+                    for diff in judge(a.flameiq, work, mode, data, r, b, history, passes):
                         key, st = diff["metric_key"], diff["status"]
                         kind, thr = diff.get("threshold_kind"), diff["threshold_percent"]
                         if trials is not None:
@@ -255,11 +317,17 @@ def main() -> None:
         f"{meta['load_start'][0]:.1f} at the start and {meta['load_end'][0]:.1f} at the end "
         f"(`uptime` then: `{meta['uptime']}`).",
         "",
-        f"{n_rounds} rounds (jobs); per round and workload 6 processes in random order "
-        f"(unchanged twice, +2/+5/+10/+20 % iterations), each 1 warmup + "
-        f"{meta['samples']} in-process samples; seed {a.seed}. Cross-job: "
-        f"{n_rounds - HISTORY} PR runs per build, each against the {HISTORY} rounds before "
-        f"it; same-job: {n_rounds} per build. Judging took {time.time() - t0:.0f} s.",
+        (f"{n_rounds} rounds (jobs); per round and workload 6 processes in random order "
+         f"(unchanged twice, +2/+5/+10/+20 % iterations), each 1 warmup + "
+         f"{meta['samples']} in-process samples; seed {a.seed}. "
+         if passes == 1 else
+         f"{n_rounds} rounds (jobs); per round the suite run {passes} times over, each time "
+         f"per workload 6 processes in random order (unchanged twice, +2/+5/+10/+20 % "
+         f"iterations), each 1 warmup + {meta['samples'] // passes} in-process samples, "
+         f"the {passes} passes pooled with `--repetitions`; seed {a.seed}. ")
+        + f"Cross-job: {n_rounds - HISTORY} PR runs per build, each against the {HISTORY} "
+        f"rounds before it; same-job: {n_rounds} per build. Judging took "
+        f"{time.time() - t0:.0f} s.",
         "",
         "Noise of the unchanged build (per workload):",
         "",

@@ -365,19 +365,21 @@ pub fn load_metrics(path: &Path, provider: &str) -> Result<Snapshot> {
 pub struct RepetitionsArg {
     /// The --metrics files are repetitions of the same benchmarks, each from its own
     /// process (e.g. the suite run twice in the job, with half the samples each): a key
-    /// found in several files is one metric, its samples pooled and its value the median of
-    /// the files' values. A runner that slows one whole process then cannot fail the gate
-    /// by itself (docs/statistics.md, "Repetitions").
+    /// found in several files is one metric, its samples pooled and its value the best of
+    /// the files' values (the smallest for lower-is-better, the median for `both`). A runner
+    /// that slows one whole process then cannot fail the gate by itself (docs/statistics.md,
+    /// "Repetitions").
     #[arg(long)]
     pub repetitions: bool,
 }
 
 /// What to do with a key several `--metrics` files produce: refuse it, or with
 /// `--repetitions` pool it (later processes lose their `noise.warmup_runs`).
-pub fn same_key(repetitions: bool, cfg: &flameiq::config::Config) -> SameKey {
+pub fn same_key(repetitions: bool, cfg: &flameiq::config::Config) -> SameKey<'_> {
     if repetitions {
         SameKey::Pool {
             warmup: cfg.noise.warmup_runs,
+            directions: &cfg.directions,
         }
     } else {
         SameKey::Refuse
@@ -391,7 +393,7 @@ pub fn same_key(repetitions: bool, cfg: &flameiq::config::Config) -> SameKey {
 pub fn load_metrics_all(
     values: &[String],
     provider: &str,
-    same_key: SameKey,
+    same_key: SameKey<'_>,
 ) -> Result<(Snapshot, Vec<(PathBuf, flameiq::providers::ProviderKind)>)> {
     let specs: Vec<_> = values
         .iter()
@@ -406,7 +408,7 @@ pub fn load_metrics_all(
 
 /// Loads the run of `baseline set` / `compare` (see [`load_metrics_all`]); inside a CI its
 /// commit and branch win over the files' (issue 11, defect 2).
-pub fn load_run(values: &[String], provider: &str, same_key: SameKey) -> Result<Snapshot> {
+pub fn load_run(values: &[String], provider: &str, same_key: SameKey<'_>) -> Result<Snapshot> {
     let (mut snap, _) = load_metrics_all(values, provider, same_key)?;
     if let Some(ci) = flameiq::ci::detect_facts(&post::env) {
         flameiq::ci::apply_facts(&mut snap, &ci);

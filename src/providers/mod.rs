@@ -537,16 +537,18 @@ impl MetricsSpec {
 }
 
 /// What [`load_many`] does with a key that more than one file produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SameKey {
+#[derive(Debug, Clone, Copy)]
+pub enum SameKey<'a> {
     /// Refuse it (exit 3): the files are different tools' parts of one run (issue 11).
     Refuse,
     /// Pool it: the files are repetitions of the same benchmarks, each from its own process
-    /// (`--repetitions`; see the `repetitions` module). `warmup` is `noise.warmup_runs`.
+    /// (`--repetitions`; see the `repetitions` module).
     Pool {
-        /// Samples each later process loses from its start, as `compare` drops them from
-        /// the pooled run's start.
+        /// `noise.warmup_runs`: samples each later process loses from its start, as
+        /// `compare` drops them from the pooled run's start.
         warmup: usize,
+        /// The config's `directions:`, which say which process's value is the best.
+        directions: &'a crate::config::Rules<crate::schema::Direction>,
     },
 }
 
@@ -558,10 +560,10 @@ pub enum SameKey {
 pub fn load_many(
     specs: &[MetricsSpec],
     default_provider: &str,
-    same_key: SameKey,
+    same_key: SameKey<'_>,
 ) -> Result<(Snapshot, Vec<(PathBuf, ProviderKind)>)> {
     let mut used = Vec::with_capacity(specs.len());
-    if let SameKey::Pool { warmup } = same_key {
+    if let SameKey::Pool { warmup, directions } = same_key {
         let mut runs = Vec::with_capacity(specs.len());
         for spec in specs {
             let provider = spec.provider.as_deref().unwrap_or(default_provider);
@@ -573,7 +575,7 @@ pub fn load_many(
             return Err(Error::Usage("no metrics file given".into()));
         }
         let paths: Vec<&Path> = specs.iter().map(|s| s.path.as_path()).collect();
-        return Ok((repetitions::pool(runs, &paths, warmup)?, used));
+        return Ok((repetitions::pool(runs, &paths, warmup, directions)?, used));
     }
     let mut merged: Option<Snapshot> = None;
     // key → index of the file that produced it, only needed once a second file comes.

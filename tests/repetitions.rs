@@ -139,6 +139,8 @@ fn issue14_without_the_flag_a_key_in_two_files_is_still_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("also produced by"), "{err}");
     assert!(err.contains("p2.json"), "{err}");
+    // ... and says how to pool them when they are repetitions.
+    assert!(err.contains("are pooled with --repetitions"), "{err}");
 }
 
 #[test]

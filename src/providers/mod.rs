@@ -604,7 +604,9 @@ pub fn load_many(
                     &spec.path,
                     format!(
                         "metric '{key}' is also produced by '{}'; each key must come from \
-                         one file (rename the benchmark or drop one of the files)",
+                         one file (rename the benchmark or drop one of the files; files \
+                         that repeat the same benchmarks, one process each, are pooled with \
+                         --repetitions)",
                         specs[first].path.display()
                     ),
                 ));

@@ -563,17 +563,19 @@ pub fn load_many(
     same_key: SameKey<'_>,
 ) -> Result<(Snapshot, Vec<(PathBuf, ProviderKind)>)> {
     let mut used = Vec::with_capacity(specs.len());
+    // One spec: its provider (or the default), read, and noted with the provider that read it.
+    let mut load_spec = |spec: &MetricsSpec| -> Result<Snapshot> {
+        let provider = spec.provider.as_deref().unwrap_or(default_provider);
+        let (snap, kind) = load(&spec.path, provider)?;
+        used.push((spec.path.clone(), kind));
+        Ok(snap)
+    };
+    let no_file = || Error::Usage("no metrics file given".into());
     if let SameKey::Pool { warmup, directions } = same_key {
-        let mut runs = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let provider = spec.provider.as_deref().unwrap_or(default_provider);
-            let (snap, kind) = load(&spec.path, provider)?;
-            used.push((spec.path.clone(), kind));
-            runs.push(snap);
+        if specs.is_empty() {
+            return Err(no_file());
         }
-        if runs.is_empty() {
-            return Err(Error::Usage("no metrics file given".into()));
-        }
+        let runs = specs.iter().map(load_spec).collect::<Result<Vec<_>>>()?;
         let paths: Vec<&Path> = specs.iter().map(|s| s.path.as_path()).collect();
         return Ok((repetitions::pool(runs, &paths, warmup, directions)?, used));
     }
@@ -581,9 +583,7 @@ pub fn load_many(
     // key → index of the file that produced it, only needed once a second file comes.
     let mut origin: std::collections::HashMap<String, usize> = Default::default();
     for (i, spec) in specs.iter().enumerate() {
-        let provider = spec.provider.as_deref().unwrap_or(default_provider);
-        let (snap, kind) = load(&spec.path, provider)?;
-        used.push((spec.path.clone(), kind));
+        let snap = load_spec(spec)?;
         let Some(into) = merged.as_mut() else {
             if specs.len() > 1 {
                 origin.extend(snap.metrics.keys().map(|k| (k.clone(), i)));
@@ -619,7 +619,7 @@ pub fn load_many(
             into.metrics.set_info(key, info);
         }
     }
-    let mut snap = merged.ok_or_else(|| Error::Usage("no metrics file given".into()))?;
+    let mut snap = merged.ok_or_else(no_file)?;
     snap.canonicalize();
     Ok((snap, used))
 }

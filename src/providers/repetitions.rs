@@ -30,6 +30,7 @@
 //! Metadata comes from the first file (commit and branch from the first that has them),
 //! as for files of different tools.
 
+use crate::compare::stats::location_for;
 use crate::config::Rules;
 use crate::error::{Error, Result};
 use crate::schema::{Direction, MetricInfo, MetricMap, Snapshot};
@@ -66,14 +67,14 @@ fn widen(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64, f64)> {
         .map(|((a0, a1), (b0, b1))| (a0.min(b0), a1.max(b1)))
 }
 
-/// The value of a pooled key: the best of the processes' values (see the module docs).
+/// The value of a pooled key: the best of the processes' values, chosen by direction as a
+/// run's location is chosen from its samples ([`location_for`]; see the module docs).
 fn best(values: &[f64], direction: Direction) -> Option<f64> {
-    let finite = values.iter().copied().filter(|v| v.is_finite());
-    match direction {
-        Direction::LowerIsBetter => finite.reduce(f64::min),
-        Direction::HigherIsBetter => finite.reduce(f64::max),
-        Direction::Both => crate::quantile::median(values),
-    }
+    let finite = || values.iter().copied().filter(|v| v.is_finite());
+    let lo = finite().reduce(f64::min)?;
+    let hi = finite().reduce(f64::max)?;
+    let mid = crate::quantile::median(values)?;
+    Some(location_for([lo, mid, hi], direction))
 }
 
 /// Pools `runs` (read from `paths`, same order) as repetitions of one run; see the module

@@ -21,11 +21,15 @@ Orchestration only: every verdict comes from the real `flameiq compare` binary.
      oldest first, as `flameiq baseline set` would have appended them on the default
      branch) and the PR run is round r's build "a2" (A/A) or a slowed build (A/B);
    - same-job: round r's build "a" is the baseline file and its "a2" (A/A) or a slowed
-     build (A/B) the current run.
+     build (A/B) the current run;
+   - second process only on a failure (runs of --processes 2): cross-job, but the store
+     holds the first passes alone and the PR run is its first pass; only when that fails
+     is it judged again with its second pass pooled in (`--repetitions`), the verdict of
+     a workflow that re-runs the suite when the gate fails.
 3. Count per metric: REGRESSION on an A/A trial is a false alarm, on an A/B a detection.
 
 Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--processes N]
-       [--measurements F] [--out F] [--trials F.jsonl]
+       [--measurements F] [--out F] [--trials F.jsonl] [--mode M]...
 """
 
 from __future__ import annotations
@@ -68,6 +72,12 @@ MODES = {
     "auto(3) (FlameIQ 0.1 band)": ("thresholds:\n  custom.*: auto(3)\n", True, "store"),
     "statistics, 10 %": (STATS, True, "store"),
     "statistics + auto (calibrated)": (STATS + AUTO, True, "store"),
+    # Runs of two processes only: the history and the PR run are the first pass alone, and
+    # only a PR run that fails is judged again with its second pass pooled in
+    # (`--repetitions`), as a workflow re-running the suite on a failed gate does.
+    "auto (calibrated), second process only on a failure": (AUTO, True, "confirm"),
+    "auto, second process only on a failure, auto_floor 5 %":
+        (AUTO + "statistics:\n  auto_floor: 5%\n", True, "confirm"),
     "same job: fixed 10 %": ("", True, "job"),
     "same job: statistics, 10 %": (STATS, True, "job"),
 }
@@ -141,12 +151,14 @@ def snapshot(rnd: dict, build: str, samples: bool, tag: str, part: tuple = (0, 1
     }
 
 
-def pass_files(work: Path, rnd: dict, build: str, samples, tag: str, passes: int) -> list:
-    """Writes a run's metrics files, one per pass; returns their `-m` arguments."""
+def pass_files(work: Path, rnd: dict, build: str, samples, tag: str, passes: int,
+               of: int | None = None) -> list:
+    """Writes a run's metrics files, one per pass (the first `passes` of the round's `of`);
+    returns their `-m` arguments."""
     args = []
     for p in range(passes):
         f = work / f"{tag}-{p}.json"
-        f.write_text(json.dumps(snapshot(rnd, build, samples, tag, (p, passes))))
+        f.write_text(json.dumps(snapshot(rnd, build, samples, tag, (p, of or passes))))
         args += ["-m", str(f)]
     return args
 
@@ -178,13 +190,29 @@ def as_mode(snap: dict, samples) -> dict:
 
 
 def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str,
-          history: list, passes: int) -> list:
+          history: list, passes: int, first_pass: list) -> tuple:
+    """A PR run's diffs in one mode, and whether it was re-run; `first_pass` is the history
+    of the first passes alone, which the confirm modes store."""
     cfg, samples, source = MODES[mode]
+    if source == "confirm":
+        once = judge_once(flameiq, work, cfg, samples, "store", data, r, build, first_pass,
+                          1, passes)
+        if not any(d["status"] == "REGRESSION" for d in once):
+            return once, False
+        return judge_once(flameiq, work, cfg, samples, "store", data, r, build, first_pass,
+                          passes, passes), True
+    return judge_once(flameiq, work, cfg, samples, source, data, r, build, history, passes,
+                      passes), False
+
+
+def judge_once(flameiq: str, work: Path, cfg: str, samples, source: str, data: list, r: int,
+               build: str, history: list, passes: int, of: int) -> list:
+    """One `flameiq compare` of round r's build, its first `passes` passes of `of`."""
     (work / "flameiq.yaml").write_text(cfg)
     # The PR run carries samples unless the mode's runs carry only their range.
     cur = "range" if samples == "range" else True
     args = [flameiq, "--config", str(work / "flameiq.yaml"), "compare",
-            *pass_files(work, data[r], build, cur, f"pr{r}", passes), "--json",
+            *pass_files(work, data[r], build, cur, f"pr{r}", passes, of), "--json",
             "--no-fail-on-regression"]
     if passes > 1:
         args.append("--repetitions")
@@ -243,7 +271,12 @@ def main() -> None:
                     "per process, and pool the passes with `flameiq --repetitions`")
     ap.add_argument("--trials", help="write every verdict here, one JSON object per line "
                     "(mode, round, build, and the diff as `flameiq compare --json` gave it)")
+    ap.add_argument("--mode", action="append", help="judge only this mode (repeatable; "
+                    "default all)")
     a = parse_args(ap, outputs=("out", "trials"))
+    if a.mode and not set(a.mode) <= set(MODES):
+        fail(f"--mode {sorted(set(a.mode) - set(MODES))[0]}: not one of: "
+             + ", ".join(MODES))
     if a.processes < 1 or a.samples % a.processes:
         fail(f"--processes {a.processes}: must be at least 1 and divide --samples "
              f"({a.samples})")
@@ -272,21 +305,32 @@ def main() -> None:
         counts = {(m, w, x): {s: {"n": 0, "reg": 0} for s in [0] + SLOWDOWNS}
                   for m in MODES for w in WORKLOADS for x in MEASURES}
         kinds = {}
+        reruns = {}  # (mode, slowdown) -> [PR runs, of them re-run]
         work = d / "work"
         work.mkdir()
         t0 = time.time()
         passes = meta.get("processes", 1)
         history = [stored(a.flameiq, work, rnd, f"main{i}", passes)
                    for i, rnd in enumerate(data)]
+        first_pass = [snapshot(rnd, "a", True, f"main{i}", (0, passes))
+                      for i, rnd in enumerate(data)]
+        modes = [m for m in MODES if (MODES[m][2] != "confirm" or passes > 1)
+                 and (not a.mode or m in a.mode)]
         trials = open(a.trials, "w") if a.trials else None
-        for mode, (_, _, source) in MODES.items():
-            first = HISTORY if source == "store" else 0
+        for mode in modes:
+            source = MODES[mode][2]
+            first = 0 if source == "job" else HISTORY
             for r in range(first, len(data)):
                 for b in BUILDS:
                     if b == "a" and source == "job":
                         continue  # the baseline itself
                     s = slowdown_of(b)
-                    for diff in judge(a.flameiq, work, mode, data, r, b, history, passes):
+                    diffs, rerun = judge(a.flameiq, work, mode, data, r, b, history,
+                                         passes, first_pass)
+                    rr = reruns.setdefault((mode, s), [0, 0])
+                    rr[0] += 1
+                    rr[1] += rerun
+                    for diff in diffs:
                         key, st = diff["metric_key"], diff["status"]
                         kind, thr = diff.get("threshold_kind"), diff["threshold_percent"]
                         if trials is not None:
@@ -353,7 +397,7 @@ def main() -> None:
                 "| mode | false alarms (A/A) | +2 % | +5 % | +10 % | +20 % | median band (A/A) |",
                 "|---|---|---|---|---|---|---|",
             ]
-            for m in MODES:
+            for m in modes:
                 c = counts[(m, w, x)]
                 ks = kinds.get((m, w, x), [])
                 band = statistics.median(t for _, t in ks) if ks else float("nan")
@@ -361,6 +405,17 @@ def main() -> None:
                 extra = f" ({fb} fallback)" if fb else ""
                 lines.append(f"| {m} | {pct(c[0])} | {pct(c[2])} | {pct(c[5])} | "
                              f"{pct(c[10])} | {pct(c[20])} | {band:.1f} %{extra} |")
+    confirm = [m for m in modes if MODES[m][2] == "confirm"]
+    if confirm:
+        lines += ["", "PR runs whose first pass failed and whose suite was run a second "
+                  "time (the cost of the re-run, all workloads and measures of a run):", "",
+                  "| mode | A/A | +2 % | +5 % | +10 % | +20 % |", "|---|---|---|---|---|---|"]
+        for m in confirm:
+            cells = []
+            for s in [0] + SLOWDOWNS:
+                n, k = reruns.get((m, s), [0, 0])
+                cells.append(f"{k / n * 100:.1f} % ({k}/{n})" if n else "-")
+            lines.append(f"| {m} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     if a.out:
         Path(a.out).write_text(text)

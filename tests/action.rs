@@ -979,6 +979,45 @@ fn issue14_ci_pools_repetitions_from_the_flag_and_from_the_input() {
     assert!(err.contains("invalid repetitions 'twice'"), "{err}");
 }
 
+/// Issue 14, docs/statistics.md "Re-run only when the gate fails": the default branch stores
+/// one process per run; a PR run whose one process was slowed whole fails (exit 1) and
+/// leaves the store as it was; the same PR judged again with a second process pooled in
+/// (`--repetitions true`) passes, and a real slowdown, slowing both processes, still fails.
+#[test]
+fn issue14_rerun_on_failure_pools_the_second_process_against_a_single_process_history() {
+    let ws = Ws::new();
+    // A timing, as the tools' providers mark one: the pooled value is the best process's.
+    let process_run = |value: f64, samples: &[f64]| {
+        let mut run: Value = serde_json::from_str(&process_run(value, samples)).unwrap();
+        run["metric_info"]["custom.parse"]["direction"] = json!("lower_is_better");
+        run.to_string()
+    };
+    std::fs::write(ws.file("main.json"), process_run(10.0, &[10.0, 10.1])).unwrap();
+    let (code, out, err) = run_env(&ws, JENKINS_MASTER, &["ci", "-m", "main.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let store = || {
+        ["current.json", "history.jsonl"]
+            .map(|f| std::fs::read(ws.file(&format!(".flameiq/baselines/{f}"))).unwrap())
+    };
+    let before = store();
+    // The slowed process: +20 % in every sample.
+    std::fs::write(ws.file("pr-1.json"), process_run(12.0, &[11.9, 12.1])).unwrap();
+    let first = ["ci", "-m", "pr-1.json", "--comment", "never"];
+    let (code, out, err) = run_env(&ws, JENKINS_PR, &first);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(store() == before, "a PR run never writes the store");
+    // The re-run's process was not slowed: the pooled run is located by it.
+    std::fs::write(ws.file("pr-2.json"), process_run(10.05, &[10.0, 10.1])).unwrap();
+    let pooled = [&first[..], &["-m", "pr-2.json", "--repetitions", "true"]].concat();
+    let (code, out, err) = run_env(&ws, JENKINS_PR, &pooled);
+    assert_eq!(code, 0, "{out}{err}");
+    // A slowdown of the code slows the second process too: still a regression.
+    std::fs::write(ws.file("pr-2.json"), process_run(11.9, &[11.8, 12.0])).unwrap();
+    let (code, out, err) = run_env(&ws, JENKINS_PR, &pooled);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("custom.parse"), "{out}");
+}
+
 #[test]
 fn issue11_defect1_circleci_master_default_branch_sets_the_baseline() {
     let ws = Ws::new();

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """How often an unchanged process is far off, one process against two (docs/verdict-quality.md,
-"What a 20-run history cannot know"): from the committed raw measurements alone, no FlameIQ.
+"What a 20-run history cannot know, and re-running on a failure"): from the committed raw
+measurements alone, no FlameIQ.
 
 For each run and each workload and measure: the change of an unchanged PR run's location
 (its best sample) against the median location of the 20 rounds before it, the cross-job

@@ -25,7 +25,8 @@ Orchestration only: every verdict comes from the real `flameiq compare` binary.
    - second process only on a failure (runs of --processes 2): cross-job, but the store
      holds the first passes alone and the PR run is its first pass; only when that fails
      is it judged again with its second pass pooled in (`--repetitions`), the verdict of
-     a workflow that re-runs the suite when the gate fails.
+     a workflow that re-runs the suite when the gate fails; "first process only" is the
+     first judgement alone (one process per run, half the samples).
 3. Count per metric: REGRESSION on an A/A trial is a false alarm, on an A/B a detection.
 
 Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--processes N]
@@ -78,6 +79,10 @@ MODES = {
     "auto (calibrated), second process only on a failure": (AUTO, True, "confirm"),
     "auto, second process only on a failure, auto_floor 5 %":
         (AUTO + "statistics:\n  auto_floor: 5%\n", True, "confirm"),
+    # The same runs' first process alone, never re-run: one process per run.
+    "auto (calibrated), first process only": (AUTO, True, "first"),
+    "auto, first process only, auto_floor 5 %":
+        (AUTO + "statistics:\n  auto_floor: 5%\n", True, "first"),
     "same job: fixed 10 %": ("", True, "job"),
     "same job: statistics, 10 %": (STATS, True, "job"),
 }
@@ -194,6 +199,9 @@ def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str,
     """A PR run's diffs in one mode, and whether it was re-run; `first_pass` is the history
     of the first passes alone, which the confirm modes store."""
     cfg, samples, source = MODES[mode]
+    if source == "first":
+        return judge_once(flameiq, work, cfg, samples, "store", data, r, build, first_pass,
+                          1, passes), False
     if source == "confirm":
         once = judge_once(flameiq, work, cfg, samples, "store", data, r, build, first_pass,
                           1, passes)
@@ -314,7 +322,7 @@ def main() -> None:
                    for i, rnd in enumerate(data)]
         first_pass = [snapshot(rnd, "a", True, f"main{i}", (0, passes))
                       for i, rnd in enumerate(data)]
-        modes = [m for m in MODES if (MODES[m][2] != "confirm" or passes > 1)
+        modes = [m for m in MODES if (MODES[m][2] not in ("confirm", "first") or passes > 1)
                  and (not a.mode or m in a.mode)]
         trials = open(a.trials, "w") if a.trials else None
         for mode in modes:

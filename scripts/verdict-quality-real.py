@@ -36,7 +36,6 @@ Usage: scripts/verdict-quality.sh --real [--rounds N] [--samples N] [--processes
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import random
@@ -49,8 +48,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "verdict-quality"))
-from vqcommon import (fail, noise_cells, parse_args, parser,  # noqa: E402
-                      save_measurements, slowdown_of)
+from vqcommon import (cross_job_changes, fail, hindsight_band, noise_cells,  # noqa: E402
+                      parse_args, parser, pass_samples, save_measurements, slowdown_of)
 
 SLOWDOWNS = [2, 5, 10, 20]
 BUILDS = ["a", "a2"] + [f"s{s}" for s in SLOWDOWNS]
@@ -136,9 +135,7 @@ def snapshot(rnd: dict, build: str, samples: bool, tag: str, part: tuple = (0, 1
     metrics, info = {}, {}
     for w in WORKLOADS:
         for m in MEASURES:
-            times = rnd[w][build][m]
-            k = len(times) // part[1]
-            times = times[part[0] * k:(part[0] + 1) * k]
+            times = pass_samples(rnd[w][build][m], part)
             key = f"{w}_{m}_ms"
             metrics[key] = round(statistics.median(times), 6)
             mi = {"unit": "ms", "direction": "lower_is_better"}
@@ -199,13 +196,10 @@ def judge(flameiq: str, work: Path, mode: str, data: list, r: int, build: str,
     """A PR run's diffs in one mode, and whether it was re-run; `first_pass` is the history
     of the first passes alone, which the confirm modes store."""
     cfg, samples, source = MODES[mode]
-    if source == "first":
-        return judge_once(flameiq, work, cfg, samples, "store", data, r, build, first_pass,
-                          1, passes), False
-    if source == "confirm":
+    if source in ("first", "confirm"):
         once = judge_once(flameiq, work, cfg, samples, "store", data, r, build, first_pass,
                           1, passes)
-        if not any(d["status"] == "REGRESSION" for d in once):
+        if source == "first" or not any(d["status"] == "REGRESSION" for d in once):
             return once, False
         return judge_once(flameiq, work, cfg, samples, "store", data, r, build, first_pass,
                           passes, passes), True
@@ -250,19 +244,11 @@ def hindsight(data: list) -> list:
     rows = []
     for w in WORKLOADS:
         for m in MEASURES:
-            aa, ab = [], {s: [] for s in (10, 20)}
-            for r in range(HISTORY, len(data)):
-                centre = statistics.median(min(data[i][w]["a"][m])
-                                           for i in range(r - HISTORY, r))
-                aa += [min(data[r][w][b][m]) / centre - 1 for b in ("a", "a2")]
-                for s in ab:
-                    ab[s].append(min(data[r][w][f"s{s}"][m]) / centre - 1)
+            aa, ab = cross_job_changes(data, w, m, HISTORY)
             if not aa:
                 continue
-            aa.sort()
-            q = aa[math.ceil(0.99 * len(aa)) - 1]
-            caught = [sum(x > q for x in ab[s]) / len(ab[s]) * 100 for s in (10, 20)]
-            rows.append(f"| {w} | {m} | {q * 100:.1f} % | {caught[0]:.1f} % | {caught[1]:.1f} % |")
+            q, caught = hindsight_band(aa, ab)
+            rows.append(f"| {w} | {m} | {q * 100:.1f} % | {caught[10]:.1f} % | {caught[20]:.1f} % |")
     return rows
 
 

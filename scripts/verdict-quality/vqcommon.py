@@ -1,12 +1,15 @@
-"""What the two verdict-quality scripts share (scripts/verdict-quality.py, injected
-slowdowns; scripts/verdict-quality-real.py, real ones): the command line, its checks, and the noise
-table's columns. Standard library only."""
+"""What the verdict-quality scripts share (scripts/verdict-quality.py, injected
+slowdowns; scripts/verdict-quality-real.py, real ones; scripts/verdict-quality/tails.py and
+pool.py, which read their outputs): the command line, its checks, reading saved
+measurements, the noise table's columns, and the cross-job changes of the raw measurements
+with the hindsight band over them. Standard library only."""
 
 from __future__ import annotations
 
 import argparse
 import gzip
 import json
+import math
 import os
 import shutil
 import statistics
@@ -45,6 +48,16 @@ def save_measurements(path: str, data) -> None:
     Path(path).write_bytes(gzip.compress(text, 9, mtime=0) if path.endswith(".gz") else text)
 
 
+def load_measurements(path: Path, label: str) -> dict:
+    """A saved measurements file (gzip when the name ends in `.gz`); a file that is not one
+    ends the script with one line naming `label` (the option or the path)."""
+    try:
+        raw = path.read_bytes()
+        return json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        fail(f"{label}: not a saved measurements file ({e})")
+
+
 def parse_args(ap: argparse.ArgumentParser, outputs: tuple[str, ...] = ("out",)):
     """Parse, then check everything that could fail only after minutes of measuring:
     the binary runs, every output path can be written, a saved measurements file is JSON.
@@ -55,11 +68,7 @@ def parse_args(ap: argparse.ArgumentParser, outputs: tuple[str, ...] = ("out",))
         fail(f"--flameiq {exe}: not an executable file (build it with `cargo build --release`)")
     saved = Path(a.measurements) if a.measurements else None
     if saved is not None and saved.exists():
-        try:
-            raw = saved.read_bytes()
-            a.saved = json.loads(gzip.decompress(raw) if saved.suffix == ".gz" else raw)
-        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            fail(f"--measurements {saved}: not a saved measurements file ({e})")
+        a.saved = load_measurements(saved, f"--measurements {saved}")
     else:
         a.saved = None
         if saved is not None:
@@ -92,3 +101,38 @@ def noise_cells(runs: list[list[float]], minima: bool = False) -> str:
         cells.append(f"{statistics.stdev(lows) / statistics.mean(lows) * 100:.1f} %")
     cells.append(f"{(max(meds) / min(meds) - 1) * 100:.0f} %")
     return " | ".join(cells)
+
+
+def pass_samples(times: list, part: tuple) -> list:
+    """The samples of one pass of a run measured in `part` = (pass, passes) passes: the
+    measurements keep a build's samples pass after pass, each pass the same number."""
+    k = len(times) // part[1]
+    return times[part[0] * k:(part[0] + 1) * k]
+
+
+def cross_job_changes(data: list, w: str, m: str, history: int,
+                      part: tuple | None = None) -> tuple[list, dict]:
+    """The changes the gate judges cross-job, from the raw measurements of
+    scripts/verdict-quality-real.py: a PR run's location (its best sample; of one pass when
+    `part` is given, else of all its samples, the pooled run) against the median location
+    of build `a` in the `history` rounds before it. Returns the A/A changes (builds `a` and
+    `a2` of every judged round) and the A/B changes of +10 % and +20 %."""
+    def loc(times: list) -> float:
+        return min(pass_samples(times, part) if part else times)
+
+    hist = [loc(rnd[w]["a"][m]) for rnd in data]
+    aa, ab = [], {10: [], 20: []}
+    for r in range(history, len(data)):
+        centre = statistics.median(hist[r - history:r])
+        aa += [loc(data[r][w][b][m]) / centre - 1 for b in ("a", "a2")]
+        for s in ab:
+            ab[s].append(loc(data[r][w][f"s{s}"][m]) / centre - 1)
+    return aa, ab
+
+
+def hindsight_band(aa: list, ab: dict) -> tuple[float, dict]:
+    """The reference no gate can have: the smallest fixed threshold that leaves at most 1 %
+    of the A/A changes above it (their 99th percentile, knowing all of them in advance), and
+    per slowdown the share in percent of the A/B changes beyond it."""
+    q = sorted(aa)[math.ceil(0.99 * len(aa)) - 1]
+    return q, {s: sum(x > q for x in ab[s]) / len(ab[s]) * 100 for s in ab}
